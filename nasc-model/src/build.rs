@@ -1,0 +1,808 @@
+//! Building the [`Model`] from a schema and its mapping, checking every rule on the way.
+//!
+//! All problems found are returned together, each located by file and JSON pointer.
+
+use crate::error::{pointer_join, ModelError, ModelErrors};
+use crate::model::{EntityType, Field, Model, ParentLink, Relation, ScalarType};
+use crate::naming;
+use crate::source::Source;
+use serde_json::{Map, Value};
+use std::collections::HashMap;
+
+/// Mapping block keys, current spelling first.
+pub const STORE_KEYS: [&str; 2] = ["x-na:store", "x-nc:store"];
+/// Top-level mapping keys that are not types.
+const MAPPING_META_KEYS: [&str; 3] = ["$id", "$schema", "$comment"];
+/// Keys allowed inside a store block.
+const STORE_BLOCK_KEYS: [&str; 3] = ["entity", "pk", "relations"];
+
+/// Reads the schema and mapping and builds the validated model.
+pub fn build(schema: &Source, mapping: &Source) -> Result<Model, ModelErrors> {
+    let mut errors = ModelErrors::default();
+    let schema_json = schema.parse().map_err(|e| errors.push(e)).ok();
+    let mapping_json = mapping.parse().map_err(|e| errors.push(e)).ok();
+    let (Some(schema_json), Some(mapping_json)) = (schema_json, mapping_json) else {
+        return Err(errors);
+    };
+    let mut builder = Builder {
+        schema: &schema.name,
+        mapping: &mapping.name,
+        errors,
+    };
+    let model = builder.model(&schema_json, &mapping_json);
+    builder.errors.finish(model)
+}
+
+/// The store block of one mapped type.
+#[derive(Clone)]
+struct StoreBlock {
+    entity: String,
+    pk: String,
+    fk_overrides: HashMap<String, String>,
+    pointer: String,
+}
+
+/// A mapped type whose properties have been read, before relations are linked.
+struct Parsed {
+    ty: EntityType,
+    store: StoreBlock,
+}
+
+struct Builder<'a> {
+    schema: &'a str,
+    mapping: &'a str,
+    errors: ModelErrors,
+}
+
+impl Builder<'_> {
+    fn schema_error(&mut self, pointer: &str, message: impl Into<String>) -> &mut ModelError {
+        self.errors
+            .push(ModelError::new(self.schema, pointer, message));
+        self.errors.0.last_mut().expect("just pushed")
+    }
+
+    fn mapping_error(&mut self, pointer: &str, message: impl Into<String>) -> &mut ModelError {
+        self.errors
+            .push(ModelError::new(self.mapping, pointer, message));
+        self.errors.0.last_mut().expect("just pushed")
+    }
+
+    fn model(&mut self, schema: &Value, mapping: &Value) -> Model {
+        let Some(defs) = schema.get("$defs").and_then(Value::as_object) else {
+            self.schema_error("", "the schema has no `$defs` object")
+                .hint =
+                Some("declare each type under `\"$defs\": { \"TypeName\": { ... } }`".into());
+            return Model { types: Vec::new() };
+        };
+        let Some(mapping) = mapping.as_object() else {
+            self.mapping_error("", "the mapping must be a JSON object of type names");
+            return Model { types: Vec::new() };
+        };
+        let stores = self.store_blocks(mapping, defs);
+
+        let mut parsed: Vec<Parsed> = Vec::new();
+        for (name, def) in defs {
+            if let Some(store) = stores.iter().find(|(n, _)| n == name).map(|(_, s)| s) {
+                if let Some(p) = self.entity(name, def, store, defs, &stores) {
+                    parsed.push(p);
+                }
+            }
+        }
+        self.link_relations(&mut parsed);
+        let types: Vec<EntityType> = parsed.into_iter().map(|p| p.ty).collect();
+        self.check_identifiers(&types, &stores);
+        Model { types }
+    }
+
+    /// Reads every type's store block, reporting types missing from the schema.
+    fn store_blocks(
+        &mut self,
+        mapping: &Map<String, Value>,
+        defs: &Map<String, Value>,
+    ) -> Vec<(String, StoreBlock)> {
+        let mut blocks = Vec::new();
+        for (name, entry) in mapping {
+            if MAPPING_META_KEYS.contains(&name.as_str()) {
+                continue;
+            }
+            let pointer = pointer_join("", name);
+            if !defs.contains_key(name) {
+                let mut hint = format!("add `{name}` under `$defs` in {}", self.schema);
+                if let Some(close) = closest(name, defs.keys().map(String::as_str)) {
+                    hint = format!("did you mean `{close}`? otherwise {hint}");
+                }
+                self.mapping_error(
+                    &pointer,
+                    format!("type `{name}` is not in the schema's `$defs`"),
+                )
+                .hint = Some(hint);
+                continue;
+            }
+            let Some(entry) = entry.as_object() else {
+                self.mapping_error(
+                    &pointer,
+                    format!("the mapping of `{name}` must be an object"),
+                );
+                continue;
+            };
+            let present: Vec<&str> = STORE_KEYS
+                .iter()
+                .copied()
+                .filter(|k| entry.contains_key(*k))
+                .collect();
+            if present.len() > 1 {
+                self.mapping_error(
+                    &pointer,
+                    format!("`{name}` has both `x-na:store` and `x-nc:store`"),
+                )
+                .hint = Some("keep only `x-na:store` (`x-nc:store` is the legacy spelling)".into());
+                continue;
+            }
+            let block_pointer = match present.first() {
+                Some(key) => pointer_join(&pointer, key),
+                None => pointer.clone(),
+            };
+            let empty = Map::new();
+            let block = match present.first().map(|k| &entry[*k]) {
+                None => &empty,
+                Some(Value::Object(block)) => block,
+                Some(_) => {
+                    self.mapping_error(&block_pointer, "the store block must be an object");
+                    continue;
+                }
+            };
+            if let Some(block) = self.store_block(name, block, &block_pointer) {
+                blocks.push((name.clone(), block));
+            }
+        }
+        blocks
+    }
+
+    fn store_block(
+        &mut self,
+        name: &str,
+        block: &Map<String, Value>,
+        pointer: &str,
+    ) -> Option<StoreBlock> {
+        for key in block.keys() {
+            if !STORE_BLOCK_KEYS.contains(&key.as_str()) {
+                let hint = match closest(key, STORE_BLOCK_KEYS.iter().copied()) {
+                    Some(close) => format!("did you mean `{close}`?"),
+                    None => format!("the known keys are {}", STORE_BLOCK_KEYS.join(", ")),
+                };
+                self.mapping_error(&pointer_join(pointer, key), format!("unknown key `{key}`"))
+                    .hint = Some(hint);
+            }
+        }
+        let mut text = |key: &str, default: String| -> Option<String> {
+            match block.get(key) {
+                None => Some(default),
+                Some(Value::String(s)) => Some(s.clone()),
+                Some(_) => {
+                    self.mapping_error(
+                        &pointer_join(pointer, key),
+                        format!("`{key}` must be a string"),
+                    );
+                    None
+                }
+            }
+        };
+        let entity = text("entity", naming::default_entity(name))?;
+        let pk = text("pk", "id".to_owned())?;
+        let mut fk_overrides = HashMap::new();
+        if let Some(relations) = block.get("relations") {
+            let rel_pointer = pointer_join(pointer, "relations");
+            let Some(relations) = relations.as_object() else {
+                self.mapping_error(
+                    &rel_pointer,
+                    "`relations` must map array properties to `{\"fk\": \"column\"}`",
+                );
+                return None;
+            };
+            for (property, spec) in relations {
+                match spec.get("fk").and_then(Value::as_str) {
+                    Some(fk) if spec.as_object().is_some_and(|o| o.len() == 1) => {
+                        fk_overrides.insert(property.clone(), fk.to_owned());
+                    }
+                    _ => {
+                        self.mapping_error(
+                            &pointer_join(&rel_pointer, property),
+                            "a relation override must be `{\"fk\": \"column_name\"}`",
+                        );
+                    }
+                }
+            }
+        }
+        Some(StoreBlock {
+            entity,
+            pk,
+            fk_overrides,
+            pointer: pointer.to_owned(),
+        })
+    }
+
+    /// Reads one mapped type's properties.
+    fn entity(
+        &mut self,
+        name: &str,
+        def: &Value,
+        store: &StoreBlock,
+        defs: &Map<String, Value>,
+        stores: &[(String, StoreBlock)],
+    ) -> Option<Parsed> {
+        let pointer = pointer_join("/$defs", name);
+        let Some(def) = def.as_object() else {
+            self.schema_error(&pointer, format!("`{name}` must be an object schema"));
+            return None;
+        };
+        if def.get("type").and_then(Value::as_str) != Some("object") {
+            self.schema_error(
+                &pointer,
+                format!("`{name}` is mapped but is not `\"type\": \"object\"`"),
+            )
+            .hint = Some("only object types can be stored as rows".into());
+            return None;
+        }
+        let properties = match def.get("properties") {
+            None => &Map::new(),
+            Some(Value::Object(p)) => p,
+            Some(_) => {
+                self.schema_error(
+                    &pointer_join(&pointer, "properties"),
+                    "`properties` must be an object",
+                );
+                return None;
+            }
+        };
+        let required: Vec<&str> = match def.get("required") {
+            None => Vec::new(),
+            Some(Value::Array(items)) if items.iter().all(Value::is_string) => {
+                items.iter().filter_map(Value::as_str).collect()
+            }
+            Some(_) => {
+                self.schema_error(
+                    &pointer_join(&pointer, "required"),
+                    "`required` must be an array of property names",
+                );
+                return None;
+            }
+        };
+        for (i, r) in required.iter().enumerate() {
+            if !properties.contains_key(*r) {
+                self.schema_error(
+                    &pointer_join(&pointer_join(&pointer, "required"), &i.to_string()),
+                    format!("`{r}` is required but not declared in `properties` of `{name}`"),
+                );
+            }
+        }
+
+        let mut fields = Vec::new();
+        let mut relations = Vec::new();
+        let props_pointer = pointer_join(&pointer, "properties");
+        for (property, schema) in properties {
+            let prop_pointer = pointer_join(&props_pointer, property);
+            let is_required = required.contains(&property.as_str());
+            match self.property_shape(name, property, schema, &prop_pointer, defs, stores) {
+                Some(Shape::Scalar(scalar, null_allowed)) => fields.push(Field {
+                    property: property.clone(),
+                    column: naming::column_name(property),
+                    scalar,
+                    required: is_required,
+                    null_allowed,
+                }),
+                Some(Shape::Children(child)) => {
+                    relations.push(Relation {
+                        property: property.clone(),
+                        field: naming::column_name(property),
+                        child,
+                        fk_column: String::new(),
+                        required: is_required,
+                    });
+                }
+                None => {}
+            }
+        }
+
+        let Some(pk_index) = fields.iter().position(|f| f.property == store.pk) else {
+            let mut message = format!(
+                "primary key property `{}` of `{name}` is not a scalar property of the type",
+                store.pk
+            );
+            if relations.iter().any(|r| r.property == store.pk) {
+                message = format!(
+                    "primary key `{}` of `{name}` is an array; it must be a string or integer",
+                    store.pk
+                );
+            }
+            let candidates = fields.iter().map(|f| f.property.as_str());
+            let hint = match closest(&store.pk, candidates) {
+                Some(close) => format!(
+                    "did you mean `{close}`? set `pk` in the mapping to an existing property"
+                ),
+                None => format!(
+                    "set `pk` in the mapping, or add `{}` to `{name}`'s properties",
+                    store.pk
+                ),
+            };
+            self.mapping_error(&store.pointer, message).hint = Some(hint);
+            return None;
+        };
+        let pk = &fields[pk_index];
+        if !matches!(pk.scalar, ScalarType::String | ScalarType::Integer) || pk.nullable() {
+            let at = pointer_join(&props_pointer, &pk.property);
+            self.schema_error(
+                &at,
+                format!(
+                    "primary key `{}` of `{name}` must be a required, non-null string or integer",
+                    pk.property
+                ),
+            )
+            .hint = Some(format!(
+                "add `{}` to `required` and give it `\"type\": \"string\"` or `\"integer\"`",
+                pk.property
+            ));
+        }
+
+        Some(Parsed {
+            ty: EntityType {
+                name: name.to_owned(),
+                table: store.entity.clone(),
+                pk_index,
+                fields,
+                relations,
+                parents: Vec::new(),
+            },
+            store: store.clone(),
+        })
+    }
+
+    /// Classifies one property schema, reporting shapes nasc does not store.
+    fn property_shape(
+        &mut self,
+        owner: &str,
+        property: &str,
+        schema: &Value,
+        pointer: &str,
+        defs: &Map<String, Value>,
+        stores: &[(String, StoreBlock)],
+    ) -> Option<Shape> {
+        let unsupported = |what: &str| {
+            ModelError::new(
+                self.schema,
+                pointer,
+                format!("property `{property}` of `{owner}` is {what}, which nasc does not store yet"),
+            )
+            .with_hint("use a scalar (string, integer, number, boolean), a nullable scalar, or an array of `{\"$ref\": \"#/$defs/Type\"}`")
+        };
+        let Some(schema) = schema.as_object() else {
+            self.errors.push(unsupported("not an object schema"));
+            return None;
+        };
+        if schema.contains_key("$ref") {
+            self.errors.push(unsupported("a single `$ref`"));
+            return None;
+        }
+        let (type_name, null_allowed) = match schema.get("type") {
+            Some(Value::String(t)) => (t.as_str(), false),
+            Some(Value::Array(types)) => {
+                let names: Vec<&str> = types.iter().filter_map(Value::as_str).collect();
+                let non_null: Vec<&str> = names.iter().copied().filter(|t| *t != "null").collect();
+                if names.len() != types.len() || non_null.len() != 1 || names.len() > 2 {
+                    self.errors.push(unsupported("a union of types"));
+                    return None;
+                }
+                (non_null[0], names.len() == 2)
+            }
+            Some(_) => {
+                self.schema_error(
+                    &pointer_join(pointer, "type"),
+                    "`type` must be a string or an array of strings",
+                );
+                return None;
+            }
+            None => {
+                let what = if schema.contains_key("enum") {
+                    "an `enum` without a `type`"
+                } else if schema.contains_key("anyOf") || schema.contains_key("oneOf") {
+                    "an `anyOf`/`oneOf`"
+                } else {
+                    "untyped"
+                };
+                self.errors.push(unsupported(what));
+                return None;
+            }
+        };
+        if let Some(scalar) = ScalarType::from_schema_name(type_name) {
+            return Some(Shape::Scalar(scalar, null_allowed));
+        }
+        match type_name {
+            "array" if !null_allowed => {}
+            "array" => {
+                self.errors.push(unsupported("a nullable array"));
+                return None;
+            }
+            "object" => {
+                self.errors.push(unsupported("a nested object"));
+                return None;
+            }
+            other => {
+                self.schema_error(
+                    &pointer_join(pointer, "type"),
+                    format!("unknown type `{other}`"),
+                );
+                return None;
+            }
+        }
+        let items_pointer = pointer_join(pointer, "items");
+        let Some(reference) = schema
+            .get("items")
+            .and_then(|i| i.get("$ref"))
+            .and_then(Value::as_str)
+        else {
+            self.errors
+                .push(unsupported("an array of non-`$ref` items"));
+            return None;
+        };
+        let ref_pointer = pointer_join(&items_pointer, "$ref");
+        let Some(child) = reference.strip_prefix("#/$defs/") else {
+            self.schema_error(
+                &ref_pointer,
+                format!("`{reference}` is not of the form `#/$defs/Type`"),
+            );
+            return None;
+        };
+        if !defs.contains_key(child) {
+            let mut error = ModelError::new(
+                self.schema,
+                &ref_pointer,
+                format!("`{reference}` names no type in `$defs`"),
+            );
+            if let Some(close) = closest(child, defs.keys().map(String::as_str)) {
+                error = error.with_hint(format!("did you mean `#/$defs/{close}`?"));
+            }
+            self.errors.push(error);
+            return None;
+        }
+        if !stores.iter().any(|(n, _)| n == child) {
+            self.schema_error(&ref_pointer, format!("child type `{child}` of `{owner}.{property}` is not in the mapping {}", self.mapping))
+                .hint = Some(format!("add `\"{child}\": {{ \"x-na:store\": {{ \"entity\": \"...\", \"pk\": \"id\" }} }}` to {}", self.mapping));
+            return None;
+        }
+        Some(Shape::Children(child.to_owned()))
+    }
+
+    /// Names every foreign key and records each relation on its child.
+    fn link_relations(&mut self, parsed: &mut [Parsed]) {
+        let mut links: Vec<(String, ParentLink)> = Vec::new();
+        for p in parsed.iter_mut() {
+            let pk_column = p.ty.pk().column.clone();
+            let pk_scalar = p.ty.pk().scalar;
+            for relation in &mut p.ty.relations {
+                relation.fk_column = match p.store.fk_overrides.get(&relation.property) {
+                    Some(fk) => fk.clone(),
+                    None => naming::foreign_key(&p.store.entity, &pk_column),
+                };
+                links.push((
+                    relation.child.clone(),
+                    ParentLink {
+                        parent: p.ty.name.clone(),
+                        property: relation.property.clone(),
+                        fk_column: relation.fk_column.clone(),
+                        fk_scalar: pk_scalar,
+                        parent_table: p.ty.table.clone(),
+                        parent_pk_column: pk_column.clone(),
+                    },
+                ));
+            }
+            for overridden in p.store.fk_overrides.keys() {
+                if !p.ty.relations.iter().any(|r| &r.property == overridden) {
+                    let at = pointer_join(&pointer_join(&p.store.pointer, "relations"), overridden);
+                    self.mapping_error(
+                        &at,
+                        format!("`{}` has no array property `{overridden}`", p.ty.name),
+                    );
+                }
+            }
+        }
+        for (child, link) in links {
+            if let Some(c) = parsed.iter_mut().find(|p| p.ty.name == child) {
+                c.ty.parents.push(link);
+            }
+        }
+    }
+
+    /// Checks every table and column name, and that none collide.
+    fn check_identifiers(&mut self, types: &[EntityType], stores: &[(String, StoreBlock)]) {
+        let mut tables: HashMap<String, &str> = HashMap::new();
+        for ty in types {
+            let store_pointer = stores
+                .iter()
+                .find(|(n, _)| *n == ty.name)
+                .map(|(_, s)| s.pointer.clone())
+                .unwrap_or_default();
+            let entity_pointer = pointer_join(&store_pointer, "entity");
+            if let Some(problem) = naming::identifier_problem(&ty.table) {
+                self.mapping_error(
+                    &entity_pointer,
+                    format!("table name `{}` of `{}` {problem}", ty.table, ty.name),
+                )
+                .hint = Some("choose a name of ASCII letters, digits and `_`".into());
+            } else if let Some(other) = tables.insert(naming::collision_key(&ty.table), &ty.name) {
+                self.mapping_error(
+                    &entity_pointer,
+                    format!(
+                        "`{}` and `{other}` are both stored in table `{}`",
+                        ty.name, ty.table
+                    ),
+                )
+                .hint = Some("give each type its own `entity`".into());
+            }
+
+            // Every column of the table, with where it comes from.
+            let props = pointer_join(&pointer_join("/$defs", &ty.name), "properties");
+            let mut columns: Vec<(&str, String, String)> = ty
+                .fields
+                .iter()
+                .map(|f| {
+                    (
+                        f.column.as_str(),
+                        format!("property `{}`", f.property),
+                        pointer_join(&props, &f.property),
+                    )
+                })
+                .collect();
+            for link in &ty.parents {
+                columns.push((
+                    link.fk_column.as_str(),
+                    format!("the foreign key of `{}.{}`", link.parent, link.property),
+                    pointer_join(
+                        &pointer_join(&pointer_join("/$defs", &link.parent), "properties"),
+                        &link.property,
+                    ),
+                ));
+            }
+            let mut seen: HashMap<String, String> = HashMap::new();
+            for (column, origin, pointer) in columns {
+                if let Some(problem) = naming::identifier_problem(column) {
+                    self.schema_error(
+                        &pointer,
+                        format!(
+                            "column `{column}` of table `{}` ({origin}) {problem}",
+                            ty.table
+                        ),
+                    )
+                    .hint = Some(
+                        "rename the property so that its snake_case is a plain identifier".into(),
+                    );
+                    continue;
+                }
+                if column.starts_with(naming::RESERVED_PREFIX) {
+                    self.schema_error(&pointer, format!("column `{column}` of table `{}` ({origin}) uses the prefix `{}` that nasc reserves for its own columns", ty.table, naming::RESERVED_PREFIX))
+                        .hint = Some("rename the property".into());
+                    continue;
+                }
+                if let Some(first) = seen.insert(naming::collision_key(column), origin.clone()) {
+                    self.schema_error(&pointer, format!("{origin} and {first} of `{}` both map to column `{column}` of table `{}`", ty.name, ty.table))
+                        .hint = Some("rename one of them, or set the foreign key with `relations.<property>.fk` in the mapping".into());
+                }
+            }
+        }
+    }
+}
+
+/// A property's storage shape.
+enum Shape {
+    Scalar(ScalarType, bool),
+    Children(String),
+}
+
+/// The candidate closest to `name`, if any is close enough to suggest.
+pub fn closest<'a>(name: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+    candidates
+        .map(|c| {
+            (
+                strsim::jaro_winkler(&name.to_lowercase(), &c.to_lowercase()),
+                c,
+            )
+        })
+        .filter(|(score, _)| *score > 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, c)| c)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::RowKey;
+
+    fn model(schema: &str, mapping: &str) -> Result<Model, ModelErrors> {
+        build(
+            &Source::new("s.json", schema),
+            &Source::new("m.json", mapping),
+        )
+    }
+
+    fn demo() -> Model {
+        let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../schemas/");
+        let read = |f: &str| Source::new(f, std::fs::read_to_string(format!("{root}{f}")).unwrap());
+        build(&read("app.schema.json"), &read("app.mapping.json")).unwrap()
+    }
+
+    fn errors(schema: &str, mapping: &str) -> String {
+        model(schema, mapping).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn demo_schema_builds_the_expected_model() {
+        let m = demo();
+        let names: Vec<&str> = m.types.iter().map(|t| t.name.as_str()).collect();
+        assert_eq!(names, ["User", "Todo", "TodoList"]);
+        let list = m.get("TodoList").unwrap();
+        assert_eq!(list.table, "todo_lists");
+        assert_eq!(list.relations[0].fk_column, "todo_list_id");
+        assert_eq!(list.row_key(), RowKey::Pk);
+        let todo = m.get("Todo").unwrap();
+        assert_eq!(todo.parents.len(), 1);
+        assert_eq!(todo.parents[0].parent_table, "todo_lists");
+        assert_eq!(todo.row_key(), RowKey::Surrogate);
+        assert_eq!(
+            todo.columns(),
+            [
+                "nasc_row",
+                "id",
+                "title",
+                "completed",
+                "todo_list_id",
+                "nasc_position"
+            ]
+        );
+        let order: Vec<&str> = m.parents_first().iter().map(|t| t.name.as_str()).collect();
+        assert_eq!(order, ["User", "TodoList", "Todo"]);
+    }
+
+    #[test]
+    fn both_store_spellings_and_defaults() {
+        let m = model(
+            r##"{"$id": "x", "$defs": {"TodoList": {"type": "object", "properties": {"id": {"type": "integer"}}, "required": ["id"]},
+                "Person": {"type": "object", "properties": {"key": {"type": "string"}}, "required": ["key"]}}}"##,
+            r##"{"$id": "y", "TodoList": {}, "Person": {"x-nc:store": {"entity": "people", "pk": "key"}}}"##,
+        )
+        .unwrap();
+        assert_eq!(m.get("TodoList").unwrap().table, "todolists");
+        assert_eq!(m.get("TodoList").unwrap().pk().property, "id");
+        assert_eq!(m.get("Person").unwrap().table, "people");
+        assert_eq!(m.get("Person").unwrap().pk().property, "key");
+    }
+
+    #[test]
+    fn nullability_follows_required_and_null_unions() {
+        let m = model(
+            r##"{"$defs": {"T": {"type": "object", "properties": {
+                "id": {"type": "string"}, "a": {"type": ["boolean", "null"]}, "b": {"type": "integer"},
+                "c": {"type": ["null", "number"]}}, "required": ["id", "a", "c"]}}}"##,
+            r##"{"T": {}}"##,
+        )
+        .unwrap();
+        let t = m.get("T").unwrap();
+        let nullable: Vec<bool> = t.fields.iter().map(|f| f.nullable()).collect();
+        assert_eq!(nullable, [false, true, true, true]);
+        assert_eq!(t.field("c").unwrap().scalar, ScalarType::Number);
+    }
+
+    #[test]
+    fn foreign_keys_follow_the_singular_rule_and_overrides() {
+        let schema = r##"{"$defs": {
+            "Person": {"type": "object", "properties": {"id": {"type": "string"},
+                "pets": {"type": "array", "items": {"$ref": "#/$defs/Pet"}},
+                "toys": {"type": "array", "items": {"$ref": "#/$defs/Pet"}}}, "required": ["id"]},
+            "Pet": {"type": "object", "properties": {"id": {"type": "string"}}, "required": ["id"]}}}"##;
+        let text = errors(
+            schema,
+            r##"{"Person": {"x-na:store": {"entity": "people"}}, "Pet": {}}"##,
+        );
+        assert!(text.contains("both map to column `people_id`"), "{text}");
+        let m = model(
+            schema,
+            r##"{"Person": {"x-na:store": {"entity": "people", "relations": {"toys": {"fk": "toy_owner_id"}}}}, "Pet": {}}"##,
+        )
+        .unwrap();
+        let pet = m.get("Pet").unwrap();
+        let fks: Vec<&str> = pet.parents.iter().map(|p| p.fk_column.as_str()).collect();
+        assert_eq!(fks, ["people_id", "toy_owner_id"]);
+    }
+
+    #[test]
+    fn colliding_and_invalid_names_are_reported_together() {
+        let text = errors(
+            r##"{"$defs": {"A": {"type": "object", "properties": {"id": {"type": "string"},
+                "firstName": {"type": "string"}, "first_name": {"type": "string"}, "nasc_x": {"type": "string"}}, "required": ["id"]},
+                "B": {"type": "object", "properties": {"id": {"type": "string"}}, "required": ["id"]}}}"##,
+            r##"{"A": {"x-na:store": {"entity": "things"}}, "B": {"x-na:store": {"entity": "bad name"}}}"##,
+        );
+        assert!(text.contains("s.json#/$defs/A/properties/first_name: property `first_name` and property `firstName`"), "{text}");
+        assert!(text.contains("prefix `nasc_`"), "{text}");
+        assert!(
+            text.contains("m.json#/B/x-na:store/entity: table name `bad name`"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn reserved_words_are_plain_columns() {
+        let m = model(
+            r##"{"$defs": {"T": {"type": "object", "properties": {"id": {"type": "string"}, "order": {"type": "integer"}, "group": {"type": "string"}}, "required": ["id"]}}}"##,
+            r##"{"T": {}}"##,
+        )
+        .unwrap();
+        assert_eq!(m.get("T").unwrap().columns(), ["id", "order", "group"]);
+    }
+
+    #[test]
+    fn mapping_and_schema_mistakes_name_file_and_pointer() {
+        let schema = r##"{"$defs": {"Todo": {"type": "object", "properties": {"id": {"type": "string"}, "meta": {"type": "object"},
+            "tags": {"type": "array", "items": {"type": "string"}}}, "required": ["id"]}}}"##;
+        let text = errors(
+            schema,
+            r##"{"Todoo": {}, "Todo": {"x-na:store": {"pk": "ident", "entiy": "x"}}}"##,
+        );
+        assert!(
+            text.contains("m.json#/Todoo: type `Todoo` is not in the schema's `$defs`"),
+            "{text}"
+        );
+        assert!(text.contains("did you mean `Todo`?"), "{text}");
+        assert!(
+            text.contains("m.json#/Todo/x-na:store/entiy: unknown key `entiy`"),
+            "{text}"
+        );
+        assert!(text.contains("primary key property `ident`"), "{text}");
+        assert!(
+            text.contains(
+                "s.json#/$defs/Todo/properties/meta: property `meta` of `Todo` is a nested object"
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains(
+                "properties/tags: property `tags` of `Todo` is an array of non-`$ref` items"
+            ),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn malformed_json_names_file_and_position() {
+        let text = errors("{\n  \"$defs\": {,}\n}", "{}");
+        assert!(text.starts_with("s.json#: malformed JSON: "), "{text}");
+        assert!(text.contains("line 2"), "{text}");
+    }
+
+    #[test]
+    fn child_types_must_be_mapped() {
+        let text = errors(
+            r##"{"$defs": {"L": {"type": "object", "properties": {"id": {"type": "string"}, "xs": {"type": "array", "items": {"$ref": "#/$defs/X"}}}, "required": ["id"]},
+                "X": {"type": "object", "properties": {"id": {"type": "string"}}, "required": ["id"]}}}"##,
+            r##"{"L": {}}"##,
+        );
+        assert!(
+            text.contains(
+                "/$defs/L/properties/xs/items/$ref: child type `X` of `L.xs` is not in the mapping"
+            ),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn types_with_children_keep_their_pk_as_primary_key() {
+        let m = model(
+            r##"{"$defs": {"Board": {"type": "object", "properties": {"id": {"type": "string"}, "lists": {"type": "array", "items": {"$ref": "#/$defs/List"}}}, "required": ["id"]},
+                "List": {"type": "object", "properties": {"id": {"type": "string"}, "cards": {"type": "array", "items": {"$ref": "#/$defs/Card"}}}, "required": ["id"]},
+                "Card": {"type": "object", "properties": {"id": {"type": "integer"}}, "required": ["id"]}}}"##,
+            r##"{"Board": {}, "List": {}, "Card": {}}"##,
+        )
+        .unwrap();
+        assert_eq!(m.get("List").unwrap().row_key(), RowKey::Pk);
+        assert_eq!(m.get("Card").unwrap().row_key(), RowKey::Surrogate);
+        assert_eq!(m.get("Card").unwrap().parents[0].fk_column, "list_id");
+        assert_eq!(m.get("List").unwrap().parents[0].fk_column, "board_id");
+    }
+}

@@ -1,0 +1,17 @@
+//! The plain-library core of nasc, shared by the proc macros and the runtime.
+//!
+//! It goes `source` (read the two JSON files) -> [`build`] (turn schema + mapping into the
+//! [`Model`], validating every rule and collecting every error) -> [`ddl`] (render tables for a
+//! SQL dialect). [`naming`] holds the naming rules both sides must agree on.
+
+pub mod build;
+pub mod ddl;
+pub mod error;
+pub mod model;
+pub mod naming;
+pub mod source;
+
+pub use ddl::Dialect;
+pub use error::{ModelError, ModelErrors};
+pub use model::{EntityType, Field, Model, ParentLink, Relation, RowKey, ScalarType};
+pub use source::Source;

@@ -1,0 +1,203 @@
+//! The validated model (IR): every mapped type with its table, columns and relations.
+
+use crate::naming;
+
+/// A JSON Schema scalar and how it is stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ScalarType {
+    /// `string`: TEXT.
+    String,
+    /// `integer`: 64-bit integer.
+    Integer,
+    /// `number`: 64-bit float.
+    Number,
+    /// `boolean`: 0/1 on SQLite.
+    Boolean,
+}
+
+impl ScalarType {
+    /// The JSON Schema name of the type.
+    pub fn schema_name(self) -> &'static str {
+        match self {
+            ScalarType::String => "string",
+            ScalarType::Integer => "integer",
+            ScalarType::Number => "number",
+            ScalarType::Boolean => "boolean",
+        }
+    }
+
+    /// Parses a JSON Schema type name.
+    pub fn from_schema_name(name: &str) -> Option<Self> {
+        Some(match name {
+            "string" => ScalarType::String,
+            "integer" => ScalarType::Integer,
+            "number" => ScalarType::Number,
+            "boolean" => ScalarType::Boolean,
+            _ => return None,
+        })
+    }
+}
+
+/// A scalar property stored in a column of its type's table.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Field {
+    /// Property name in the schema and on the wire.
+    pub property: String,
+    /// Column name (snake_case of the property); also the Rust field name.
+    pub column: String,
+    /// The stored type.
+    pub scalar: ScalarType,
+    /// Listed in the type's `required`.
+    pub required: bool,
+    /// Its type admits `null` (`["integer", "null"]`).
+    pub null_allowed: bool,
+}
+
+impl Field {
+    /// The column admits NULL and the Rust field is an `Option`.
+    pub fn nullable(&self) -> bool {
+        !self.required || self.null_allowed
+    }
+}
+
+/// A one-to-many relation: an array of `$ref` children stored in the child's table.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Relation {
+    /// Property name of the array.
+    pub property: String,
+    /// Rust field name (snake_case of the property).
+    pub field: String,
+    /// Type name of the children.
+    pub child: String,
+    /// Foreign key column in the child's table.
+    pub fk_column: String,
+    /// Listed in the type's `required`.
+    pub required: bool,
+}
+
+/// The other side of a [`Relation`], seen from the child's table.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ParentLink {
+    /// Parent type name.
+    pub parent: String,
+    /// The parent's array property.
+    pub property: String,
+    /// Foreign key column (in this table) holding the parent's pk.
+    pub fk_column: String,
+    /// Stored type of the foreign key (the parent pk's type).
+    pub fk_scalar: ScalarType,
+    /// Parent table referenced.
+    pub parent_table: String,
+    /// Parent pk column referenced.
+    pub parent_pk_column: String,
+}
+
+/// How rows of a table are identified.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RowKey {
+    /// The type's pk is the table's primary key: the type is never a child, or it has
+    /// children of its own (their foreign keys need a unique parent key).
+    Pk,
+    /// A surrogate `nasc_row` key: the type is a child without children of its own, so the
+    /// same id may appear under several parents and once more as a top-level aggregate.
+    Surrogate,
+}
+
+/// One mapped schema type.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EntityType {
+    /// Type name (the key under `$defs`).
+    pub name: String,
+    /// Table name (`entity` in the mapping).
+    pub table: String,
+    /// Index of the pk in `fields`.
+    pub pk_index: usize,
+    /// Scalar properties in schema order.
+    pub fields: Vec<Field>,
+    /// Arrays of children, in schema order.
+    pub relations: Vec<Relation>,
+    /// Relations in which this type is the child.
+    pub parents: Vec<ParentLink>,
+}
+
+impl EntityType {
+    /// The primary key property.
+    pub fn pk(&self) -> &Field {
+        &self.fields[self.pk_index]
+    }
+
+    /// How rows are identified; see [`RowKey`].
+    pub fn row_key(&self) -> RowKey {
+        if self.parents.is_empty() || !self.relations.is_empty() {
+            RowKey::Pk
+        } else {
+            RowKey::Surrogate
+        }
+    }
+
+    /// Looks up a field by property name.
+    pub fn field(&self, property: &str) -> Option<&Field> {
+        self.fields.iter().find(|f| f.property == property)
+    }
+
+    /// Every column of the table, in DDL order, with hidden columns included.
+    pub fn columns(&self) -> Vec<&str> {
+        let mut columns = Vec::new();
+        if self.row_key() == RowKey::Surrogate {
+            columns.push(naming::ROW_COLUMN);
+        }
+        columns.extend(self.fields.iter().map(|f| f.column.as_str()));
+        columns.extend(self.parents.iter().map(|p| p.fk_column.as_str()));
+        if !self.parents.is_empty() {
+            columns.push(naming::POSITION_COLUMN);
+        }
+        columns
+    }
+}
+
+/// Every mapped type of one schema + mapping pair.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Model {
+    /// Mapped types, in `$defs` order.
+    pub types: Vec<EntityType>,
+}
+
+impl Model {
+    /// The type named `name`.
+    pub fn get(&self, name: &str) -> Option<&EntityType> {
+        self.types.iter().find(|t| t.name == name)
+    }
+
+    /// Types ordered so that every parent comes before its children (self-references and
+    /// cycles keep their `$defs` order).
+    pub fn parents_first(&self) -> Vec<&EntityType> {
+        let mut done: Vec<&str> = Vec::new();
+        let mut ordered = Vec::new();
+        while ordered.len() < self.types.len() {
+            let before = ordered.len();
+            for ty in &self.types {
+                if done.contains(&ty.name.as_str()) {
+                    continue;
+                }
+                let ready = ty
+                    .parents
+                    .iter()
+                    .all(|p| p.parent == ty.name || done.contains(&p.parent.as_str()));
+                if ready {
+                    done.push(&ty.name);
+                    ordered.push(ty);
+                }
+            }
+            if ordered.len() == before {
+                // A cycle between types: take the rest in declaration order.
+                for ty in &self.types {
+                    if !done.contains(&ty.name.as_str()) {
+                        done.push(&ty.name);
+                        ordered.push(ty);
+                    }
+                }
+            }
+        }
+        ordered
+    }
+}

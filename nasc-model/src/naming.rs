@@ -1,0 +1,116 @@
+//! Naming rules: table, column and foreign-key names, and SQL identifier checks.
+
+use heck::ToSnakeCase;
+
+/// Prefix reserved for columns nasc adds itself (`nasc_row`, `nasc_position`).
+pub const RESERVED_PREFIX: &str = "nasc_";
+/// Surrogate row key of tables whose type is stored as a child and has no children itself.
+pub const ROW_COLUMN: &str = "nasc_row";
+/// Position of a child row inside its parent's array.
+pub const POSITION_COLUMN: &str = "nasc_position";
+/// Longest identifier accepted (PostgreSQL's limit, the smallest of the supported backends).
+pub const MAX_IDENTIFIER_BYTES: usize = 63;
+
+/// Default table of a type: its name lowercased plus `s` (`TodoList` -> `todolists`).
+pub fn default_entity(type_name: &str) -> String {
+    format!("{}s", type_name.to_lowercase())
+}
+
+/// Column (and Rust field) name of a property: its snake_case (`displayName` -> `display_name`).
+pub fn column_name(property: &str) -> String {
+    property.to_snake_case()
+}
+
+/// Singular of an entity name: exactly one trailing `s` removed, otherwise unchanged
+/// (`todo_lists` -> `todo_list`, `people` -> `people`).
+pub fn singular(entity: &str) -> &str {
+    match entity.strip_suffix('s') {
+        Some(stem) if !stem.is_empty() => stem,
+        _ => entity,
+    }
+}
+
+/// Foreign key column of a child row: `<parent entity singular>_<parent pk column>`.
+pub fn foreign_key(parent_entity: &str, parent_pk_column: &str) -> String {
+    format!("{}_{}", singular(parent_entity), parent_pk_column)
+}
+
+/// Why `name` cannot be a SQL identifier, if it cannot.
+///
+/// Accepted: ASCII letters, digits and `_`, not starting with a digit, at most
+/// [`MAX_IDENTIFIER_BYTES`] bytes. Identifiers are always quoted in SQL, so reserved words
+/// such as `order` or `group` are fine.
+pub fn identifier_problem(name: &str) -> Option<String> {
+    if name.is_empty() {
+        return Some("is empty".into());
+    }
+    if name.len() > MAX_IDENTIFIER_BYTES {
+        return Some(format!(
+            "is {} bytes long; the limit is {MAX_IDENTIFIER_BYTES} (PostgreSQL would silently truncate it)",
+            name.len()
+        ));
+    }
+    if let Some(c) = name
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || *c == '_'))
+    {
+        return Some(format!(
+            "contains {c:?}; only ASCII letters, digits and `_` are allowed"
+        ));
+    }
+    if name.starts_with(|c: char| c.is_ascii_digit()) {
+        return Some("starts with a digit".into());
+    }
+    None
+}
+
+/// Key under which two identifiers collide in a database (SQLite and MySQL compare
+/// identifiers case-insensitively).
+pub fn collision_key(name: &str) -> String {
+    name.to_ascii_lowercase()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_entity_is_lowercase_plural() {
+        assert_eq!(default_entity("TodoList"), "todolists");
+        assert_eq!(default_entity("User"), "users");
+    }
+
+    #[test]
+    fn columns_are_snake_case() {
+        assert_eq!(column_name("displayName"), "display_name");
+        assert_eq!(column_name("firstName"), "first_name");
+        assert_eq!(column_name("firstname"), "firstname");
+        assert_eq!(column_name("order"), "order");
+        assert_eq!(column_name("HTTPStatus"), "http_status");
+    }
+
+    #[test]
+    fn singular_strips_exactly_one_trailing_s() {
+        assert_eq!(singular("todo_lists"), "todo_list");
+        assert_eq!(singular("people"), "people");
+        assert_eq!(singular("classes"), "classe");
+        assert_eq!(singular("s"), "s");
+        assert_eq!(foreign_key("todo_lists", "id"), "todo_list_id");
+        assert_eq!(foreign_key("people", "id"), "people_id");
+        assert_eq!(foreign_key("boxes", "code"), "boxe_code");
+    }
+
+    #[test]
+    fn identifiers_are_checked() {
+        assert_eq!(identifier_problem("todo_lists"), None);
+        assert_eq!(identifier_problem("order"), None);
+        assert!(identifier_problem("").is_some());
+        assert!(identifier_problem("1abc").is_some());
+        assert!(identifier_problem("bad name").unwrap().contains("' '"));
+        assert!(identifier_problem("x\"; DROP TABLE y").is_some());
+        assert!(identifier_problem(&"a".repeat(64))
+            .unwrap()
+            .contains("64 bytes"));
+        assert_eq!(identifier_problem(&"a".repeat(63)), None);
+    }
+}
