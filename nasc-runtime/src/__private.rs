@@ -1,0 +1,128 @@
+//! Support for the code the macros generate. Not a public API.
+
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+pub use std::sync::OnceLock;
+
+/// Marker types standing for the schema's scalar types in compile-time checks.
+pub mod kind {
+    /// JSON Schema `string`.
+    pub struct String;
+    /// JSON Schema `integer`.
+    pub struct Integer;
+    /// JSON Schema `number`.
+    pub struct Number;
+    /// JSON Schema `boolean`.
+    pub struct Boolean;
+}
+
+/// Rust types that can hold a schema scalar of kind `K`.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot hold the schema type `{K}` of this property",
+    label = "does not match the schema",
+    note = "schema `string` takes `String`; `integer` takes `i64` (or a narrower integer); `number` takes `f64` or `f32`; `boolean` takes `bool`"
+)]
+pub trait StoresAs<K> {}
+
+impl StoresAs<kind::String> for String {}
+impl StoresAs<kind::Integer> for i64 {}
+impl StoresAs<kind::Integer> for i32 {}
+impl StoresAs<kind::Integer> for i16 {}
+impl StoresAs<kind::Integer> for i8 {}
+impl StoresAs<kind::Integer> for u32 {}
+impl StoresAs<kind::Integer> for u16 {}
+impl StoresAs<kind::Integer> for u8 {}
+impl StoresAs<kind::Number> for f64 {}
+impl StoresAs<kind::Number> for f32 {}
+impl StoresAs<kind::Boolean> for bool {}
+
+/// Entities that stand for the schema type whose name hashes to `TAG`.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not the entity of this array's schema item type",
+    label = "the schema's `items.$ref` names another type",
+    note = "use the struct generated or derived for the referenced type"
+)]
+pub trait IsSchemaType<const TAG: u64> {}
+
+/// Stable tag of a schema type name (FNV-1a).
+pub const fn type_tag(name: &str) -> u64 {
+    let bytes = name.as_bytes();
+    let mut hash: u64 = 0xcbf29ce484222325;
+    let mut i = 0;
+    while i < bytes.len() {
+        hash ^= bytes[i] as u64;
+        hash = hash.wrapping_mul(0x100000001b3);
+        i += 1;
+    }
+    hash
+}
+
+/// Compile-time check that `T` holds kind `K` (called nowhere; its bound is the check).
+pub fn assert_stores_as<K, T: StoresAs<K>>() {}
+
+/// Compile-time check that `T` is the entity of `TAG`.
+pub fn assert_schema_type<const TAG: u64, T: IsSchemaType<TAG>>() {}
+
+/// Primary key values as the id string of the `Store` API.
+pub trait IdString {
+    /// The id string.
+    fn id_string(&self) -> std::string::String;
+}
+
+impl IdString for String {
+    fn id_string(&self) -> String {
+        self.clone()
+    }
+}
+
+macro_rules! id_string_by_display {
+    ($($t:ty),*) => {$(
+        impl IdString for $t {
+            fn id_string(&self) -> String {
+                self.to_string()
+            }
+        }
+    )*};
+}
+id_string_by_display!(i64, i32, i16, i8, u32, u16, u8);
+
+/// A scalar field as JSON.
+pub fn scalar_to_json<T: Serialize>(value: &T) -> Value {
+    serde_json::to_value(value).unwrap_or(Value::Null)
+}
+
+/// A field of an object being converted, by property name (absent is `null`).
+pub fn take_scalar<T: DeserializeOwned>(
+    object: &mut Map<String, Value>,
+    property: &str,
+) -> Result<T, serde_json::Error> {
+    let value = object.remove(property).unwrap_or(Value::Null);
+    serde_json::from_value(value)
+        .map_err(|e| serde::de::Error::custom(format!("property `{property}`: {e}")))
+}
+
+/// The children of an array property (absent is empty).
+pub fn take_children<T: crate::Entity>(
+    object: &mut Map<String, Value>,
+    property: &str,
+) -> Result<Vec<T>, serde_json::Error> {
+    match object.remove(property) {
+        None | Some(Value::Null) => Ok(Vec::new()),
+        Some(Value::Array(items)) => items.into_iter().map(T::from_json).collect(),
+        Some(_) => Err(serde::de::Error::custom(format!(
+            "property `{property}`: expected an array"
+        ))),
+    }
+}
+
+/// The object a `from_json` starts from.
+pub fn into_object(value: Value, type_name: &str) -> Result<Map<String, Value>, serde_json::Error> {
+    match value {
+        Value::Object(object) => Ok(object),
+        _ => Err(serde::de::Error::custom(format!(
+            "expected a `{type_name}` object"
+        ))),
+    }
+}

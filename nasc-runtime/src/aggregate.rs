@@ -1,0 +1,384 @@
+//! Aggregates as JSON <-> rows: validation of input against the model, and rebuilding
+//! JSON from stored cells. Backend-independent.
+
+use crate::Error;
+use nasc_model::build::closest;
+use nasc_model::error::pointer_join;
+use nasc_model::{EntityType, Field, Model, ScalarType};
+use serde_json::{Map, Value};
+use std::collections::HashSet;
+
+/// A value bound to a SQL statement.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum SqlValue {
+    /// NULL of a column of the given type.
+    Null(ScalarType),
+    Text(String),
+    Integer(i64),
+    Real(f64),
+    Bool(bool),
+}
+
+/// A value read from a result row.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Cell {
+    Null,
+    Integer(i64),
+    Real(f64),
+    Text(String),
+}
+
+/// The aggregate a call is about, for error messages.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Target<'a> {
+    pub ty: &'a str,
+    pub id: &'a str,
+}
+
+impl Target<'_> {
+    pub fn invalid(&self, pointer: &str, message: impl Into<String>) -> Error {
+        Error::Invalid {
+            ty: self.ty.to_owned(),
+            id: self.id.to_owned(),
+            pointer: pointer.to_owned(),
+            message: message.into(),
+        }
+    }
+
+    pub fn corrupt(&self, pointer: &str, message: impl Into<String>) -> Error {
+        Error::Corrupt {
+            ty: self.ty.to_owned(),
+            id: self.id.to_owned(),
+            pointer: pointer.to_owned(),
+            message: message.into(),
+        }
+    }
+
+    pub fn conflict(&self, pointer: &str, message: impl Into<String>) -> Error {
+        Error::Conflict {
+            ty: self.ty.to_owned(),
+            id: self.id.to_owned(),
+            pointer: pointer.to_owned(),
+            message: message.into(),
+        }
+    }
+
+    pub fn database(
+        &self,
+        action: &'static str,
+        pointer: &str,
+        source: diesel::result::Error,
+    ) -> Error {
+        Error::Database {
+            action,
+            ty: self.ty.to_owned(),
+            id: self.id.to_owned(),
+            pointer: pointer.to_owned(),
+            source,
+        }
+    }
+}
+
+/// One validated row with its children, ready to write.
+#[derive(Debug)]
+pub(crate) struct RowTree<'m> {
+    pub ty: &'m EntityType,
+    /// One value per field, in field order.
+    pub values: Vec<SqlValue>,
+    /// One list per relation, in relation order.
+    pub children: Vec<Vec<RowTree<'m>>>,
+    /// JSON pointer of this row in the aggregate.
+    pub pointer: String,
+}
+
+impl RowTree<'_> {
+    /// The row's primary key value.
+    pub fn pk(&self) -> &SqlValue {
+        &self.values[self.ty.pk_index]
+    }
+}
+
+/// The pk value an id string stands for (`"5"` for an integer pk is 5).
+pub(crate) fn id_value(ty: &EntityType, target: Target<'_>) -> Result<SqlValue, Error> {
+    match ty.pk().scalar {
+        ScalarType::Integer => target
+            .id
+            .parse::<i64>()
+            .map(SqlValue::Integer)
+            .map_err(|_| {
+                target.invalid(
+                    "",
+                    format!(
+                        "the id must be an integer, as `{}` of `{}` is",
+                        ty.pk().property,
+                        ty.name
+                    ),
+                )
+            }),
+        _ => Ok(SqlValue::Text(target.id.to_owned())),
+    }
+}
+
+/// Checks `diff` is the shallow map of changed top-level properties of `ty`.
+pub(crate) fn check_diff(ty: &EntityType, diff: &Value, target: Target<'_>) -> Result<(), Error> {
+    let Some(diff) = diff.as_object() else {
+        return Err(target.invalid(
+            "",
+            "the diff must be an object of changed top-level properties",
+        ));
+    };
+    for key in diff.keys() {
+        if ty.field(key).is_none() && !ty.relations.iter().any(|r| &r.property == key) {
+            return Err(target.invalid(
+                &pointer_join("", key),
+                format!("the diff names `{key}`, which `{}` does not have", ty.name),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Validates `full` as the whole state of aggregate `target` of type `ty`.
+pub(crate) fn validate<'m>(
+    model: &'m Model,
+    ty: &'m EntityType,
+    full: &Value,
+    target: Target<'_>,
+) -> Result<RowTree<'m>, Error> {
+    let tree = row_tree(model, ty, full, String::new(), target)?;
+    let expected = id_value(ty, target)?;
+    if *tree.pk() != expected {
+        let pointer = pointer_join("", &ty.pk().property);
+        return Err(target.invalid(
+            &pointer,
+            format!(
+                "`{}` is {} but the id given is `{}`",
+                ty.pk().property,
+                describe(tree.pk()),
+                target.id
+            ),
+        ));
+    }
+    Ok(tree)
+}
+
+fn describe(value: &SqlValue) -> String {
+    match value {
+        SqlValue::Text(s) => format!("{s:?}"),
+        SqlValue::Integer(i) => i.to_string(),
+        other => format!("{other:?}"),
+    }
+}
+
+fn row_tree<'m>(
+    model: &'m Model,
+    ty: &'m EntityType,
+    value: &Value,
+    pointer: String,
+    target: Target<'_>,
+) -> Result<RowTree<'m>, Error> {
+    let Some(object) = value.as_object() else {
+        return Err(target.invalid(
+            &pointer,
+            format!(
+                "expected a `{}` object, found {}",
+                ty.name,
+                json_kind(value)
+            ),
+        ));
+    };
+    for key in object.keys() {
+        if ty.field(key).is_none() && !ty.relations.iter().any(|r| &r.property == key) {
+            let names = ty
+                .fields
+                .iter()
+                .map(|f| f.property.as_str())
+                .chain(ty.relations.iter().map(|r| r.property.as_str()));
+            let hint = closest(key, names)
+                .map(|c| format!(" (did you mean `{c}`?)"))
+                .unwrap_or_default();
+            return Err(target.invalid(
+                &pointer_join(&pointer, key),
+                format!("`{}` has no property `{key}`{hint}", ty.name),
+            ));
+        }
+    }
+    let mut values = Vec::with_capacity(ty.fields.len());
+    for field in &ty.fields {
+        let at = pointer_join(&pointer, &field.property);
+        values.push(field_value(
+            ty,
+            field,
+            object.get(&field.property),
+            &at,
+            target,
+        )?);
+    }
+    let mut children = Vec::with_capacity(ty.relations.len());
+    for relation in &ty.relations {
+        let at = pointer_join(&pointer, &relation.property);
+        let child_ty = model
+            .get(&relation.child)
+            .expect("the model links only mapped types");
+        let items = match object.get(&relation.property) {
+            None if relation.required => {
+                return Err(target.invalid(
+                    &at,
+                    format!("`{}` requires `{}`", ty.name, relation.property),
+                ))
+            }
+            None => &Vec::new(),
+            Some(Value::Array(items)) => items,
+            Some(other) => {
+                return Err(target.invalid(
+                    &at,
+                    format!(
+                        "expected an array of `{}`, found {}",
+                        relation.child,
+                        json_kind(other)
+                    ),
+                ))
+            }
+        };
+        let mut rows = Vec::with_capacity(items.len());
+        let mut seen = HashSet::new();
+        for (i, item) in items.iter().enumerate() {
+            let row = row_tree(
+                model,
+                child_ty,
+                item,
+                pointer_join(&at, &i.to_string()),
+                target,
+            )?;
+            if !seen.insert(describe(row.pk())) {
+                let pk = &child_ty.pk().property;
+                return Err(target.invalid(
+                    &pointer_join(&row.pointer, pk),
+                    format!(
+                        "`{pk}` {} appears twice in `{}`",
+                        describe(row.pk()),
+                        relation.property
+                    ),
+                ));
+            }
+            rows.push(row);
+        }
+        children.push(rows);
+    }
+    Ok(RowTree {
+        ty,
+        values,
+        children,
+        pointer,
+    })
+}
+
+fn field_value(
+    ty: &EntityType,
+    field: &Field,
+    value: Option<&Value>,
+    pointer: &str,
+    target: Target<'_>,
+) -> Result<SqlValue, Error> {
+    let expected = field.scalar.schema_name();
+    let value = match value {
+        None if field.required => {
+            return Err(target.invalid(pointer, format!("`{}` requires `{}`", ty.name, field.property)))
+        }
+        None => return Ok(SqlValue::Null(field.scalar)),
+        Some(Value::Null) if field.null_allowed => return Ok(SqlValue::Null(field.scalar)),
+        Some(Value::Null) if !field.required => {
+            return Err(target.invalid(pointer, format!("expected {expected}, found null: `{}` is optional, so omit it, or allow null in the schema with `[\"{expected}\", \"null\"]`", field.property)))
+        }
+        Some(value) => value,
+    };
+    let converted = match (field.scalar, value) {
+        (ScalarType::String, Value::String(s)) => Some(SqlValue::Text(s.clone())),
+        (ScalarType::Boolean, Value::Bool(b)) => Some(SqlValue::Bool(*b)),
+        (ScalarType::Number, Value::Number(n)) => n.as_f64().map(SqlValue::Real),
+        (ScalarType::Integer, Value::Number(n)) => match n.as_i64() {
+            Some(i) => Some(SqlValue::Integer(i)),
+            None if n.is_u64() => {
+                return Err(
+                    target.invalid(pointer, format!("{n} does not fit a 64-bit signed integer"))
+                )
+            }
+            None => None,
+        },
+        _ => None,
+    };
+    converted.ok_or_else(|| {
+        target.invalid(
+            pointer,
+            format!("expected {expected}, found {}", json_kind(value)),
+        )
+    })
+}
+
+/// A short description of a JSON value's kind, for messages.
+pub(crate) fn json_kind(value: &Value) -> String {
+    match value {
+        Value::Null => "null".into(),
+        Value::Bool(b) => format!("boolean {b}"),
+        Value::Number(n) => format!("number {n}"),
+        Value::String(s) if s.len() <= 40 => format!("string {s:?}"),
+        Value::String(_) => "a string".into(),
+        Value::Array(_) => "an array".into(),
+        Value::Object(_) => "an object".into(),
+    }
+}
+
+/// Rebuilds the scalar properties of one row from its cells (one per field, in order).
+/// NULL in an optional property omits it; NULL where null is allowed gives `null`.
+pub(crate) fn object_from_cells(
+    ty: &EntityType,
+    cells: Vec<Cell>,
+    pointer: &str,
+    target: Target<'_>,
+) -> Result<Map<String, Value>, Error> {
+    if cells.len() != ty.fields.len() {
+        return Err(target.corrupt(
+            pointer,
+            format!(
+                "expected {} columns, found {}",
+                ty.fields.len(),
+                cells.len()
+            ),
+        ));
+    }
+    let mut object = Map::with_capacity(ty.fields.len() + ty.relations.len());
+    for (field, cell) in ty.fields.iter().zip(cells) {
+        let at = pointer_join(pointer, &field.property);
+        let value = match (field.scalar, cell) {
+            (_, Cell::Null) if field.null_allowed => Value::Null,
+            (_, Cell::Null) if !field.required => continue,
+            (ScalarType::String, Cell::Text(s)) => Value::String(s),
+            (ScalarType::Integer, Cell::Integer(i)) => Value::from(i),
+            (ScalarType::Boolean, Cell::Integer(i @ (0 | 1))) => Value::Bool(i == 1),
+            (ScalarType::Number, Cell::Real(f)) => Value::from(f),
+            (ScalarType::Number, Cell::Integer(i)) => Value::from(i as f64),
+            (scalar, cell) => {
+                return Err(target.corrupt(
+                    &at,
+                    format!(
+                        "column `{}` holds {cell:?}, not a {}",
+                        field.column,
+                        scalar.schema_name()
+                    ),
+                ))
+            }
+        };
+        object.insert(field.property.clone(), value);
+    }
+    Ok(object)
+}
+
+/// The pk of a stored row as a bindable value.
+pub(crate) fn cell_to_value(cell: &Cell, scalar: ScalarType) -> SqlValue {
+    match cell {
+        Cell::Null => SqlValue::Null(scalar),
+        Cell::Integer(i) => SqlValue::Integer(*i),
+        Cell::Real(f) => SqlValue::Real(*f),
+        Cell::Text(s) => SqlValue::Text(s.clone()),
+    }
+}

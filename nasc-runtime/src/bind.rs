@@ -1,0 +1,82 @@
+//! Running nasc's rendered SQL through diesel: a query fragment that interleaves the SQL
+//! pieces with typed bind values. Its statement is cached by SQL text like any dynamic
+//! diesel query.
+
+use crate::aggregate::SqlValue;
+use crate::sql::Sql;
+use diesel::backend::Backend;
+use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
+use diesel::serialize::ToSql;
+use diesel::sql_types::{BigInt, Bool, Double, HasSqlType, Nullable, Text, Untyped};
+use diesel::{QueryResult, RunQueryDsl};
+use nasc_model::ScalarType;
+
+/// `sql` with `binds` in order.
+pub(crate) struct Bound<'a> {
+    sql: &'a Sql,
+    binds: &'a [SqlValue],
+}
+
+impl<'a> Bound<'a> {
+    pub fn new(sql: &'a Sql, binds: &'a [SqlValue]) -> Self {
+        debug_assert_eq!(sql.binds(), binds.len(), "bind count of {:?}", sql.pieces);
+        Bound { sql, binds }
+    }
+}
+
+static NULL_TEXT: Option<String> = None;
+static NULL_INTEGER: Option<i64> = None;
+static NULL_REAL: Option<f64> = None;
+static NULL_BOOL: Option<bool> = None;
+
+impl<DB> QueryFragment<DB> for Bound<'_>
+where
+    DB: Backend + HasSqlType<Text> + HasSqlType<BigInt> + HasSqlType<Double> + HasSqlType<Bool>,
+    String: ToSql<Text, DB>,
+    i64: ToSql<BigInt, DB>,
+    f64: ToSql<Double, DB>,
+    bool: ToSql<Bool, DB>,
+    Option<String>: ToSql<Nullable<Text>, DB>,
+    Option<i64>: ToSql<Nullable<BigInt>, DB>,
+    Option<f64>: ToSql<Nullable<Double>, DB>,
+    Option<bool>: ToSql<Nullable<Bool>, DB>,
+{
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, DB>) -> QueryResult<()> {
+        for (i, piece) in self.sql.pieces.iter().enumerate() {
+            out.push_sql(piece);
+            let Some(value) = self.binds.get(i) else {
+                continue;
+            };
+            match value {
+                SqlValue::Text(s) => out.push_bind_param::<Text, String>(s)?,
+                SqlValue::Integer(v) => out.push_bind_param::<BigInt, i64>(v)?,
+                SqlValue::Real(v) => out.push_bind_param::<Double, f64>(v)?,
+                SqlValue::Bool(v) => out.push_bind_param::<Bool, bool>(v)?,
+                SqlValue::Null(ScalarType::String) => {
+                    out.push_bind_param::<Nullable<Text>, _>(&NULL_TEXT)?
+                }
+                SqlValue::Null(ScalarType::Integer) => {
+                    out.push_bind_param::<Nullable<BigInt>, _>(&NULL_INTEGER)?
+                }
+                SqlValue::Null(ScalarType::Number) => {
+                    out.push_bind_param::<Nullable<Double>, _>(&NULL_REAL)?
+                }
+                SqlValue::Null(ScalarType::Boolean) => {
+                    out.push_bind_param::<Nullable<Bool>, _>(&NULL_BOOL)?
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+impl QueryId for Bound<'_> {
+    type QueryId = ();
+    const HAS_STATIC_QUERY_ID: bool = false;
+}
+
+impl Query for Bound<'_> {
+    type SqlType = Untyped;
+}
+
+impl<Conn> RunQueryDsl<Conn> for Bound<'_> {}

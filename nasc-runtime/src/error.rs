@@ -1,0 +1,82 @@
+//! The one error type of the runtime.
+
+use nasc_model::ModelErrors;
+
+/// Everything that can go wrong saving, loading or deleting an aggregate.
+///
+/// Errors about data name the aggregate's type and id and the JSON pointer of the value
+/// concerned (`""` is the whole document).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The type is not in the store's registry.
+    #[error("unknown type `{ty}`: the registry holds {known}")]
+    UnknownType {
+        /// The type asked for.
+        ty: String,
+        /// The types the registry holds.
+        known: String,
+    },
+    /// The input does not match the schema; nothing was written.
+    #[error("invalid {ty} `{id}` at `{pointer}`: {message}")]
+    Invalid {
+        /// Aggregate type.
+        ty: String,
+        /// Aggregate id.
+        id: String,
+        /// JSON pointer of the offending value.
+        pointer: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// The write would take over rows that belong to another aggregate; nothing was written.
+    #[error("conflict saving {ty} `{id}` at `{pointer}`: {message}")]
+    Conflict {
+        /// Aggregate type.
+        ty: String,
+        /// Aggregate id.
+        id: String,
+        /// JSON pointer of the value concerned.
+        pointer: String,
+        /// What conflicts.
+        message: String,
+    },
+    /// A stored row does not fit the schema (edited outside nasc, or a schema change).
+    #[error("stored {ty} `{id}` cannot be read at `{pointer}`: {message}")]
+    Corrupt {
+        /// Aggregate type.
+        ty: String,
+        /// Aggregate id.
+        id: String,
+        /// JSON pointer of the value concerned.
+        pointer: String,
+        /// What does not fit.
+        message: String,
+    },
+    /// The database reported an error; the transaction was rolled back.
+    #[error("database error while {action} {ty} `{id}` at `{pointer}`: {source}")]
+    Database {
+        /// What nasc was doing (`saving`, `loading`, `deleting`).
+        action: &'static str,
+        /// Aggregate type.
+        ty: String,
+        /// Aggregate id.
+        id: String,
+        /// JSON pointer of the value being written or read.
+        pointer: String,
+        /// The database's error.
+        #[source]
+        source: diesel::result::Error,
+    },
+    /// Opening the database or creating its tables failed.
+    #[error("cannot open `{target}`: {message}")]
+    Open {
+        /// The database path or URL.
+        target: String,
+        /// Why.
+        message: String,
+    },
+    /// The schema or mapping is invalid.
+    #[error("invalid schema or mapping:\n{0}")]
+    Model(#[from] ModelErrors),
+}

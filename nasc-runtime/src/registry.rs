@@ -1,0 +1,77 @@
+//! The registry: the validated model of every mapped type, shared by stores.
+
+use crate::Error;
+use nasc_model::{ddl, Dialect, EntityType, Model, Source};
+use std::path::Path;
+use std::sync::Arc;
+
+/// Every mapped type of one schema + mapping pair. Cheap to clone.
+///
+/// `schema!` generates a `registry()` function returning one; [`Registry::from_files`]
+/// builds one at run time.
+#[derive(Debug, Clone)]
+pub struct Registry {
+    model: Arc<Model>,
+}
+
+impl Registry {
+    /// Builds the registry from the two JSON documents; `schema_name` and `mapping_name`
+    /// are the names errors report them under.
+    pub fn from_json_str(
+        schema_name: &str,
+        schema: &str,
+        mapping_name: &str,
+        mapping: &str,
+    ) -> Result<Self, Error> {
+        let model = nasc_model::build::build(
+            &Source::new(schema_name, schema),
+            &Source::new(mapping_name, mapping),
+        )?;
+        Ok(Registry {
+            model: Arc::new(model),
+        })
+    }
+
+    /// Reads and builds the registry from the two files.
+    pub fn from_files(schema: impl AsRef<Path>, mapping: impl AsRef<Path>) -> Result<Self, Error> {
+        let read = |path: &Path| {
+            let name = path.display().to_string();
+            Source::read(path, &name).map_err(|e| Error::Model(e.into()))
+        };
+        let (schema, mapping) = (read(schema.as_ref())?, read(mapping.as_ref())?);
+        Self::from_json_str(&schema.name, &schema.text, &mapping.name, &mapping.text)
+    }
+
+    /// The model behind the registry.
+    pub fn model(&self) -> &Model {
+        &self.model
+    }
+
+    /// The mapped type `ty`, or [`Error::UnknownType`].
+    pub fn entity(&self, ty: &str) -> Result<&EntityType, Error> {
+        self.model.get(ty).ok_or_else(|| Error::UnknownType {
+            ty: ty.to_owned(),
+            known: self.type_names(),
+        })
+    }
+
+    /// The `CREATE TABLE` / `CREATE INDEX` statements for `dialect`, parents first, each
+    /// idempotent, ready to put in a migration.
+    pub fn ddl(&self, dialect: Dialect) -> Vec<String> {
+        ddl::create_statements(&self.model, dialect)
+    }
+
+    fn type_names(&self) -> String {
+        let names: Vec<String> = self
+            .model
+            .types
+            .iter()
+            .map(|t| format!("`{}`", t.name))
+            .collect();
+        if names.is_empty() {
+            "no types".into()
+        } else {
+            names.join(", ")
+        }
+    }
+}

@@ -1,0 +1,54 @@
+//! The `Store` interface every store implements.
+
+use crate::{Entity, Error};
+use serde_json::Value;
+
+/// Loads, persists and deletes whole aggregates by type name and id.
+///
+/// Implementations are `Send + Sync`, so one store serves many threads.
+pub trait Store: Send + Sync {
+    /// The aggregate `ty` / `id`, or `None` when there is none.
+    fn load(&self, ty: &str, id: &str) -> Result<Option<Value>, Error>;
+
+    /// Saves `full` as the whole new state of `ty` / `id`, in one transaction.
+    ///
+    /// `diff` is the shallow map of changed top-level keys (see the processor); `full` is
+    /// authoritative.
+    fn persist(&self, ty: &str, id: &str, diff: &Value, full: &Value) -> Result<(), Error>;
+
+    /// Removes the aggregate with all its child rows; `true` when it existed.
+    fn delete(&self, ty: &str, id: &str) -> Result<bool, Error>;
+
+    /// Saves a typed entity (its whole state).
+    fn save<T: Entity>(&self, entity: &T) -> Result<(), Error>
+    where
+        Self: Sized,
+    {
+        let full = entity.to_json();
+        self.persist(T::TYPE_NAME, &entity.id(), &full, &full)
+    }
+
+    /// Loads a typed entity.
+    fn get<T: Entity>(&self, id: &str) -> Result<Option<T>, Error>
+    where
+        Self: Sized,
+    {
+        match self.load(T::TYPE_NAME, id)? {
+            None => Ok(None),
+            Some(value) => T::from_json(value).map(Some).map_err(|e| Error::Corrupt {
+                ty: T::TYPE_NAME.to_owned(),
+                id: id.to_owned(),
+                pointer: String::new(),
+                message: format!("does not convert to `{}`: {e}", std::any::type_name::<T>()),
+            }),
+        }
+    }
+
+    /// Removes a typed entity; `true` when it existed.
+    fn remove<T: Entity>(&self, id: &str) -> Result<bool, Error>
+    where
+        Self: Sized,
+    {
+        self.delete(T::TYPE_NAME, id)
+    }
+}

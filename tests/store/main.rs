@@ -1,0 +1,4 @@
+//! End-to-end tests of the mapped store on SQLite.
+
+mod dynamic;
+mod support;
