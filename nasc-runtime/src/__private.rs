@@ -126,3 +126,13 @@ pub fn into_object(value: Value, type_name: &str) -> Result<Map<String, Value>, 
         ))),
     }
 }
+
+/// Fails when properties are left after every field took its own.
+pub fn no_leftovers(object: Map<String, Value>, type_name: &str) -> Result<(), serde_json::Error> {
+    match object.keys().next() {
+        None => Ok(()),
+        Some(key) => Err(serde::de::Error::custom(format!(
+            "`{type_name}` has no property `{key}`"
+        ))),
+    }
+}

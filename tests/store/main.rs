@@ -2,3 +2,4 @@
 
 mod dynamic;
 mod support;
+mod typed;

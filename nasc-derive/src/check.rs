@@ -1,0 +1,276 @@
+//! `#[derive(Entity)]`: pairs each struct field with a schema property, reports every
+//! mismatch on the field concerned, and generates the `Entity` implementation.
+
+use crate::args::Args;
+use crate::codegen::{self, type_tag, Binding};
+use crate::files;
+use nasc_model::build::closest;
+use nasc_model::{EntityType, ScalarType};
+use proc_macro2::TokenStream;
+use quote::{quote, quote_spanned};
+use syn::spanned::Spanned;
+use syn::{Data, DeriveInput, Fields, GenericArgument, Ident, PathArguments, Type};
+
+/// Expands `#[derive(Entity)]`.
+pub fn derive_entity(input: DeriveInput) -> TokenStream {
+    let ident = &input.ident;
+    match checked(&input) {
+        Ok(tokens) => tokens,
+        Err(error) => {
+            // Still implement the trait, so that one mistake is reported once rather than
+            // again at every use of the struct.
+            let error = error.to_compile_error();
+            quote! {
+                #error
+                impl nasc_runtime::Entity for #ident {
+                    const TYPE_NAME: &'static str = "";
+                    fn id(&self) -> ::std::string::String { unreachable!() }
+                    fn to_json(&self) -> nasc_runtime::serde_json::Value { unreachable!() }
+                    fn from_json(_: nasc_runtime::serde_json::Value)
+                        -> ::std::result::Result<Self, nasc_runtime::serde_json::Error> { unreachable!() }
+                }
+            }
+        }
+    }
+}
+
+fn checked(input: &DeriveInput) -> syn::Result<TokenStream> {
+    let args = Args::from_attributes(&input.attrs)?;
+    let struct_span = input.ident.span();
+    let fields = match &input.data {
+        Data::Struct(data) => match &data.fields {
+            Fields::Named(named) => &named.named,
+            _ => {
+                return Err(syn::Error::new(
+                    struct_span,
+                    "`Entity` needs a struct with named fields",
+                ))
+            }
+        },
+        _ => {
+            return Err(syn::Error::new(
+                struct_span,
+                "`Entity` can only be derived for a struct",
+            ))
+        }
+    };
+    if !input.generics.params.is_empty() {
+        return Err(syn::Error::new_spanned(
+            &input.generics,
+            "an `Entity` struct cannot be generic",
+        ));
+    }
+    let loaded = files::load(&args.schema_path(), &args.mapping_path())
+        .map_err(|e| codegen::load_error(e, &args, struct_span))?;
+    let type_name = args
+        .type_name
+        .as_ref()
+        .map_or(input.ident.to_string(), |l| l.value());
+    let type_span = args.type_name.as_ref().map_or(struct_span, |l| l.span());
+    let Some(ty) = loaded.model.get(&type_name) else {
+        let names = loaded.model.types.iter().map(|t| t.name.as_str());
+        let hint = match closest(&type_name, names) {
+            Some(close) => {
+                format!("did you mean `{close}`? Name it with `#[nasc(type = \"{close}\")]`")
+            }
+            None => format!(
+                "add it to both files, or name an existing type with `#[nasc(type = \"...\")]`"
+            ),
+        };
+        return Err(syn::Error::new(
+            type_span,
+            format!(
+                "type `{type_name}` is not a mapped type: {} and {} have no `{type_name}` with a store mapping; {hint}",
+                loaded.schema.name, loaded.mapping.name
+            ),
+        ));
+    };
+
+    let mut errors = Vec::new();
+    let mut bindings = Vec::new();
+    let mut checks = Vec::new();
+    for field in fields {
+        let ident = field.ident.as_ref().expect("named fields");
+        let name = ident.to_string();
+        let name = name.trim_start_matches("r#");
+        let binding = ty
+            .fields
+            .iter()
+            .find(|f| f.column == name)
+            .map(Binding::Scalar)
+            .or_else(|| {
+                ty.relations
+                    .iter()
+                    .find(|r| r.field == name)
+                    .map(Binding::Children)
+            });
+        let Some(binding) = binding else {
+            errors.push(unknown_field(ty, ident, name, &loaded.schema.name));
+            continue;
+        };
+        match check_field_type(ty, &binding, &field.ty) {
+            Ok(check) => checks.push(check),
+            Err(e) => errors.push(e),
+        }
+        bindings.push((ident.clone(), binding));
+    }
+    for missing in missing_properties(ty, &bindings) {
+        errors.push(syn::Error::new(struct_span, missing));
+    }
+    if let Some(error) = codegen::combine(errors) {
+        return Err(error);
+    }
+
+    let self_ty = &input.ident;
+    let entity_impl = codegen::entity_impl(ty, self_ty, &bindings);
+    let track = codegen::track_files(&loaded);
+    Ok(quote! {
+        #entity_impl
+        const _: () = {
+            #track
+            #[allow(dead_code)]
+            fn __nasc_field_types() { #(#checks)* }
+        };
+    })
+}
+
+/// The error for a field the schema does not have, with the closest property as a hint.
+fn unknown_field(ty: &EntityType, ident: &Ident, name: &str, schema: &str) -> syn::Error {
+    let candidates = ty
+        .fields
+        .iter()
+        .map(|f| f.column.as_str())
+        .chain(ty.relations.iter().map(|r| r.field.as_str()));
+    let hint = match closest(name, candidates) {
+        Some(close) => format!("; did you mean `{close}`?"),
+        None => {
+            let all: Vec<String> = ty
+                .fields
+                .iter()
+                .map(|f| format!("`{}`", f.column))
+                .chain(ty.relations.iter().map(|r| format!("`{}`", r.field)))
+                .collect();
+            format!("; its fields are {}", all.join(", "))
+        }
+    };
+    syn::Error::new(
+        ident.span(),
+        format!(
+            "`{}` in {schema} has no property whose field name is `{name}`{hint}",
+            ty.name
+        ),
+    )
+}
+
+/// Properties of the schema type that no field stands for.
+fn missing_properties(ty: &EntityType, bindings: &[(Ident, Binding)]) -> Vec<String> {
+    let bound = |property: &str| {
+        bindings.iter().any(|(_, b)| match b {
+            Binding::Scalar(f) => f.property == property,
+            Binding::Children(r) => r.property == property,
+        })
+    };
+    let mut missing = Vec::new();
+    for f in ty.fields.iter().filter(|f| !bound(&f.property)) {
+        let rust = rust_scalar(f.scalar);
+        let (what, decl) = if f.nullable() {
+            ("optional property", format!("{}: Option<{rust}>", f.column))
+        } else {
+            ("required property", format!("{}: {rust}", f.column))
+        };
+        missing.push(format!(
+            "the struct lacks the {what} `{}` of `{}`; add `{decl}` (every property needs a field, or saving would lose its value)",
+            f.property, ty.name
+        ));
+    }
+    for r in ty.relations.iter().filter(|r| !bound(&r.property)) {
+        missing.push(format!(
+            "the struct lacks the array property `{}` of `{}`; add `{}: Vec<{}>`",
+            r.property, ty.name, r.field, r.child
+        ));
+    }
+    missing
+}
+
+fn rust_scalar(scalar: ScalarType) -> &'static str {
+    match scalar {
+        ScalarType::String => "String",
+        ScalarType::Integer => "i64",
+        ScalarType::Number => "f64",
+        ScalarType::Boolean => "bool",
+    }
+}
+
+/// The single type argument of `Wrapper<T>` when `ty` is spelled so.
+fn generic_argument<'t>(ty: &'t Type, wrapper: &str) -> Option<&'t Type> {
+    let Type::Path(path) = ty else { return None };
+    let last = path.path.segments.last()?;
+    if last.ident != wrapper {
+        return None;
+    }
+    let PathArguments::AngleBracketed(args) = &last.arguments else {
+        return None;
+    };
+    match args.args.first() {
+        Some(GenericArgument::Type(inner)) if args.args.len() == 1 => Some(inner),
+        _ => None,
+    }
+}
+
+/// Checks what can be read from the field's type and returns the bound that makes rustc
+/// check the rest, spanned on the type.
+fn check_field_type(
+    ty: &EntityType,
+    binding: &Binding,
+    field_ty: &Type,
+) -> syn::Result<TokenStream> {
+    match binding {
+        Binding::Scalar(f) => {
+            let option = generic_argument(field_ty, "Option");
+            let inner = match (f.nullable(), option) {
+                (true, Some(_)) | (false, None) => option.unwrap_or(field_ty),
+                (true, None) => {
+                    let why = if f.required {
+                        "allows null"
+                    } else {
+                        "is not in `required`"
+                    };
+                    return Err(syn::Error::new(
+                        field_ty.span(),
+                        format!("property `{}` of `{}` {why}, so the field must be an `Option`: use `Option<{}>`", f.property, ty.name, quote!(#field_ty)),
+                    ));
+                }
+                (false, Some(inner)) => {
+                    return Err(syn::Error::new(
+                        field_ty.span(),
+                        format!("property `{}` of `{}` is required and never null, so the field must not be an `Option`: use `{}`", f.property, ty.name, quote!(#inner)),
+                    ));
+                }
+            };
+            let kind = match f.scalar {
+                ScalarType::String => quote!(String),
+                ScalarType::Integer => quote!(Integer),
+                ScalarType::Number => quote!(Number),
+                ScalarType::Boolean => quote!(Boolean),
+            };
+            Ok(quote_spanned! {inner.span()=>
+                nasc_runtime::__private::assert_stores_as::<nasc_runtime::__private::kind::#kind, #inner>();
+            })
+        }
+        Binding::Children(r) => {
+            let Some(inner) = generic_argument(field_ty, "Vec") else {
+                return Err(syn::Error::new(
+                    field_ty.span(),
+                    format!(
+                        "property `{}` of `{}` is an array of `{}`: use `Vec<{}>`",
+                        r.property, ty.name, r.child, r.child
+                    ),
+                ));
+            };
+            let tag = type_tag(&r.child);
+            Ok(quote_spanned! {inner.span()=>
+                nasc_runtime::__private::assert_schema_type::<#tag, #inner>();
+            })
+        }
+    }
+}

@@ -1,0 +1,390 @@
+//! Code generation from the model: entity structs, `Entity` implementations, the registry
+//! function and diesel table definitions.
+
+use crate::args::Args;
+use crate::files::{self, LoadError, Loaded};
+use nasc_model::naming::{POSITION_COLUMN, ROW_COLUMN};
+use nasc_model::{EntityType, Model, ModelErrors, RowKey, ScalarType};
+use proc_macro2::{Span, TokenStream};
+use quote::{format_ident, quote};
+use syn::{Ident, LitStr};
+
+/// How one Rust field of an entity maps to the schema.
+pub enum Binding<'m> {
+    /// A scalar property.
+    Scalar(&'m nasc_model::Field),
+    /// An array of children.
+    Children(&'m nasc_model::Relation),
+}
+
+/// Expands `schema!(...)`.
+pub fn schema_macro(input: TokenStream) -> TokenStream {
+    let args: Args = match syn::parse2(input) {
+        Ok(args) => args,
+        Err(e) => return e.to_compile_error(),
+    };
+    let loaded = match files::load(&args.schema_path(), &args.mapping_path()) {
+        Ok(loaded) => loaded,
+        Err(e) => return load_error(e, &args, Span::call_site()).to_compile_error(),
+    };
+    let mut errors = Vec::new();
+    let mut items = Vec::new();
+    for ty in &loaded.model.types {
+        match rust_type_ident(&ty.name) {
+            Some(ident) => {
+                items.push(entity_struct(&loaded.model, ty, &ident));
+                let bindings: Vec<(Ident, Binding)> = ty
+                    .fields
+                    .iter()
+                    .map(|f| (field_ident(&f.column), Binding::Scalar(f)))
+                    .chain(
+                        ty.relations
+                            .iter()
+                            .map(|r| (field_ident(&r.field), Binding::Children(r))),
+                    )
+                    .collect();
+                items.push(entity_impl(ty, &ident, &bindings));
+            }
+            None => errors.push(syn::Error::new(
+                literal_span(&args.schema),
+                format!(
+                    "{}#/$defs/{}: type name `{}` is not a Rust identifier; rename the type",
+                    loaded.schema.name, ty.name, ty.name
+                ),
+            )),
+        }
+    }
+    if let Some(error) = combine(errors) {
+        return error.to_compile_error();
+    }
+    let registry = registry_fn(&loaded);
+    let tables = args.diesel_tables.then(|| tables_module(&loaded.model));
+    quote! {
+        #(#items)*
+        #registry
+        #tables
+    }
+}
+
+/// A load failure as a compile error, on the literal of the file concerned.
+pub fn load_error(error: LoadError, args: &Args, fallback: Span) -> syn::Error {
+    let span_of = |lit: &Option<LitStr>| lit.as_ref().map_or(fallback, LitStr::span);
+    match error {
+        LoadError::Path {
+            message,
+            is_mapping,
+        } => {
+            let lit = if is_mapping {
+                &args.mapping
+            } else {
+                &args.schema
+            };
+            syn::Error::new(span_of(lit), message)
+        }
+        LoadError::Model(errors) => model_errors(&errors, args, fallback),
+    }
+}
+
+/// Every model error, each on the literal naming its file.
+pub fn model_errors(errors: &ModelErrors, args: &Args, fallback: Span) -> syn::Error {
+    let mapping = args.mapping_path();
+    let all = errors.0.iter().map(|e| {
+        let lit = if e.file == mapping {
+            &args.mapping
+        } else {
+            &args.schema
+        };
+        syn::Error::new(lit.as_ref().map_or(fallback, LitStr::span), e.to_string())
+    });
+    combine(all.collect()).expect("a model error list is never empty")
+}
+
+/// All errors as one.
+pub fn combine(errors: Vec<syn::Error>) -> Option<syn::Error> {
+    errors.into_iter().reduce(|mut all, e| {
+        all.combine(e);
+        all
+    })
+}
+
+fn literal_span(lit: &Option<LitStr>) -> Span {
+    lit.as_ref().map_or(Span::call_site(), LitStr::span)
+}
+
+/// The Rust identifier of a type name, if it can be one.
+fn rust_type_ident(name: &str) -> Option<Ident> {
+    syn::parse_str::<Ident>(name).ok()
+}
+
+/// The Rust identifier of a snake_case field name; keywords become raw identifiers.
+pub fn field_ident(name: &str) -> Ident {
+    syn::parse_str::<Ident>(name).unwrap_or_else(|_| Ident::new_raw(name, Span::call_site()))
+}
+
+/// The Rust type of a scalar.
+fn scalar_type(scalar: ScalarType) -> TokenStream {
+    match scalar {
+        ScalarType::String => quote!(::std::string::String),
+        ScalarType::Integer => quote!(i64),
+        ScalarType::Number => quote!(f64),
+        ScalarType::Boolean => quote!(bool),
+    }
+}
+
+/// The generated struct of one type.
+fn entity_struct(model: &Model, ty: &EntityType, ident: &Ident) -> TokenStream {
+    let doc = format!(
+        " Schema type `{}`, stored in table `{}` (primary key `{}`).",
+        ty.name,
+        ty.table,
+        ty.pk().property
+    );
+    let fields = ty.fields.iter().map(|f| {
+        let name = field_ident(&f.column);
+        let base = scalar_type(f.scalar);
+        let rename = serde_rename(&name, &f.property);
+        let doc = format!(" Property `{}`.", f.property);
+        if !f.nullable() {
+            quote!(#[doc = #doc] #rename pub #name: #base)
+        } else if f.null_allowed {
+            quote!(#[doc = #doc] #rename #[serde(default)] pub #name: ::std::option::Option<#base>)
+        } else {
+            quote!(#[doc = #doc] #rename #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+                pub #name: ::std::option::Option<#base>)
+        }
+    });
+    let relations = ty.relations.iter().map(|r| {
+        let name = field_ident(&r.field);
+        let child = rust_type_ident(&model.get(&r.child).expect("linked").name);
+        let rename = serde_rename(&name, &r.property);
+        let doc = format!(
+            " Children `{}` (rows of `{}` in order).",
+            r.property, r.child
+        );
+        quote!(#[doc = #doc] #rename #[serde(default)] pub #name: ::std::vec::Vec<#child>)
+    });
+    quote! {
+        #[doc = #doc]
+        #[derive(Debug, Clone, PartialEq, nasc_runtime::serde::Serialize, nasc_runtime::serde::Deserialize)]
+        #[serde(crate = "nasc_runtime::serde", deny_unknown_fields)]
+        pub struct #ident {
+            #(#fields,)*
+            #(#relations,)*
+        }
+    }
+}
+
+fn serde_rename(field: &Ident, property: &str) -> TokenStream {
+    if field.to_string().trim_start_matches("r#") == property {
+        quote!()
+    } else {
+        quote!(#[serde(rename = #property)])
+    }
+}
+
+/// `impl Entity` for `self_ty`, whose fields are bound as given.
+pub fn entity_impl(ty: &EntityType, self_ty: &Ident, bindings: &[(Ident, Binding)]) -> TokenStream {
+    let type_name = &ty.name;
+    let tag = type_tag(&ty.name);
+    let pk = bindings
+        .iter()
+        .find(|(_, b)| matches!(b, Binding::Scalar(f) if f.property == ty.pk().property))
+        .map(|(ident, _)| ident)
+        .expect("the pk is bound");
+    let to_json = bindings.iter().map(|(ident, binding)| match binding {
+        Binding::Scalar(f) if !f.required && !f.null_allowed => {
+            let property = &f.property;
+            quote! {
+                if let ::std::option::Option::Some(value) = &self.#ident {
+                    object.insert(#property.into(), nasc_runtime::__private::scalar_to_json(value));
+                }
+            }
+        }
+        Binding::Scalar(f) => {
+            let property = &f.property;
+            quote!(object.insert(#property.into(), nasc_runtime::__private::scalar_to_json(&self.#ident));)
+        }
+        Binding::Children(r) => {
+            let property = &r.property;
+            quote! {
+                object.insert(#property.into(), nasc_runtime::serde_json::Value::Array(
+                    self.#ident.iter().map(nasc_runtime::Entity::to_json).collect()));
+            }
+        }
+    });
+    let from_json = bindings.iter().map(|(ident, binding)| match binding {
+        Binding::Scalar(f) => {
+            let property = &f.property;
+            quote!(#ident: nasc_runtime::__private::take_scalar(&mut object, #property)?)
+        }
+        Binding::Children(r) => {
+            let property = &r.property;
+            quote!(#ident: nasc_runtime::__private::take_children(&mut object, #property)?)
+        }
+    });
+    quote! {
+        impl nasc_runtime::Entity for #self_ty {
+            const TYPE_NAME: &'static str = #type_name;
+
+            fn id(&self) -> ::std::string::String {
+                nasc_runtime::__private::IdString::id_string(&self.#pk)
+            }
+
+            fn to_json(&self) -> nasc_runtime::serde_json::Value {
+                let mut object = nasc_runtime::serde_json::Map::new();
+                #(#to_json)*
+                nasc_runtime::serde_json::Value::Object(object)
+            }
+
+            fn from_json(value: nasc_runtime::serde_json::Value)
+                -> ::std::result::Result<Self, nasc_runtime::serde_json::Error> {
+                let mut object = nasc_runtime::__private::into_object(value, #type_name)?;
+                let entity = #self_ty { #(#from_json,)* };
+                nasc_runtime::__private::no_leftovers(object, #type_name)?;
+                ::std::result::Result::Ok(entity)
+            }
+        }
+
+        impl nasc_runtime::__private::IsSchemaType<#tag> for #self_ty {}
+    }
+}
+
+/// The tag of a type name as a literal (see `nasc_runtime::__private::type_tag`).
+pub fn type_tag(name: &str) -> proc_macro2::Literal {
+    let mut hash: u64 = 0xcbf29ce484222325;
+    for byte in name.bytes() {
+        hash ^= byte as u64;
+        hash = hash.wrapping_mul(0x100000001b3);
+    }
+    proc_macro2::Literal::u64_suffixed(hash)
+}
+
+/// `const _` items that make cargo rebuild when either file changes.
+pub fn track_files(loaded: &Loaded) -> TokenStream {
+    let paths = [&loaded.schema, &loaded.mapping].map(|f| f.path.display().to_string());
+    quote!(#(const _: &[u8] = include_bytes!(#paths);)*)
+}
+
+/// `pub fn registry()`: the model, parsed once from the embedded files.
+fn registry_fn(loaded: &Loaded) -> TokenStream {
+    let (schema_name, mapping_name) = (&loaded.schema.name, &loaded.mapping.name);
+    let schema_path = loaded.schema.path.display().to_string();
+    let mapping_path = loaded.mapping.path.display().to_string();
+    quote! {
+        /// Every mapped type of the schema, for stores and for the dynamic `Store` API.
+        pub fn registry() -> nasc_runtime::Registry {
+            static REGISTRY: nasc_runtime::__private::OnceLock<nasc_runtime::Registry> =
+                nasc_runtime::__private::OnceLock::new();
+            REGISTRY
+                .get_or_init(|| {
+                    nasc_runtime::Registry::from_json_str(
+                        #schema_name, include_str!(#schema_path),
+                        #mapping_name, include_str!(#mapping_path),
+                    )
+                    .expect("the schema and mapping were validated when this crate was compiled")
+                })
+                .clone()
+        }
+    }
+}
+
+/// Names diesel's `table!` generates inside each table module, which columns must avoid.
+const DIESEL_RESERVED: [&str; 5] = ["table", "star", "columns", "dsl", "all_columns"];
+
+/// A Rust identifier for a SQL name in `table!`, and whether it differs from the name.
+fn diesel_ident(name: &str) -> (Ident, bool) {
+    match syn::parse_str::<Ident>(name) {
+        Ok(ident) if !DIESEL_RESERVED.contains(&name) => (ident, false),
+        _ => (format_ident!("{}_", name), true),
+    }
+}
+
+fn diesel_type(scalar: ScalarType, nullable: bool) -> TokenStream {
+    let base = match scalar {
+        ScalarType::String => quote!(Text),
+        ScalarType::Integer => quote!(BigInt),
+        ScalarType::Number => quote!(Double),
+        ScalarType::Boolean => quote!(Bool),
+    };
+    if nullable {
+        quote!(Nullable<#base>)
+    } else {
+        base
+    }
+}
+
+/// `pub mod tables`: a diesel `table!` per type, with `joinable!` for each relation.
+fn tables_module(model: &Model) -> TokenStream {
+    let mut tables = Vec::new();
+    let mut joins = Vec::new();
+    let mut names = Vec::new();
+    for ty in &model.types {
+        let (table, renamed) = diesel_ident(&ty.table);
+        let sql_name = &ty.table;
+        let table_attr = renamed.then(|| quote!(#[sql_name = #sql_name]));
+        let mut columns = Vec::new();
+        let mut column = |name: &str, sql_type: TokenStream| {
+            let (ident, renamed) = diesel_ident(name);
+            let attr = renamed.then(|| quote!(#[sql_name = #name]));
+            columns.push(quote!(#attr #ident -> #sql_type,));
+            ident
+        };
+        if ty.row_key() == RowKey::Surrogate {
+            column(ROW_COLUMN, quote!(BigInt));
+        }
+        let mut pk = None;
+        for f in &ty.fields {
+            let ident = column(&f.column, diesel_type(f.scalar, f.nullable()));
+            if f.property == ty.pk().property {
+                pk = Some(ident);
+            }
+        }
+        let mut fks = Vec::new();
+        for link in &ty.parents {
+            fks.push((
+                column(&link.fk_column, diesel_type(link.fk_scalar, true)),
+                link,
+            ));
+        }
+        if !ty.parents.is_empty() {
+            column(POSITION_COLUMN, quote!(Nullable<BigInt>));
+        }
+        let key = match ty.row_key() {
+            RowKey::Surrogate => format_ident!("{}", ROW_COLUMN),
+            RowKey::Pk => pk.expect("the pk is a field"),
+        };
+        let doc = format!(" Table `{}` of schema type `{}`.", ty.table, ty.name);
+        tables.push(quote! {
+            diesel::table! {
+                #[doc = #doc]
+                #table_attr
+                #table (#key) { #(#columns)* }
+            }
+        });
+        let mut joined = Vec::new();
+        for (fk, link) in fks {
+            if joined.contains(&link.parent_table) {
+                continue;
+            }
+            joined.push(link.parent_table.clone());
+            let (parent, _) = diesel_ident(&link.parent_table);
+            if parent != table {
+                joins.push(quote!(diesel::joinable!(#table -> #parent (#fk));));
+            }
+        }
+        names.push(table);
+    }
+    let allow = (names.len() > 1)
+        .then(|| quote!(diesel::allow_tables_to_appear_in_same_query!(#(#names),*);));
+    quote! {
+        /// Diesel table definitions of the mapped types, for queries beside the aggregate
+        /// API. Child tables carry the foreign key and the `nasc_position` column. Needs
+        /// `diesel` among the crate's dependencies (diesel's `table!` names it).
+        #[allow(missing_docs)]
+        pub mod tables {
+            #(#tables)*
+            #(#joins)*
+            #allow
+        }
+    }
+}
