@@ -1,5 +1,7 @@
 //! End-to-end tests of the mapped store on SQLite.
 
+mod diesel_tables;
 mod dynamic;
+mod shop;
 mod support;
 mod typed;

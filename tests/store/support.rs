@@ -43,11 +43,6 @@ pub fn demo_registry() -> Registry {
     .unwrap()
 }
 
-/// A registry from inline JSON.
-pub fn registry(schema: &str, mapping: &str) -> Registry {
-    Registry::from_json_str("schema.json", schema, "mapping.json", mapping).unwrap()
-}
-
 /// A store on a new temporary file.
 pub fn temp_store(registry: Registry) -> TempStore {
     let dir = tempfile::tempdir().unwrap();

@@ -210,8 +210,8 @@ impl Store for SqliteMappedStore {
     fn persist(&self, ty: &str, id: &str, diff: &Value, full: &Value) -> Result<(), Error> {
         let entity = self.registry.entity(ty)?;
         let target = Target { ty, id };
-        aggregate::check_diff(entity, diff, target)?;
         let tree = aggregate::validate(self.registry.model(), entity, full, target)?;
+        aggregate::check_diff(entity, diff, target)?;
         let mut conn = self.lock();
         in_transaction(&mut conn, true, target, "saving", |conn| {
             self.write_top_level(conn, &tree, target)

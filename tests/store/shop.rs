@@ -1,0 +1,202 @@
+//! A second schema with reserved words, camelCase collisions, irregular plurals, nullable
+//! scalars, integer keys and grandchildren: tables, columns and foreign keys follow the
+//! naming rules, and everything round-trips.
+
+use crate::support::*;
+use nasc_runtime::{Error, Store};
+use serde_json::{json, Value};
+
+mod shop {
+    nasc_runtime::schema!(
+        schema = "tests/schemas/shop.schema.json",
+        mapping = "tests/schemas/shop.mapping.json"
+    );
+}
+use shop::{Counter, Person, Pet, Toy};
+
+fn person() -> Value {
+    json!({
+        "id": "ada", "firstName": "Ada", "firstname": "ada-lower", "order": 7, "group": "admins",
+        "active": null, "score": 2.5,
+        "pets": [
+            {"id": "p2", "name": "Rex", "toys": [
+                {"sku": 30, "type": "ball", "squeaks": true},
+                {"sku": 10, "type": "rope", "squeaks": false}
+            ]},
+            {"id": "p1", "name": "Tom", "nickName": "Tommy", "toys": []}
+        ]
+    })
+}
+
+#[test]
+fn tables_columns_and_foreign_keys_follow_the_rules() {
+    let store = temp_store(shop::registry());
+    let tables = store.rows("SELECT group_concat(name, ',') FROM (SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name)");
+    assert_eq!(tables, ["counters,people,pets,toys"]);
+    let columns = |table: &str| {
+        store.rows(&format!(
+            "SELECT group_concat(name, ',') FROM pragma_table_info('{table}')"
+        ))
+    };
+    assert_eq!(
+        columns("people"),
+        ["id,first_name,firstname,order,group,active,score"]
+    );
+    assert_eq!(
+        columns("pets"),
+        ["id,name,nick_name,people_id,nasc_position"]
+    );
+    assert_eq!(
+        columns("toys"),
+        ["nasc_row,sku,type,squeaks,pet_id,nasc_position"]
+    );
+    let fk = |table: &str| {
+        store.rows(&format!("SELECT \"from\" || '->' || \"table\" || '.' || \"to\" || ' ' || on_delete FROM pragma_foreign_key_list('{table}')"))
+    };
+    assert_eq!(fk("pets"), ["people_id->people.id CASCADE"]);
+    assert_eq!(fk("toys"), ["pet_id->pets.id CASCADE"]);
+    let indexed = |table: &str, column: &str| {
+        store.rows(&format!(
+            "SELECT count(*) FROM pragma_index_list('{table}') AS l, pragma_index_info(l.name) AS i WHERE i.name = '{column}' AND i.seqno = 0"
+        ))
+    };
+    assert_ne!(indexed("pets", "people_id"), ["0"]);
+    assert_ne!(indexed("toys", "pet_id"), ["0"]);
+}
+
+#[test]
+fn grandchildren_reserved_words_and_nullable_scalars_round_trip() {
+    let store = temp_store(shop::registry());
+    let value = person();
+    store.persist("Person", "ada", &value, &value).unwrap();
+    assert_eq!(store.load("Person", "ada").unwrap(), Some(value));
+    assert_eq!(
+        store.rows("SELECT \"order\" || ':' || \"group\" || ':' || typeof(\"active\") FROM people"),
+        ["7:admins:null"]
+    );
+
+    let mut changed = person();
+    changed["active"] = json!(false);
+    changed["order"] = Value::Null;
+    changed.as_object_mut().unwrap().remove("group");
+    changed["pets"][0]["toys"].as_array_mut().unwrap().reverse();
+    store.persist("Person", "ada", &changed, &changed).unwrap();
+    let loaded = store.load("Person", "ada").unwrap().unwrap();
+    assert_eq!(loaded, changed);
+    assert_eq!(loaded["active"], json!(false));
+    assert_eq!(loaded["order"], Value::Null);
+    assert!(
+        loaded.get("group").is_none(),
+        "an absent optional property stays absent"
+    );
+}
+
+#[test]
+fn integers_stay_integers_and_integer_ids_work() {
+    let store = temp_store(shop::registry());
+    let counter = json!({"id": 5, "value": 9007199254740993_i64});
+    store.persist("Counter", "5", &counter, &counter).unwrap();
+    assert_eq!(store.load("Counter", "5").unwrap(), Some(counter.clone()));
+    assert_eq!(
+        store.rows("SELECT typeof(id) || ':' || id FROM counters"),
+        ["integer:5"]
+    );
+    let bad = store
+        .persist("Counter", "x", &counter, &counter)
+        .unwrap_err();
+    assert!(
+        bad.to_string().contains("the id must be an integer"),
+        "{bad}"
+    );
+    let float = json!({"id": 5, "value": 7.5});
+    let error = store.persist("Counter", "5", &float, &float).unwrap_err();
+    assert!(
+        matches!(&error, Error::Invalid { pointer, .. } if pointer == "/value"),
+        "{error}"
+    );
+}
+
+#[test]
+fn deleting_a_person_removes_pets_and_toys() {
+    let store = temp_store(shop::registry());
+    let value = person();
+    store.persist("Person", "ada", &value, &value).unwrap();
+    assert!(store.delete("Person", "ada").unwrap());
+    assert_eq!(
+        store.rows("SELECT (SELECT count(*) FROM pets) || '/' || (SELECT count(*) FROM toys)"),
+        ["0/0"]
+    );
+}
+
+#[test]
+fn a_pet_cannot_belong_to_two_people() {
+    let store = temp_store(shop::registry());
+    let ada = person();
+    store.persist("Person", "ada", &ada, &ada).unwrap();
+    let mut bob = person();
+    bob["id"] = json!("bob");
+    let error = store.persist("Person", "bob", &bob, &bob).unwrap_err();
+    match &error {
+        Error::Conflict {
+            ty, id, pointer, ..
+        } => assert_eq!(
+            (ty.as_str(), id.as_str(), pointer.as_str()),
+            ("Person", "bob", "/pets/0")
+        ),
+        other => panic!("expected a conflict, got {other}"),
+    }
+    assert_eq!(store.load("Person", "ada").unwrap(), Some(ada));
+    assert_eq!(store.load("Person", "bob").unwrap(), None);
+    let pet = json!({"id": "p1", "name": "taken"});
+    let error = store.persist("Pet", "p1", &pet, &pet).unwrap_err();
+    assert!(matches!(error, Error::Conflict { .. }), "{error}");
+}
+
+#[test]
+fn generated_structs_use_snake_case_fields_and_schema_names_on_the_wire() {
+    let store = temp_store(shop::registry());
+    let typed = Person {
+        id: "ada".into(),
+        first_name: "Ada".into(),
+        firstname: Some("ada-lower".into()),
+        order: Some(7),
+        group: Some("admins".into()),
+        active: None,
+        score: Some(2.5),
+        pets: vec![
+            Pet {
+                id: "p2".into(),
+                name: "Rex".into(),
+                nick_name: None,
+                toys: vec![
+                    Toy {
+                        sku: 30,
+                        r#type: "ball".into(),
+                        squeaks: true,
+                    },
+                    Toy {
+                        sku: 10,
+                        r#type: "rope".into(),
+                        squeaks: false,
+                    },
+                ],
+            },
+            Pet {
+                id: "p1".into(),
+                name: "Tom".into(),
+                nick_name: Some("Tommy".into()),
+                toys: vec![],
+            },
+        ],
+    };
+    assert_eq!(serde_json::to_value(&typed).unwrap(), person());
+    assert_eq!(nasc_runtime::Entity::to_json(&typed), person());
+    store.save(&typed).unwrap();
+    assert_eq!(store.load("Person", "ada").unwrap(), Some(person()));
+    assert_eq!(store.get::<Person>("ada").unwrap(), Some(typed));
+    store.save(&Counter { id: 3, value: -1 }).unwrap();
+    assert_eq!(
+        store.get::<Counter>("3").unwrap(),
+        Some(Counter { id: 3, value: -1 })
+    );
+}
