@@ -16,12 +16,11 @@ pub fn derive_entity(input: DeriveInput) -> TokenStream {
     let ident = &input.ident;
     match checked(&input) {
         Ok(tokens) => tokens,
-        Err(error) => {
+        Err(errors) => {
             // Still implement the trait, so that one mistake is reported once rather than
             // again at every use of the struct.
-            let error = error.to_compile_error();
             quote! {
-                #error
+                #errors
                 impl nasc_runtime::Entity for #ident {
                     const TYPE_NAME: &'static str = "";
                     fn id(&self) -> ::std::string::String { unreachable!() }
@@ -34,8 +33,9 @@ pub fn derive_entity(input: DeriveInput) -> TokenStream {
     }
 }
 
-fn checked(input: &DeriveInput) -> syn::Result<TokenStream> {
-    let args = Args::from_attributes(&input.attrs)?;
+/// The expansion, or the errors as tokens (with whatever checks could still be emitted).
+fn checked(input: &DeriveInput) -> Result<TokenStream, TokenStream> {
+    let args = Args::from_attributes(&input.attrs).map_err(|e| e.to_compile_error())?;
     let struct_span = input.ident.span();
     let fields = match &input.data {
         Data::Struct(data) => match &data.fields {
@@ -44,30 +44,42 @@ fn checked(input: &DeriveInput) -> syn::Result<TokenStream> {
                 return Err(syn::Error::new(
                     struct_span,
                     "`Entity` needs a struct with named fields",
-                ))
+                )
+                .to_compile_error())
             }
         },
         _ => {
-            return Err(syn::Error::new(
-                struct_span,
-                "`Entity` can only be derived for a struct",
-            ))
+            return Err(
+                syn::Error::new(struct_span, "`Entity` can only be derived for a struct")
+                    .to_compile_error(),
+            )
         }
     };
     if !input.generics.params.is_empty() {
         return Err(syn::Error::new_spanned(
             &input.generics,
             "an `Entity` struct cannot be generic",
-        ));
+        )
+        .to_compile_error());
     }
     let loaded = files::load(&args.schema_path(), &args.mapping_path())
-        .map_err(|e| codegen::load_error(e, &args, struct_span))?;
+        .map_err(|e| codegen::load_error(e, &args, struct_span).to_compile_error())?;
     let type_name = args
         .type_name
         .as_ref()
         .map_or(input.ident.to_string(), |l| l.value());
     let type_span = args.type_name.as_ref().map_or(struct_span, |l| l.span());
     let Some(ty) = loaded.model.get(&type_name) else {
+        if loaded.model.unmapped.contains(&type_name) {
+            return Err(syn::Error::new(
+                type_span,
+                format!(
+                    "type `{type_name}` is in {} but not in the mapping {}; add `\"{type_name}\": {{ \"x-na:store\": {{ \"entity\": \"...\", \"pk\": \"id\" }} }}` to {}",
+                    loaded.schema.name, loaded.mapping.name, loaded.mapping.name
+                ),
+            )
+            .to_compile_error());
+        }
         let names = loaded.model.types.iter().map(|t| t.name.as_str());
         let hint = match closest(&type_name, names) {
             Some(close) => {
@@ -80,10 +92,11 @@ fn checked(input: &DeriveInput) -> syn::Result<TokenStream> {
         return Err(syn::Error::new(
             type_span,
             format!(
-                "type `{type_name}` is not a mapped type: {} and {} have no `{type_name}` with a store mapping; {hint}",
+                "type `{type_name}` is not in {} (`$defs`) nor in {}; {hint}",
                 loaded.schema.name, loaded.mapping.name
             ),
-        ));
+        )
+        .to_compile_error());
     };
 
     let mut errors = Vec::new();
@@ -117,21 +130,22 @@ fn checked(input: &DeriveInput) -> syn::Result<TokenStream> {
     for missing in missing_properties(ty, &bindings) {
         errors.push(syn::Error::new(struct_span, missing));
     }
-    if let Some(error) = codegen::combine(errors) {
-        return Err(error);
-    }
-
-    let self_ty = &input.ident;
-    let entity_impl = codegen::entity_impl(ty, self_ty, &bindings);
     let track = codegen::track_files(&loaded);
-    Ok(quote! {
-        #entity_impl
+    // The type checks of the fields that did pair are emitted even beside other errors,
+    // so that rustc reports every mismatch of the struct in one build.
+    let field_checks = quote! {
         const _: () = {
             #track
             #[allow(dead_code)]
             fn __nasc_field_types() { #(#checks)* }
         };
-    })
+    };
+    if let Some(error) = codegen::combine(errors) {
+        let error = error.to_compile_error();
+        return Err(quote!(#error #field_checks));
+    }
+    let entity_impl = codegen::entity_impl(ty, &input.ident, &bindings);
+    Ok(quote!(#entity_impl #field_checks))
 }
 
 /// The error for a field the schema does not have, with the closest property as a hint.

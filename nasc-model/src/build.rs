@@ -72,26 +72,33 @@ impl Builder<'_> {
             self.schema_error("", "the schema has no `$defs` object")
                 .hint =
                 Some("declare each type under `\"$defs\": { \"TypeName\": { ... } }`".into());
-            return Model { types: Vec::new() };
+            return Model {
+                types: Vec::new(),
+                unmapped: Vec::new(),
+            };
         };
         let Some(mapping) = mapping.as_object() else {
             self.mapping_error("", "the mapping must be a JSON object of type names");
-            return Model { types: Vec::new() };
+            return Model {
+                types: Vec::new(),
+                unmapped: Vec::new(),
+            };
         };
         let stores = self.store_blocks(mapping, defs);
 
         let mut parsed: Vec<Parsed> = Vec::new();
+        let mut unmapped = Vec::new();
         for (name, def) in defs {
-            if let Some(store) = stores.iter().find(|(n, _)| n == name).map(|(_, s)| s) {
-                if let Some(p) = self.entity(name, def, store, defs, &stores) {
-                    parsed.push(p);
-                }
+            match stores.iter().find(|(n, _)| n == name).map(|(_, s)| s) {
+                Some(store) => parsed.extend(self.entity(name, def, store, defs, &stores)),
+                None if !mapping.contains_key(name) => unmapped.push(name.clone()),
+                None => {}
             }
         }
         self.link_relations(&mut parsed);
         let types: Vec<EntityType> = parsed.into_iter().map(|p| p.ty).collect();
         self.check_identifiers(&types, &stores);
-        Model { types }
+        Model { types, unmapped }
     }
 
     /// Reads every type's store block, reporting types missing from the schema.
@@ -582,8 +589,13 @@ impl Builder<'_> {
                     continue;
                 }
                 if let Some(first) = seen.insert(naming::collision_key(column), origin.clone()) {
+                    let hint = if origin.starts_with("the foreign key") {
+                        "name the foreign key with `\"relations\": { \"<property>\": { \"fk\": \"<column>\" } }` in the parent's mapping"
+                    } else {
+                        "rename one of the properties"
+                    };
                     self.schema_error(&pointer, format!("{origin} and {first} of `{}` both map to column `{column}` of table `{}`", ty.name, ty.table))
-                        .hint = Some("rename one of them, or set the foreign key with `relations.<property>.fk` in the mapping".into());
+                        .hint = Some(hint.into());
                 }
             }
         }

@@ -160,6 +160,8 @@ impl EntityType {
 pub struct Model {
     /// Mapped types, in `$defs` order.
     pub types: Vec<EntityType>,
+    /// Names of `$defs` entries that have no mapping entry (not stored).
+    pub unmapped: Vec<String>,
 }
 
 impl Model {

@@ -1,5 +1,6 @@
 //! End-to-end tests of the mapped store on SQLite.
 
+mod derived;
 mod diesel_tables;
 mod dynamic;
 mod shop;

@@ -1,0 +1,6 @@
+nasc_runtime::schema!(
+    schema = "tests/ui/schemas/orphan.schema.json",
+    mapping = "tests/ui/schemas/bad_name.mapping.json"
+);
+
+fn main() {}

@@ -1,0 +1,9 @@
+use nasc_runtime::Entity;
+
+#[derive(Entity)]
+struct Todo {
+    id: String,
+    title: String,
+}
+
+fn main() {}

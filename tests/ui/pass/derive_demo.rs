@@ -1,0 +1,32 @@
+//! Hand-written structs checked against the demo schema, including narrower integer types.
+use nasc_runtime::Entity;
+
+#[derive(Entity, Debug, PartialEq)]
+struct Todo {
+    id: String,
+    title: String,
+    completed: bool,
+}
+
+#[derive(Entity, Debug, PartialEq)]
+#[nasc(type = "TodoList", schema = "schemas/app.schema.json", mapping = "schemas/app.mapping.json")]
+struct List {
+    id: String,
+    items: Vec<Todo>,
+}
+
+#[derive(Entity)]
+#[nasc(schema = "tests/schemas/shop.schema.json", mapping = "tests/schemas/shop.mapping.json")]
+struct Counter {
+    id: i32,
+    value: i64,
+}
+
+fn main() {
+    let list = List { id: "l".into(), items: vec![Todo { id: "t".into(), title: "x".into(), completed: true }] };
+    let json = list.to_json();
+    assert_eq!(json["items"][0]["completed"], true);
+    assert_eq!(List::from_json(json).unwrap(), list);
+    assert_eq!(<List as Entity>::TYPE_NAME, "TodoList");
+    assert_eq!(Counter { id: 4, value: 1 }.id(), "4");
+}
