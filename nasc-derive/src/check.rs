@@ -85,9 +85,8 @@ fn checked(input: &DeriveInput) -> Result<TokenStream, TokenStream> {
             Some(close) => {
                 format!("did you mean `{close}`? Name it with `#[nasc(type = \"{close}\")]`")
             }
-            None => format!(
-                "add it to both files, or name an existing type with `#[nasc(type = \"...\")]`"
-            ),
+            None => "add it to both files, or name an existing type with `#[nasc(type = \"...\")]`"
+                .to_owned(),
         };
         return Err(syn::Error::new(
             type_span,

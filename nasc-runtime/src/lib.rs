@@ -7,7 +7,8 @@
 //!
 //! ```no_run
 //! mod app {
-//!     nasc_runtime::schema!(schema = "schemas/app.schema.json", mapping = "schemas/app.mapping.json");
+//!     // Paths are relative to the crate's Cargo.toml (here, the repository's demo schema).
+//!     nasc_runtime::schema!(schema = "../schemas/app.schema.json", mapping = "../schemas/app.mapping.json");
 //! }
 //! use nasc_runtime::prelude::*;
 //!

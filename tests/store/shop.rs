@@ -6,13 +6,13 @@ use crate::support::*;
 use nasc_runtime::{Error, Store};
 use serde_json::{json, Value};
 
-mod shop {
+mod shop_types {
     nasc_runtime::schema!(
         schema = "tests/schemas/shop.schema.json",
         mapping = "tests/schemas/shop.mapping.json"
     );
 }
-use shop::{Counter, Person, Pet, Toy};
+use shop_types::{Counter, Person, Pet, Toy};
 
 fn person() -> Value {
     json!({
@@ -30,7 +30,7 @@ fn person() -> Value {
 
 #[test]
 fn tables_columns_and_foreign_keys_follow_the_rules() {
-    let store = temp_store(shop::registry());
+    let store = temp_store(shop_types::registry());
     let tables = store.rows("SELECT group_concat(name, ',') FROM (SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name)");
     assert_eq!(tables, ["counters,people,pets,toys"]);
     let columns = |table: &str| {
@@ -66,7 +66,7 @@ fn tables_columns_and_foreign_keys_follow_the_rules() {
 
 #[test]
 fn grandchildren_reserved_words_and_nullable_scalars_round_trip() {
-    let store = temp_store(shop::registry());
+    let store = temp_store(shop_types::registry());
     let value = person();
     store.persist("Person", "ada", &value, &value).unwrap();
     assert_eq!(store.load("Person", "ada").unwrap(), Some(value));
@@ -93,7 +93,7 @@ fn grandchildren_reserved_words_and_nullable_scalars_round_trip() {
 
 #[test]
 fn integers_stay_integers_and_integer_ids_work() {
-    let store = temp_store(shop::registry());
+    let store = temp_store(shop_types::registry());
     let counter = json!({"id": 5, "value": 9007199254740993_i64});
     store.persist("Counter", "5", &counter, &counter).unwrap();
     assert_eq!(store.load("Counter", "5").unwrap(), Some(counter.clone()));
@@ -118,7 +118,7 @@ fn integers_stay_integers_and_integer_ids_work() {
 
 #[test]
 fn deleting_a_person_removes_pets_and_toys() {
-    let store = temp_store(shop::registry());
+    let store = temp_store(shop_types::registry());
     let value = person();
     store.persist("Person", "ada", &value, &value).unwrap();
     assert!(store.delete("Person", "ada").unwrap());
@@ -130,7 +130,7 @@ fn deleting_a_person_removes_pets_and_toys() {
 
 #[test]
 fn a_pet_cannot_belong_to_two_people() {
-    let store = temp_store(shop::registry());
+    let store = temp_store(shop_types::registry());
     let ada = person();
     store.persist("Person", "ada", &ada, &ada).unwrap();
     let mut bob = person();
@@ -154,7 +154,7 @@ fn a_pet_cannot_belong_to_two_people() {
 
 #[test]
 fn generated_structs_use_snake_case_fields_and_schema_names_on_the_wire() {
-    let store = temp_store(shop::registry());
+    let store = temp_store(shop_types::registry());
     let typed = Person {
         id: "ada".into(),
         first_name: "Ada".into(),
