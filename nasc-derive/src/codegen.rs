@@ -165,6 +165,7 @@ fn entity_struct(model: &Model, ty: &EntityType, ident: &Ident) -> TokenStream {
     });
     quote! {
         #[doc = #doc]
+        #[allow(non_camel_case_types)]
         #[derive(Debug, Clone, PartialEq, nasc_runtime::serde::Serialize, nasc_runtime::serde::Deserialize)]
         #[serde(crate = "nasc_runtime::serde", deny_unknown_fields)]
         pub struct #ident {

@@ -1,6 +1,6 @@
 //! Locating, reading and caching the schema and mapping files at compile time.
 
-use nasc_model::{Model, ModelErrors, Source};
+use nasc_model::{Model, ModelErrors};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
@@ -84,19 +84,12 @@ pub fn load(schema: &str, mapping: &str) -> Result<Loaded, LoadError> {
             });
         }
     }
-    let mut errors = ModelErrors::default();
-    let schema_source = Source::read(&schema.path, &schema.name)
-        .map_err(|e| errors.push(e))
-        .ok();
-    let mapping_source = Source::read(&mapping.path, &mapping.name)
-        .map_err(|e| errors.push(e))
-        .ok();
-    let (Some(schema_source), Some(mapping_source)) = (schema_source, mapping_source) else {
-        return Err(LoadError::Model(errors));
-    };
-    let model = Arc::new(
-        nasc_model::build::build(&schema_source, &mapping_source).map_err(LoadError::Model)?,
-    );
+    let model = nasc_model::build::build_files(
+        (&schema.path, &schema.name),
+        (&mapping.path, &mapping.name),
+    )
+    .map_err(LoadError::Model)?;
+    let model = Arc::new(model);
     cache.insert(key, (times.0, times.1, model.clone()));
     Ok(Loaded {
         model,

@@ -8,6 +8,23 @@ use crate::naming;
 use crate::source::Source;
 use serde_json::{Map, Value};
 use std::collections::HashMap;
+use std::path::Path;
+
+/// Reads both files (`path`, name errors report it under) and builds the model; a file
+/// that cannot be read is reported beside any problem of the other.
+pub fn build_files(schema: (&Path, &str), mapping: (&Path, &str)) -> Result<Model, ModelErrors> {
+    let mut errors = ModelErrors::default();
+    let schema = Source::read(schema.0, schema.1)
+        .map_err(|e| errors.push(e))
+        .ok();
+    let mapping = Source::read(mapping.0, mapping.1)
+        .map_err(|e| errors.push(e))
+        .ok();
+    match (schema, mapping) {
+        (Some(schema), Some(mapping)) => build(&schema, &mapping),
+        _ => Err(errors),
+    }
+}
 
 /// Mapping block keys, current spelling first.
 pub const STORE_KEYS: [&str; 2] = ["x-na:store", "x-nc:store"];
@@ -635,9 +652,7 @@ mod tests {
     }
 
     fn demo() -> Model {
-        let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../schemas/");
-        let read = |f: &str| Source::new(f, std::fs::read_to_string(format!("{root}{f}")).unwrap());
-        build(&read("app.schema.json"), &read("app.mapping.json")).unwrap()
+        crate::test_support::demo_model()
     }
 
     fn errors(schema: &str, mapping: &str) -> String {

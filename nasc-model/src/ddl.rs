@@ -139,14 +139,10 @@ pub fn top_level_condition(ty: &EntityType, dialect: Dialect) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::build::build;
-    use crate::source::Source;
 
     #[test]
     fn demo_ddl_is_quoted_and_declares_the_foreign_key() {
-        let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../schemas/");
-        let read = |f: &str| Source::new(f, std::fs::read_to_string(format!("{root}{f}")).unwrap());
-        let model = build(&read("app.schema.json"), &read("app.mapping.json")).unwrap();
+        let model = crate::test_support::demo_model();
         let ddl = create_statements(&model, Dialect::Sqlite).join(";\n");
         assert!(ddl.contains("CREATE TABLE IF NOT EXISTS \"todo_lists\" (\n  \"id\" TEXT NOT NULL,\n  PRIMARY KEY (\"id\")\n) STRICT"), "{ddl}");
         assert!(

@@ -11,6 +11,22 @@ pub mod model;
 pub mod naming;
 pub mod source;
 
+#[cfg(test)]
+mod test_support {
+    use crate::Model;
+    use std::path::Path;
+
+    /// The model of the repository's demo schema and mapping.
+    pub fn demo_model() -> Model {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../schemas");
+        crate::build::build_files(
+            (&root.join("app.schema.json"), "app.schema.json"),
+            (&root.join("app.mapping.json"), "app.mapping.json"),
+        )
+        .unwrap()
+    }
+}
+
 pub use ddl::Dialect;
 pub use error::{ModelError, ModelErrors};
 pub use model::{EntityType, Field, Model, ParentLink, Relation, RowKey, ScalarType};

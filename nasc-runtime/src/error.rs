@@ -18,7 +18,7 @@ pub enum Error {
         known: String,
     },
     /// The input does not match the schema; nothing was written.
-    #[error("invalid {ty} `{id}` at `{pointer}`: {message}")]
+    #[error("invalid {ty} `{id}` at {}: {message}", at(pointer))]
     Invalid {
         /// Aggregate type.
         ty: String,
@@ -30,7 +30,7 @@ pub enum Error {
         message: String,
     },
     /// The write would take over rows that belong to another aggregate; nothing was written.
-    #[error("conflict saving {ty} `{id}` at `{pointer}`: {message}")]
+    #[error("conflict saving {ty} `{id}` at {}: {message}", at(pointer))]
     Conflict {
         /// Aggregate type.
         ty: String,
@@ -42,7 +42,7 @@ pub enum Error {
         message: String,
     },
     /// A stored row does not fit the schema (edited outside nasc, or a schema change).
-    #[error("stored {ty} `{id}` cannot be read at `{pointer}`: {message}")]
+    #[error("stored {ty} `{id}` cannot be read at {}: {message}", at(pointer))]
     Corrupt {
         /// Aggregate type.
         ty: String,
@@ -54,7 +54,10 @@ pub enum Error {
         message: String,
     },
     /// The database reported an error; the transaction was rolled back.
-    #[error("database error while {action} {ty} `{id}` at `{pointer}`: {source}")]
+    #[error(
+        "database error while {action} {ty} `{id}` at {}: {source}",
+        at(pointer)
+    )]
     Database {
         /// What nasc was doing (`saving`, `loading`, `deleting`).
         action: &'static str,
@@ -79,4 +82,13 @@ pub enum Error {
     /// The schema or mapping is invalid.
     #[error("invalid schema or mapping:\n{0}")]
     Model(#[from] ModelErrors),
+}
+
+/// A JSON pointer for messages: quoted, or "the document root" for `""`.
+fn at(pointer: &str) -> String {
+    if pointer.is_empty() {
+        "the document root".to_owned()
+    } else {
+        format!("`{pointer}`")
+    }
 }

@@ -34,12 +34,14 @@ impl Registry {
 
     /// Reads and builds the registry from the two files.
     pub fn from_files(schema: impl AsRef<Path>, mapping: impl AsRef<Path>) -> Result<Self, Error> {
-        let read = |path: &Path| {
-            let name = path.display().to_string();
-            Source::read(path, &name).map_err(|e| Error::Model(e.into()))
-        };
-        let (schema, mapping) = (read(schema.as_ref())?, read(mapping.as_ref())?);
-        Self::from_json_str(&schema.name, &schema.text, &mapping.name, &mapping.text)
+        let (schema, mapping) = (schema.as_ref(), mapping.as_ref());
+        let model = nasc_model::build::build_files(
+            (schema, &schema.display().to_string()),
+            (mapping, &mapping.display().to_string()),
+        )?;
+        Ok(Registry {
+            model: Arc::new(model),
+        })
     }
 
     /// The model behind the registry.

@@ -171,14 +171,16 @@ fn type_statements(model: &Model, ty: &EntityType, dialect: Dialect) -> TypeStat
 #[cfg(test)]
 mod tests {
     use super::*;
-    use nasc_model::Source;
 
     #[test]
     fn demo_statements() {
-        let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../schemas/");
-        let read = |f: &str| Source::new(f, std::fs::read_to_string(format!("{root}{f}")).unwrap());
-        let model =
-            nasc_model::build::build(&read("app.schema.json"), &read("app.mapping.json")).unwrap();
+        let model = crate::Registry::from_files(
+            concat!(env!("CARGO_MANIFEST_DIR"), "/../schemas/app.schema.json"),
+            concat!(env!("CARGO_MANIFEST_DIR"), "/../schemas/app.mapping.json"),
+        )
+        .unwrap()
+        .model()
+        .clone();
         let all = statements(&model, Dialect::Sqlite);
         let todo = &all["Todo"];
         assert_eq!(

@@ -3,6 +3,7 @@
 mod derived;
 mod diesel_tables;
 mod dynamic;
+mod shapes;
 mod shop;
 mod support;
 mod typed;

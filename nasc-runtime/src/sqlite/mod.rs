@@ -17,9 +17,6 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::sync::{Mutex, MutexGuard};
 
-/// How long a writer waits for another connection's lock before failing, in milliseconds.
-pub const BUSY_TIMEOUT_MS: u32 = 5_000;
-
 /// Aggregates in normalised SQLite tables: one table per mapped type, child rows in the
 /// child's table with a foreign key to the parent and their position in the array.
 ///
@@ -33,6 +30,9 @@ pub struct SqliteMappedStore {
 }
 
 impl SqliteMappedStore {
+    /// How long a writer waits for another connection's lock before failing, in milliseconds.
+    pub const BUSY_TIMEOUT_MS: u32 = 5_000;
+
     /// Opens or creates the database file at `path` and creates the tables of `registry`.
     pub fn open(path: impl AsRef<Path>, registry: Registry) -> Result<Self, Error> {
         let target = path.as_ref().display().to_string();
@@ -48,8 +48,9 @@ impl SqliteMappedStore {
             SqliteConnection::establish(url).map_err(|e| open_error(e.to_string()))?;
         connection
             .batch_execute(&format!(
-                "PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}; PRAGMA journal_mode = WAL; \
-                 PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;"
+                "PRAGMA busy_timeout = {}; PRAGMA journal_mode = WAL; \
+                 PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
+                Self::BUSY_TIMEOUT_MS
             ))
             .map_err(|e| open_error(format!("cannot configure the connection: {e}")))?;
         let ddl = registry.ddl(Dialect::Sqlite);
