@@ -11,6 +11,11 @@ pub mod model;
 pub mod naming;
 pub mod source;
 
+pub use ddl::Dialect;
+pub use error::{ModelError, ModelErrors};
+pub use model::{EntityType, Field, Model, ParentLink, Relation, RowKey, ScalarType};
+pub use source::Source;
+
 #[cfg(test)]
 mod test_support {
     use crate::Model;
@@ -26,8 +31,3 @@ mod test_support {
         .unwrap()
     }
 }
-
-pub use ddl::Dialect;
-pub use error::{ModelError, ModelErrors};
-pub use model::{EntityType, Field, Model, ParentLink, Relation, RowKey, ScalarType};
-pub use source::Source;
