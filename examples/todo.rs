@@ -85,7 +85,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .order(todos::nasc_position)
             .select(todos::title)
             .load(conn)
-    })?;
+    })??;
     println!("Open items through diesel's query builder: {open:?}");
     Ok(())
 }

@@ -8,6 +8,9 @@ pub const RESERVED_PREFIX: &str = "nasc_";
 pub const ROW_COLUMN: &str = "nasc_row";
 /// Position of a child row inside its parent's array.
 pub const POSITION_COLUMN: &str = "nasc_position";
+/// On MySQL, marks the top-level rows of surrogate-keyed tables (TRUE, else NULL), so that a
+/// unique key can cover them without a partial index.
+pub const TOP_LEVEL_COLUMN: &str = "nasc_top_level";
 /// Longest identifier accepted (PostgreSQL's limit, the smallest of the supported backends).
 pub const MAX_IDENTIFIER_BYTES: usize = 63;
 

@@ -3,14 +3,15 @@
 
 use crate::Error;
 use nasc_model::build::closest;
+use nasc_model::ddl::MYSQL_KEY_LENGTH;
 use nasc_model::error::pointer_join;
-use nasc_model::{EntityType, Field, Model, ScalarType};
+use nasc_model::{Dialect, EntityType, Field, Model, ScalarType};
 use serde_json::{Map, Value};
 use std::collections::HashSet;
 
 /// A value bound to a SQL statement.
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) enum SqlValue {
+pub enum SqlValue {
     /// NULL of a column of the given type.
     Null(ScalarType),
     Text(String),
@@ -21,8 +22,9 @@ pub(crate) enum SqlValue {
 
 /// A value read from a result row.
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) enum Cell {
+pub enum Cell {
     Null,
+    Bool(bool),
     Integer(i64),
     Real(f64),
     Text(String),
@@ -143,9 +145,10 @@ pub(crate) fn validate<'m>(
     model: &'m Model,
     ty: &'m EntityType,
     full: &Value,
+    dialect: Dialect,
     target: Target<'_>,
 ) -> Result<RowTree<'m>, Error> {
-    let tree = row_tree(model, ty, full, String::new(), target)?;
+    let tree = row_tree(model, ty, full, String::new(), dialect, target)?;
     let expected = id_value(ty, target)?;
     if *tree.pk() != expected {
         let pointer = pointer_join("", &ty.pk().property);
@@ -175,6 +178,7 @@ fn row_tree<'m>(
     ty: &'m EntityType,
     value: &Value,
     pointer: String,
+    dialect: Dialect,
     target: Target<'_>,
 ) -> Result<RowTree<'m>, Error> {
     let Some(object) = value.as_object() else {
@@ -214,6 +218,12 @@ fn row_tree<'m>(
             target,
         )?);
     }
+    if let (Dialect::Mysql, SqlValue::Text(id)) = (dialect, &values[ty.pk_index]) {
+        if id.chars().count() > MYSQL_KEY_LENGTH {
+            let at = pointer_join(&pointer, &ty.pk().property);
+            return Err(target.invalid(&at, format!("ids are at most {MYSQL_KEY_LENGTH} characters on MySQL (key columns are VARCHAR({MYSQL_KEY_LENGTH}))")));
+        }
+    }
     let mut children = Vec::with_capacity(ty.relations.len());
     for relation in &ty.relations {
         let at = pointer_join(&pointer, &relation.property);
@@ -248,6 +258,7 @@ fn row_tree<'m>(
                 child_ty,
                 item,
                 pointer_join(&at, &i.to_string()),
+                dialect,
                 target,
             )?;
             if !seen.insert(describe(row.pk())) {
@@ -355,6 +366,7 @@ pub(crate) fn object_from_cells(
             (ScalarType::String, Cell::Text(s)) => Value::String(s),
             (ScalarType::Integer, Cell::Integer(i)) => Value::from(i),
             (ScalarType::Boolean, Cell::Integer(i @ (0 | 1))) => Value::Bool(i == 1),
+            (ScalarType::Boolean, Cell::Bool(b)) => Value::Bool(b),
             (ScalarType::Number, Cell::Real(f)) => Value::from(f),
             (ScalarType::Number, Cell::Integer(i)) => Value::from(i as f64),
             (scalar, cell) => {
@@ -377,6 +389,7 @@ pub(crate) fn object_from_cells(
 pub(crate) fn cell_to_value(cell: &Cell, scalar: ScalarType) -> SqlValue {
     match cell {
         Cell::Null => SqlValue::Null(scalar),
+        Cell::Bool(b) => SqlValue::Bool(*b),
         Cell::Integer(i) => SqlValue::Integer(*i),
         Cell::Real(f) => SqlValue::Real(*f),
         Cell::Text(s) => SqlValue::Text(s.clone()),

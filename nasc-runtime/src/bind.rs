@@ -2,7 +2,7 @@
 //! pieces with typed bind values. Its statement is cached by SQL text like any dynamic
 //! diesel query.
 
-use crate::aggregate::SqlValue;
+use crate::aggregate::{Cell, SqlValue};
 use crate::sql::Sql;
 use diesel::backend::Backend;
 use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
@@ -11,8 +11,11 @@ use diesel::sql_types::{BigInt, Bool, Double, HasSqlType, Nullable, Text, Untype
 use diesel::{QueryResult, RunQueryDsl};
 use nasc_model::ScalarType;
 
+/// One result row, whatever its columns (decoded per backend, see `crate::backend`).
+pub struct CellRow(pub Vec<Cell>);
+
 /// `sql` with `binds` in order.
-pub(crate) struct Bound<'a> {
+pub struct Bound<'a> {
     sql: &'a Sql,
     binds: &'a [SqlValue],
 }

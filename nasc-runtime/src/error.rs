@@ -71,6 +71,16 @@ pub enum Error {
         #[source]
         source: diesel::result::Error,
     },
+    /// No pooled connection could be had (all busy past the timeout, or the server is gone).
+    #[error("no database connection for {ty} `{id}`: {message}")]
+    Pool {
+        /// Aggregate type (empty outside an aggregate call).
+        ty: String,
+        /// Aggregate id.
+        id: String,
+        /// The pool's error.
+        message: String,
+    },
     /// Opening the database or creating its tables failed.
     #[error("cannot open `{target}`: {message}")]
     Open {

@@ -21,26 +21,55 @@
 //! ```
 
 mod aggregate;
+mod any;
+mod backend;
 mod bind;
 mod entity;
 mod error;
+mod mapped;
 mod registry;
 mod sql;
-#[cfg(feature = "sqlite")]
-mod sqlite;
 mod store;
 
 #[doc(hidden)]
 pub mod __private;
 
+pub use any::MappedStore;
+pub use backend::MappedConnection;
 pub use entity::Entity;
 pub use error::Error;
+pub use mapped::{DieselStore, PoolOptions};
 pub use nasc_derive::{schema, Entity};
 pub use nasc_model::{Dialect, Model, ModelError, ModelErrors};
 pub use registry::Registry;
-#[cfg(feature = "sqlite")]
-pub use sqlite::SqliteMappedStore;
 pub use store::Store;
+
+/// The mapped store on embedded SQLite.
+#[cfg(feature = "sqlite")]
+pub type SqliteMappedStore = DieselStore<diesel::SqliteConnection>;
+/// The mapped store on PostgreSQL.
+#[cfg(feature = "postgres")]
+pub type PgMappedStore = DieselStore<diesel::PgConnection>;
+/// The mapped store on MySQL or MariaDB.
+#[cfg(feature = "mysql")]
+pub type MysqlMappedStore = DieselStore<diesel::MysqlConnection>;
+
+#[cfg(feature = "sqlite")]
+impl SqliteMappedStore {
+    /// How long a writer waits for another connection's lock, in milliseconds.
+    pub const BUSY_TIMEOUT_MS: u32 = backend::SQLITE_BUSY_TIMEOUT_MS;
+
+    /// Opens or creates the database file at `path` (WAL, foreign keys, busy timeout) and
+    /// creates the tables of `registry`.
+    pub fn open(path: impl AsRef<std::path::Path>, registry: Registry) -> Result<Self, Error> {
+        let path = path.as_ref();
+        let url = path.to_str().ok_or_else(|| Error::Open {
+            target: path.display().to_string(),
+            message: "the path is not UTF-8".into(),
+        })?;
+        Self::connect(url, registry)
+    }
+}
 
 /// The diesel version nasc is built on; generated table definitions use it.
 pub use diesel;
@@ -51,7 +80,11 @@ pub use serde_json;
 
 /// The traits and types most programs need.
 pub mod prelude {
+    #[cfg(feature = "mysql")]
+    pub use crate::MysqlMappedStore;
+    #[cfg(feature = "postgres")]
+    pub use crate::PgMappedStore;
     #[cfg(feature = "sqlite")]
     pub use crate::SqliteMappedStore;
-    pub use crate::{Entity, Error, Registry, Store};
+    pub use crate::{Entity, Error, MappedStore, Registry, Store};
 }

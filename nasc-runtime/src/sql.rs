@@ -1,27 +1,68 @@
 //! The SQL statements of every mapped type, rendered once per store from the model.
 
 use nasc_model::ddl::top_level_condition;
-use nasc_model::naming::POSITION_COLUMN;
+use nasc_model::naming::{POSITION_COLUMN, TOP_LEVEL_COLUMN};
 use nasc_model::{Dialect, EntityType, Model, RowKey};
 use std::collections::HashMap;
 
+/// Most rows written by one multi-row `INSERT` (kept under every backend's bind limit).
+const MAX_ROWS_PER_INSERT: usize = 500;
+/// The smallest bind-parameter limit of the supported backends (SQLite's 32,766).
+const MAX_BINDS: usize = 32_766;
+
 /// SQL text split at its bind parameters: values go between the pieces.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Sql {
-    pub pieces: Vec<String>,
+pub struct Sql {
+    pub(crate) pieces: Vec<String>,
 }
 
 impl Sql {
     /// Splits `text` at each `?` (identifiers are validated, so `?` only marks binds).
-    pub fn new(text: &str) -> Self {
+    pub(crate) fn new(text: &str) -> Self {
         Sql {
             pieces: text.split('?').map(str::to_owned).collect(),
         }
     }
 
     /// Number of bind parameters.
-    pub fn binds(&self) -> usize {
+    pub(crate) fn binds(&self) -> usize {
         self.pieces.len() - 1
+    }
+
+    #[cfg(test)]
+    fn text(&self) -> String {
+        self.pieces.join("?")
+    }
+}
+
+/// The multi-row insert of one type as the child of one parent link.
+#[derive(Debug, Clone)]
+pub(crate) struct ChildInsert {
+    /// `INSERT INTO t (fields, fk, position) VALUES `.
+    head: String,
+    /// `(?, ?, ...)`: one row's placeholders.
+    row: String,
+    /// Bind values per row.
+    pub binds_per_row: usize,
+}
+
+impl ChildInsert {
+    /// Rows per statement, within the bind limit.
+    pub fn rows_per_statement(&self) -> usize {
+        (MAX_BINDS / self.binds_per_row).clamp(1, MAX_ROWS_PER_INSERT)
+    }
+
+    /// The statement inserting `rows` rows.
+    pub fn statement(&self, rows: usize) -> Sql {
+        let mut text = String::with_capacity(self.head.len() + rows * (self.row.len() + 2));
+        text.push_str(&self.head);
+        for i in 0..rows {
+            if i > 0 {
+                text.push_str(", ");
+            }
+            text.push_str(&self.row);
+        }
+        Sql::new(&text)
     }
 }
 
@@ -30,10 +71,11 @@ impl Sql {
 pub(crate) struct TypeStatements {
     /// Upsert of a top-level row; binds: the fields.
     pub upsert: Sql,
-    /// The upsert affects no row when the id is held by a child row (types with children).
-    pub upsert_guarded: bool,
-    /// Insert as a child, per parent link; binds: the fields, the foreign key, the position.
-    pub insert_as_child: Vec<Sql>,
+    /// How a top-level save must not take over a row held by another aggregate.
+    pub guard: Guard,
+    /// Insert as a child, per parent link; binds per row: the fields, the foreign key, the
+    /// position.
+    pub insert_as_child: Vec<ChildInsert>,
     /// The top-level row by pk; selects the fields.
     pub select: Sql,
     /// Deletes the top-level row by pk (children go by cascade).
@@ -44,6 +86,18 @@ pub(crate) struct TypeStatements {
     pub delete_children: Vec<Sql>,
     /// Per relation: index of the child's parent link for this relation.
     pub child_link: Vec<usize>,
+}
+
+/// How a top-level upsert of a type whose pk is its primary key and that is also stored as
+/// a child detects that the id belongs to a child row.
+#[derive(Debug, Clone)]
+pub(crate) enum Guard {
+    /// Nothing to guard: the type is never a child, or its top-level rows have their own key.
+    None,
+    /// The upsert's `DO UPDATE ... WHERE` affects no row when the id is a child's.
+    UpsertAffectsNoRow,
+    /// This query (binds: the pk) finds the child row first (MySQL).
+    ChildRowExists(Sql),
 }
 
 /// Renders the statements of every type of `model`.
@@ -59,69 +113,30 @@ fn field_list(ty: &EntityType, dialect: Dialect) -> Vec<String> {
     ty.fields.iter().map(|f| dialect.quote(&f.column)).collect()
 }
 
+fn marks(n: usize) -> String {
+    vec!["?"; n].join(", ")
+}
+
 fn type_statements(model: &Model, ty: &EntityType, dialect: Dialect) -> TypeStatements {
     let q = |name: &str| dialect.quote(name);
     let table = q(&ty.table);
     let pk = q(&ty.pk().column);
     let columns = field_list(ty, dialect);
-    let marks = vec!["?"; columns.len()].join(", ");
     let top_level = top_level_condition(ty, dialect);
-
-    let mut updates: Vec<String> = ty
-        .fields
-        .iter()
-        .filter(|f| f.column != ty.pk().column)
-        .map(|f| format!("{0} = excluded.{0}", q(&f.column)))
-        .collect();
-    if updates.is_empty() {
-        updates.push(format!("{pk} = excluded.{pk}"));
-    }
-    let insert = format!(
-        "INSERT INTO {table} ({}) VALUES ({marks})",
-        columns.join(", ")
-    );
-    let (upsert, upsert_guarded) = match ty.row_key() {
-        RowKey::Surrogate => (
-            format!(
-                "{insert} ON CONFLICT ({pk}) WHERE {top_level} DO UPDATE SET {}",
-                updates.join(", ")
-            ),
-            false,
-        ),
-        RowKey::Pk if ty.parents.is_empty() => (
-            format!(
-                "{insert} ON CONFLICT ({pk}) DO UPDATE SET {}",
-                updates.join(", ")
-            ),
-            false,
-        ),
-        RowKey::Pk => {
-            let guard: Vec<String> = ty
-                .parents
-                .iter()
-                .map(|l| format!("{table}.{} IS NULL", q(&l.fk_column)))
-                .collect();
-            (
-                format!(
-                    "{insert} ON CONFLICT ({pk}) DO UPDATE SET {} WHERE {}",
-                    updates.join(", "),
-                    guard.join(" AND ")
-                ),
-                true,
-            )
-        }
-    };
+    let (upsert, guard) = upsert(ty, dialect);
 
     let insert_as_child = ty
         .parents
         .iter()
-        .map(|link| {
-            Sql::new(&format!(
-                "INSERT INTO {table} ({}, {}, {}) VALUES ({marks}, ?, ?)",
+        .map(|link| ChildInsert {
+            head: format!(
+                "INSERT INTO {table} ({}, {}, {}) VALUES ",
                 columns.join(", "),
                 q(&link.fk_column),
                 q(POSITION_COLUMN)
-            ))
+            ),
+            row: format!("({})", marks(columns.len() + 2)),
+            binds_per_row: columns.len() + 2,
         })
         .collect();
 
@@ -152,8 +167,8 @@ fn type_statements(model: &Model, ty: &EntityType, dialect: Dialect) -> TypeStat
     }
 
     TypeStatements {
-        upsert: Sql::new(&upsert),
-        upsert_guarded,
+        upsert,
+        guard,
         insert_as_child,
         select: Sql::new(&format!(
             "SELECT {} FROM {table} WHERE {pk} = ? AND {top_level}",
@@ -168,31 +183,145 @@ fn type_statements(model: &Model, ty: &EntityType, dialect: Dialect) -> TypeStat
     }
 }
 
+/// The top-level upsert of `ty` in `dialect`, and how it is guarded.
+fn upsert(ty: &EntityType, dialect: Dialect) -> (Sql, Guard) {
+    let q = |name: &str| dialect.quote(name);
+    let table = q(&ty.table);
+    let pk = q(&ty.pk().column);
+    let mut columns = field_list(ty, dialect);
+    let mut values = marks(columns.len());
+    let updated: Vec<&str> = ty
+        .fields
+        .iter()
+        .filter(|f| f.column != ty.pk().column)
+        .map(|f| f.column.as_str())
+        .collect();
+    // With nothing else to update, the pk is set to itself so that the row counts as written.
+    let updated = if updated.is_empty() {
+        vec![ty.pk().column.as_str()]
+    } else {
+        updated
+    };
+
+    if dialect == Dialect::Mysql {
+        if ty.row_key() == RowKey::Surrogate {
+            columns.push(q(TOP_LEVEL_COLUMN));
+            values.push_str(", TRUE");
+        }
+        let set: Vec<String> = updated
+            .iter()
+            .map(|c| format!("{0} = VALUES({0})", q(c)))
+            .collect();
+        let sql = format!(
+            "INSERT INTO {table} ({}) VALUES ({values}) ON DUPLICATE KEY UPDATE {}",
+            columns.join(", "),
+            set.join(", ")
+        );
+        let guard = if ty.row_key() == RowKey::Pk && !ty.parents.is_empty() {
+            Guard::ChildRowExists(Sql::new(&format!(
+                "SELECT {pk} FROM {table} WHERE {pk} = ? AND NOT ({})",
+                top_level_condition(ty, dialect)
+            )))
+        } else {
+            Guard::None
+        };
+        return (Sql::new(&sql), guard);
+    }
+
+    let set: Vec<String> = updated
+        .iter()
+        .map(|c| format!("{0} = excluded.{0}", q(c)))
+        .collect();
+    let insert = format!(
+        "INSERT INTO {table} ({}) VALUES ({values})",
+        columns.join(", ")
+    );
+    let top_level = top_level_condition(ty, dialect);
+    let (sql, guard) = match ty.row_key() {
+        RowKey::Surrogate => (
+            format!(
+                "{insert} ON CONFLICT ({pk}) WHERE {top_level} DO UPDATE SET {}",
+                set.join(", ")
+            ),
+            Guard::None,
+        ),
+        RowKey::Pk if ty.parents.is_empty() => (
+            format!(
+                "{insert} ON CONFLICT ({pk}) DO UPDATE SET {}",
+                set.join(", ")
+            ),
+            Guard::None,
+        ),
+        RowKey::Pk => {
+            let held: Vec<String> = ty
+                .parents
+                .iter()
+                .map(|l| format!("{table}.{} IS NULL", q(&l.fk_column)))
+                .collect();
+            (
+                format!(
+                    "{insert} ON CONFLICT ({pk}) DO UPDATE SET {} WHERE {}",
+                    set.join(", "),
+                    held.join(" AND ")
+                ),
+                Guard::UpsertAffectsNoRow,
+            )
+        }
+    };
+    (Sql::new(&sql), guard)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[test]
-    fn demo_statements() {
-        let model = crate::Registry::from_files(
+    fn demo() -> Model {
+        crate::Registry::from_files(
             concat!(env!("CARGO_MANIFEST_DIR"), "/../schemas/app.schema.json"),
             concat!(env!("CARGO_MANIFEST_DIR"), "/../schemas/app.mapping.json"),
         )
         .unwrap()
         .model()
-        .clone();
-        let all = statements(&model, Dialect::Sqlite);
+        .clone()
+    }
+
+    #[test]
+    fn sqlite_and_postgres_statements() {
+        let all = statements(&demo(), Dialect::Sqlite);
         let todo = &all["Todo"];
         assert_eq!(
-            todo.upsert.pieces.join("?"),
+            todo.upsert.text(),
             "INSERT INTO \"todos\" (\"id\", \"title\", \"completed\") VALUES (?, ?, ?) ON CONFLICT (\"id\") WHERE \"todo_list_id\" IS NULL DO UPDATE SET \"title\" = excluded.\"title\", \"completed\" = excluded.\"completed\""
         );
-        assert_eq!(todo.insert_as_child[0].binds(), 5);
+        let insert = &todo.insert_as_child[0];
+        assert_eq!(insert.binds_per_row, 5);
+        assert_eq!(
+            insert.statement(2).text(),
+            "INSERT INTO \"todos\" (\"id\", \"title\", \"completed\", \"todo_list_id\", \"nasc_position\") VALUES (?, ?, ?, ?, ?), (?, ?, ?, ?, ?)"
+        );
+        assert_eq!(insert.rows_per_statement(), MAX_ROWS_PER_INSERT);
         let list = &all["TodoList"];
         assert_eq!(
-            list.select_children[0].pieces.join("?"),
+            list.select_children[0].text(),
             "SELECT \"id\", \"title\", \"completed\" FROM \"todos\" WHERE \"todo_list_id\" = ? ORDER BY \"nasc_position\""
         );
-        assert_eq!(list.upsert.pieces.join("?"), "INSERT INTO \"todo_lists\" (\"id\") VALUES (?) ON CONFLICT (\"id\") DO UPDATE SET \"id\" = excluded.\"id\"");
+        assert_eq!(list.upsert.text(), "INSERT INTO \"todo_lists\" (\"id\") VALUES (?) ON CONFLICT (\"id\") DO UPDATE SET \"id\" = excluded.\"id\"");
+        assert_eq!(
+            statements(&demo(), Dialect::Postgres)["Todo"].upsert,
+            todo.upsert
+        );
+    }
+
+    #[test]
+    fn mysql_statements_mark_top_level_rows() {
+        let all = statements(&demo(), Dialect::Mysql);
+        assert_eq!(
+            all["Todo"].upsert.text(),
+            "INSERT INTO `todos` (`id`, `title`, `completed`, `nasc_top_level`) VALUES (?, ?, ?, TRUE) ON DUPLICATE KEY UPDATE `title` = VALUES(`title`), `completed` = VALUES(`completed`)"
+        );
+        assert_eq!(
+            all["TodoList"].delete_children[0].text(),
+            "DELETE FROM `todos` WHERE `todo_list_id` = ?"
+        );
     }
 }

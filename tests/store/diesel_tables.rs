@@ -31,30 +31,32 @@ fn filters_joins_and_pagination_on_generated_tables() {
             })
             .unwrap();
     }
-    store.with_connection(|conn| {
-        let done: Vec<String> = todos::table
-            .filter(todos::todo_list_id.eq("work"))
-            .filter(todos::completed.eq(true))
-            .order(todos::nasc_position)
-            .select(todos::title)
-            .load(conn)
-            .unwrap();
-        assert_eq!(done, ["work 0", "work 2", "work 4"]);
+    store
+        .with_connection(|conn| {
+            let done: Vec<String> = todos::table
+                .filter(todos::todo_list_id.eq("work"))
+                .filter(todos::completed.eq(true))
+                .order(todos::nasc_position)
+                .select(todos::title)
+                .load(conn)
+                .unwrap();
+            assert_eq!(done, ["work 0", "work 2", "work 4"]);
 
-        let page: Vec<(String, String)> = todos::table
-            .inner_join(todo_lists::table)
-            .order((todo_lists::id, todos::nasc_position))
-            .select((todo_lists::id, todos::title))
-            .limit(2)
-            .offset(1)
-            .load(conn)
-            .unwrap();
-        assert_eq!(
-            page,
-            [
-                ("home".to_owned(), "home 1".to_owned()),
-                ("home".to_owned(), "home 2".to_owned())
-            ]
-        );
-    });
+            let page: Vec<(String, String)> = todos::table
+                .inner_join(todo_lists::table)
+                .order((todo_lists::id, todos::nasc_position))
+                .select((todo_lists::id, todos::title))
+                .limit(2)
+                .offset(1)
+                .load(conn)
+                .unwrap();
+            assert_eq!(
+                page,
+                [
+                    ("home".to_owned(), "home 1".to_owned()),
+                    ("home".to_owned(), "home 2".to_owned())
+                ]
+            );
+        })
+        .unwrap();
 }

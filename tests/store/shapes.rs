@@ -74,7 +74,8 @@ fn the_connection_has_a_busy_timeout_and_foreign_keys() {
             .into_iter()
             .map(|s| s.value)
             .collect()
-    });
+    })
+    .unwrap();
     assert_eq!(
         settings,
         [nasc_runtime::SqliteMappedStore::BUSY_TIMEOUT_MS as i64, 1]

@@ -1,12 +1,46 @@
-//! Reading untyped SQLite result rows into [`Cell`]s.
+//! Embedded SQLite.
 
+use super::MappedConnection;
 use crate::aggregate::Cell;
+use crate::bind::CellRow;
+use diesel::connection::SimpleConnection;
 use diesel::deserialize::{self, QueryableByName};
 use diesel::row::{Field, NamedRow, Row};
 use diesel::sqlite::{Sqlite, SqliteType};
+use diesel::{QueryResult, SqliteConnection};
+use nasc_model::Dialect;
 
-/// One result row, whatever its columns.
-pub(crate) struct CellRow(pub Vec<Cell>);
+/// How long a writer waits for another connection's lock before failing, in milliseconds.
+pub const BUSY_TIMEOUT_MS: u32 = 5_000;
+
+impl MappedConnection for SqliteConnection {
+    const DIALECT: Dialect = Dialect::Sqlite;
+    const FEATURE: &'static str = "sqlite";
+
+    fn connection_target(url: &str) -> String {
+        url.strip_prefix("sqlite://")
+            .or_else(|| url.strip_prefix("sqlite:"))
+            .unwrap_or(url)
+            .to_owned()
+    }
+
+    fn configure(&mut self) -> QueryResult<()> {
+        self.batch_execute(&format!(
+            "PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}; PRAGMA journal_mode = WAL; \
+             PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;"
+        ))
+    }
+
+    super::run_through_bound!();
+
+    fn write_transaction<T, E, F>(&mut self, f: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut Self) -> Result<T, E>,
+        E: From<diesel::result::Error>,
+    {
+        self.immediate_transaction(f)
+    }
+}
 
 impl QueryableByName<Sqlite> for CellRow {
     fn build<'a>(row: &impl NamedRow<'a, Sqlite>) -> deserialize::Result<Self> {

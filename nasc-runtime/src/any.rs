@@ -1,0 +1,156 @@
+//! `MappedStore`: the mapped store of whichever backend a URL names.
+
+use crate::{Error, PoolOptions, Registry, Store};
+use serde_json::Value;
+
+/// The mapped store on the backend a URL names; every compiled-in backend is a variant.
+///
+/// | URL | backend | cargo feature |
+/// |---|---|---|
+/// | `sqlite://path`, `sqlite:path` or a plain path | SQLite | `sqlite` (default) |
+/// | `postgres://...`, `postgresql://...` | PostgreSQL | `postgres` |
+/// | `mysql://...`, `mariadb://...` | MySQL / MariaDB | `mysql` |
+#[non_exhaustive]
+pub enum MappedStore {
+    /// SQLite.
+    #[cfg(feature = "sqlite")]
+    Sqlite(crate::SqliteMappedStore),
+    /// PostgreSQL.
+    #[cfg(feature = "postgres")]
+    Postgres(crate::PgMappedStore),
+    /// MySQL or MariaDB.
+    #[cfg(feature = "mysql")]
+    Mysql(crate::MysqlMappedStore),
+}
+
+/// The backends nasc knows, by URL scheme.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Backend {
+    Sqlite,
+    Postgres,
+    Mysql,
+}
+
+impl Backend {
+    fn of(url: &str) -> Result<Backend, Error> {
+        let scheme = url
+            .split_once("://")
+            .map(|(scheme, _)| scheme.to_ascii_lowercase());
+        match scheme.as_deref() {
+            None if url.starts_with("sqlite:") => Ok(Backend::Sqlite),
+            None => Ok(Backend::Sqlite),
+            Some("sqlite") | Some("file") => Ok(Backend::Sqlite),
+            Some("postgres") | Some("postgresql") => Ok(Backend::Postgres),
+            Some("mysql") | Some("mariadb") => Ok(Backend::Mysql),
+            Some(other) => Err(Error::Open {
+                target: url.to_owned(),
+                message: format!(
+                    "unknown URL scheme `{other}`: use sqlite://, postgres:// or mysql://"
+                ),
+            }),
+        }
+    }
+
+    fn feature(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+            Backend::Mysql => "mysql",
+        }
+    }
+}
+
+impl MappedStore {
+    /// Connects to the backend `url` names, with default pool settings, and creates the
+    /// tables of `registry`.
+    pub fn connect(url: &str, registry: Registry) -> Result<Self, Error> {
+        Self::connect_with(url, registry, PoolOptions::default())
+    }
+
+    /// Connects with the given pool settings.
+    pub fn connect_with(
+        url: &str,
+        registry: Registry,
+        options: PoolOptions,
+    ) -> Result<Self, Error> {
+        let backend = Backend::of(url)?;
+        let _ = (&registry, &options);
+        match backend {
+            #[cfg(feature = "sqlite")]
+            Backend::Sqlite => crate::SqliteMappedStore::connect_with(url, registry, options).map(MappedStore::Sqlite),
+            #[cfg(feature = "postgres")]
+            Backend::Postgres => crate::PgMappedStore::connect_with(url, registry, options).map(MappedStore::Postgres),
+            #[cfg(feature = "mysql")]
+            Backend::Mysql => crate::MysqlMappedStore::connect_with(url, registry, options).map(MappedStore::Mysql),
+            #[allow(unreachable_patterns)]
+            missing => Err(Error::Open {
+                target: url.to_owned(),
+                message: format!(
+                    "this build of nasc-runtime has no {missing:?} support: enable its `{}` feature",
+                    missing.feature()
+                ),
+            }),
+        }
+    }
+
+    fn store(&self) -> &dyn Store {
+        match self {
+            #[cfg(feature = "sqlite")]
+            MappedStore::Sqlite(store) => store,
+            #[cfg(feature = "postgres")]
+            MappedStore::Postgres(store) => store,
+            #[cfg(feature = "mysql")]
+            MappedStore::Mysql(store) => store,
+        }
+    }
+}
+
+impl Store for MappedStore {
+    fn load(&self, ty: &str, id: &str) -> Result<Option<Value>, Error> {
+        self.store().load(ty, id)
+    }
+
+    fn persist(&self, ty: &str, id: &str, diff: &Value, full: &Value) -> Result<(), Error> {
+        self.store().persist(ty, id, diff, full)
+    }
+
+    fn delete(&self, ty: &str, id: &str) -> Result<bool, Error> {
+        self.store().delete(ty, id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backends_follow_the_url_scheme() {
+        assert_eq!(Backend::of("app.db").unwrap(), Backend::Sqlite);
+        assert_eq!(
+            Backend::of("sqlite://data/app.db").unwrap(),
+            Backend::Sqlite
+        );
+        assert_eq!(
+            Backend::of("postgresql://u@h/db").unwrap(),
+            Backend::Postgres
+        );
+        assert_eq!(Backend::of("mariadb://root@h/db").unwrap(), Backend::Mysql);
+        assert!(Backend::of("redis://h")
+            .unwrap_err()
+            .to_string()
+            .contains("unknown URL scheme `redis`"));
+    }
+
+    #[cfg(not(feature = "postgres"))]
+    #[test]
+    fn a_backend_not_compiled_in_names_its_feature() {
+        let registry = Registry::from_json_str("s", r#"{"$defs": {}}"#, "m", "{}").unwrap();
+        let error = MappedStore::connect("postgres://u@h/db", registry)
+            .err()
+            .unwrap();
+        assert!(
+            error.to_string().contains("enable its `postgres` feature"),
+            "{error}"
+        );
+    }
+}

@@ -1,0 +1,368 @@
+//! The mapped store: aggregates in normalised tables through a pool of diesel connections.
+
+use crate::aggregate::{self, cell_to_value, object_from_cells, RowTree, SqlValue, Target};
+use crate::backend::MappedConnection;
+use crate::sql::{statements, Guard, TypeStatements};
+use crate::{Error, Registry, Store};
+use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool, PooledConnection};
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+use nasc_model::error::pointer_join;
+use nasc_model::EntityType;
+use serde_json::{Map, Value};
+use std::collections::HashMap;
+use std::time::Duration;
+
+/// Connection pool settings of a mapped store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PoolOptions {
+    /// Most connections open at once (SQLite in-memory databases always use one).
+    pub max_size: u32,
+    /// How long a call waits for a free connection before failing.
+    pub connection_timeout: Duration,
+}
+
+impl Default for PoolOptions {
+    fn default() -> Self {
+        PoolOptions {
+            max_size: 8,
+            connection_timeout: Duration::from_secs(10),
+        }
+    }
+}
+
+/// Aggregates in normalised tables: one table per mapped type, child rows in the child's
+/// table with a foreign key to the parent and their position in the array.
+///
+/// `C` is the diesel connection type; use the aliases [`SqliteMappedStore`](crate::SqliteMappedStore),
+/// `PgMappedStore` and `MysqlMappedStore`, or [`MappedStore`](crate::MappedStore) to pick the
+/// backend from a URL. Connecting creates the tables (idempotently). Every persist
+/// validates the whole aggregate, then runs in one transaction: the parent row's upsert,
+/// then the children replaced to match the arrays, in order, in multi-row inserts. The
+/// store is `Send + Sync` and serves many threads from its pool.
+pub struct DieselStore<C: MappedConnection> {
+    pool: Pool<ConnectionManager<C>>,
+    registry: Registry,
+    statements: HashMap<String, TypeStatements>,
+}
+
+/// Applies the backend's session settings to each new pooled connection, and creates the
+/// tables on it when the database lives in that connection (SQLite in memory).
+#[derive(Debug)]
+struct Configure {
+    ddl: Vec<String>,
+}
+
+impl<C: MappedConnection> CustomizeConnection<C, diesel::r2d2::Error> for Configure {
+    fn on_acquire(&self, conn: &mut C) -> Result<(), diesel::r2d2::Error> {
+        conn.configure().map_err(diesel::r2d2::Error::QueryError)?;
+        self.ddl
+            .iter()
+            .try_for_each(|statement| conn.batch_execute(statement))
+            .map_err(diesel::r2d2::Error::QueryError)
+    }
+}
+
+impl<C: MappedConnection> DieselStore<C> {
+    /// Connects with default pool settings and creates the tables of `registry`.
+    pub fn connect(url: &str, registry: Registry) -> Result<Self, Error> {
+        Self::connect_with(url, registry, PoolOptions::default())
+    }
+
+    /// Connects with the given pool settings and creates the tables of `registry`.
+    pub fn connect_with(
+        url: &str,
+        registry: Registry,
+        options: PoolOptions,
+    ) -> Result<Self, Error> {
+        let target = C::connection_target(url);
+        let open_error = |message: String| Error::Open {
+            target: redact(url),
+            message,
+        };
+        // One connection first: a bad URL fails now with the driver's own message, and the
+        // tables exist before the pool hands out connections.
+        let mut first = C::establish(&target).map_err(|e| open_error(e.to_string()))?;
+        first
+            .configure()
+            .map_err(|e| open_error(format!("cannot configure the connection: {e}")))?;
+        for statement in registry.ddl(C::DIALECT) {
+            first
+                .batch_execute(&statement)
+                .map_err(|e| open_error(format!("cannot create the tables: {e}\n{statement}")))?;
+        }
+        let in_memory = target.contains(":memory:") || target.contains("mode=memory");
+        let builder = Pool::builder().connection_timeout(options.connection_timeout);
+        let pool = if in_memory {
+            // An in-memory database lives as long as its one connection: the pool keeps
+            // exactly one, forever, and creates the tables on it.
+            drop(first);
+            builder
+                .max_size(1)
+                .min_idle(Some(1))
+                .idle_timeout(None)
+                .max_lifetime(None)
+                .connection_customizer(Box::new(Configure {
+                    ddl: registry.ddl(C::DIALECT),
+                }))
+                .build(ConnectionManager::new(target))
+                .map_err(|e| open_error(e.to_string()))?
+        } else {
+            builder
+                .max_size(options.max_size.max(1))
+                .min_idle(Some(0))
+                .connection_customizer(Box::new(Configure { ddl: Vec::new() }))
+                .build_unchecked(ConnectionManager::new(target))
+        };
+        Ok(DieselStore {
+            pool,
+            statements: statements(registry.model(), C::DIALECT),
+            registry,
+        })
+    }
+
+    /// The registry the store was opened with.
+    pub fn registry(&self) -> &Registry {
+        &self.registry
+    }
+
+    /// Runs `f` on a pooled connection, for diesel queries on the generated tables
+    /// (filters, joins, pagination) beside the aggregate API.
+    pub fn with_connection<R>(&self, f: impl FnOnce(&mut C) -> R) -> Result<R, Error> {
+        let mut conn = self.connection("", "")?;
+        Ok(f(&mut conn))
+    }
+
+    fn connection(
+        &self,
+        ty: &str,
+        id: &str,
+    ) -> Result<PooledConnection<ConnectionManager<C>>, Error> {
+        self.pool.get().map_err(|e| Error::Pool {
+            ty: ty.to_owned(),
+            id: id.to_owned(),
+            message: e.to_string(),
+        })
+    }
+
+    fn statements_of(&self, ty: &EntityType) -> &TypeStatements {
+        &self.statements[&ty.name]
+    }
+
+    /// Writes `tree` as a top-level row and replaces its children.
+    fn write_top_level(
+        &self,
+        conn: &mut C,
+        tree: &RowTree<'_>,
+        target: Target<'_>,
+    ) -> Result<(), Error> {
+        let statements = self.statements_of(tree.ty);
+        let held_elsewhere = || {
+            target.conflict(&tree.pointer, format!(
+                "`{}` `{}` is already stored as a child of another aggregate; ids of types with child arrays are unique across table `{}`",
+                tree.ty.name, target.id, tree.ty.table
+            ))
+        };
+        if let Guard::ChildRowExists(query) = &statements.guard {
+            let found = conn
+                .rows(query, std::slice::from_ref(tree.pk()))
+                .map_err(|e| target.database("saving", &tree.pointer, e))?;
+            if !found.is_empty() {
+                return Err(held_elsewhere());
+            }
+        }
+        let written = conn
+            .run(&statements.upsert, &tree.values)
+            .map_err(|e| target.database("saving", &tree.pointer, e))?;
+        if matches!(statements.guard, Guard::UpsertAffectsNoRow) && written == 0 {
+            return Err(held_elsewhere());
+        }
+        for (relation, delete) in statements.delete_children.iter().enumerate() {
+            conn.run(delete, std::slice::from_ref(tree.pk()))
+                .map_err(|e| {
+                    target.database(
+                        "saving",
+                        &pointer_join(&tree.pointer, &tree.ty.relations[relation].property),
+                        e,
+                    )
+                })?;
+        }
+        self.insert_children(conn, tree, target)
+    }
+
+    /// Inserts the children of a row whose old children are gone, in multi-row batches,
+    /// then their own children.
+    fn insert_children(
+        &self,
+        conn: &mut C,
+        parent: &RowTree<'_>,
+        target: Target<'_>,
+    ) -> Result<(), Error> {
+        let statements = self.statements_of(parent.ty);
+        for (relation, children) in parent.children.iter().enumerate() {
+            let Some(first) = children.first() else {
+                continue;
+            };
+            let insert =
+                &self.statements_of(first.ty).insert_as_child[statements.child_link[relation]];
+            let mut binds: Vec<SqlValue> = Vec::new();
+            for (chunk_index, chunk) in children.chunks(insert.rows_per_statement()).enumerate() {
+                binds.clear();
+                let offset = chunk_index * insert.rows_per_statement();
+                for (i, child) in chunk.iter().enumerate() {
+                    binds.extend_from_slice(&child.values);
+                    binds.push(parent.pk().clone());
+                    binds.push(SqlValue::Integer((offset + i) as i64));
+                }
+                conn.run(&insert.statement(chunk.len()), &binds).map_err(|e| {
+                    let at = if chunk.len() == 1 { chunk[0].pointer.clone() } else { pointer_join(&parent.pointer, &parent.ty.relations[relation].property) };
+                    match e {
+                        DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => target.conflict(&at, format!(
+                            "a `{}` id is already stored elsewhere (top-level or under another parent); ids of types with child arrays are unique across table `{}`",
+                            first.ty.name, first.ty.table
+                        )),
+                        e => target.database("saving", &at, e),
+                    }
+                })?;
+            }
+            for child in children {
+                self.insert_children(conn, child, target)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Rebuilds the children arrays of a row already read into `object`.
+    fn read_children(
+        &self,
+        conn: &mut C,
+        ty: &EntityType,
+        pk: &SqlValue,
+        object: &mut Map<String, Value>,
+        pointer: &str,
+        target: Target<'_>,
+    ) -> Result<(), Error> {
+        let statements = self.statements_of(ty);
+        for (relation, select) in ty.relations.iter().zip(&statements.select_children) {
+            let at = pointer_join(pointer, &relation.property);
+            let child_ty = self.registry.entity(&relation.child)?;
+            let rows = conn
+                .rows(select, std::slice::from_ref(pk))
+                .map_err(|e| target.database("loading", &at, e))?;
+            let mut items = Vec::with_capacity(rows.len());
+            for (i, cells) in rows.into_iter().enumerate() {
+                let item_at = pointer_join(&at, &i.to_string());
+                let child_pk = cell_to_value(&cells[child_ty.pk_index], child_ty.pk().scalar);
+                let mut child = object_from_cells(child_ty, cells, &item_at, target)?;
+                self.read_children(conn, child_ty, &child_pk, &mut child, &item_at, target)?;
+                items.push(Value::Object(child));
+            }
+            object.insert(relation.property.clone(), Value::Array(items));
+        }
+        Ok(())
+    }
+}
+
+impl<C: MappedConnection> Store for DieselStore<C> {
+    fn load(&self, ty: &str, id: &str) -> Result<Option<Value>, Error> {
+        let entity = self.registry.entity(ty)?;
+        let target = Target { ty, id };
+        let pk = aggregate::id_value(entity, target)?;
+        let mut conn = self.connection(ty, id)?;
+        in_transaction(&mut *conn, false, target, "loading", |conn| {
+            let rows = conn
+                .rows(
+                    &self.statements_of(entity).select,
+                    std::slice::from_ref(&pk),
+                )
+                .map_err(|e| target.database("loading", "", e))?;
+            let Some(cells) = rows.into_iter().next() else {
+                return Ok(None);
+            };
+            let mut object = object_from_cells(entity, cells, "", target)?;
+            self.read_children(conn, entity, &pk, &mut object, "", target)?;
+            Ok(Some(Value::Object(object)))
+        })
+    }
+
+    fn persist(&self, ty: &str, id: &str, diff: &Value, full: &Value) -> Result<(), Error> {
+        let entity = self.registry.entity(ty)?;
+        let target = Target { ty, id };
+        let tree = aggregate::validate(self.registry.model(), entity, full, C::DIALECT, target)?;
+        aggregate::check_diff(entity, diff, target)?;
+        let mut conn = self.connection(ty, id)?;
+        in_transaction(&mut *conn, true, target, "saving", |conn| {
+            self.write_top_level(conn, &tree, target)
+        })
+    }
+
+    fn delete(&self, ty: &str, id: &str) -> Result<bool, Error> {
+        let entity = self.registry.entity(ty)?;
+        let target = Target { ty, id };
+        let pk = aggregate::id_value(entity, target)?;
+        let mut conn = self.connection(ty, id)?;
+        let deleted = conn
+            .run(
+                &self.statements_of(entity).delete,
+                std::slice::from_ref(&pk),
+            )
+            .map_err(|e| target.database("deleting", "", e))?;
+        Ok(deleted > 0)
+    }
+}
+
+/// Runs `f` in a transaction (a write transaction when `write`), reporting a failure to
+/// begin or commit as a database error of `target`.
+fn in_transaction<C: MappedConnection, T>(
+    conn: &mut C,
+    write: bool,
+    target: Target<'_>,
+    action: &'static str,
+    f: impl FnOnce(&mut C) -> Result<T, Error>,
+) -> Result<T, Error> {
+    enum Failure {
+        Nasc(Error),
+        Diesel(DieselError),
+    }
+    impl From<DieselError> for Failure {
+        fn from(e: DieselError) -> Self {
+            Failure::Diesel(e)
+        }
+    }
+    let body = |conn: &mut C| f(conn).map_err(Failure::Nasc);
+    let result = if write {
+        conn.write_transaction(body)
+    } else {
+        conn.transaction(body)
+    };
+    result.map_err(|failure| match failure {
+        Failure::Nasc(e) => e,
+        Failure::Diesel(e) => target.database(action, "", e),
+    })
+}
+
+/// `url` without its password, for messages.
+fn redact(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    match rest.split_once('@') {
+        Some((credentials, host)) => match credentials.split_once(':') {
+            Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
+            None => url.to_owned(),
+        },
+        None => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn passwords_are_redacted() {
+        assert_eq!(
+            super::redact("postgres://u:secret@h/db"),
+            "postgres://u:***@h/db"
+        );
+        assert_eq!(super::redact("mysql://root@h/db"), "mysql://root@h/db");
+        assert_eq!(super::redact("app.db"), "app.db");
+    }
+}
