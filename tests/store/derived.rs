@@ -18,9 +18,8 @@ struct Checklist {
     items: Vec<Todo>,
 }
 
-#[test]
-fn derived_entities_round_trip_and_match_the_json_shape() {
-    let store = temp_store(demo_registry());
+pub fn derived_entities_round_trip_and_match_the_json_shape(b: &Backend) {
+    let store = b.store(demo_registry());
     let list = Checklist {
         id: "c1".into(),
         items: vec![

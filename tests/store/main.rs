@@ -1,9 +1,50 @@
-//! End-to-end tests of the mapped store on SQLite.
+//! End-to-end tests of the mapped store: one conformance suite run on every backend
+//! (SQLite always; PostgreSQL and MySQL when their feature is on and their URL is set),
+//! plus what is particular to SQLite.
+
+mod support;
 
 mod derived;
-mod diesel_tables;
 mod dynamic;
 mod shapes;
 mod shop;
-mod support;
+mod sqlite;
 mod typed;
+
+/// Generates one `#[test]` per case for each backend.
+macro_rules! conformance {
+    ($($case:ident :: $name:ident),* $(,)?) => {
+        mod on_sqlite {
+            $(#[test] fn $name() { crate::support::run(crate::support::Kind::Sqlite, crate::$case::$name) })*
+        }
+        mod on_postgres {
+            $(#[test] fn $name() { crate::support::run(crate::support::Kind::Postgres, crate::$case::$name) })*
+        }
+        mod on_mysql {
+            $(#[test] fn $name() { crate::support::run(crate::support::Kind::Mysql, crate::$case::$name) })*
+        }
+    };
+}
+
+conformance!(
+    dynamic::todo_list_round_trips_in_order_and_reorders,
+    dynamic::no_foreign_key_or_position_leaks_into_children,
+    dynamic::two_parents_hold_children_with_the_same_id,
+    dynamic::todo_is_both_a_top_level_aggregate_and_a_child,
+    dynamic::delete_removes_children_by_cascade,
+    dynamic::a_failure_on_the_nth_child_leaves_the_old_aggregate,
+    dynamic::bad_input_is_rejected_with_type_id_and_pointer_and_nothing_is_written,
+    dynamic::opening_twice_is_idempotent_and_keeps_data,
+    dynamic::one_store_serves_many_threads,
+    dynamic::long_lists_are_written_in_several_batches,
+    typed::typed_round_trip,
+    derived::derived_entities_round_trip_and_match_the_json_shape,
+    shapes::a_recursive_type_round_trips,
+    shapes::foreign_key_overrides_let_one_parent_hold_two_arrays_of_one_type,
+    shop::tables_columns_and_foreign_keys_follow_the_rules,
+    shop::grandchildren_reserved_words_and_nullable_scalars_round_trip,
+    shop::integers_stay_integers_and_integer_ids_work,
+    shop::deleting_a_person_removes_pets_and_toys,
+    shop::a_pet_cannot_belong_to_two_people,
+    shop::generated_structs_use_snake_case_fields_and_schema_names_on_the_wire,
+);

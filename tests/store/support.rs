@@ -1,35 +1,275 @@
-//! Shared helpers: temporary databases and registries.
+//! Test databases for every backend: a fresh database (SQLite file, PostgreSQL schema or
+//! MySQL database) per test, dropped afterwards, and queries to inspect what was stored.
+//!
+//! PostgreSQL and MySQL are reached through `NASC_TEST_POSTGRES_URL` and
+//! `NASC_TEST_MYSQL_URL`; a backend whose URL is unset, or whose feature is not compiled in,
+//! is skipped with a message on stderr.
 
-use nasc_runtime::{Registry, SqliteMappedStore};
-use tempfile::TempDir;
+#![allow(dead_code)]
 
-/// A store in a fresh temporary directory (kept alive with it).
-pub struct TempStore {
-    pub store: SqliteMappedStore,
-    pub dir: TempDir,
+use nasc_runtime::{Dialect, MappedStore, Registry, Store};
+use std::io::Write;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// A backend the conformance suite runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Sqlite,
+    Postgres,
+    Mysql,
 }
 
-impl std::ops::Deref for TempStore {
-    type Target = SqliteMappedStore;
-    fn deref(&self) -> &SqliteMappedStore {
+impl Kind {
+    pub fn dialect(self) -> Dialect {
+        match self {
+            Kind::Sqlite => Dialect::Sqlite,
+            Kind::Postgres => Dialect::Postgres,
+            Kind::Mysql => Dialect::Mysql,
+        }
+    }
+
+    /// The server URL to test against, or why the backend is skipped.
+    fn server_url(self) -> Result<Option<String>, String> {
+        let (variable, compiled) = match self {
+            Kind::Sqlite => return Ok(None),
+            Kind::Postgres => ("NASC_TEST_POSTGRES_URL", cfg!(feature = "postgres")),
+            Kind::Mysql => ("NASC_TEST_MYSQL_URL", cfg!(feature = "mysql")),
+        };
+        if !compiled {
+            let feature = if self == Kind::Postgres {
+                "postgres"
+            } else {
+                "mysql"
+            };
+            return Err(format!(
+                "built without the `{feature}` feature (cargo test --features {feature})"
+            ));
+        }
+        match std::env::var(variable) {
+            Ok(url) if !url.is_empty() => Ok(Some(url)),
+            _ => Err(format!("{variable} is not set")),
+        }
+    }
+}
+
+/// Runs `case` on a `kind` backend, or reports once why that backend is skipped.
+pub fn run(kind: Kind, case: fn(&Backend)) {
+    match kind.server_url() {
+        Ok(url) => case(&Backend { kind, url }),
+        Err(reason) => {
+            static REPORTED: [std::sync::Once; 3] = [
+                std::sync::Once::new(),
+                std::sync::Once::new(),
+                std::sync::Once::new(),
+            ];
+            REPORTED[kind as usize].call_once(|| {
+                // Straight to the process's stderr: the test harness does not capture it.
+                let _ = writeln!(
+                    std::io::stderr(),
+                    "nasc: skipping the {kind:?} conformance tests: {reason}"
+                );
+            });
+        }
+    }
+}
+
+/// One backend under test; makes fresh databases.
+pub struct Backend {
+    pub kind: Kind,
+    url: Option<String>,
+}
+
+static COUNTER: AtomicUsize = AtomicUsize::new(0);
+
+fn unique_name() -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos();
+    format!(
+        "nasc_t{}_{}_{nanos}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+impl Backend {
+    /// A store on a fresh, empty database.
+    pub fn store(&self, registry: Registry) -> TestDb {
+        let (url, cleanup) = match self.kind {
+            Kind::Sqlite => {
+                let dir = tempfile::tempdir().unwrap();
+                let path = dir.path().join("test.db").display().to_string();
+                (path, Cleanup::Dir(dir))
+            }
+            Kind::Postgres => server::postgres_schema(self.url.as_deref().unwrap(), &unique_name()),
+            Kind::Mysql => server::mysql_database(self.url.as_deref().unwrap(), &unique_name()),
+        };
+        let store = MappedStore::connect(&url, registry).unwrap_or_else(|e| panic!("{e}"));
+        TestDb {
+            store,
+            kind: self.kind,
+            url,
+            _cleanup: cleanup,
+        }
+    }
+}
+
+/// What to drop when a test database goes.
+pub enum Cleanup {
+    Dir(tempfile::TempDir),
+    #[allow(unused)]
+    Sql {
+        admin_url: String,
+        statement: String,
+    },
+}
+
+impl Drop for Cleanup {
+    fn drop(&mut self) {
+        if let Cleanup::Sql {
+            admin_url,
+            statement,
+        } = self
+        {
+            server::execute(admin_url, statement);
+        }
+    }
+}
+
+/// A store on its own database.
+pub struct TestDb {
+    pub store: MappedStore,
+    pub kind: Kind,
+    url: String,
+    _cleanup: Cleanup,
+}
+
+impl std::ops::Deref for TestDb {
+    type Target = MappedStore;
+    fn deref(&self) -> &MappedStore {
         &self.store
     }
 }
 
-impl TempStore {
-    /// Path of the database file.
-    pub fn path(&self) -> std::path::PathBuf {
-        self.dir.path().join("test.db")
+impl TestDb {
+    /// A second store on the same database.
+    pub fn reopen(&self, registry: Registry) -> MappedStore {
+        MappedStore::connect(&self.url, registry).unwrap()
     }
 
-    /// A second store on the same file.
-    pub fn reopen(&self, registry: Registry) -> SqliteMappedStore {
-        SqliteMappedStore::open(self.path(), registry).unwrap()
+    fn quote(&self, name: &str) -> String {
+        self.kind.dialect().quote(name)
     }
 
-    /// Runs a query and returns its rows as text, for checking what is stored.
-    pub fn rows(&self, sql: &str) -> Vec<String> {
-        query_lines(&self.path(), sql)
+    /// Rows of `table`.
+    pub fn count(&self, table: &str) -> i64 {
+        let sql = format!(
+            "SELECT CAST(COUNT(*) AS CHAR(20)) AS line FROM {}",
+            self.quote(table)
+        );
+        let sql = if self.kind == Kind::Sqlite {
+            sql.replace("CHAR(20)", "TEXT")
+        } else {
+            sql
+        };
+        self.lines(&sql)[0].trim().parse().unwrap()
+    }
+
+    /// Column names of `table`, in order.
+    pub fn columns(&self, table: &str) -> Vec<String> {
+        self.lines(&match self.kind {
+            Kind::Sqlite => format!("SELECT name AS line FROM pragma_table_info('{table}') ORDER BY cid"),
+            Kind::Postgres => format!(
+                "SELECT column_name::text AS line FROM information_schema.columns \
+                 WHERE table_schema = current_schema() AND table_name = '{table}' ORDER BY ordinal_position"
+            ),
+            Kind::Mysql => format!(
+                "SELECT column_name AS line FROM information_schema.columns \
+                 WHERE table_schema = DATABASE() AND table_name = '{table}' ORDER BY ordinal_position"
+            ),
+        })
+    }
+
+    /// Tables of the database, sorted.
+    pub fn tables(&self) -> Vec<String> {
+        self.lines(match self.kind {
+            Kind::Sqlite => "SELECT name AS line FROM sqlite_master WHERE type = 'table' ORDER BY name",
+            Kind::Postgres => "SELECT table_name::text AS line FROM information_schema.tables WHERE table_schema = current_schema() ORDER BY 1",
+            Kind::Mysql => "SELECT table_name AS line FROM information_schema.tables WHERE table_schema = DATABASE() ORDER BY 1",
+        })
+    }
+
+    /// Foreign keys of `table` as `column->table.column ON-DELETE`.
+    pub fn foreign_keys(&self, table: &str) -> Vec<String> {
+        self.lines(&match self.kind {
+            Kind::Sqlite => format!(
+                "SELECT \"from\" || '->' || \"table\" || '.' || \"to\" || ' ' || on_delete AS line FROM pragma_foreign_key_list('{table}')"
+            ),
+            Kind::Postgres => format!(
+                "SELECT a.attname || '->' || cf.relname || '.' || af.attname || ' ' || \
+                 CASE c.confdeltype WHEN 'c' THEN 'CASCADE' ELSE c.confdeltype::text END AS line \
+                 FROM pg_constraint c JOIN pg_class t ON t.oid = c.conrelid JOIN pg_class cf ON cf.oid = c.confrelid \
+                 JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1] \
+                 JOIN pg_attribute af ON af.attrelid = c.confrelid AND af.attnum = c.confkey[1] \
+                 WHERE c.contype = 'f' AND t.relname = '{table}' AND t.relnamespace = current_schema()::regnamespace"
+            ),
+            Kind::Mysql => format!(
+                "SELECT CONCAT(k.column_name, '->', k.referenced_table_name, '.', k.referenced_column_name, ' ', r.delete_rule) AS line \
+                 FROM information_schema.key_column_usage k JOIN information_schema.referential_constraints r \
+                 ON r.constraint_schema = k.constraint_schema AND r.constraint_name = k.constraint_name \
+                 WHERE k.table_schema = DATABASE() AND k.table_name = '{table}' AND k.referenced_table_name IS NOT NULL"
+            ),
+        })
+    }
+
+    /// Whether some index of `table` starts with `column`.
+    pub fn indexed(&self, table: &str, column: &str) -> bool {
+        let found = self.lines(&match self.kind {
+            Kind::Sqlite => format!(
+                "SELECT l.name AS line FROM pragma_index_list('{table}') AS l, pragma_index_info(l.name) AS i \
+                 WHERE i.name = '{column}' AND i.seqno = 0"
+            ),
+            Kind::Postgres => format!(
+                "SELECT i.relname::text AS line FROM pg_index x JOIN pg_class t ON t.oid = x.indrelid \
+                 JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = x.indkey[0] \
+                 WHERE t.relname = '{table}' AND t.relnamespace = current_schema()::regnamespace AND a.attname = '{column}'"
+            ),
+            Kind::Mysql => format!(
+                "SELECT index_name AS line FROM information_schema.statistics WHERE table_schema = DATABASE() \
+                 AND table_name = '{table}' AND column_name = '{column}' AND seq_in_index = 1"
+            ),
+        });
+        !found.is_empty()
+    }
+
+    /// Makes the database refuse rows of `table` whose `column` is `value`, so that a save
+    /// fails part-way through.
+    pub fn refuse(&self, table: &str, column: &str, value: &str) {
+        let (t, c) = (self.quote(table), self.quote(column));
+        let statement = match self.kind {
+            Kind::Sqlite => format!(
+                "CREATE TRIGGER refuse_{value} BEFORE INSERT ON {t} WHEN NEW.{c} = '{value}' \
+                 BEGIN SELECT RAISE(ABORT, 'refused {value}'); END"
+            ),
+            Kind::Postgres | Kind::Mysql => {
+                format!("ALTER TABLE {t} ADD CONSTRAINT refuse_{value} CHECK ({c} <> '{value}')")
+            }
+        };
+        server::execute_on(&self.store, &statement);
+    }
+
+    /// One text column of every row of `sql`.
+    pub fn lines(&self, sql: &str) -> Vec<String> {
+        server::lines_on(&self.store, sql)
+    }
+
+    /// The stored aggregate, which must exist.
+    pub fn loaded(&self, ty: &str, id: &str) -> serde_json::Value {
+        self.store
+            .load(ty, id)
+            .unwrap()
+            .unwrap_or_else(|| panic!("{ty} {id} is not stored"))
     }
 }
 
@@ -43,27 +283,97 @@ pub fn demo_registry() -> Registry {
     .unwrap()
 }
 
-/// A store on a new temporary file.
-pub fn temp_store(registry: Registry) -> TempStore {
-    let dir = tempfile::tempdir().unwrap();
-    let store = SqliteMappedStore::open(dir.path().join("test.db"), registry).unwrap();
-    TempStore { store, dir }
-}
-
-/// Runs `sql` on its own diesel connection; each row's columns joined with `|`.
-fn query_lines(path: &std::path::Path, sql: &str) -> Vec<String> {
+/// Raw SQL on each backend's connections.
+mod server {
+    use super::Cleanup;
     use diesel::connection::SimpleConnection;
     use diesel::sql_types::Text;
-    use diesel::{Connection, QueryableByName, RunQueryDsl, SqliteConnection};
+    use diesel::{QueryableByName, RunQueryDsl};
+    use nasc_runtime::MappedStore;
+
     #[derive(QueryableByName)]
     struct Line {
         #[diesel(sql_type = Text)]
         line: String,
     }
-    let mut conn = SqliteConnection::establish(path.to_str().unwrap()).unwrap();
-    conn.batch_execute("PRAGMA busy_timeout = 5000").unwrap();
-    diesel::sql_query(format!("SELECT CAST(({sql}) AS TEXT) AS line"))
-        .load::<Line>(&mut conn)
-        .map(|rows| rows.into_iter().map(|r| r.line).collect())
-        .unwrap_or_else(|e| panic!("{sql}: {e}"))
+
+    macro_rules! on_store {
+        ($store:expr, |$conn:ident| $body:expr) => {
+            match $store {
+                MappedStore::Sqlite(s) => s.with_connection(|$conn| $body).unwrap(),
+                #[cfg(feature = "postgres")]
+                MappedStore::Postgres(s) => s.with_connection(|$conn| $body).unwrap(),
+                #[cfg(feature = "mysql")]
+                MappedStore::Mysql(s) => s.with_connection(|$conn| $body).unwrap(),
+                #[allow(unreachable_patterns)]
+                _ => unreachable!("no other backend is compiled in"),
+            }
+        };
+    }
+
+    pub fn lines_on(store: &MappedStore, sql: &str) -> Vec<String> {
+        on_store!(store, |conn| diesel::sql_query(sql)
+            .load::<Line>(conn)
+            .unwrap_or_else(|e| panic!("{sql}: {e}"))
+            .into_iter()
+            .map(|l| l.line)
+            .collect())
+    }
+
+    pub fn execute_on(store: &MappedStore, sql: &str) {
+        on_store!(store, |conn| conn
+            .batch_execute(sql)
+            .unwrap_or_else(|e| panic!("{sql}: {e}")))
+    }
+
+    /// Runs `statement` on a fresh connection to `url` (a server's admin URL).
+    pub fn execute(url: &str, statement: &str) {
+        #[cfg(feature = "postgres")]
+        if url.starts_with("postgres") {
+            return execute_with::<diesel::PgConnection>(url, statement);
+        }
+        #[cfg(feature = "mysql")]
+        if url.starts_with("mysql") {
+            return execute_with::<diesel::MysqlConnection>(url, statement);
+        }
+        panic!("no server backend compiled in to run `{statement}` on {url}");
+    }
+
+    #[allow(dead_code)]
+    fn execute_with<C: diesel::Connection>(url: &str, statement: &str) {
+        let mut conn = C::establish(url).unwrap_or_else(|e| panic!("cannot connect to {url}: {e}"));
+        conn.batch_execute(statement)
+            .unwrap_or_else(|e| panic!("{statement}: {e}"));
+    }
+
+    /// A fresh schema on the server of `url`; the store's URL selects it.
+    pub fn postgres_schema(url: &str, name: &str) -> (String, Cleanup) {
+        execute(url, &format!("CREATE SCHEMA \"{name}\""));
+        let separator = if url.contains('?') { '&' } else { '?' };
+        let store_url = format!("{url}{separator}options=-csearch_path%3D{name}");
+        (
+            store_url,
+            Cleanup::Sql {
+                admin_url: url.to_owned(),
+                statement: format!("DROP SCHEMA \"{name}\" CASCADE"),
+            },
+        )
+    }
+
+    /// A fresh database on the server of `url`; the store's URL names it.
+    pub fn mysql_database(url: &str, name: &str) -> (String, Cleanup) {
+        execute(
+            url,
+            &format!("CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"),
+        );
+        let (base, _) = url.rsplit_once('/').expect("a MySQL URL names a database");
+        let store_url = format!("{base}/{name}");
+        (
+            store_url,
+            Cleanup::Sql {
+                admin_url: url.to_owned(),
+                statement: format!("DROP DATABASE `{name}`"),
+            },
+        )
+    }
 }

@@ -19,9 +19,8 @@ fn todo(id: &str, title: &str, completed: bool) -> Todo {
     }
 }
 
-#[test]
-fn typed_round_trip() {
-    let store = temp_store(app::registry());
+pub fn typed_round_trip(b: &Backend) {
+    let store = b.store(app::registry());
     let list = TodoList {
         id: "l1".into(),
         items: vec![todo("2", "b", true), todo("1", "a", false)],

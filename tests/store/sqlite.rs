@@ -1,0 +1,125 @@
+//! What is particular to SQLite: the connection settings, in-memory databases, and the
+//! generated diesel tables queried through a `SqliteMappedStore`'s connection.
+
+use crate::support::demo_registry;
+use diesel::prelude::*;
+use nasc_runtime::{Dialect, Registry, SqliteMappedStore, Store};
+
+/// A SQLite store on a new temporary file (kept alive with it).
+fn sqlite_store(registry: Registry) -> (tempfile::TempDir, SqliteMappedStore) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteMappedStore::open(dir.path().join("test.db"), registry).unwrap();
+    (dir, store)
+}
+
+mod app {
+    nasc_runtime::schema!(
+        schema = "schemas/app.schema.json",
+        mapping = "schemas/app.mapping.json"
+    );
+}
+use app::tables::{todo_lists, todos};
+use app::{Todo, TodoList};
+
+#[test]
+fn filters_joins_and_pagination_on_generated_tables() {
+    let (_dir, store) = sqlite_store(app::registry());
+    for (list, n) in [("work", 5), ("home", 3)] {
+        let items = (0..n)
+            .map(|i| Todo {
+                id: format!("{i}"),
+                title: format!("{list} {i}"),
+                completed: i % 2 == 0,
+            })
+            .collect();
+        store
+            .save(&TodoList {
+                id: list.into(),
+                items,
+            })
+            .unwrap();
+    }
+    store
+        .with_connection(|conn| {
+            let done: Vec<String> = todos::table
+                .filter(todos::todo_list_id.eq("work"))
+                .filter(todos::completed.eq(true))
+                .order(todos::nasc_position)
+                .select(todos::title)
+                .load(conn)
+                .unwrap();
+            assert_eq!(done, ["work 0", "work 2", "work 4"]);
+
+            let page: Vec<(String, String)> = todos::table
+                .inner_join(todo_lists::table)
+                .order((todo_lists::id, todos::nasc_position))
+                .select((todo_lists::id, todos::title))
+                .limit(2)
+                .offset(1)
+                .load(conn)
+                .unwrap();
+            assert_eq!(
+                page,
+                [
+                    ("home".to_owned(), "home 1".to_owned()),
+                    ("home".to_owned(), "home 2".to_owned())
+                ]
+            );
+        })
+        .unwrap();
+}
+
+#[test]
+fn the_connection_uses_wal_a_busy_timeout_and_foreign_keys() {
+    let (_dir, store) = sqlite_store(demo_registry());
+    #[derive(QueryableByName)]
+    struct Setting {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        value: String,
+    }
+    let settings: Vec<String> = store
+        .with_connection(|conn| {
+            diesel::sql_query(
+                "SELECT journal_mode AS value FROM pragma_journal_mode \
+                 UNION ALL SELECT CAST(timeout AS TEXT) FROM pragma_busy_timeout \
+                 UNION ALL SELECT CAST(foreign_keys AS TEXT) FROM pragma_foreign_keys \
+                 UNION ALL SELECT CAST(synchronous AS TEXT) FROM pragma_synchronous",
+            )
+            .load::<Setting>(conn)
+            .unwrap()
+        })
+        .unwrap()
+        .into_iter()
+        .map(|s| s.value)
+        .collect();
+    let timeout = SqliteMappedStore::BUSY_TIMEOUT_MS.to_string();
+    assert_eq!(settings, ["wal", timeout.as_str(), "1", "1"]);
+}
+
+#[test]
+fn an_in_memory_database_keeps_its_data_in_its_one_connection() {
+    let store = SqliteMappedStore::connect(":memory:", demo_registry()).unwrap();
+    let list =
+        serde_json::json!({"id": "l", "items": [{"id": "1", "title": "x", "completed": true}]});
+    store.persist("TodoList", "l", &list, &list).unwrap();
+    assert_eq!(store.load("TodoList", "l").unwrap(), Some(list));
+}
+
+#[test]
+fn the_ddl_of_every_dialect_is_available_and_quoted() {
+    let registry = demo_registry();
+    let sqlite = registry.ddl(Dialect::Sqlite).join(";\n");
+    assert!(
+        sqlite.contains(
+            "\"todo_list_id\" TEXT NULL REFERENCES \"todo_lists\" (\"id\") ON DELETE CASCADE"
+        ),
+        "{sqlite}"
+    );
+    let postgres = registry.ddl(Dialect::Postgres).join(";\n");
+    assert!(
+        postgres.contains("\"completed\" BOOLEAN NOT NULL"),
+        "{postgres}"
+    );
+    let mysql = registry.ddl(Dialect::Mysql).join(";\n");
+    assert!(mysql.contains("`id` VARCHAR(255) NOT NULL"), "{mysql}");
+}
