@@ -123,3 +123,35 @@ fn the_ddl_of_every_dialect_is_available_and_quoted() {
     let mysql = registry.ddl(Dialect::Mysql).join(";\n");
     assert!(mysql.contains("`id` VARCHAR(255) NOT NULL"), "{mysql}");
 }
+
+#[test]
+fn the_pool_size_and_timeout_are_configurable() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("pool.db");
+    let options = nasc_runtime::PoolOptions {
+        max_size: 1,
+        connection_timeout: std::time::Duration::from_millis(200),
+    };
+    let store =
+        SqliteMappedStore::connect_with(path.to_str().unwrap(), demo_registry(), options).unwrap();
+    // The only connection is taken, so a second call waits for the timeout and fails.
+    let inner = store
+        .with_connection(|_| store.load("TodoList", "l1"))
+        .unwrap();
+    let error = inner.unwrap_err();
+    assert!(matches!(error, nasc_runtime::Error::Pool { .. }), "{error}");
+    assert!(error.to_string().contains("TodoList `l1`"), "{error}");
+    assert_eq!(store.load("TodoList", "l1").unwrap(), None);
+}
+
+#[test]
+fn a_bad_url_fails_at_once_with_the_driver_message() {
+    let error = nasc_runtime::MappedStore::connect("/nonexistent-dir/x/app.db", demo_registry())
+        .err()
+        .unwrap();
+    assert!(matches!(error, nasc_runtime::Error::Open { .. }), "{error}");
+    assert!(
+        error.to_string().contains("/nonexistent-dir/x/app.db"),
+        "{error}"
+    );
+}
