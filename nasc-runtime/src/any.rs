@@ -74,6 +74,7 @@ impl MappedStore {
         options: PoolOptions,
     ) -> Result<Self, Error> {
         let backend = Backend::of(url)?;
+        // Unused only in a build without any backend.
         let _ = (&registry, &options);
         match backend {
             #[cfg(feature = "sqlite")]

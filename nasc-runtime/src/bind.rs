@@ -5,7 +5,9 @@
 use crate::aggregate::{Cell, SqlValue};
 use crate::sql::Sql;
 use diesel::backend::Backend;
+use diesel::deserialize;
 use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
+use diesel::row::{Field, NamedRow, Row};
 use diesel::serialize::ToSql;
 use diesel::sql_types::{BigInt, Bool, Double, HasSqlType, Nullable, Text, Untyped};
 use diesel::{QueryResult, RunQueryDsl};
@@ -13,6 +15,22 @@ use nasc_model::ScalarType;
 
 /// One result row, whatever its columns (decoded per backend, see `crate::backend`).
 pub struct CellRow(pub Vec<Cell>);
+
+/// Decodes every column of `row` with the backend's `decode` (NULL is [`Cell::Null`]).
+pub(crate) fn decode_row<'a, DB: Backend>(
+    row: &impl NamedRow<'a, DB>,
+    decode: impl for<'v> Fn(DB::RawValue<'v>) -> deserialize::Result<Cell>,
+) -> deserialize::Result<CellRow> {
+    let mut cells = Vec::with_capacity(row.field_count());
+    for i in 0..row.field_count() {
+        let field = Row::get(row, i).ok_or("result column vanished")?;
+        cells.push(match field.value() {
+            None => Cell::Null,
+            Some(value) => decode(value)?,
+        });
+    }
+    Ok(CellRow(cells))
+}
 
 /// `sql` with `binds` in order.
 pub struct Bound<'a> {

@@ -72,7 +72,7 @@ pub enum Error {
         source: diesel::result::Error,
     },
     /// No pooled connection could be had (all busy past the timeout, or the server is gone).
-    #[error("no database connection for {ty} `{id}`: {message}")]
+    #[error("no database connection{}: {message}", for_aggregate(ty, id))]
     Pool {
         /// Aggregate type (empty outside an aggregate call).
         ty: String,
@@ -100,5 +100,14 @@ fn at(pointer: &str) -> String {
         "the document root".to_owned()
     } else {
         format!("`{pointer}`")
+    }
+}
+
+/// ` for Type `id`` when the call concerns an aggregate.
+fn for_aggregate(ty: &str, id: &str) -> String {
+    if ty.is_empty() {
+        String::new()
+    } else {
+        format!(" for {ty} `{id}`")
     }
 }

@@ -162,6 +162,16 @@ impl TestDb {
         self.kind.dialect().quote(name)
     }
 
+    /// The columns of a child table whose type has no children of its own: `columns`, plus
+    /// MySQL's marker of top-level rows.
+    pub fn child_columns(&self, columns: &[&'static str]) -> Vec<&'static str> {
+        let mut all = columns.to_vec();
+        if self.kind == Kind::Mysql {
+            all.push("nasc_top_level");
+        }
+        all
+    }
+
     /// Rows of `table`.
     pub fn count(&self, table: &str) -> i64 {
         let sql = format!(

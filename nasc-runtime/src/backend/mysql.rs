@@ -2,11 +2,11 @@
 
 use super::MappedConnection;
 use crate::aggregate::Cell;
-use crate::bind::CellRow;
+use crate::bind::{decode_row, CellRow};
 use diesel::connection::SimpleConnection;
 use diesel::deserialize::{self, FromSql, QueryableByName};
 use diesel::mysql::{Mysql, MysqlConnection, MysqlType};
-use diesel::row::{Field, NamedRow, Row};
+use diesel::row::NamedRow;
 use diesel::sql_types::{BigInt, Double, Float, Integer, SmallInt, Text, TinyInt};
 use diesel::QueryResult;
 use nasc_model::Dialect;
@@ -36,38 +36,29 @@ impl MappedConnection for MysqlConnection {
 
 impl QueryableByName<Mysql> for CellRow {
     fn build<'a>(row: &impl NamedRow<'a, Mysql>) -> deserialize::Result<Self> {
-        let mut cells = Vec::with_capacity(row.field_count());
-        for i in 0..row.field_count() {
-            let field = Row::get(row, i).ok_or("result column vanished")?;
-            let cell = match field.value() {
-                None => Cell::Null,
-                Some(value) => match value.value_type() {
-                    MysqlType::Tiny => {
-                        Cell::Integer(<i8 as FromSql<TinyInt, Mysql>>::from_sql(value)?.into())
-                    }
-                    MysqlType::Short => {
-                        Cell::Integer(<i16 as FromSql<SmallInt, Mysql>>::from_sql(value)?.into())
-                    }
-                    MysqlType::Long => {
-                        Cell::Integer(<i32 as FromSql<Integer, Mysql>>::from_sql(value)?.into())
-                    }
-                    MysqlType::LongLong => {
-                        Cell::Integer(<i64 as FromSql<BigInt, Mysql>>::from_sql(value)?)
-                    }
-                    MysqlType::Double => {
-                        Cell::Real(<f64 as FromSql<Double, Mysql>>::from_sql(value)?)
-                    }
-                    MysqlType::Float => {
-                        Cell::Real(<f32 as FromSql<Float, Mysql>>::from_sql(value)?.into())
-                    }
-                    MysqlType::String | MysqlType::Blob => {
-                        Cell::Text(<String as FromSql<Text, Mysql>>::from_sql(value)?)
-                    }
-                    other => return Err(format!("unexpected column type {other:?}").into()),
-                },
-            };
-            cells.push(cell);
-        }
-        Ok(CellRow(cells))
+        decode_row(row, |value| {
+            Ok(match value.value_type() {
+                MysqlType::Tiny => {
+                    Cell::Integer(<i8 as FromSql<TinyInt, Mysql>>::from_sql(value)?.into())
+                }
+                MysqlType::Short => {
+                    Cell::Integer(<i16 as FromSql<SmallInt, Mysql>>::from_sql(value)?.into())
+                }
+                MysqlType::Long => {
+                    Cell::Integer(<i32 as FromSql<Integer, Mysql>>::from_sql(value)?.into())
+                }
+                MysqlType::LongLong => {
+                    Cell::Integer(<i64 as FromSql<BigInt, Mysql>>::from_sql(value)?)
+                }
+                MysqlType::Double => Cell::Real(<f64 as FromSql<Double, Mysql>>::from_sql(value)?),
+                MysqlType::Float => {
+                    Cell::Real(<f32 as FromSql<Float, Mysql>>::from_sql(value)?.into())
+                }
+                MysqlType::String | MysqlType::Blob => {
+                    Cell::Text(<String as FromSql<Text, Mysql>>::from_sql(value)?)
+                }
+                other => return Err(format!("unexpected column type {other:?}").into()),
+            })
+        })
     }
 }

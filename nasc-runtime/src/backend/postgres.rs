@@ -2,11 +2,11 @@
 
 use super::MappedConnection;
 use crate::aggregate::Cell;
-use crate::bind::CellRow;
+use crate::bind::{decode_row, CellRow};
 use diesel::connection::SimpleConnection;
 use diesel::deserialize::{self, FromSql, QueryableByName};
 use diesel::pg::{Pg, PgConnection};
-use diesel::row::{Field, NamedRow, Row};
+use diesel::row::NamedRow;
 use diesel::sql_types::{BigInt, Bool, Double, Float, Integer, SmallInt, Text};
 use diesel::QueryResult;
 use nasc_model::Dialect;
@@ -38,30 +38,19 @@ mod oid {
 
 impl QueryableByName<Pg> for CellRow {
     fn build<'a>(row: &impl NamedRow<'a, Pg>) -> deserialize::Result<Self> {
-        let mut cells = Vec::with_capacity(row.field_count());
-        for i in 0..row.field_count() {
-            let field = Row::get(row, i).ok_or("result column vanished")?;
-            let cell = match field.value() {
-                None => Cell::Null,
-                Some(value) => match value.get_oid().get() {
-                    oid::BOOL => Cell::Bool(<bool as FromSql<Bool, Pg>>::from_sql(value)?),
-                    oid::INT8 => Cell::Integer(<i64 as FromSql<BigInt, Pg>>::from_sql(value)?),
-                    oid::INT4 => {
-                        Cell::Integer(<i32 as FromSql<Integer, Pg>>::from_sql(value)?.into())
-                    }
-                    oid::INT2 => {
-                        Cell::Integer(<i16 as FromSql<SmallInt, Pg>>::from_sql(value)?.into())
-                    }
-                    oid::FLOAT8 => Cell::Real(<f64 as FromSql<Double, Pg>>::from_sql(value)?),
-                    oid::FLOAT4 => Cell::Real(<f32 as FromSql<Float, Pg>>::from_sql(value)?.into()),
-                    oid::TEXT | oid::VARCHAR | oid::BPCHAR => {
-                        Cell::Text(<String as FromSql<Text, Pg>>::from_sql(value)?)
-                    }
-                    other => return Err(format!("unexpected column type (oid {other})").into()),
-                },
-            };
-            cells.push(cell);
-        }
-        Ok(CellRow(cells))
+        decode_row(row, |value| {
+            Ok(match value.get_oid().get() {
+                oid::BOOL => Cell::Bool(<bool as FromSql<Bool, Pg>>::from_sql(value)?),
+                oid::INT8 => Cell::Integer(<i64 as FromSql<BigInt, Pg>>::from_sql(value)?),
+                oid::INT4 => Cell::Integer(<i32 as FromSql<Integer, Pg>>::from_sql(value)?.into()),
+                oid::INT2 => Cell::Integer(<i16 as FromSql<SmallInt, Pg>>::from_sql(value)?.into()),
+                oid::FLOAT8 => Cell::Real(<f64 as FromSql<Double, Pg>>::from_sql(value)?),
+                oid::FLOAT4 => Cell::Real(<f32 as FromSql<Float, Pg>>::from_sql(value)?.into()),
+                oid::TEXT | oid::VARCHAR | oid::BPCHAR => {
+                    Cell::Text(<String as FromSql<Text, Pg>>::from_sql(value)?)
+                }
+                other => return Err(format!("unexpected column type (oid {other})").into()),
+            })
+        })
     }
 }

@@ -2,10 +2,10 @@
 
 use super::MappedConnection;
 use crate::aggregate::Cell;
-use crate::bind::CellRow;
+use crate::bind::{decode_row, CellRow};
 use diesel::connection::SimpleConnection;
 use diesel::deserialize::{self, QueryableByName};
-use diesel::row::{Field, NamedRow, Row};
+use diesel::row::NamedRow;
 use diesel::sqlite::{Sqlite, SqliteType};
 use diesel::{QueryResult, SqliteConnection};
 use nasc_model::Dialect;
@@ -44,23 +44,16 @@ impl MappedConnection for SqliteConnection {
 
 impl QueryableByName<Sqlite> for CellRow {
     fn build<'a>(row: &impl NamedRow<'a, Sqlite>) -> deserialize::Result<Self> {
-        let mut cells = Vec::with_capacity(row.field_count());
-        for i in 0..row.field_count() {
-            let field = Row::get(row, i).ok_or("result column vanished")?;
-            let cell = match field.value() {
+        decode_row(row, |mut value| {
+            Ok(match value.value_type() {
                 None => Cell::Null,
-                Some(mut value) => match value.value_type() {
-                    None => Cell::Null,
-                    Some(SqliteType::Long | SqliteType::Integer | SqliteType::SmallInt) => {
-                        Cell::Integer(value.read_long())
-                    }
-                    Some(SqliteType::Double | SqliteType::Float) => Cell::Real(value.read_double()),
-                    Some(SqliteType::Text) => Cell::Text(value.read_text().to_owned()),
-                    Some(SqliteType::Binary) => return Err("unexpected BLOB value".into()),
-                },
-            };
-            cells.push(cell);
-        }
-        Ok(CellRow(cells))
+                Some(SqliteType::Long | SqliteType::Integer | SqliteType::SmallInt) => {
+                    Cell::Integer(value.read_long())
+                }
+                Some(SqliteType::Double | SqliteType::Float) => Cell::Real(value.read_double()),
+                Some(SqliteType::Text) => Cell::Text(value.read_text().to_owned()),
+                Some(SqliteType::Binary) => return Err("unexpected BLOB value".into()),
+            })
+        })
     }
 }
