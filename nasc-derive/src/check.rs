@@ -211,6 +211,7 @@ fn rust_scalar(scalar: ScalarType) -> &'static str {
         ScalarType::Integer => "i64",
         ScalarType::Number => "f64",
         ScalarType::Boolean => "bool",
+        ScalarType::Json => "serde_json::Value",
     }
 }
 
@@ -261,6 +262,8 @@ fn check_field_type(
                 }
             };
             let kind = match f.scalar {
+                _ if f.enum_values().is_some() => quote!(Enum),
+                ScalarType::Json => quote!(Json),
                 ScalarType::String => quote!(String),
                 ScalarType::Integer => quote!(Integer),
                 ScalarType::Number => quote!(Number),

@@ -3,6 +3,8 @@
 
 use crate::args::Args;
 use crate::files::{self, LoadError, Loaded};
+use crate::types::{rename, TypeGen};
+use heck::ToUpperCamelCase;
 use nasc_model::naming::{POSITION_COLUMN, ROW_COLUMN};
 use nasc_model::{EntityType, Model, ModelErrors, RowKey, ScalarType};
 use proc_macro2::{Span, TokenStream};
@@ -29,10 +31,11 @@ pub fn schema_macro(input: TokenStream) -> TokenStream {
     };
     let mut errors = Vec::new();
     let mut items = Vec::new();
+    let mut types = TypeGen::new(&loaded.model);
     for ty in &loaded.model.types {
         match rust_type_ident(&ty.name) {
             Some(ident) => {
-                items.push(entity_struct(&loaded.model, ty, &ident));
+                items.push(entity_struct(&mut types, ty, &ident));
                 let bindings: Vec<(Ident, Binding)> = ty
                     .fields
                     .iter()
@@ -54,9 +57,23 @@ pub fn schema_macro(input: TokenStream) -> TokenStream {
             )),
         }
     }
+    for name in loaded
+        .model
+        .embedded
+        .keys()
+        .filter(|n| loaded.model.get(n).is_none())
+    {
+        if rust_type_ident(name).is_none() {
+            errors.push(syn::Error::new(
+                literal_span(&args.schema),
+                format!("{}#/$defs/{name}: type name `{name}` is not a Rust identifier; rename the type", loaded.schema.name),
+            ));
+        }
+    }
     if let Some(error) = combine(errors) {
         return error.to_compile_error();
     }
+    items.extend(types.into_items());
     let registry = registry_fn(&loaded);
     let tables = args.diesel_tables.then(|| tables_module(&loaded.model));
     quote! {
@@ -121,18 +138,9 @@ pub fn field_ident(name: &str) -> Ident {
     syn::parse_str::<Ident>(name).unwrap_or_else(|_| Ident::new_raw(name, Span::call_site()))
 }
 
-/// The Rust type of a scalar.
-fn scalar_type(scalar: ScalarType) -> TokenStream {
-    match scalar {
-        ScalarType::String => quote!(::std::string::String),
-        ScalarType::Integer => quote!(i64),
-        ScalarType::Number => quote!(f64),
-        ScalarType::Boolean => quote!(bool),
-    }
-}
-
 /// The generated struct of one type.
-fn entity_struct(model: &Model, ty: &EntityType, ident: &Ident) -> TokenStream {
+fn entity_struct(types: &mut TypeGen<'_>, ty: &EntityType, ident: &Ident) -> TokenStream {
+    let model = types.model();
     let doc = format!(
         " Schema type `{}`, stored in table `{}` (primary key `{}`).",
         ty.name,
@@ -141,8 +149,8 @@ fn entity_struct(model: &Model, ty: &EntityType, ident: &Ident) -> TokenStream {
     );
     let fields = ty.fields.iter().map(|f| {
         let name = field_ident(&f.column);
-        let base = scalar_type(f.scalar);
-        let rename = serde_rename(&name, &f.property);
+        let base = types.shape_type(&format!("{}{}", ty.name, f.property.to_upper_camel_case()), &f.shape);
+        let rename = rename(&name, &f.property);
         let doc = format!(" Property `{}`.", f.property);
         if !f.nullable() {
             quote!(#[doc = #doc] #rename pub #name: #base)
@@ -153,10 +161,11 @@ fn entity_struct(model: &Model, ty: &EntityType, ident: &Ident) -> TokenStream {
                 pub #name: ::std::option::Option<#base>)
         }
     });
+    let fields: Vec<TokenStream> = fields.collect();
     let relations = ty.relations.iter().map(|r| {
         let name = field_ident(&r.field);
         let child = rust_type_ident(&model.get(&r.child).expect("linked").name);
-        let rename = serde_rename(&name, &r.property);
+        let rename = rename(&name, &r.property);
         let doc = format!(
             " Children `{}` (rows of `{}` in order).",
             r.property, r.child
@@ -172,14 +181,6 @@ fn entity_struct(model: &Model, ty: &EntityType, ident: &Ident) -> TokenStream {
             #(#fields,)*
             #(#relations,)*
         }
-    }
-}
-
-fn serde_rename(field: &Ident, property: &str) -> TokenStream {
-    if field.to_string().trim_start_matches("r#") == property {
-        quote!()
-    } else {
-        quote!(#[serde(rename = #property)])
     }
 }
 
@@ -306,6 +307,7 @@ fn diesel_type(scalar: ScalarType, nullable: bool) -> TokenStream {
         ScalarType::Integer => quote!(BigInt),
         ScalarType::Number => quote!(Double),
         ScalarType::Boolean => quote!(Bool),
+        ScalarType::Json => unreachable!("JSON document columns are left out of diesel tables"),
     };
     if nullable {
         quote!(Nullable<#base>)
@@ -334,7 +336,11 @@ fn tables_module(model: &Model) -> TokenStream {
             column(ROW_COLUMN, quote!(BigInt));
         }
         let mut pk = None;
-        for f in &ty.fields {
+        for f in ty
+            .fields
+            .iter()
+            .filter(|f| f.scalar != ScalarType::Json || f.property == ty.pk().property)
+        {
             let ident = column(&f.column, diesel_type(f.scalar, f.nullable()));
             if f.property == ty.pk().property {
                 pk = Some(ident);
@@ -379,7 +385,8 @@ fn tables_module(model: &Model) -> TokenStream {
         .then(|| quote!(diesel::allow_tables_to_appear_in_same_query!(#(#names),*);));
     quote! {
         /// Diesel table definitions of the mapped types, for queries beside the aggregate
-        /// API. Child tables carry the foreign key and the `nasc_position` column. Needs
+        /// API. Child tables carry the foreign key and the `nasc_position` column. JSON
+        /// document columns are left out (their SQL type differs per backend). Needs
         /// `diesel` among the crate's dependencies (diesel's `table!` names it).
         #[allow(missing_docs)]
         pub mod tables {

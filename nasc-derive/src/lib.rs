@@ -7,6 +7,7 @@ mod args;
 mod check;
 mod codegen;
 mod files;
+mod types;
 
 use proc_macro::TokenStream;
 

@@ -2,12 +2,13 @@
 //!
 //! All problems found are returned together, each located by file and JSON pointer.
 
-use crate::error::{pointer_join, ModelError, ModelErrors};
+use crate::error::{pointer_join, pointer_token, ModelError, ModelErrors};
 use crate::model::{EntityType, Field, Model, ParentLink, Relation, ScalarType};
 use crate::naming;
+use crate::shape::{JsonShape, ObjectShape, ShapeReader};
 use crate::source::Source;
 use serde_json::{Map, Value};
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
 /// Reads both files (`path`, name errors report it under) and builds the model; a file
@@ -45,6 +46,7 @@ pub fn build(schema: &Source, mapping: &Source) -> Result<Model, ModelErrors> {
         schema: &schema.name,
         mapping: &mapping.name,
         errors,
+        definitions_key: Vec::new(),
     };
     let model = builder.model(&schema_json, &mapping_json);
     builder.errors.finish(model)
@@ -69,6 +71,8 @@ struct Builder<'a> {
     schema: &'a str,
     mapping: &'a str,
     errors: ModelErrors,
+    /// Types declared under `definitions` rather than `$defs` (for pointers).
+    definitions_key: Vec<String>,
 }
 
 impl Builder<'_> {
@@ -85,29 +89,25 @@ impl Builder<'_> {
     }
 
     fn model(&mut self, schema: &Value, mapping: &Value) -> Model {
-        let Some(defs) = schema.get("$defs").and_then(Value::as_object) else {
-            self.schema_error("", "the schema has no `$defs` object")
-                .hint =
-                Some("declare each type under `\"$defs\": { \"TypeName\": { ... } }`".into());
-            return Model {
-                types: Vec::new(),
-                unmapped: Vec::new(),
-            };
+        let empty = Model {
+            types: Vec::new(),
+            unmapped: Vec::new(),
+            embedded: BTreeMap::new(),
+        };
+        let Some(defs) = self.type_definitions(schema) else {
+            return empty;
         };
         let Some(mapping) = mapping.as_object() else {
             self.mapping_error("", "the mapping must be a JSON object of type names");
-            return Model {
-                types: Vec::new(),
-                unmapped: Vec::new(),
-            };
+            return empty;
         };
-        let stores = self.store_blocks(mapping, defs);
+        let stores = self.store_blocks(mapping, &defs);
 
         let mut parsed: Vec<Parsed> = Vec::new();
         let mut unmapped = Vec::new();
-        for (name, def) in defs {
+        for (name, def) in &defs {
             match stores.iter().find(|(n, _)| n == name).map(|(_, s)| s) {
-                Some(store) => parsed.extend(self.entity(name, def, store, defs, &stores)),
+                Some(store) => parsed.extend(self.entity(name, def, store, &defs, &stores)),
                 None if !mapping.contains_key(name) => unmapped.push(name.clone()),
                 None => {}
             }
@@ -115,7 +115,100 @@ impl Builder<'_> {
         self.link_relations(&mut parsed);
         let types: Vec<EntityType> = parsed.into_iter().map(|p| p.ty).collect();
         self.check_identifiers(&types, &stores);
-        Model { types, unmapped }
+        let embedded = self.embedded_shapes(&types, &defs);
+        Model {
+            types,
+            unmapped,
+            embedded,
+        }
+    }
+
+    /// The schema's types: `$defs` and the older `definitions`, merged.
+    fn type_definitions(&mut self, schema: &Value) -> Option<Map<String, Value>> {
+        let mut defs = Map::new();
+        let mut found = false;
+        for key in ["$defs", "definitions"] {
+            match schema.get(key) {
+                None => {}
+                Some(Value::Object(entries)) => {
+                    found = true;
+                    for (name, def) in entries {
+                        if defs.insert(name.clone(), def.clone()).is_some() {
+                            self.schema_error(
+                                &pointer_join(&format!("/{key}"), name),
+                                format!(
+                                    "type `{name}` is defined in both `$defs` and `definitions`"
+                                ),
+                            );
+                        }
+                    }
+                }
+                Some(_) => {
+                    self.schema_error(
+                        &format!("/{}", pointer_token(key)),
+                        format!("`{key}` must be an object of types"),
+                    );
+                }
+            }
+        }
+        if !found && self.errors.is_empty() {
+            self.schema_error("", "the schema has no `$defs` object")
+                .hint =
+                Some("declare each type under `\"$defs\": { \"TypeName\": { ... } }`".into());
+        }
+        self.definitions_key = schema
+            .get("definitions")
+            .and_then(Value::as_object)
+            .map(|d| d.keys().cloned().collect())
+            .unwrap_or_default();
+        found.then_some(defs)
+    }
+
+    /// JSON pointer of a type definition.
+    fn def_pointer(&self, name: &str) -> String {
+        let key = if self.definitions_key.iter().any(|n| n == name) {
+            "/definitions"
+        } else {
+            "/$defs"
+        };
+        pointer_join(key, name)
+    }
+
+    /// The object shapes of every type embedded by reference, following references inside
+    /// them too.
+    fn embedded_shapes(
+        &mut self,
+        types: &[EntityType],
+        defs: &Map<String, Value>,
+    ) -> BTreeMap<String, ObjectShape> {
+        let mut pending = Vec::new();
+        for field in types.iter().flat_map(|t| &t.fields) {
+            field.shape.refs(&mut pending);
+        }
+        let mut embedded = BTreeMap::new();
+        while let Some(name) = pending.pop() {
+            if embedded.contains_key(&name) {
+                continue;
+            }
+            let pointer = self.def_pointer(&name);
+            match (ShapeReader { defs }).read(&defs[&name], &pointer) {
+                Ok(JsonShape::Object(object)) => {
+                    JsonShape::Object(object.clone()).refs(&mut pending);
+                    embedded.insert(name, object);
+                }
+                Ok(JsonShape::Map(_)) | Ok(JsonShape::Any) => {
+                    self.schema_error(
+                        &pointer,
+                        format!("`{name}` is embedded by `$ref` but declares no `properties`"),
+                    );
+                }
+                Ok(_) => unreachable!("references resolve to object types"),
+                Err((at, what)) => {
+                    self.schema_error(&at, format!("`{name}` is embedded by `$ref` but {what}, which nasc does not store yet"));
+                }
+            }
+        }
+        embedded
     }
 
     /// Reads every type's store block, reporting types missing from the schema.
@@ -254,7 +347,7 @@ impl Builder<'_> {
         defs: &Map<String, Value>,
         stores: &[(String, StoreBlock)],
     ) -> Option<Parsed> {
-        let pointer = pointer_join("/$defs", name);
+        let pointer = self.def_pointer(name);
         let Some(def) = def.as_object() else {
             self.schema_error(&pointer, format!("`{name}` must be an object schema"));
             return None;
@@ -307,10 +400,15 @@ impl Builder<'_> {
             let prop_pointer = pointer_join(&props_pointer, property);
             let is_required = required.contains(&property.as_str());
             match self.property_shape(name, property, schema, &prop_pointer, defs, stores) {
-                Some(Shape::Scalar(scalar, null_allowed)) => fields.push(Field {
+                Some(Shape::Column {
+                    scalar,
+                    shape,
+                    null_allowed,
+                }) => fields.push(Field {
                     property: property.clone(),
                     column: naming::column_name(property),
                     scalar,
+                    shape,
                     required: is_required,
                     null_allowed,
                 }),
@@ -390,109 +488,47 @@ impl Builder<'_> {
         defs: &Map<String, Value>,
         stores: &[(String, StoreBlock)],
     ) -> Option<Shape> {
-        let unsupported = |what: &str| {
-            ModelError::new(
-                self.schema,
-                pointer,
-                format!("property `{property}` of `{owner}` is {what}, which nasc does not store yet"),
-            )
-            .with_hint("use a scalar (string, integer, number, boolean), a nullable scalar, or an array of `{\"$ref\": \"#/$defs/Type\"}`")
+        let shape = match (ShapeReader { defs }).read(schema, pointer) {
+            Ok(shape) => shape,
+            Err((at, what)) => {
+                self.schema_error(
+                    &at,
+                    format!(
+                        "property `{property}` of `{owner}` {what}, which nasc does not store yet"
+                    ),
+                )
+                .hint = Some(
+                    "use scalars, `enum`s of strings, objects, arrays, maps or `$ref`s to types"
+                        .into(),
+                );
+                return None;
+            }
         };
-        let Some(schema) = schema.as_object() else {
-            self.errors.push(unsupported("not an object schema"));
-            return None;
+        let (shape, null_allowed) = match shape {
+            JsonShape::Nullable(inner) => (*inner, true),
+            shape => (shape, false),
         };
-        if schema.contains_key("$ref") {
-            self.errors.push(unsupported("a single `$ref`"));
-            return None;
-        }
-        let (type_name, null_allowed) = match schema.get("type") {
-            Some(Value::String(t)) => (t.as_str(), false),
-            Some(Value::Array(types)) => {
-                let names: Vec<&str> = types.iter().filter_map(Value::as_str).collect();
-                let non_null: Vec<&str> = names.iter().copied().filter(|t| *t != "null").collect();
-                if names.len() != types.len() || non_null.len() != 1 || names.len() > 2 {
-                    self.errors.push(unsupported("a union of types"));
-                    return None;
+        let scalar = match &shape {
+            JsonShape::Scalar(scalar) => *scalar,
+            JsonShape::Enum(_) => ScalarType::String,
+            JsonShape::Array(items) => match items.as_ref() {
+                JsonShape::Ref(child) if stores.iter().any(|(n, _)| n == child) => {
+                    if null_allowed {
+                        self.schema_error(pointer, format!("property `{property}` of `{owner}` is a nullable array of the mapped type `{child}`, which nasc does not store yet"))
+                            .hint = Some("drop `null` from its `type`: an empty array stores no children".into());
+                        return None;
+                    }
+                    return Some(Shape::Children(child.clone()));
                 }
-                (non_null[0], names.len() == 2)
-            }
-            Some(_) => {
-                self.schema_error(
-                    &pointer_join(pointer, "type"),
-                    "`type` must be a string or an array of strings",
-                );
-                return None;
-            }
-            None => {
-                let what = if schema.contains_key("enum") {
-                    "an `enum` without a `type`"
-                } else if schema.contains_key("anyOf") || schema.contains_key("oneOf") {
-                    "an `anyOf`/`oneOf`"
-                } else {
-                    "untyped"
-                };
-                self.errors.push(unsupported(what));
-                return None;
-            }
+                _ => ScalarType::Json,
+            },
+            _ => ScalarType::Json,
         };
-        if let Some(scalar) = ScalarType::from_schema_name(type_name) {
-            return Some(Shape::Scalar(scalar, null_allowed));
-        }
-        match type_name {
-            "array" if !null_allowed => {}
-            "array" => {
-                self.errors.push(unsupported("a nullable array"));
-                return None;
-            }
-            "object" => {
-                self.errors.push(unsupported("a nested object"));
-                return None;
-            }
-            other => {
-                self.schema_error(
-                    &pointer_join(pointer, "type"),
-                    format!("unknown type `{other}`"),
-                );
-                return None;
-            }
-        }
-        let items_pointer = pointer_join(pointer, "items");
-        let Some(reference) = schema
-            .get("items")
-            .and_then(|i| i.get("$ref"))
-            .and_then(Value::as_str)
-        else {
-            self.errors
-                .push(unsupported("an array of non-`$ref` items"));
-            return None;
-        };
-        let ref_pointer = pointer_join(&items_pointer, "$ref");
-        let Some(child) = reference.strip_prefix("#/$defs/") else {
-            self.schema_error(
-                &ref_pointer,
-                format!("`{reference}` is not of the form `#/$defs/Type`"),
-            );
-            return None;
-        };
-        if !defs.contains_key(child) {
-            let mut error = ModelError::new(
-                self.schema,
-                &ref_pointer,
-                format!("`{reference}` names no type in `$defs`"),
-            );
-            if let Some(close) = closest(child, defs.keys().map(String::as_str)) {
-                error = error.with_hint(format!("did you mean `#/$defs/{close}`?"));
-            }
-            self.errors.push(error);
-            return None;
-        }
-        if !stores.iter().any(|(n, _)| n == child) {
-            self.schema_error(&ref_pointer, format!("child type `{child}` of `{owner}.{property}` is not in the mapping {}", self.mapping))
-                .hint = Some(format!("add `\"{child}\": {{ \"x-na:store\": {{ \"entity\": \"...\", \"pk\": \"id\" }} }}` to {}", self.mapping));
-            return None;
-        }
-        Some(Shape::Children(child.to_owned()))
+        Some(Shape::Column {
+            scalar,
+            shape,
+            null_allowed,
+        })
     }
 
     /// Names every foreign key and records each relation on its child.
@@ -619,9 +655,15 @@ impl Builder<'_> {
     }
 }
 
-/// A property's storage shape.
+/// How a property is stored.
 enum Shape {
-    Scalar(ScalarType, bool),
+    /// In a column of the type's table.
+    Column {
+        scalar: ScalarType,
+        shape: JsonShape,
+        null_allowed: bool,
+    },
+    /// As rows of the mapped child type.
     Children(String),
 }
 
@@ -766,8 +808,9 @@ mod tests {
 
     #[test]
     fn mapping_and_schema_mistakes_name_file_and_pointer() {
-        let schema = r##"{"$defs": {"Todo": {"type": "object", "properties": {"id": {"type": "string"}, "meta": {"type": "object"},
-            "tags": {"type": "array", "items": {"type": "string"}}}, "required": ["id"]}}}"##;
+        let schema = r##"{"$defs": {"Todo": {"type": "object", "properties": {"id": {"type": "string"},
+            "meta": {"type": "object", "properties": {"x": {"anyOf": [{"type": "string"}]}}},
+            "tags": {"type": "array", "items": {"enum": [1, 2]}}}, "required": ["id"]}}}"##;
         let text = errors(
             schema,
             r##"{"Todoo": {}, "Todo": {"x-na:store": {"pk": "ident", "entiy": "x"}}}"##,
@@ -784,13 +827,13 @@ mod tests {
         assert!(text.contains("primary key property `ident`"), "{text}");
         assert!(
             text.contains(
-                "s.json#/$defs/Todo/properties/meta: property `meta` of `Todo` is a nested object"
+                "s.json#/$defs/Todo/properties/meta/properties/x: property `meta` of `Todo` is an `anyOf`/`oneOf`/`allOf`, which nasc does not store yet"
             ),
             "{text}"
         );
         assert!(
             text.contains(
-                "properties/tags: property `tags` of `Todo` is an array of non-`$ref` items"
+                "properties/tags/items/enum: property `tags` of `Todo` is an `enum` of other values than strings"
             ),
             "{text}"
         );
@@ -804,18 +847,32 @@ mod tests {
     }
 
     #[test]
-    fn child_types_must_be_mapped() {
-        let text = errors(
-            r##"{"$defs": {"L": {"type": "object", "properties": {"id": {"type": "string"}, "xs": {"type": "array", "items": {"$ref": "#/$defs/X"}}}, "required": ["id"]},
-                "X": {"type": "object", "properties": {"id": {"type": "string"}}, "required": ["id"]}}}"##,
+    fn arrays_and_refs_of_unmapped_types_are_embedded_json() {
+        let m = model(
+            r##"{"$defs": {"L": {"type": "object", "properties": {"id": {"type": "string"},
+                    "xs": {"type": "array", "items": {"$ref": "#/$defs/X"}}, "owner": {"$ref": "#/definitions/Y"},
+                    "status": {"$ref": "#/$defs/Status"}}, "required": ["id"]},
+                "X": {"type": "object", "properties": {"id": {"type": "string"}, "y": {"$ref": "#/definitions/Y"}}, "required": ["id"]},
+                "Status": {"type": "string", "enum": ["open", "done"]}},
+              "definitions": {"Y": {"type": "object", "properties": {"name": {"type": "string"}}, "additionalProperties": false}}}"##,
             r##"{"L": {}}"##,
+        )
+        .unwrap();
+        let l = m.get("L").unwrap();
+        assert!(l.relations.is_empty());
+        assert_eq!(l.field("xs").unwrap().scalar, ScalarType::Json);
+        assert_eq!(
+            l.field("xs").unwrap().shape,
+            JsonShape::Array(Box::new(JsonShape::Ref("X".into())))
         );
-        assert!(
-            text.contains(
-                "/$defs/L/properties/xs/items/$ref: child type `X` of `L.xs` is not in the mapping"
-            ),
-            "{text}"
+        assert_eq!(l.field("owner").unwrap().shape, JsonShape::Ref("Y".into()));
+        assert_eq!(l.field("status").unwrap().scalar, ScalarType::String);
+        assert_eq!(
+            l.field("status").unwrap().enum_values().unwrap(),
+            ["open", "done"]
         );
+        assert_eq!(m.embedded.keys().collect::<Vec<_>>(), ["X", "Y"]);
+        assert!(m.embedded["Y"].additional.is_none());
     }
 
     #[test]

@@ -47,7 +47,20 @@ impl Dialect {
             (Dialect::Mysql, ScalarType::Integer) => "BIGINT".into(),
             (Dialect::Mysql, ScalarType::Number) => "DOUBLE".into(),
             (Dialect::Mysql, ScalarType::Boolean) => "BOOLEAN".into(),
+            (Dialect::Sqlite, ScalarType::Json) => "TEXT".into(),
+            (Dialect::Postgres, ScalarType::Json) => "JSONB".into(),
+            (Dialect::Mysql, ScalarType::Json) => "JSON".into(),
         }
+    }
+
+    /// `text` as a SQL string literal (quotes doubled; backslashes too on MySQL, where
+    /// they escape).
+    pub fn string_literal(self, text: &str) -> String {
+        let mut escaped = text.replace('\'', "''");
+        if self == Dialect::Mysql {
+            escaped = escaped.replace('\\', "\\\\");
+        }
+        format!("'{escaped}'")
     }
 
     /// The declaration of the surrogate `nasc_row` key.
@@ -113,6 +126,17 @@ pub fn create_table(ty: &EntityType, dialect: Dialect) -> String {
         });
         if field.scalar == ScalarType::Boolean && dialect == Dialect::Sqlite {
             line.push_str(&format!(" CHECK ({} IN (0, 1))", q(&field.column)));
+        }
+        if field.scalar == ScalarType::Json && dialect == Dialect::Sqlite {
+            line.push_str(&format!(" CHECK (json_valid({}))", q(&field.column)));
+        }
+        if let Some(values) = field.enum_values() {
+            let values: Vec<String> = values.iter().map(|v| dialect.string_literal(v)).collect();
+            line.push_str(&format!(
+                " CHECK ({} IN ({}))",
+                q(&field.column),
+                values.join(", ")
+            ));
         }
         lines.push(line);
     }
@@ -357,6 +381,18 @@ mod tests {
         ] {
             assert!(todos.contains(expected), "{expected} in {todos}");
         }
+    }
+
+    #[test]
+    fn string_literals_are_escaped_per_dialect() {
+        assert_eq!(
+            Dialect::Sqlite.string_literal("it's \\ ok"),
+            "'it''s \\ ok'"
+        );
+        assert_eq!(
+            Dialect::Mysql.string_literal("it's \\ ok"),
+            "'it''s \\\\ ok'"
+        );
     }
 
     #[test]

@@ -9,11 +9,13 @@ pub mod ddl;
 pub mod error;
 pub mod model;
 pub mod naming;
+pub mod shape;
 pub mod source;
 
 pub use ddl::Dialect;
 pub use error::{ModelError, ModelErrors};
 pub use model::{EntityType, Field, Model, ParentLink, Relation, RowKey, ScalarType};
+pub use shape::{JsonShape, ObjectShape, PropertyShape};
 pub use source::Source;
 
 #[cfg(test)]

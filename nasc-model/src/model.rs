@@ -1,6 +1,8 @@
 //! The validated model (IR): every mapped type with its table, columns and relations.
 
 use crate::naming;
+use crate::shape::{JsonShape, ObjectShape};
+use std::collections::BTreeMap;
 
 /// A JSON Schema scalar and how it is stored.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -13,6 +15,9 @@ pub enum ScalarType {
     Number,
     /// `boolean`: 0/1 on SQLite.
     Boolean,
+    /// Any other shape (nested object, map, array of values, embedded `$ref`): a JSON
+    /// document column (`JSONB` on PostgreSQL, `JSON` on MySQL, checked `TEXT` on SQLite).
+    Json,
 }
 
 impl ScalarType {
@@ -23,6 +28,7 @@ impl ScalarType {
             ScalarType::Integer => "integer",
             ScalarType::Number => "number",
             ScalarType::Boolean => "boolean",
+            ScalarType::Json => "JSON document",
         }
     }
 
@@ -38,7 +44,7 @@ impl ScalarType {
     }
 }
 
-/// A scalar property stored in a column of its type's table.
+/// A property stored in a column of its type's table.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Field {
     /// Property name in the schema and on the wire.
@@ -47,6 +53,9 @@ pub struct Field {
     pub column: String,
     /// The stored type.
     pub scalar: ScalarType,
+    /// The value's full shape: the scalar itself, an enum of strings, or the shape of a
+    /// JSON document.
+    pub shape: JsonShape,
     /// Listed in the type's `required`.
     pub required: bool,
     /// Its type admits `null` (`["integer", "null"]`).
@@ -57,6 +66,14 @@ impl Field {
     /// The column admits NULL and the Rust field is an `Option`.
     pub fn nullable(&self) -> bool {
         !self.required || self.null_allowed
+    }
+
+    /// The allowed values when the property is an enum of strings.
+    pub fn enum_values(&self) -> Option<&[String]> {
+        match &self.shape {
+            JsonShape::Enum(values) => Some(values),
+            _ => None,
+        }
     }
 }
 
@@ -160,8 +177,11 @@ impl EntityType {
 pub struct Model {
     /// Mapped types, in `$defs` order.
     pub types: Vec<EntityType>,
-    /// Names of `$defs` entries that have no mapping entry (not stored).
+    /// Names of `$defs` entries that have no mapping entry (not stored as tables).
     pub unmapped: Vec<String>,
+    /// Shapes of the types that properties embed with a single `$ref` (or an array of an
+    /// unmapped type), by type name.
+    pub embedded: BTreeMap<String, ObjectShape>,
 }
 
 impl Model {

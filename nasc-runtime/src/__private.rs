@@ -16,6 +16,11 @@ pub mod kind {
     pub struct Number;
     /// JSON Schema `boolean`.
     pub struct Boolean;
+    /// An `enum` of strings (any serde type; values are checked when saved).
+    pub struct Enum;
+    /// A JSON document: nested object, map, array or embedded `$ref` (any serde type; its
+    /// shape is checked when saved).
+    pub struct Json;
 }
 
 /// Rust types that can hold a schema scalar of kind `K`.
@@ -37,6 +42,8 @@ impl StoresAs<kind::Integer> for u8 {}
 impl StoresAs<kind::Number> for f64 {}
 impl StoresAs<kind::Number> for f32 {}
 impl StoresAs<kind::Boolean> for bool {}
+impl<T: Serialize + DeserializeOwned> StoresAs<kind::Enum> for T {}
+impl<T: Serialize + DeserializeOwned> StoresAs<kind::Json> for T {}
 
 /// Entities that stand for the schema type whose name hashes to `TAG`.
 #[diagnostic::on_unimplemented(
@@ -134,5 +141,29 @@ pub fn no_leftovers(object: Map<String, Value>, type_name: &str) -> Result<(), s
         Some(key) => Err(serde::de::Error::custom(format!(
             "`{type_name}` has no property `{key}`"
         ))),
+    }
+}
+
+/// Serde adapter for `Option<Option<T>>` fields of optional, nullable properties: absent is
+/// `None`, `null` is `Some(None)`.
+pub mod double_option {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    /// Writes the inner option (`null` for `Some(None)`).
+    pub fn serialize<T: Serialize, S: Serializer>(
+        value: &Option<Option<T>>,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        match value {
+            Some(inner) => inner.serialize(serializer),
+            None => serializer.serialize_none(),
+        }
+    }
+
+    /// Reads a present value, `null` included, as `Some`.
+    pub fn deserialize<'de, T: Deserialize<'de>, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Option<Option<T>>, D::Error> {
+        Option::<T>::deserialize(deserializer).map(Some)
     }
 }

@@ -5,9 +5,9 @@ use crate::Error;
 use nasc_model::build::closest;
 use nasc_model::ddl::MYSQL_KEY_LENGTH;
 use nasc_model::error::pointer_join;
-use nasc_model::{Dialect, EntityType, Field, Model, ScalarType};
+use nasc_model::{Dialect, EntityType, Field, Model, ObjectShape, ScalarType};
 use serde_json::{Map, Value};
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 
 /// A value bound to a SQL statement.
 #[derive(Debug, Clone, PartialEq)]
@@ -215,6 +215,7 @@ fn row_tree<'m>(
             field,
             object.get(&field.property),
             &at,
+            &model.embedded,
             target,
         )?);
     }
@@ -289,13 +290,33 @@ fn field_value(
     field: &Field,
     value: Option<&Value>,
     pointer: &str,
+    embedded: &BTreeMap<String, ObjectShape>,
     target: Target<'_>,
 ) -> Result<SqlValue, Error> {
     let expected = field.scalar.schema_name();
+    let requires = || {
+        target.invalid(
+            pointer,
+            format!("`{}` requires `{}`", ty.name, field.property),
+        )
+    };
+    if field.scalar == ScalarType::Json {
+        // The document is stored as its JSON text (a JSON `null` too); SQL NULL means absent.
+        return match value {
+            None if field.required => Err(requires()),
+            None => Ok(SqlValue::Null(ScalarType::Json)),
+            Some(Value::Null) if field.null_allowed => Ok(SqlValue::Text("null".into())),
+            Some(value) => {
+                field
+                    .shape
+                    .check(value, pointer, embedded)
+                    .map_err(|(at, message)| target.invalid(&at, message))?;
+                Ok(SqlValue::Text(value.to_string()))
+            }
+        };
+    }
     let value = match value {
-        None if field.required => {
-            return Err(target.invalid(pointer, format!("`{}` requires `{}`", ty.name, field.property)))
-        }
+        None if field.required => return Err(requires()),
         None => return Ok(SqlValue::Null(field.scalar)),
         Some(Value::Null) if field.null_allowed => return Ok(SqlValue::Null(field.scalar)),
         Some(Value::Null) if !field.required => {
@@ -303,6 +324,12 @@ fn field_value(
         }
         Some(value) => value,
     };
+    if field.enum_values().is_some() {
+        field
+            .shape
+            .check(value, pointer, embedded)
+            .map_err(|(at, message)| target.invalid(&at, message))?;
+    }
     let converted = match (field.scalar, value) {
         (ScalarType::String, Value::String(s)) => Some(SqlValue::Text(s.clone())),
         (ScalarType::Boolean, Value::Bool(b)) => Some(SqlValue::Bool(*b)),
@@ -363,6 +390,12 @@ pub(crate) fn object_from_cells(
         let value = match (field.scalar, cell) {
             (_, Cell::Null) if field.null_allowed => Value::Null,
             (_, Cell::Null) if !field.required => continue,
+            (ScalarType::Json, Cell::Text(text)) => serde_json::from_str(&text).map_err(|e| {
+                target.corrupt(
+                    &at,
+                    format!("column `{}` holds malformed JSON: {e}", field.column),
+                )
+            })?,
             (ScalarType::String, Cell::Text(s)) => Value::String(s),
             (ScalarType::Integer, Cell::Integer(i)) => Value::from(i),
             (ScalarType::Boolean, Cell::Integer(i @ (0 | 1))) => Value::Bool(i == 1),

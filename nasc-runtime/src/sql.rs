@@ -2,7 +2,7 @@
 
 use nasc_model::ddl::top_level_condition;
 use nasc_model::naming::{POSITION_COLUMN, TOP_LEVEL_COLUMN};
-use nasc_model::{Dialect, EntityType, Model, RowKey};
+use nasc_model::{Dialect, EntityType, Model, RowKey, ScalarType};
 use std::collections::HashMap;
 
 /// Most rows written by one multi-row `INSERT` (kept under every backend's bind limit).
@@ -113,8 +113,30 @@ fn field_list(ty: &EntityType, dialect: Dialect) -> Vec<String> {
     ty.fields.iter().map(|f| dialect.quote(&f.column)).collect()
 }
 
-fn marks(n: usize) -> String {
-    vec!["?"; n].join(", ")
+/// The fields as selected: JSON documents as text, so every backend returns them alike.
+fn select_list(ty: &EntityType, dialect: Dialect) -> String {
+    let columns: Vec<String> = ty
+        .fields
+        .iter()
+        .map(|f| match (f.scalar, dialect) {
+            (ScalarType::Json, Dialect::Postgres) => {
+                format!("CAST({} AS TEXT)", dialect.quote(&f.column))
+            }
+            _ => dialect.quote(&f.column),
+        })
+        .collect();
+    columns.join(", ")
+}
+
+/// One bind placeholder per field: JSON text is cast to `JSONB` on PostgreSQL.
+fn field_marks(ty: &EntityType, dialect: Dialect) -> Vec<&'static str> {
+    ty.fields
+        .iter()
+        .map(|f| match (f.scalar, dialect) {
+            (ScalarType::Json, Dialect::Postgres) => "CAST(? AS JSONB)",
+            _ => "?",
+        })
+        .collect()
 }
 
 fn type_statements(model: &Model, ty: &EntityType, dialect: Dialect) -> TypeStatements {
@@ -135,7 +157,7 @@ fn type_statements(model: &Model, ty: &EntityType, dialect: Dialect) -> TypeStat
                 q(&link.fk_column),
                 q(POSITION_COLUMN)
             ),
-            row: format!("({})", marks(columns.len() + 2)),
+            row: format!("({}, ?, ?)", field_marks(ty, dialect).join(", ")),
             binds_per_row: columns.len() + 2,
         })
         .collect();
@@ -151,7 +173,7 @@ fn type_statements(model: &Model, ty: &EntityType, dialect: Dialect) -> TypeStat
         let fk = q(&relation.fk_column);
         select_children.push(Sql::new(&format!(
             "SELECT {} FROM {child_table} WHERE {fk} = ? ORDER BY {}",
-            field_list(child, dialect).join(", "),
+            select_list(child, dialect),
             q(POSITION_COLUMN)
         )));
         delete_children.push(Sql::new(&format!(
@@ -172,7 +194,7 @@ fn type_statements(model: &Model, ty: &EntityType, dialect: Dialect) -> TypeStat
         insert_as_child,
         select: Sql::new(&format!(
             "SELECT {} FROM {table} WHERE {pk} = ? AND {top_level}",
-            columns.join(", ")
+            select_list(ty, dialect)
         )),
         delete: Sql::new(&format!(
             "DELETE FROM {table} WHERE {pk} = ? AND {top_level}"
@@ -189,7 +211,7 @@ fn upsert(ty: &EntityType, dialect: Dialect) -> (Sql, Guard) {
     let table = q(&ty.table);
     let pk = q(&ty.pk().column);
     let mut columns = field_list(ty, dialect);
-    let mut values = marks(columns.len());
+    let mut values = field_marks(ty, dialect).join(", ");
     let updated: Vec<&str> = ty
         .fields
         .iter()

@@ -5,6 +5,7 @@
 mod support;
 
 mod derived;
+mod documents;
 mod dynamic;
 mod shapes;
 mod shop;
@@ -39,6 +40,10 @@ conformance!(
     dynamic::long_lists_are_written_in_several_batches,
     typed::typed_round_trip,
     derived::derived_entities_round_trip_and_match_the_json_shape,
+    documents::every_shape_round_trips,
+    documents::generated_types_match_the_documents,
+    documents::documents_are_validated_against_their_shape,
+    documents::the_database_checks_enums_too,
     shapes::a_recursive_type_round_trips,
     shapes::foreign_key_overrides_let_one_parent_hold_two_arrays_of_one_type,
     shop::tables_columns_and_foreign_keys_follow_the_rules,

@@ -269,6 +269,11 @@ impl TestDb {
         server::execute_on(&self.store, &statement);
     }
 
+    /// Runs a statement on the store's database, returning the database's error.
+    pub fn try_execute(&self, sql: &str) -> Result<(), String> {
+        server::try_execute_on(&self.store, sql)
+    }
+
     /// One text column of every row of `sql`.
     pub fn lines(&self, sql: &str) -> Vec<String> {
         server::lines_on(&self.store, sql)
@@ -328,6 +333,12 @@ mod server {
             .into_iter()
             .map(|l| l.line)
             .collect())
+    }
+
+    pub fn try_execute_on(store: &MappedStore, sql: &str) -> Result<(), String> {
+        on_store!(store, |conn| conn
+            .batch_execute(sql)
+            .map_err(|e| e.to_string()))
     }
 
     pub fn execute_on(store: &MappedStore, sql: &str) {

@@ -30,3 +30,13 @@ fn main() {
     assert_eq!(<List as Entity>::TYPE_NAME, "TodoList");
     assert_eq!(Counter { id: 4, value: 1 }.id(), "4");
 }
+
+/// JSON-document properties take any serde type; their shape is checked when saved.
+#[derive(Entity)]
+#[nasc(type = "Note", schema = "tests/schemas/shapes.schema.json", mapping = "tests/schemas/shapes.mapping.json")]
+#[allow(dead_code)]
+struct FreeNote {
+    id: i64,
+    text: String,
+    meta: Option<serde_json::Value>,
+}

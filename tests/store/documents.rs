@@ -1,0 +1,161 @@
+//! Properties stored as JSON documents (nested objects, maps, arrays of values, embedded
+//! `$ref`s, untyped values) and enums of strings.
+
+use crate::support::*;
+use nasc_runtime::{Error, Store};
+use serde_json::{json, Value};
+
+mod shapes {
+    nasc_runtime::schema!(
+        schema = "tests/schemas/shapes.schema.json",
+        mapping = "tests/schemas/shapes.mapping.json"
+    );
+}
+use shapes::{
+    Note, Profile, ProfileAddress, ProfileHistoryItem, ProfileLevel, ProfileStatus, User,
+};
+
+fn profile() -> Value {
+    json!({
+        "id": "p1",
+        "address": {"city": "Oslo", "zip": null},
+        "labels": {"team": "core", "b": "2"},
+        "tags": ["a", "b", "a"],
+        "scores": [1.5, 2.0, -3.25],
+        "owner": {"name": "Ada", "friends": [{"name": "Bob"}, {"name": "Cy", "friends": []}]},
+        "status": "in-review",
+        "level": "high",
+        "extra": {"anything": [1, "two", null, {"three": 3.0}]},
+        "history": [{"at": "2026-01-02T03:04:05Z", "what": "created"}, {"at": "2026-02-03T00:00:00+02:00"}],
+        "notes": [{"id": 2, "text": "second", "meta": {"k": [true]}}, {"id": 1, "text": "first"}]
+    })
+}
+
+fn registry() -> nasc_runtime::Registry {
+    shapes::registry()
+}
+
+pub fn every_shape_round_trips(b: &Backend) {
+    let store = b.store(registry());
+    let value = profile();
+    store.persist("Profile", "p1", &value, &value).unwrap();
+    assert_eq!(store.load("Profile", "p1").unwrap(), Some(value));
+
+    let minimal = json!({"id": "p2", "status": "draft", "tags": [], "notes": [], "extra": null, "scores": null});
+    store.persist("Profile", "p2", &minimal, &minimal).unwrap();
+    assert_eq!(store.load("Profile", "p2").unwrap(), Some(minimal));
+    assert_eq!(store.count("notes"), 2);
+}
+
+pub fn generated_types_match_the_documents(b: &Backend) {
+    let store = b.store(registry());
+    let typed: Profile = serde_json::from_value(profile()).unwrap();
+    assert_eq!(typed.status, ProfileStatus::InReview);
+    assert_eq!(typed.level, Some(ProfileLevel::High));
+    assert_eq!(
+        typed.address,
+        Some(ProfileAddress {
+            city: "Oslo".into(),
+            zip: Some(None)
+        })
+    );
+    assert_eq!(
+        typed.owner.as_ref().unwrap().friends.as_ref().unwrap()[0],
+        User {
+            name: "Bob".into(),
+            friends: None
+        }
+    );
+    assert_eq!(
+        typed.history.as_ref().unwrap()[1],
+        ProfileHistoryItem {
+            at: "2026-02-03T00:00:00+02:00".into(),
+            what: None,
+            additional_properties: Default::default()
+        }
+    );
+    let meta = [("k".to_owned(), json!([true]))].into_iter().collect();
+    assert_eq!(
+        typed.notes[0],
+        Note {
+            id: 2,
+            text: "second".into(),
+            meta: Some(meta)
+        }
+    );
+    assert_eq!(serde_json::to_value(&typed).unwrap(), profile());
+    store.save(&typed).unwrap();
+    assert_eq!(store.get::<Profile>("p1").unwrap(), Some(typed));
+}
+
+pub fn documents_are_validated_against_their_shape(b: &Backend) {
+    let store = b.store(registry());
+    let good = profile();
+    store.persist("Profile", "p1", &good, &good).unwrap();
+    let cases: [(&str, Value, &str); 7] = [
+        (
+            "/address/city",
+            json!({"city": 5}),
+            "expected string, found number 5",
+        ),
+        (
+            "/address/country",
+            json!({"city": "x", "country": "NO"}),
+            "`additionalProperties` is false",
+        ),
+        ("/labels/b", json!({"b": 2}), "expected string"),
+        (
+            "/owner/friends/1/name",
+            json!({"name": "A", "friends": [{"name": "B"}, {}]}),
+            "`name` is required",
+        ),
+        (
+            "/status",
+            json!("archived"),
+            "expected one of \"draft\", \"published\", \"in-review\"",
+        ),
+        ("/history/0/at", json!([{"what": "x"}]), "`at` is required"),
+        ("/tags/1", json!(["a", 1]), "expected string"),
+    ];
+    for (pointer, bad_value, message) in cases {
+        let property = pointer.split('/').nth(1).unwrap();
+        let mut bad = good.clone();
+        bad[property] = bad_value;
+        match store.persist("Profile", "p1", &bad, &bad).unwrap_err() {
+            Error::Invalid {
+                pointer: p,
+                message: m,
+                ..
+            } => {
+                assert_eq!(p, pointer);
+                assert!(m.contains(message), "{m} should contain {message}");
+            }
+            other => panic!("expected Error::Invalid at {pointer}, got {other}"),
+        }
+    }
+    assert_eq!(store.load("Profile", "p1").unwrap(), Some(good));
+}
+
+pub fn the_database_checks_enums_too(b: &Backend) {
+    let store = b.store(registry());
+    let table = b.kind.dialect().quote("profiles");
+    let columns = ["id", "status", "tags"]
+        .map(|c| b.kind.dialect().quote(c))
+        .join(", ");
+    let tags = if b.kind == Kind::Postgres {
+        "CAST('[]' AS JSONB)"
+    } else {
+        "'[]'"
+    };
+    let ok = store.try_execute(&format!(
+        "INSERT INTO {table} ({columns}) VALUES ('x', 'draft', {tags})"
+    ));
+    assert!(ok.is_ok(), "{ok:?}");
+    let refused = store.try_execute(&format!(
+        "INSERT INTO {table} ({columns}) VALUES ('y', 'archived', {tags})"
+    ));
+    assert!(
+        refused.is_err(),
+        "a status outside the enum must be refused by the database"
+    );
+}
