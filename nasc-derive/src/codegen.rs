@@ -3,7 +3,7 @@
 
 use crate::args::Args;
 use crate::files::{self, LoadError, Loaded};
-use crate::types::{rename, TypeGen};
+use crate::types::{holds_null, keep_null, rename, TypeGen};
 use heck::ToUpperCamelCase;
 use nasc_model::naming::{POSITION_COLUMN, ROW_COLUMN};
 use nasc_model::{EntityType, Model, ModelErrors, RowKey, ScalarType};
@@ -157,7 +157,8 @@ fn entity_struct(types: &mut TypeGen<'_>, ty: &EntityType, ident: &Ident) -> Tok
         } else if f.null_allowed {
             quote!(#[doc = #doc] #rename #[serde(default)] pub #name: ::std::option::Option<#base>)
         } else {
-            quote!(#[doc = #doc] #rename #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+            let keep_null = keep_null(&f.shape);
+            quote!(#[doc = #doc] #rename #[serde(default, skip_serializing_if = "::std::option::Option::is_none" #keep_null)]
                 pub #name: ::std::option::Option<#base>)
         }
     });
@@ -215,6 +216,10 @@ pub fn entity_impl(ty: &EntityType, self_ty: &Ident, bindings: &[(Ident, Binding
         }
     });
     let from_json = bindings.iter().map(|(ident, binding)| match binding {
+        Binding::Scalar(f) if !f.required && holds_null(&f.shape) => {
+            let property = &f.property;
+            quote!(#ident: nasc_runtime::__private::take_present(&mut object, #property)?)
+        }
         Binding::Scalar(f) => {
             let property = &f.property;
             quote!(#ident: nasc_runtime::__private::take_scalar(&mut object, #property)?)

@@ -52,7 +52,8 @@ impl<'m> TypeGen<'m> {
     pub fn shape_type(&mut self, name: &str, shape: &JsonShape) -> TokenStream {
         match shape {
             JsonShape::Scalar(scalar) => scalar_type(*scalar),
-            JsonShape::Any => quote!(nasc_runtime::serde_json::Value),
+            JsonShape::Any | JsonShape::Values(_) => quote!(nasc_runtime::serde_json::Value),
+            JsonShape::Constrained(inner, _) => self.shape_type(name, inner),
             JsonShape::Nullable(inner) => {
                 let inner = self.shape_type(name, inner);
                 quote!(::std::option::Option<#inner>)
@@ -87,7 +88,7 @@ impl<'m> TypeGen<'m> {
     /// The type of array items and map values: like [`Self::shape_type`], but a `$ref` needs
     /// no box inside a collection.
     fn element_type(&mut self, name: &str, shape: &JsonShape) -> TokenStream {
-        match shape {
+        match shape.unconstrained() {
             JsonShape::Ref(target) => {
                 let target = safe_ident(target, "Generated");
                 quote!(#target)
@@ -155,9 +156,12 @@ impl<'m> TypeGen<'m> {
                     #[serde(default, skip_serializing_if = "::std::option::Option::is_none",
                             with = "nasc_runtime::__private::double_option")]
                     pub #field: ::std::option::Option<#value>),
-                (_, false) => quote!(#[doc = #property_doc] #rename
-                    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-                    pub #field: ::std::option::Option<#value>),
+                (_, false) => {
+                    let keep_null = keep_null(&property.shape);
+                    quote!(#[doc = #property_doc] #rename
+                        #[serde(default, skip_serializing_if = "::std::option::Option::is_none" #keep_null)]
+                        pub #field: ::std::option::Option<#value>)
+                }
             });
         }
         let extra = match &object.additional {
@@ -196,6 +200,22 @@ pub fn scalar_type(scalar: ScalarType) -> TokenStream {
         ScalarType::Boolean => quote!(bool),
         ScalarType::Json => quote!(nasc_runtime::serde_json::Value),
     }
+}
+
+/// For an optional property whose value may itself be `null` (untyped, or an enum listing
+/// `null`): the serde adapter that reads a present `null` as `Some(Value::Null)`, so that
+/// absent and `null` stay apart.
+pub fn keep_null(shape: &JsonShape) -> TokenStream {
+    if holds_null(shape) {
+        quote!(, with = "nasc_runtime::__private::present")
+    } else {
+        quote!()
+    }
+}
+
+/// Whether a value of `shape` may itself be `null` (untyped, or an enum listing `null`).
+pub fn holds_null(shape: &JsonShape) -> bool {
+    matches!(shape.unconstrained(), JsonShape::Any | JsonShape::Values(_))
 }
 
 /// `#[serde(rename = ...)]` when the field's name differs from the property's.

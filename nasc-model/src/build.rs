@@ -412,13 +412,14 @@ impl Builder<'_> {
                     required: is_required,
                     null_allowed,
                 }),
-                Some(Shape::Children(child)) => {
+                Some(Shape::Children(child, constraints)) => {
                     relations.push(Relation {
                         property: property.clone(),
                         field: naming::column_name(property),
                         child,
                         fk_column: String::new(),
                         required: is_required,
+                        constraints,
                     });
                 }
                 None => {}
@@ -508,17 +509,17 @@ impl Builder<'_> {
             JsonShape::Nullable(inner) => (*inner, true),
             shape => (shape, false),
         };
-        let scalar = match &shape {
+        let scalar = match shape.unconstrained() {
             JsonShape::Scalar(scalar) => *scalar,
             JsonShape::Enum(_) => ScalarType::String,
-            JsonShape::Array(items) => match items.as_ref() {
+            JsonShape::Array(items) => match items.unconstrained() {
                 JsonShape::Ref(child) if stores.iter().any(|(n, _)| n == child) => {
                     if null_allowed {
                         self.schema_error(pointer, format!("property `{property}` of `{owner}` is a nullable array of the mapped type `{child}`, which nasc does not store yet"))
                             .hint = Some("drop `null` from its `type`: an empty array stores no children".into());
                         return None;
                     }
-                    return Some(Shape::Children(child.clone()));
+                    return Some(Shape::Children(child.clone(), shape.constraints().cloned()));
                 }
                 _ => ScalarType::Json,
             },
@@ -663,8 +664,8 @@ enum Shape {
         shape: JsonShape,
         null_allowed: bool,
     },
-    /// As rows of the mapped child type.
-    Children(String),
+    /// As rows of the mapped child type, with the array's validation keywords.
+    Children(String, Option<crate::constraints::Constraints>),
 }
 
 /// The candidate closest to `name`, if any is close enough to suggest.
@@ -810,7 +811,7 @@ mod tests {
     fn mapping_and_schema_mistakes_name_file_and_pointer() {
         let schema = r##"{"$defs": {"Todo": {"type": "object", "properties": {"id": {"type": "string"},
             "meta": {"type": "object", "properties": {"x": {"anyOf": [{"type": "string"}]}}},
-            "tags": {"type": "array", "items": {"enum": [1, 2]}}}, "required": ["id"]}}}"##;
+            "tags": {"type": "array", "items": {"type": ["string", "integer"]}}}, "required": ["id"]}}}"##;
         let text = errors(
             schema,
             r##"{"Todoo": {}, "Todo": {"x-na:store": {"pk": "ident", "entiy": "x"}}}"##,
@@ -832,9 +833,7 @@ mod tests {
             "{text}"
         );
         assert!(
-            text.contains(
-                "properties/tags/items/enum: property `tags` of `Todo` is an `enum` of other values than strings"
-            ),
+            text.contains("properties/tags/items: property `tags` of `Todo` is a union of types"),
             "{text}"
         );
     }

@@ -124,19 +124,10 @@ pub fn create_table(ty: &EntityType, dialect: Dialect) -> String {
         } else {
             " NOT NULL"
         });
-        if field.scalar == ScalarType::Boolean && dialect == Dialect::Sqlite {
-            line.push_str(&format!(" CHECK ({} IN (0, 1))", q(&field.column)));
-        }
-        if field.scalar == ScalarType::Json && dialect == Dialect::Sqlite {
-            line.push_str(&format!(" CHECK (json_valid({}))", q(&field.column)));
-        }
-        if let Some(values) = field.enum_values() {
-            let values: Vec<String> = values.iter().map(|v| dialect.string_literal(v)).collect();
-            line.push_str(&format!(
-                " CHECK ({} IN ({}))",
-                q(&field.column),
-                values.join(", ")
-            ));
+        // One CHECK per column (MariaDB takes no more), its conditions joined.
+        let checks = column_checks(field, dialect);
+        if !checks.is_empty() {
+            line.push_str(&format!(" CHECK ({})", checks.join(" AND ")));
         }
         lines.push(line);
     }
@@ -203,6 +194,56 @@ pub fn create_table(ty: &EntityType, dialect: Dialect) -> String {
         q(&ty.table),
         lines.join(",\n  ")
     )
+}
+
+/// The conditions a column's values must meet: SQLite's booleans and JSON text, enums, and
+/// the validation keywords SQL can express (string lengths, numeric bounds; `pattern`,
+/// `format` and `multipleOf` are checked by nasc only).
+fn column_checks(field: &crate::model::Field, dialect: Dialect) -> Vec<String> {
+    let column = dialect.quote(&field.column);
+    let mut checks = Vec::new();
+    if field.scalar == ScalarType::Boolean && dialect == Dialect::Sqlite {
+        checks.push(format!("{column} IN (0, 1)"));
+    }
+    if field.scalar == ScalarType::Json && dialect == Dialect::Sqlite {
+        checks.push(format!("json_valid({column})"));
+    }
+    if let Some(values) = field.enum_values() {
+        let values: Vec<String> = values.iter().map(|v| dialect.string_literal(v)).collect();
+        checks.push(format!("{column} IN ({})", values.join(", ")));
+    }
+    let Some(constraints) = field.shape.constraints() else {
+        return checks;
+    };
+    match field.scalar {
+        ScalarType::String => {
+            let length = match dialect {
+                Dialect::Sqlite => format!("length({column})"),
+                Dialect::Postgres | Dialect::Mysql => format!("char_length({column})"),
+            };
+            if let Some(min) = constraints.min_length {
+                checks.push(format!("{length} >= {min}"));
+            }
+            if let Some(max) = constraints.max_length {
+                checks.push(format!("{length} <= {max}"));
+            }
+        }
+        ScalarType::Integer | ScalarType::Number => {
+            let bounds = [
+                (">=", constraints.minimum),
+                ("<=", constraints.maximum),
+                (">", constraints.exclusive_minimum),
+                ("<", constraints.exclusive_maximum),
+            ];
+            for (operator, bound) in bounds {
+                if let Some(bound) = bound.filter(|b| b.is_finite()) {
+                    checks.push(format!("{column} {operator} {bound:?}"));
+                }
+            }
+        }
+        ScalarType::Boolean | ScalarType::Json => {}
+    }
+    checks
 }
 
 fn references(link: &crate::model::ParentLink, dialect: Dialect) -> String {

@@ -5,6 +5,7 @@
 //! SQL dialect). [`naming`] holds the naming rules both sides must agree on.
 
 pub mod build;
+pub mod constraints;
 pub mod ddl;
 pub mod error;
 pub mod model;
@@ -12,6 +13,7 @@ pub mod naming;
 pub mod shape;
 pub mod source;
 
+pub use constraints::{Constraints, Format};
 pub use ddl::Dialect;
 pub use error::{ModelError, ModelErrors};
 pub use model::{EntityType, Field, Model, ParentLink, Relation, RowKey, ScalarType};

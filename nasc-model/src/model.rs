@@ -70,7 +70,7 @@ impl Field {
 
     /// The allowed values when the property is an enum of strings.
     pub fn enum_values(&self) -> Option<&[String]> {
-        match &self.shape {
+        match self.shape.unconstrained() {
             JsonShape::Enum(values) => Some(values),
             _ => None,
         }
@@ -90,6 +90,8 @@ pub struct Relation {
     pub fk_column: String,
     /// Listed in the type's `required`.
     pub required: bool,
+    /// Validation keywords of the array (`minItems`, `maxItems`, `uniqueItems`).
+    pub constraints: Option<crate::constraints::Constraints>,
 }
 
 /// The other side of a [`Relation`], seen from the child's table.

@@ -2,6 +2,7 @@
 //! scalars, embedded `$ref`s), how they are read from a schema, and how a value is checked
 //! against one.
 
+use crate::constraints::{json_equal, Constraints};
 use crate::error::pointer_join;
 use crate::model::ScalarType;
 use serde_json::{Map, Value};
@@ -26,6 +27,10 @@ pub enum JsonShape {
     Any,
     /// The inner shape or `null`.
     Nullable(Box<JsonShape>),
+    /// One of these values (an `enum` of other values than strings, or a `const`).
+    Values(Vec<Value>),
+    /// The inner shape, with validation keywords.
+    Constrained(Box<JsonShape>, Box<Constraints>),
 }
 
 /// An object with declared properties.
@@ -111,7 +116,11 @@ impl ShapeReader<'_> {
                 ))
             }
         };
-        let shape = self.read_typed(object, type_name, pointer)?;
+        let mut shape = self.read_typed(object, type_name, pointer)?;
+        let constraints = Constraints::read(object, pointer)?;
+        if !constraints.is_empty() {
+            shape = JsonShape::Constrained(Box::new(shape), Box::new(constraints));
+        }
         Ok(if nullable {
             JsonShape::Nullable(Box::new(shape))
         } else {
@@ -125,27 +134,24 @@ impl ShapeReader<'_> {
         type_name: Option<&str>,
         pointer: &str,
     ) -> Result<JsonShape, (String, String)> {
+        if let Some(constant) = object.get("const") {
+            return Ok(JsonShape::Values(vec![constant.clone()]));
+        }
         if let Some(values) = object.get("enum") {
-            let strings: Option<Vec<String>> = values
-                .as_array()
-                .map(|items| {
-                    items
-                        .iter()
-                        .filter_map(|v| v.as_str().map(str::to_owned))
-                        .collect()
-                })
-                .filter(|strings: &Vec<String>| {
-                    Some(strings.len()) == values.as_array().map(Vec::len)
-                });
-            return match (strings, type_name) {
-                (Some(strings), None | Some("string")) if !strings.is_empty() => {
-                    Ok(JsonShape::Enum(strings))
-                }
-                _ => Err((
+            let Some(items) = values.as_array().filter(|items| !items.is_empty()) else {
+                return Err((
                     pointer_join(pointer, "enum"),
-                    "is an `enum` of other values than strings".into(),
-                )),
+                    "has an `enum` that is not a non-empty array".into(),
+                ));
             };
+            let strings: Vec<String> = items
+                .iter()
+                .filter_map(|v| v.as_str().map(str::to_owned))
+                .collect();
+            return Ok(match type_name {
+                None | Some("string") if strings.len() == items.len() => JsonShape::Enum(strings),
+                _ => JsonShape::Values(items.clone()),
+            });
         }
         match type_name {
             None => Ok(JsonShape::Any),
@@ -205,6 +211,22 @@ impl ShapeReader<'_> {
 }
 
 impl JsonShape {
+    /// The shape without its validation keywords.
+    pub fn unconstrained(&self) -> &JsonShape {
+        match self {
+            JsonShape::Constrained(inner, _) => inner.unconstrained(),
+            shape => shape,
+        }
+    }
+
+    /// The validation keywords directly on this shape.
+    pub fn constraints(&self) -> Option<&Constraints> {
+        match self {
+            JsonShape::Constrained(_, constraints) => Some(constraints),
+            _ => None,
+        }
+    }
+
     /// Names of the schema types this shape embeds by `$ref`, directly or nested.
     pub fn refs(&self, into: &mut Vec<String>) {
         match self {
@@ -238,6 +260,22 @@ impl JsonShape {
         };
         match (self, value) {
             (JsonShape::Any, _) => Ok(()),
+            (JsonShape::Constrained(inner, constraints), _) => {
+                inner.check(value, pointer, embedded)?;
+                constraints.check(value, pointer)
+            }
+            (JsonShape::Values(values), _) if values.iter().any(|v| json_equal(v, value)) => Ok(()),
+            (JsonShape::Values(values), _) => {
+                let listed: Vec<String> = values.iter().map(Value::to_string).collect();
+                Err((
+                    pointer.to_owned(),
+                    format!(
+                        "expected one of {}, found {}",
+                        listed.join(", "),
+                        kind(value)
+                    ),
+                ))
+            }
             (JsonShape::Nullable(_), Value::Null) => Ok(()),
             (JsonShape::Nullable(inner), _) => inner.check(value, pointer, embedded),
             (JsonShape::Scalar(ScalarType::String), Value::String(_)) => Ok(()),
@@ -308,12 +346,14 @@ impl ObjectShape {
             }
             let at = pointer_join(pointer, key);
             match &self.additional {
-                None => return Err((
-                    at,
-                    format!(
+                None => {
+                    return Err((
+                        at,
+                        format!(
                         "`{key}` is not a declared property, and `additionalProperties` is false"
                     ),
-                )),
+                    ))
+                }
                 Some(shape) => shape.check(item, &at, embedded)?,
             }
         }

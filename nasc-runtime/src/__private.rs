@@ -110,6 +110,19 @@ pub fn take_scalar<T: DeserializeOwned>(
         .map_err(|e| serde::de::Error::custom(format!("property `{property}`: {e}")))
 }
 
+/// An optional property whose value may be `null`: absent is `None`, present is `Some`.
+pub fn take_present<T: DeserializeOwned>(
+    object: &mut Map<String, Value>,
+    property: &str,
+) -> Result<Option<T>, serde_json::Error> {
+    match object.remove(property) {
+        None => Ok(None),
+        Some(value) => serde_json::from_value(value)
+            .map(Some)
+            .map_err(|e| serde::de::Error::custom(format!("property `{property}`: {e}"))),
+    }
+}
+
 /// The children of an array property (absent is empty).
 pub fn take_children<T: crate::Entity>(
     object: &mut Map<String, Value>,
@@ -165,5 +178,26 @@ pub mod double_option {
         deserializer: D,
     ) -> Result<Option<Option<T>>, D::Error> {
         Option::<T>::deserialize(deserializer).map(Some)
+    }
+}
+
+/// Serde adapter for `Option<T>` fields of optional properties whose value may be `null`:
+/// absent is `None`, a present value (`null` included) is `Some`.
+pub mod present {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    /// Writes the value (the field is skipped when `None`).
+    pub fn serialize<T: Serialize, S: Serializer>(
+        value: &Option<T>,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        value.serialize(serializer)
+    }
+
+    /// Reads a present value as `Some`.
+    pub fn deserialize<'de, T: Deserialize<'de>, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Option<T>, D::Error> {
+        T::deserialize(deserializer).map(Some)
     }
 }

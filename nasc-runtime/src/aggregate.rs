@@ -5,7 +5,7 @@ use crate::Error;
 use nasc_model::build::closest;
 use nasc_model::ddl::MYSQL_KEY_LENGTH;
 use nasc_model::error::pointer_join;
-use nasc_model::{Dialect, EntityType, Field, Model, ObjectShape, ScalarType};
+use nasc_model::{Dialect, EntityType, Field, JsonShape, Model, ObjectShape, ScalarType};
 use serde_json::{Map, Value};
 use std::collections::{BTreeMap, HashSet};
 
@@ -251,6 +251,13 @@ fn row_tree<'m>(
                 ))
             }
         };
+        if let (Some(constraints), Some(array)) =
+            (&relation.constraints, object.get(&relation.property))
+        {
+            constraints
+                .check(array, &at)
+                .map_err(|(at, message)| target.invalid(&at, message))?;
+        }
         let mut rows = Vec::with_capacity(items.len());
         let mut seen = HashSet::new();
         for (i, item) in items.iter().enumerate() {
@@ -324,7 +331,8 @@ fn field_value(
         }
         Some(value) => value,
     };
-    if field.enum_values().is_some() {
+    // Enums and validation keywords; a plain scalar has nothing more to check.
+    if !matches!(field.shape, JsonShape::Scalar(_)) {
         field
             .shape
             .check(value, pointer, embedded)

@@ -20,14 +20,23 @@ fn profile() -> Value {
         "id": "p1",
         "address": {"city": "Oslo", "zip": null},
         "labels": {"team": "core", "b": "2"},
-        "tags": ["a", "b", "a"],
+        "tags": ["a", "b", "c"],
         "scores": [1.5, 2.0, -3.25],
         "owner": {"name": "Ada", "friends": [{"name": "Bob"}, {"name": "Cy", "friends": []}]},
         "status": "in-review",
         "level": "high",
         "extra": {"anything": [1, "two", null, {"three": 3.0}]},
         "history": [{"at": "2026-01-02T03:04:05Z", "what": "created"}, {"at": "2026-02-03T00:00:00+02:00"}],
-        "notes": [{"id": 2, "text": "second", "meta": {"k": [true]}}, {"id": 1, "text": "first"}]
+        "notes": [{"id": 2, "text": "second", "meta": {"k": [true]}}, {"id": 1, "text": "first"}],
+        "nickname": "ada",
+        "age": 36,
+        "email": "ada@example.com",
+        "website": "https://example.com/ada?x=1",
+        "since": "2024-02-29",
+        "key": "2eb8aa08-aa98-11ea-b4aa-73b441d16380",
+        "kind": "profile",
+        "rating": null,
+        "score": 2.5
     })
 }
 
@@ -92,7 +101,44 @@ pub fn documents_are_validated_against_their_shape(b: &Backend) {
     let store = b.store(registry());
     let good = profile();
     store.persist("Profile", "p1", &good, &good).unwrap();
-    let cases: [(&str, Value, &str); 7] = [
+    let cases: [(&str, Value, &str); 20] = [
+        (
+            "/nickname",
+            json!("a"),
+            "`minLength` 2: string \"a\" has 1 characters",
+        ),
+        (
+            "/nickname",
+            json!("abcdefghijklmnopqrstu"),
+            "`maxLength` 20",
+        ),
+        (
+            "/nickname",
+            json!("Ada"),
+            "`pattern` \"^[a-z]+$\": string \"Ada\" does not match",
+        ),
+        ("/age", json!(-1), "`minimum` 0: number -1 is out of range"),
+        (
+            "/age",
+            json!(150),
+            "`exclusiveMaximum` 150: number 150 is out of range",
+        ),
+        ("/email", json!("ada@"), "`format` \"email\""),
+        ("/website", json!("not a uri"), "`format` \"uri\""),
+        ("/since", json!("2023-02-29"), "`format` \"date\""),
+        (
+            "/key",
+            json!("2eb8aa08aa9811eab4aa73b441d16380"),
+            "`format` \"uuid\"",
+        ),
+        ("/kind", json!("other"), "expected one of \"profile\""),
+        ("/rating", json!(4), "expected one of 1, 2, 3, null"),
+        ("/score", json!(2.25), "`multipleOf` 0.5"),
+        (
+            "/tags/2",
+            json!(["a", "b", "a"]),
+            "`uniqueItems`: string \"a\" repeats item 0",
+        ),
         (
             "/address/city",
             json!({"city": 5}),
@@ -117,6 +163,14 @@ pub fn documents_are_validated_against_their_shape(b: &Backend) {
         ("/history/0/at", json!([{"what": "x"}]), "`at` is required"),
         ("/tags/1", json!(["a", 1]), "expected string"),
     ];
+    let too_many_notes: Vec<Value> = (0..4).map(|i| json!({"id": i, "text": "n"})).collect();
+    let mut bad = good.clone();
+    bad["notes"] = Value::Array(too_many_notes);
+    let error = store.persist("Profile", "p1", &bad, &bad).unwrap_err();
+    assert!(
+        matches!(&error, Error::Invalid { pointer, message, .. } if pointer == "/notes" && message.contains("`maxItems` 3")),
+        "{error}"
+    );
     for (pointer, bad_value, message) in cases {
         let property = pointer.split('/').nth(1).unwrap();
         let mut bad = good.clone();
@@ -136,7 +190,7 @@ pub fn documents_are_validated_against_their_shape(b: &Backend) {
     assert_eq!(store.load("Profile", "p1").unwrap(), Some(good));
 }
 
-pub fn the_database_checks_enums_too(b: &Backend) {
+pub fn the_database_checks_enums_and_bounds_too(b: &Backend) {
     let store = b.store(registry());
     let table = b.kind.dialect().quote("profiles");
     let columns = ["id", "status", "tags"]

@@ -43,7 +43,7 @@ conformance!(
     documents::every_shape_round_trips,
     documents::generated_types_match_the_documents,
     documents::documents_are_validated_against_their_shape,
-    documents::the_database_checks_enums_too,
+    documents::the_database_checks_enums_and_bounds_too,
     shapes::a_recursive_type_round_trips,
     shapes::foreign_key_overrides_let_one_parent_hold_two_arrays_of_one_type,
     shop::tables_columns_and_foreign_keys_follow_the_rules,
