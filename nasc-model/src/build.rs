@@ -204,7 +204,7 @@ impl Builder<'_> {
                 }
                 Ok(_) => unreachable!("references resolve to object types"),
                 Err((at, what)) => {
-                    self.schema_error(&at, format!("`{name}` is embedded by `$ref` but {what}, which nasc does not store yet"));
+                    self.schema_error(&at, format!("`{name}` is embedded by `$ref` but {what}"));
                 }
             }
         }
@@ -427,6 +427,11 @@ impl Builder<'_> {
         }
 
         let Some(pk_index) = fields.iter().position(|f| f.property == store.pk) else {
+            let already_reported = properties.contains_key(&store.pk)
+                && !relations.iter().any(|r| r.property == store.pk);
+            if already_reported {
+                return None;
+            }
             let mut message = format!(
                 "primary key property `{}` of `{name}` is not a scalar property of the type",
                 store.pk
@@ -492,16 +497,11 @@ impl Builder<'_> {
         let shape = match (ShapeReader { defs }).read(schema, pointer) {
             Ok(shape) => shape,
             Err((at, what)) => {
-                self.schema_error(
-                    &at,
-                    format!(
-                        "property `{property}` of `{owner}` {what}, which nasc does not store yet"
-                    ),
-                )
-                .hint = Some(
-                    "use scalars, `enum`s of strings, objects, arrays, maps or `$ref`s to types"
-                        .into(),
-                );
+                let error =
+                    self.schema_error(&at, format!("property `{property}` of `{owner}` {what}"));
+                if what.contains("does not store") {
+                    error.hint = Some("use scalars, `enum`s of strings, objects, arrays, maps or `$ref`s to types".into());
+                }
                 return None;
             }
         };

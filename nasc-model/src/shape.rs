@@ -96,7 +96,10 @@ impl ShapeReader<'_> {
             || object.contains_key("oneOf")
             || object.contains_key("allOf")
         {
-            return Err((pointer.to_owned(), "is an `anyOf`/`oneOf`/`allOf`".into()));
+            return Err((
+                pointer.to_owned(),
+                "is an `anyOf`/`oneOf`/`allOf`, which nasc does not store yet".into(),
+            ));
         }
         let (type_name, nullable) = match object.get("type") {
             None => (None, false),
@@ -105,7 +108,10 @@ impl ShapeReader<'_> {
                 let names: Vec<&str> = types.iter().filter_map(Value::as_str).collect();
                 let non_null: Vec<&str> = names.iter().copied().filter(|t| *t != "null").collect();
                 if names.len() != types.len() || non_null.len() != 1 || names.len() > 2 {
-                    return Err((pointer.to_owned(), "is a union of types".into()));
+                    return Err((
+                        pointer.to_owned(),
+                        "is a union of types, which nasc does not store yet".into(),
+                    ));
                 }
                 (Some(non_null[0]), names.len() == 2)
             }

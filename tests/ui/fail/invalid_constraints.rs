@@ -1,0 +1,6 @@
+nasc_runtime::schema!(
+    schema = "tests/ui/schemas/constraints.schema.json",
+    mapping = "tests/ui/schemas/account.mapping.json"
+);
+
+fn main() {}
