@@ -582,7 +582,14 @@ impl Builder<'_> {
                 .map(|(_, s)| s.pointer.clone())
                 .unwrap_or_default();
             let entity_pointer = pointer_join(&store_pointer, "entity");
-            if let Some(problem) = naming::identifier_problem(&ty.table) {
+            if ty
+                .table
+                .to_ascii_lowercase()
+                .starts_with(naming::RESERVED_PREFIX)
+            {
+                self.mapping_error(&entity_pointer, format!("table name `{}` of `{}` uses the prefix `{}` that nasc reserves for its own tables", ty.table, ty.name, naming::RESERVED_PREFIX))
+                    .hint = Some("choose another `entity`".into());
+            } else if let Some(problem) = naming::identifier_problem(&ty.table) {
                 self.mapping_error(
                     &entity_pointer,
                     format!("table name `{}` of `{}` {problem}", ty.table, ty.name),

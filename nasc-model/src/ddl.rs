@@ -9,7 +9,7 @@ use crate::naming::{MAX_IDENTIFIER_BYTES, POSITION_COLUMN, ROW_COLUMN, TOP_LEVEL
 pub const MYSQL_KEY_LENGTH: usize = 255;
 
 /// A SQL dialect nasc renders for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum Dialect {
     /// SQLite 3.37 or later (tables are `STRICT`).
     Sqlite,
@@ -94,32 +94,38 @@ pub fn create_statements(model: &Model, dialect: Dialect) -> Vec<String> {
     let mut statements = Vec::new();
     for ty in model.parents_first() {
         statements.push(create_table(ty, dialect));
-        if dialect != Dialect::Mysql {
-            statements.extend(
-                indexes(ty, dialect)
-                    .iter()
-                    .map(|index| create_index(ty, index, dialect)),
-            );
-        }
+        statements.extend(
+            index_statements(ty, dialect)
+                .into_iter()
+                .map(|(_, sql)| sql),
+        );
     }
     statements
 }
 
-/// The `CREATE TABLE` statement of one type (on MySQL with its indexes inline).
-pub fn create_table(ty: &EntityType, dialect: Dialect) -> String {
+/// The parts of one type's table: each column's definition, the table-level constraints
+/// and the statement's suffix.
+pub struct TableParts {
+    /// `(column name, definition after the name)`, in order.
+    pub columns: Vec<(String, String)>,
+    /// Table-level constraint lines (`PRIMARY KEY`, `CHECK`; on MySQL also `FOREIGN KEY`).
+    pub constraints: Vec<String>,
+    /// What follows the closing parenthesis (`STRICT`, MySQL's engine and collation).
+    pub suffix: &'static str,
+}
+
+/// The parts of `ty`'s table in `dialect`.
+pub fn table_parts(ty: &EntityType, dialect: Dialect) -> TableParts {
     let q = |name: &str| dialect.quote(name);
-    let mut lines = Vec::new();
+    let mut columns = Vec::new();
+    let mut constraints = Vec::new();
     if ty.row_key() == RowKey::Surrogate {
-        lines.push(format!("{} {}", q(ROW_COLUMN), dialect.surrogate_key()));
+        columns.push((ROW_COLUMN.to_owned(), dialect.surrogate_key().to_owned()));
     }
     for field in &ty.fields {
         let key = field.property == ty.pk().property;
-        let mut line = format!(
-            "{} {}",
-            q(&field.column),
-            dialect.column_type(field.scalar, key)
-        );
-        line.push_str(if field.nullable() {
+        let mut definition = dialect.column_type(field.scalar, key);
+        definition.push_str(if field.nullable() {
             " NULL"
         } else {
             " NOT NULL"
@@ -127,29 +133,30 @@ pub fn create_table(ty: &EntityType, dialect: Dialect) -> String {
         // One CHECK per column (MariaDB takes no more), its conditions joined.
         let checks = column_checks(field, dialect);
         if !checks.is_empty() {
-            line.push_str(&format!(" CHECK ({})", checks.join(" AND ")));
+            definition.push_str(&format!(" CHECK ({})", checks.join(" AND ")));
         }
-        lines.push(line);
+        columns.push((field.column.clone(), definition));
     }
     for link in &ty.parents {
-        let mut line = format!(
-            "{} {} NULL",
-            q(&link.fk_column),
-            dialect.column_type(link.fk_scalar, true)
-        );
-        if dialect != Dialect::Mysql {
-            line.push_str(&format!(" {}", references(link, dialect)));
+        let mut definition = format!("{} NULL", dialect.column_type(link.fk_scalar, true));
+        if dialect == Dialect::Mysql {
+            constraints.push(format!(
+                "FOREIGN KEY ({}) {}",
+                q(&link.fk_column),
+                references(link, dialect)
+            ));
+        } else {
+            definition.push_str(&format!(" {}", references(link, dialect)));
         }
-        lines.push(line);
+        columns.push((link.fk_column.clone(), definition));
     }
     if !ty.parents.is_empty() {
-        lines.push(format!(
-            "{} {} NULL",
-            q(POSITION_COLUMN),
-            dialect.column_type(ScalarType::Integer, false)
+        columns.push((
+            POSITION_COLUMN.to_owned(),
+            format!("{} NULL", dialect.column_type(ScalarType::Integer, false)),
         ));
         if ty.row_key() == RowKey::Surrogate && dialect.marks_top_level() {
-            lines.push(format!("{} BOOLEAN NULL", q(TOP_LEVEL_COLUMN)));
+            columns.push((TOP_LEVEL_COLUMN.to_owned(), "BOOLEAN NULL".to_owned()));
         }
         // A row belongs to at most one parent.
         if ty.parents.len() > 1 {
@@ -158,42 +165,66 @@ pub fn create_table(ty: &EntityType, dialect: Dialect) -> String {
                 .iter()
                 .map(|l| format!("(CASE WHEN {} IS NULL THEN 0 ELSE 1 END)", q(&l.fk_column)))
                 .collect();
-            lines.push(format!("CHECK ({} <= 1)", set.join(" + ")));
+            constraints.push(format!("CHECK ({} <= 1)", set.join(" + ")));
         }
     }
     if ty.row_key() == RowKey::Pk {
-        lines.push(format!("PRIMARY KEY ({})", q(&ty.pk().column)));
+        constraints.push(format!("PRIMARY KEY ({})", q(&ty.pk().column)));
     }
-    let mut suffix = "";
-    match dialect {
-        Dialect::Sqlite => suffix = " STRICT",
-        Dialect::Postgres => {}
+    let suffix = match dialect {
+        Dialect::Sqlite => " STRICT",
+        Dialect::Postgres => "",
         Dialect::Mysql => {
-            for link in &ty.parents {
-                lines.push(format!(
-                    "FOREIGN KEY ({}) {}",
-                    q(&link.fk_column),
-                    references(link, dialect)
-                ));
-            }
             for index in indexes(ty, dialect) {
                 let columns: Vec<String> = index.columns.iter().map(|c| q(c)).collect();
                 let kind = if index.unique { "UNIQUE KEY" } else { "KEY" };
-                lines.push(format!(
+                constraints.push(format!(
                     "{kind} {} ({})",
                     q(&index.name),
                     columns.join(", ")
                 ));
             }
             // Binary collation: ids and texts compare exactly, as on the other backends.
-            suffix = " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin";
+            " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin"
         }
+    };
+    TableParts {
+        columns,
+        constraints,
+        suffix,
     }
+}
+
+/// The `CREATE TABLE` statement of one type (on MySQL with its indexes inline).
+pub fn create_table(ty: &EntityType, dialect: Dialect) -> String {
+    render_create_table(&ty.table, &table_parts(ty, dialect), dialect)
+}
+
+/// `CREATE TABLE IF NOT EXISTS` of `table` from its parts.
+pub fn render_create_table(table: &str, parts: &TableParts, dialect: Dialect) -> String {
+    let lines: Vec<String> = parts
+        .columns
+        .iter()
+        .map(|(name, definition)| format!("{} {definition}", dialect.quote(name)))
+        .chain(parts.constraints.iter().cloned())
+        .collect();
     format!(
-        "CREATE TABLE IF NOT EXISTS {} (\n  {}\n){suffix}",
-        q(&ty.table),
-        lines.join(",\n  ")
+        "CREATE TABLE IF NOT EXISTS {} (\n  {}\n){}",
+        dialect.quote(table),
+        lines.join(",\n  "),
+        parts.suffix
     )
+}
+
+/// The `CREATE INDEX` statements of one type (none on MySQL, where they are inline).
+pub fn index_statements(ty: &EntityType, dialect: Dialect) -> Vec<(String, String)> {
+    if dialect == Dialect::Mysql {
+        return Vec::new();
+    }
+    indexes(ty, dialect)
+        .iter()
+        .map(|index| (index.name.clone(), create_index(ty, index, dialect)))
+        .collect()
 }
 
 /// The conditions a column's values must meet: SQLite's booleans and JSON text, enums, and

@@ -5,6 +5,7 @@
 //! SQL dialect). [`naming`] holds the naming rules both sides must agree on.
 
 pub mod build;
+pub mod catalog;
 pub mod constraints;
 pub mod ddl;
 pub mod error;

@@ -1,6 +1,6 @@
 //! `MappedStore`: the mapped store of whichever backend a URL names.
 
-use crate::{Error, PoolOptions, Registry, Store};
+use crate::{Error, Registry, Store, StoreOptions};
 use serde_json::Value;
 
 /// The mapped store on the backend a URL names; every compiled-in backend is a variant.
@@ -64,14 +64,14 @@ impl MappedStore {
     /// Connects to the backend `url` names, with default pool settings, and creates the
     /// tables of `registry`.
     pub fn connect(url: &str, registry: Registry) -> Result<Self, Error> {
-        Self::connect_with(url, registry, PoolOptions::default())
+        Self::connect_with(url, registry, StoreOptions::default())
     }
 
     /// Connects with the given pool settings.
     pub fn connect_with(
         url: &str,
         registry: Registry,
-        options: PoolOptions,
+        options: StoreOptions,
     ) -> Result<Self, Error> {
         let backend = Backend::of(url)?;
         // Unused only in a build without any backend.

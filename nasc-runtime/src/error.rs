@@ -89,6 +89,17 @@ pub enum Error {
         /// Why.
         message: String,
     },
+    /// The database holds an older schema whose differences from the compiled one are not
+    /// all additive; nothing was changed. Each change lists the SQL that would make it
+    /// ([`crate::migration_files`] writes them as up and down files); connecting with
+    /// [`crate::Migrations::All`] applies them.
+    #[error("the schema of `{target}` differs from the compiled one in ways that are not only additions:\n{}", list_changes(changes))]
+    Migration {
+        /// The database.
+        target: String,
+        /// Every change, additive ones included.
+        changes: Vec<nasc_model::catalog::Change>,
+    },
     /// The schema or mapping is invalid.
     #[error("invalid schema or mapping:\n{0}")]
     Model(#[from] ModelErrors),
@@ -110,4 +121,20 @@ fn for_aggregate(ty: &str, id: &str) -> String {
     } else {
         format!(" for {ty} `{id}`")
     }
+}
+
+fn list_changes(changes: &[nasc_model::catalog::Change]) -> String {
+    let mut text = String::new();
+    for change in changes {
+        let kind = if change.additive {
+            "additive"
+        } else {
+            "needs opt-in"
+        };
+        text.push_str(&format!("- {} ({kind})\n", change.description));
+        for statement in &change.up {
+            text.push_str(&format!("    {statement};\n"));
+        }
+    }
+    text
 }

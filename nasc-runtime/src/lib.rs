@@ -28,6 +28,7 @@ mod entity;
 mod error;
 mod mapped;
 mod registry;
+mod schema_version;
 mod sql;
 mod store;
 
@@ -38,10 +39,12 @@ pub use any::MappedStore;
 pub use backend::MappedConnection;
 pub use entity::Entity;
 pub use error::Error;
-pub use mapped::{DieselStore, PoolOptions};
+pub use mapped::{DieselStore, StoreOptions};
 pub use nasc_derive::{schema, Entity};
+pub use nasc_model::catalog::{migration_files, Catalog, Change};
 pub use nasc_model::{Dialect, Model, ModelError, ModelErrors};
 pub use registry::Registry;
+pub use schema_version::{Migrations, METADATA_TABLE};
 pub use store::Store;
 
 /// The mapped store on embedded SQLite.

@@ -2,6 +2,7 @@
 
 use crate::aggregate::{self, cell_to_value, object_from_cells, RowTree, SqlValue, Target};
 use crate::backend::MappedConnection;
+use crate::schema_version::Migrations;
 use crate::sql::{statements, Guard, TypeStatements};
 use crate::{Error, Registry, Store};
 use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool, PooledConnection};
@@ -12,20 +13,24 @@ use serde_json::{Map, Value};
 use std::collections::HashMap;
 use std::time::Duration;
 
-/// Connection pool settings of a mapped store.
+/// Settings of a mapped store: its connection pool, and which schema changes connecting
+/// may apply.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PoolOptions {
+pub struct StoreOptions {
     /// Most connections open at once (SQLite in-memory databases always use one).
     pub max_size: u32,
     /// How long a call waits for a free connection before failing.
     pub connection_timeout: Duration,
+    /// Which changes between the database's schema and the compiled one are applied.
+    pub migrations: Migrations,
 }
 
-impl Default for PoolOptions {
+impl Default for StoreOptions {
     fn default() -> Self {
-        PoolOptions {
+        StoreOptions {
             max_size: 8,
             connection_timeout: Duration::from_secs(10),
+            migrations: Migrations::Additive,
         }
     }
 }
@@ -65,14 +70,14 @@ impl<C: MappedConnection> CustomizeConnection<C, diesel::r2d2::Error> for Config
 impl<C: MappedConnection> DieselStore<C> {
     /// Connects with default pool settings and creates the tables of `registry`.
     pub fn connect(url: &str, registry: Registry) -> Result<Self, Error> {
-        Self::connect_with(url, registry, PoolOptions::default())
+        Self::connect_with(url, registry, StoreOptions::default())
     }
 
     /// Connects with the given pool settings and creates the tables of `registry`.
     pub fn connect_with(
         url: &str,
         registry: Registry,
-        options: PoolOptions,
+        options: StoreOptions,
     ) -> Result<Self, Error> {
         let target = C::connection_target(url);
         let open_error = |message: String| Error::Open {
@@ -85,11 +90,7 @@ impl<C: MappedConnection> DieselStore<C> {
         first
             .configure()
             .map_err(|e| open_error(format!("cannot configure the connection: {e}")))?;
-        for statement in registry.ddl(C::DIALECT) {
-            first
-                .batch_execute(&statement)
-                .map_err(|e| open_error(format!("cannot create the tables: {e}\n{statement}")))?;
-        }
+        crate::schema_version::migrate(&mut first, &registry, options.migrations, &redact(url))?;
         let in_memory = target.contains(":memory:") || target.contains("mode=memory");
         let builder = Pool::builder().connection_timeout(options.connection_timeout);
         let pool = if in_memory {

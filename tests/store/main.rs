@@ -7,6 +7,7 @@ mod support;
 mod derived;
 mod documents;
 mod dynamic;
+mod evolution;
 mod shapes;
 mod shop;
 mod sqlite;
@@ -39,6 +40,10 @@ conformance!(
     dynamic::one_store_serves_many_threads,
     dynamic::long_lists_are_written_in_several_batches,
     typed::typed_round_trip,
+    evolution::additive_changes_apply_on_connect_and_keep_the_data,
+    evolution::destructive_changes_are_refused_with_their_sql,
+    evolution::an_explicit_opt_in_applies_a_removal,
+    evolution::an_explicit_opt_in_alters_a_parent_table_and_keeps_its_children,
     derived::derived_entities_round_trip_and_match_the_json_shape,
     documents::every_shape_round_trips,
     documents::generated_types_match_the_documents,

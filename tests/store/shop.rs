@@ -30,7 +30,10 @@ fn person() -> Value {
 
 pub fn tables_columns_and_foreign_keys_follow_the_rules(b: &Backend) {
     let store = b.store(shop_types::registry());
-    assert_eq!(store.tables(), ["counters", "people", "pets", "toys"]);
+    assert_eq!(
+        store.tables(),
+        ["counters", "nasc_schema", "people", "pets", "toys"]
+    );
     assert_eq!(
         store.columns("people"),
         [

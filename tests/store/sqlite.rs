@@ -128,9 +128,10 @@ fn the_ddl_of_every_dialect_is_available_and_quoted() {
 fn the_pool_size_and_timeout_are_configurable() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("pool.db");
-    let options = nasc_runtime::PoolOptions {
+    let options = nasc_runtime::StoreOptions {
         max_size: 1,
         connection_timeout: std::time::Duration::from_millis(200),
+        ..Default::default()
     };
     let store =
         SqliteMappedStore::connect_with(path.to_str().unwrap(), demo_registry(), options).unwrap();

@@ -158,6 +158,15 @@ impl TestDb {
         MappedStore::connect(&self.url, registry).unwrap()
     }
 
+    /// A second store on the same database, with options.
+    pub fn connect_with(
+        &self,
+        registry: Registry,
+        options: nasc_runtime::StoreOptions,
+    ) -> Result<MappedStore, nasc_runtime::Error> {
+        MappedStore::connect_with(&self.url, registry, options)
+    }
+
     fn quote(&self, name: &str) -> String {
         self.kind.dialect().quote(name)
     }

@@ -1,0 +1,520 @@
+//! What a schema looks like in a database (tables, column definitions, indexes), and the
+//! changes that turn one such catalog into another: additive ones applied automatically,
+//! the others listed with the SQL that would make them, up and down.
+
+use crate::ddl::{index_statements, render_create_table, table_parts, TableParts};
+use crate::{Dialect, Model};
+use serde::{Deserialize, Serialize};
+
+/// The tables of a model in one dialect, as the database holds them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Catalog {
+    /// The dialect the definitions are written in.
+    pub dialect: Dialect,
+    /// Tables, parents first.
+    pub tables: Vec<TableCatalog>,
+}
+
+/// One table.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TableCatalog {
+    pub name: String,
+    /// `(name, definition after the name)`, in order.
+    pub columns: Vec<(String, String)>,
+    /// Table-level constraint lines.
+    pub constraints: Vec<String>,
+    pub suffix: String,
+    /// `(name, CREATE INDEX statement)` of the indexes outside `CREATE TABLE`.
+    pub indexes: Vec<(String, String)>,
+}
+
+/// One difference between two catalogs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Change {
+    /// What changes, in words.
+    pub description: String,
+    /// Statements that make the change.
+    pub up: Vec<String>,
+    /// Statements that undo it.
+    pub down: Vec<String>,
+    /// Whether it only adds (applied automatically) rather than removes or alters.
+    pub additive: bool,
+    /// SQLite only: the change rebuilds a table, so it runs with foreign keys off.
+    pub rebuilds_table: bool,
+}
+
+impl Catalog {
+    /// The catalog `model` makes in `dialect`.
+    pub fn of(model: &Model, dialect: Dialect) -> Catalog {
+        let tables = model
+            .parents_first()
+            .into_iter()
+            .map(|ty| {
+                let TableParts {
+                    columns,
+                    constraints,
+                    suffix,
+                } = table_parts(ty, dialect);
+                TableCatalog {
+                    name: ty.table.clone(),
+                    columns,
+                    constraints,
+                    suffix: suffix.to_owned(),
+                    indexes: index_statements(ty, dialect),
+                }
+            })
+            .collect();
+        Catalog { dialect, tables }
+    }
+
+    /// The catalog as JSON, for the database's metadata table.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).expect("a catalog serialises")
+    }
+
+    /// A catalog read back from JSON.
+    pub fn from_json(text: &str) -> Result<Catalog, serde_json::Error> {
+        serde_json::from_str(text)
+    }
+
+    /// A stable hash of the catalog (FNV-1a, hex).
+    pub fn hash(&self) -> String {
+        let mut hash: u64 = 0xcbf29ce484222325;
+        for byte in self.to_json().bytes() {
+            hash ^= byte as u64;
+            hash = hash.wrapping_mul(0x100000001b3);
+        }
+        format!("{hash:016x}")
+    }
+
+    fn table(&self, name: &str) -> Option<&TableCatalog> {
+        self.tables.iter().find(|t| t.name == name)
+    }
+
+    /// The changes from `self` (what the database holds) to `target`.
+    pub fn changes_to(&self, target: &Catalog) -> Vec<Change> {
+        let dialect = target.dialect;
+        let mut changes = Vec::new();
+        for table in &target.tables {
+            match self.table(&table.name) {
+                None => changes.push(Change {
+                    description: format!("new table `{}`", table.name),
+                    up: table.create_statements(dialect),
+                    down: vec![format!("DROP TABLE {}", dialect.quote(&table.name))],
+                    additive: true,
+                    rebuilds_table: false,
+                }),
+                Some(old) => changes.extend(old.changes_to(table, dialect)),
+            }
+        }
+        for old in self.tables.iter().rev() {
+            if target.table(&old.name).is_none() {
+                changes.push(Change {
+                    description: format!(
+                        "table `{}` is no longer in the schema: dropping it deletes its rows",
+                        old.name
+                    ),
+                    up: vec![format!("DROP TABLE {}", dialect.quote(&old.name))],
+                    down: old.create_statements(dialect),
+                    additive: false,
+                    rebuilds_table: false,
+                });
+            }
+        }
+        changes
+    }
+}
+
+/// A column definition that needs a value in existing rows: `NOT NULL` without `DEFAULT`.
+fn needs_value(definition: &str) -> bool {
+    definition.contains("NOT NULL") && !definition.contains("DEFAULT")
+}
+
+/// The type part of a column definition (before its nullability).
+fn column_type(definition: &str) -> &str {
+    let end = [
+        " NOT NULL",
+        " NULL",
+        " PRIMARY KEY",
+        " GENERATED",
+        " AUTO_INCREMENT",
+    ]
+    .iter()
+    .filter_map(|marker| definition.find(marker))
+    .min()
+    .unwrap_or(definition.len());
+    &definition[..end]
+}
+
+impl TableCatalog {
+    fn parts(&self) -> TableParts {
+        TableParts {
+            columns: self.columns.clone(),
+            constraints: self.constraints.clone(),
+            suffix: match self.suffix.as_str() {
+                " STRICT" => " STRICT",
+                "" => "",
+                _ => " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin",
+            },
+        }
+    }
+
+    fn create_statements(&self, dialect: Dialect) -> Vec<String> {
+        let mut statements = vec![render_create_table(&self.name, &self.parts(), dialect)];
+        statements.extend(self.indexes.iter().map(|(_, sql)| sql.clone()));
+        statements
+    }
+
+    fn column(&self, name: &str) -> Option<&str> {
+        self.columns
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, d)| d.as_str())
+    }
+
+    /// Changes of a table present in both catalogs.
+    fn changes_to(&self, target: &TableCatalog, dialect: Dialect) -> Vec<Change> {
+        let q = |name: &str| dialect.quote(name);
+        let table = q(&target.name);
+        let mut changes = Vec::new();
+        let altered: Vec<&(String, String)> = target
+            .columns
+            .iter()
+            .filter(|(name, definition)| self.column(name).is_some_and(|old| old != definition))
+            .collect();
+        let removed: Vec<&(String, String)> = self
+            .columns
+            .iter()
+            .filter(|(name, _)| target.column(name).is_none())
+            .collect();
+        let key_changed = self
+            .constraints
+            .iter()
+            .find(|c| c.starts_with("PRIMARY KEY"))
+            != target
+                .constraints
+                .iter()
+                .find(|c| c.starts_with("PRIMARY KEY"));
+
+        if dialect == Dialect::Sqlite && (!altered.is_empty() || key_changed) {
+            // SQLite alters no column in place: the table is rebuilt with its new shape.
+            let mut what: Vec<String> = altered
+                .iter()
+                .map(|(name, definition)| {
+                    format!(
+                        "column `{name}` changes from `{}` to `{definition}`",
+                        self.column(name).unwrap_or_default()
+                    )
+                })
+                .collect();
+            if key_changed {
+                what.push("its primary key changes".into());
+            }
+            what.extend(
+                removed
+                    .iter()
+                    .map(|(name, _)| format!("column `{name}` is removed (its data is lost)")),
+            );
+            changes.push(Change {
+                description: format!(
+                    "table `{}`: {}; SQLite rebuilds the table",
+                    target.name,
+                    what.join(", ")
+                ),
+                up: rebuild(self, target, dialect),
+                down: rebuild(target, self, dialect),
+                additive: false,
+                rebuilds_table: true,
+            });
+        } else {
+            for (name, definition) in &altered {
+                let old = self.column(name).unwrap_or_default();
+                let (up, down) = match dialect {
+                    Dialect::Mysql => (
+                        vec![format!(
+                            "ALTER TABLE {table} MODIFY COLUMN {} {definition}",
+                            q(name)
+                        )],
+                        vec![format!(
+                            "ALTER TABLE {table} MODIFY COLUMN {} {old}",
+                            q(name)
+                        )],
+                    ),
+                    _ => (
+                        postgres_alter(&table, &q(name), definition),
+                        postgres_alter(&table, &q(name), old),
+                    ),
+                };
+                changes.push(Change {
+                    description: format!(
+                        "table `{}`: column `{name}` changes from `{old}` to `{definition}`",
+                        target.name
+                    ),
+                    up,
+                    down,
+                    additive: false,
+                    rebuilds_table: false,
+                });
+            }
+            if key_changed {
+                changes.push(Change {
+                    description: format!(
+                        "table `{}`: its primary key changes; recreate the table and copy its rows",
+                        target.name
+                    ),
+                    up: vec![format!(
+                        "-- recreate {table} with: {}",
+                        render_create_table(&target.name, &target.parts(), dialect)
+                    )],
+                    down: vec![],
+                    additive: false,
+                    rebuilds_table: false,
+                });
+            }
+            for (name, definition) in &removed {
+                changes.push(Change {
+                    description: format!("table `{}`: column `{name}` is no longer in the schema: dropping it deletes its data", target.name),
+                    up: vec![format!("ALTER TABLE {table} DROP COLUMN {}", q(name))],
+                    down: vec![format!("ALTER TABLE {table} ADD COLUMN {} {definition}", q(name))],
+                    additive: false,
+                    rebuilds_table: false,
+                });
+            }
+        }
+
+        let rebuilt = changes.iter().any(|c| c.rebuilds_table);
+        if !rebuilt {
+            for (name, definition) in target
+                .columns
+                .iter()
+                .filter(|(name, _)| self.column(name).is_none())
+            {
+                let mut up = vec![format!(
+                    "ALTER TABLE {table} ADD COLUMN {} {definition}",
+                    q(name)
+                )];
+                // MySQL declares foreign keys at table level.
+                up.extend(
+                    target
+                        .constraints
+                        .iter()
+                        .filter(|c| c.starts_with(&format!("FOREIGN KEY ({})", q(name))))
+                        .map(|c| format!("ALTER TABLE {table} ADD {c}")),
+                );
+                let additive = !needs_value(definition);
+                let description = if additive {
+                    format!("table `{}`: new column `{name}`", target.name)
+                } else {
+                    format!("table `{}`: new required column `{name}` without a default: existing rows have no value for it", target.name)
+                };
+                changes.push(Change {
+                    description,
+                    up,
+                    down: vec![format!("ALTER TABLE {table} DROP COLUMN {}", q(name))],
+                    additive,
+                    rebuilds_table: false,
+                });
+            }
+            // Keys and indexes MySQL declares inside the table.
+            for line in target.constraints.iter().filter(|c| {
+                !self.constraints.contains(c)
+                    && (c.starts_with("KEY") || c.starts_with("UNIQUE KEY"))
+            }) {
+                changes.push(Change {
+                    description: format!("table `{}`: new index", target.name),
+                    up: vec![format!("ALTER TABLE {table} ADD {line}")],
+                    down: vec![],
+                    additive: true,
+                    rebuilds_table: false,
+                });
+            }
+            for (name, create) in target
+                .indexes
+                .iter()
+                .filter(|(name, _)| !self.indexes.iter().any(|(n, _)| n == name))
+            {
+                changes.push(Change {
+                    description: format!("table `{}`: new index `{name}`", target.name),
+                    up: vec![create.clone()],
+                    down: vec![format!("DROP INDEX IF EXISTS {}", q(name))],
+                    additive: true,
+                    rebuilds_table: false,
+                });
+            }
+        }
+        changes
+    }
+}
+
+/// PostgreSQL's statements bringing a column to `definition` (type and nullability; its
+/// `CHECK` is left as it was).
+fn postgres_alter(table: &str, column: &str, definition: &str) -> Vec<String> {
+    let sql_type = column_type(definition);
+    let nullability = if definition.contains("NOT NULL") {
+        "SET NOT NULL"
+    } else {
+        "DROP NOT NULL"
+    };
+    vec![
+        format!(
+            "ALTER TABLE {table} ALTER COLUMN {column} TYPE {sql_type} USING {column}::{sql_type}"
+        ),
+        format!("ALTER TABLE {table} ALTER COLUMN {column} {nullability}"),
+    ]
+}
+
+/// SQLite's rebuild of `from` into the shape of `to`, keeping the columns both have.
+fn rebuild(from: &TableCatalog, to: &TableCatalog, dialect: Dialect) -> Vec<String> {
+    let q = |name: &str| dialect.quote(name);
+    let temporary = format!("{}__nasc_rebuild", to.name);
+    let kept: Vec<String> = to
+        .columns
+        .iter()
+        .filter(|(name, _)| from.column(name).is_some())
+        .map(|(name, _)| q(name))
+        .collect();
+    let mut statements = vec![
+        render_create_table(&temporary, &to.parts(), dialect),
+        format!(
+            "INSERT INTO {} ({kept}) SELECT {kept} FROM {}",
+            q(&temporary),
+            q(&from.name),
+            kept = kept.join(", ")
+        ),
+        format!("DROP TABLE {}", q(&from.name)),
+        format!("ALTER TABLE {} RENAME TO {}", q(&temporary), q(&to.name)),
+    ];
+    statements.extend(to.indexes.iter().map(|(_, sql)| sql.clone()));
+    statements
+}
+
+/// The statements of `changes` as migration files: `(up, down)`, `down` in reverse order.
+pub fn migration_files(changes: &[Change]) -> (String, String) {
+    let mut up = String::new();
+    let mut down = String::new();
+    for change in changes {
+        up.push_str(&format!("-- {}\n", change.description));
+        for statement in &change.up {
+            up.push_str(statement);
+            up.push_str(";\n");
+        }
+    }
+    for change in changes.iter().rev() {
+        down.push_str(&format!("-- undo: {}\n", change.description));
+        for statement in &change.down {
+            down.push_str(statement);
+            down.push_str(";\n");
+        }
+    }
+    (up, down)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::build::build;
+    use crate::Source;
+
+    fn catalog(properties: &str, dialect: Dialect) -> Catalog {
+        let schema = format!(
+            r##"{{"$defs": {{"List": {{"type": "object", "properties": {{"id": {{"type": "string"}}, "items": {{"type": "array", "items": {{"$ref": "#/$defs/Item"}}}}}}, "required": ["id"]}},
+                "Item": {{"type": "object", "properties": {{"id": {{"type": "string"}}{properties}}}, "required": ["id"]}}}}}}"##
+        );
+        let model = build(
+            &Source::new("s", schema),
+            &Source::new("m", r#"{"List": {}, "Item": {}}"#),
+        )
+        .unwrap();
+        Catalog::of(&model, dialect)
+    }
+
+    #[test]
+    fn catalogs_round_trip_through_json_and_hash_stably() {
+        let c = catalog("", Dialect::Postgres);
+        assert_eq!(Catalog::from_json(&c.to_json()).unwrap(), c);
+        assert_eq!(c.hash(), catalog("", Dialect::Postgres).hash());
+        assert_ne!(
+            c.hash(),
+            catalog(r#", "x": {"type": "string"}"#, Dialect::Postgres).hash()
+        );
+    }
+
+    #[test]
+    fn a_new_nullable_column_is_additive_and_a_removed_one_is_not() {
+        for dialect in Dialect::ALL {
+            let v1 = catalog(r#", "title": {"type": "string"}"#, dialect);
+            let v2 = catalog(
+                r#", "title": {"type": "string"}, "note": {"type": "string"}"#,
+                dialect,
+            );
+            let changes = v1.changes_to(&v2);
+            assert_eq!(changes.len(), 1, "{changes:?}");
+            assert!(changes[0].additive);
+            assert!(
+                changes[0].up[0].starts_with("ALTER TABLE")
+                    && changes[0].up[0].contains("ADD COLUMN"),
+                "{:?}",
+                changes[0].up
+            );
+            let back = v2.changes_to(&v1);
+            assert_eq!(back.len(), 1);
+            assert!(!back[0].additive);
+            assert!(
+                back[0].description.contains("`note`"),
+                "{}",
+                back[0].description
+            );
+        }
+    }
+
+    #[test]
+    fn a_type_change_is_listed_with_its_sql_per_dialect() {
+        let change = |dialect| {
+            let v1 = catalog(r#", "n": {"type": "integer"}"#, dialect);
+            let v2 = catalog(r#", "n": {"type": "string"}"#, dialect);
+            v1.changes_to(&v2).remove(0)
+        };
+        let pg = change(Dialect::Postgres);
+        assert!(!pg.additive);
+        assert_eq!(
+            pg.up[0],
+            "ALTER TABLE \"items\" ALTER COLUMN \"n\" TYPE TEXT USING \"n\"::TEXT"
+        );
+        let mysql = change(Dialect::Mysql);
+        assert_eq!(
+            mysql.up[0],
+            "ALTER TABLE `items` MODIFY COLUMN `n` LONGTEXT NULL"
+        );
+        let sqlite = change(Dialect::Sqlite);
+        assert!(sqlite.rebuilds_table);
+        assert!(
+            sqlite.up[1].starts_with("INSERT INTO \"items__nasc_rebuild\""),
+            "{:?}",
+            sqlite.up
+        );
+        let (up, down) = migration_files(&[pg]);
+        assert!(
+            up.starts_with(
+                "-- table `items`: column `n` changes from `BIGINT NULL` to `TEXT NULL`\n"
+            ),
+            "{up}"
+        );
+        assert!(down.contains("TYPE BIGINT USING"), "{down}");
+    }
+
+    #[test]
+    fn a_required_column_without_default_is_not_additive() {
+        let v1 = catalog("", Dialect::Postgres);
+        let mut v2 = catalog(r#", "n": {"type": "integer"}"#, Dialect::Postgres);
+        for (name, definition) in &mut v2.tables[1].columns {
+            if name == "n" {
+                *definition = "BIGINT NOT NULL".into();
+            }
+        }
+        let changes = v1.changes_to(&v2);
+        assert!(
+            !changes[0].additive && changes[0].description.contains("without a default"),
+            "{changes:?}"
+        );
+    }
+}

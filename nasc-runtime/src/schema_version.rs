@@ -1,0 +1,176 @@
+//! Keeping a database's tables in step with the compiled schema: a metadata table records
+//! each catalog applied; on connect, additive changes are applied in one transaction and the
+//! others stop the connection with the list of changes and their SQL (unless opted in).
+
+use crate::aggregate::{Cell, SqlValue};
+use crate::backend::MappedConnection;
+use crate::sql::Sql;
+use crate::{Error, Registry};
+use diesel::result::Error as DieselError;
+use nasc_model::catalog::{Catalog, Change};
+use nasc_model::Dialect;
+
+/// The metadata table: one row per catalog applied.
+pub const METADATA_TABLE: &str = "nasc_schema";
+
+/// What to do with changes that are not purely additive.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Migrations {
+    /// Apply additive changes; refuse the others with [`Error::Migration`].
+    #[default]
+    Additive,
+    /// Apply every change, removals and alterations included.
+    All,
+}
+
+fn metadata_ddl(dialect: Dialect) -> String {
+    let q = |name: &str| dialect.quote(name);
+    let text = if dialect == Dialect::Mysql {
+        "LONGTEXT"
+    } else {
+        "TEXT"
+    };
+    format!(
+        "CREATE TABLE IF NOT EXISTS {} ({} BIGINT NOT NULL PRIMARY KEY, {} VARCHAR(64) NOT NULL, \
+         {} {text} NOT NULL, {} {text} NOT NULL, {} BIGINT NOT NULL)",
+        q(METADATA_TABLE),
+        q("version"),
+        q("schema_hash"),
+        q("catalog"),
+        q("applied_sql"),
+        q("applied_at")
+    )
+}
+
+/// Brings the database of `conn` to the catalog of `registry`.
+pub(crate) fn migrate<C: MappedConnection>(
+    conn: &mut C,
+    registry: &Registry,
+    policy: Migrations,
+    target: &str,
+) -> Result<(), Error> {
+    let dialect = C::DIALECT;
+    let q = |name: &str| dialect.quote(name);
+    let failed = |message: String| Error::Open {
+        target: target.to_owned(),
+        message,
+    };
+    conn.batch_execute(&metadata_ddl(dialect)).map_err(|e| {
+        failed(format!(
+            "cannot create the metadata table `{METADATA_TABLE}`: {e}"
+        ))
+    })?;
+    let wanted = Catalog::of(registry.model(), dialect);
+    let latest = conn
+        .rows(
+            &Sql::new(&format!(
+                "SELECT {}, {} FROM {} ORDER BY {} DESC LIMIT 1",
+                q("version"),
+                q("catalog"),
+                q(METADATA_TABLE),
+                q("version")
+            )),
+            &[],
+        )
+        .map_err(|e| failed(format!("cannot read `{METADATA_TABLE}`: {e}")))?;
+
+    let (version, changes) = match latest.into_iter().next().as_deref() {
+        None => {
+            let create = Change {
+                description: "create the tables".into(),
+                up: registry.ddl(dialect),
+                down: Vec::new(),
+                additive: true,
+                rebuilds_table: false,
+            };
+            (0, vec![create])
+        }
+        Some([Cell::Integer(version), Cell::Text(catalog)]) => {
+            let held = Catalog::from_json(catalog).map_err(|e| {
+                failed(format!(
+                    "`{METADATA_TABLE}` holds an unreadable catalog (version {version}): {e}"
+                ))
+            })?;
+            if held.hash() == wanted.hash() {
+                return Ok(());
+            }
+            (*version, held.changes_to(&wanted))
+        }
+        Some(other) => {
+            return Err(failed(format!(
+                "`{METADATA_TABLE}` holds an unexpected row: {other:?}"
+            )))
+        }
+    };
+
+    if policy == Migrations::Additive && changes.iter().any(|c| !c.additive) {
+        return Err(Error::Migration {
+            target: target.to_owned(),
+            changes,
+        });
+    }
+    apply(conn, &changes, version + 1, &wanted)
+        .map_err(|e| failed(format!("cannot apply the schema changes: {e}")))
+}
+
+/// Runs `changes` and records `catalog` as `version`, in one transaction (MySQL commits DDL
+/// statement by statement).
+fn apply<C: MappedConnection>(
+    conn: &mut C,
+    changes: &[Change],
+    version: i64,
+    catalog: &Catalog,
+) -> Result<(), DieselError> {
+    let dialect = C::DIALECT;
+    let rebuilds = changes.iter().any(|c| c.rebuilds_table);
+    if rebuilds {
+        // SQLite's table rebuild drops the old table: its children must not cascade.
+        conn.batch_execute("PRAGMA foreign_keys = OFF")?;
+    }
+    let applied: Vec<&str> = changes
+        .iter()
+        .flat_map(|c| c.up.iter().map(String::as_str))
+        .collect();
+    let result = conn.write_transaction(|conn| {
+        for statement in &applied {
+            conn.batch_execute(statement)?;
+        }
+        let q = |name: &str| dialect.quote(name);
+        let insert = Sql::new(&format!(
+            "INSERT INTO {} ({}, {}, {}, {}, {}) VALUES (?, ?, ?, ?, ?)",
+            q(METADATA_TABLE),
+            q("version"),
+            q("schema_hash"),
+            q("catalog"),
+            q("applied_sql"),
+            q("applied_at")
+        ));
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs() as i64)
+            .unwrap_or_default();
+        conn.run(
+            &insert,
+            &[
+                SqlValue::Integer(version),
+                SqlValue::Text(catalog.hash()),
+                SqlValue::Text(catalog.to_json()),
+                SqlValue::Text(applied.join(";\n")),
+                SqlValue::Integer(now),
+            ],
+        )?;
+        if rebuilds {
+            let broken = conn.rows(&Sql::new("SELECT * FROM pragma_foreign_key_check"), &[])?;
+            if !broken.is_empty() {
+                return Err(DieselError::QueryBuilderError(
+                    format!("the rebuilt tables break {} foreign keys", broken.len()).into(),
+                ));
+            }
+        }
+        Ok(())
+    });
+    if rebuilds {
+        conn.batch_execute("PRAGMA foreign_keys = ON")?;
+    }
+    result
+}

@@ -1,0 +1,156 @@
+//! Schema evolution: a database made with one version of a schema, opened with the next.
+
+use crate::support::*;
+use nasc_runtime::{Error, MappedStore, Migrations, Registry, Store, StoreOptions};
+use serde_json::{json, Value};
+
+/// The registry of a board schema; `board` and `card` are extra properties.
+fn version(board: &str, card: &str, extra_types: &str, mapping: &str) -> Registry {
+    let schema = format!(
+        r##"{{"$defs": {{
+            "Board": {{"type": "object", "properties": {{"id": {{"type": "string"}},
+                "cards": {{"type": "array", "items": {{"$ref": "#/$defs/Card"}}}}{board}}}, "required": ["id"]}},
+            "Card": {{"type": "object", "properties": {{"id": {{"type": "string"}}{card}}}, "required": ["id"]}}{extra_types}}}}}"##
+    );
+    let mapping = format!(r#"{{"Board": {{}}, "Card": {{}}{mapping}}}"#);
+    Registry::from_json_str("board.schema.json", &schema, "board.mapping.json", &mapping).unwrap()
+}
+
+fn v1() -> Registry {
+    version(
+        r#", "title": {"type": "string"}"#,
+        r#", "text": {"type": "string"}"#,
+        "",
+        "",
+    )
+}
+
+fn board_v1() -> Value {
+    json!({"id": "b1", "title": "Plans", "cards": [{"id": "c1", "text": "draw"}, {"id": "c2", "text": "build"}]})
+}
+
+fn connect(db: &TestDb, registry: Registry, migrations: Migrations) -> Result<MappedStore, Error> {
+    let options = StoreOptions {
+        migrations,
+        ..StoreOptions::default()
+    };
+    db.connect_with(registry, options)
+}
+
+pub fn additive_changes_apply_on_connect_and_keep_the_data(b: &Backend) {
+    let db = b.store(v1());
+    db.persist("Board", "b1", &board_v1(), &board_v1()).unwrap();
+    assert_eq!(db.count("nasc_schema"), 1);
+
+    // v2: a new nullable property on each type, a new type, and a new relation to it.
+    let v2 = version(
+        r##", "title": {"type": "string"}, "color": {"type": ["string", "null"]}, "labels": {"type": "array", "items": {"$ref": "#/$defs/Label"}}"##,
+        r#", "text": {"type": "string"}, "done": {"type": "boolean"}"#,
+        r#", "Label": {"type": "object", "properties": {"id": {"type": "string"}, "name": {"type": "string"}}, "required": ["id"]}"#,
+        r#", "Label": {}"#,
+    );
+    let store = connect(&db, v2.clone(), Migrations::Additive).unwrap();
+    assert_eq!(db.count("nasc_schema"), 2);
+    let mut expected = board_v1();
+    expected["color"] = Value::Null;
+    expected["labels"] = json!([]);
+    assert_eq!(store.load("Board", "b1").unwrap(), Some(expected));
+    let board_v2 = json!({"id": "b1", "title": "Plans", "color": "red", "labels": [{"id": "l1", "name": "urgent"}],
+        "cards": [{"id": "c1", "text": "draw", "done": true}]});
+    store.persist("Board", "b1", &board_v2, &board_v2).unwrap();
+    assert_eq!(store.load("Board", "b1").unwrap(), Some(board_v2));
+    // Connecting again with the same schema changes nothing.
+    connect(&db, v2, Migrations::Additive).unwrap();
+    assert_eq!(db.count("nasc_schema"), 2);
+}
+
+pub fn destructive_changes_are_refused_with_their_sql(b: &Backend) {
+    let db = b.store(v1());
+    db.persist("Board", "b1", &board_v1(), &board_v1()).unwrap();
+    let cases = [
+        // A removed property (also what a rename looks like).
+        (version("", r#", "text": {"type": "string"}"#, "", ""), "column `title` is no longer in the schema", "DROP COLUMN"),
+        // A type change.
+        (version(r#", "title": {"type": "string"}"#, r#", "text": {"type": "integer"}"#, "", ""), "column `text` changes", ""),
+        // Nullable to required, without a default.
+        (
+            Registry::from_json_str(
+                "s",
+                r##"{"$defs": {"Board": {"type": "object", "properties": {"id": {"type": "string"}, "title": {"type": "string"},
+                    "cards": {"type": "array", "items": {"$ref": "#/$defs/Card"}}}, "required": ["id", "title"]},
+                    "Card": {"type": "object", "properties": {"id": {"type": "string"}, "text": {"type": "string"}}, "required": ["id"]}}}"##,
+                "m",
+                r#"{"Board": {}, "Card": {}}"#,
+            )
+            .unwrap(),
+            "column `title` changes",
+            "",
+        ),
+    ];
+    for (registry, description, sql) in cases {
+        match connect(&db, registry, Migrations::Additive) {
+            Err(Error::Migration { changes, .. }) => {
+                let refused: Vec<_> = changes.iter().filter(|c| !c.additive).collect();
+                assert!(
+                    refused.iter().any(|c| c.description.contains(description)),
+                    "{changes:?}"
+                );
+                assert!(
+                    refused.iter().all(|c| !c.up.is_empty()),
+                    "every refused change lists its SQL: {changes:?}"
+                );
+                assert!(
+                    refused.iter().any(|c| c.up.iter().any(|s| s.contains(sql))),
+                    "{changes:?}"
+                );
+                let (up, down) = nasc_runtime::migration_files(&changes);
+                assert!(up.contains(description) && !down.is_empty(), "{up}\n{down}");
+            }
+            Err(other) => panic!("expected Error::Migration, got {other}"),
+            Ok(_) => panic!("the change `{description}` must be refused"),
+        }
+        // Nothing changed: the data is still there under v1.
+        assert_eq!(db.count("nasc_schema"), 1);
+        let again = connect(&db, v1(), Migrations::Additive).unwrap();
+        assert_eq!(again.load("Board", "b1").unwrap(), Some(board_v1()));
+    }
+}
+
+pub fn an_explicit_opt_in_applies_a_removal(b: &Backend) {
+    let db = b.store(v1());
+    db.persist("Board", "b1", &board_v1(), &board_v1()).unwrap();
+    let v2 = version("", r#", "text": {"type": "string"}"#, "", "");
+    let store = connect(&db, v2, Migrations::All).unwrap();
+    assert_eq!(db.count("nasc_schema"), 2);
+    let mut expected = board_v1();
+    expected.as_object_mut().unwrap().remove("title");
+    assert_eq!(store.load("Board", "b1").unwrap(), Some(expected));
+    assert!(!db.columns("boards").contains(&"title".to_owned()));
+    assert_eq!(db.count("cards"), 2, "the children survive the change");
+}
+
+pub fn an_explicit_opt_in_alters_a_parent_table_and_keeps_its_children(b: &Backend) {
+    let db = b.store(v1());
+    db.persist("Board", "b1", &board_v1(), &board_v1()).unwrap();
+    // The title gains a length limit: its column definition changes (SQLite rebuilds the
+    // table, with foreign keys off so that the cards stay).
+    let v2 = version(
+        r#", "title": {"type": "string", "maxLength": 40}"#,
+        r#", "text": {"type": "string"}"#,
+        "",
+        "",
+    );
+    assert!(matches!(
+        connect(&db, v2.clone(), Migrations::Additive),
+        Err(Error::Migration { .. })
+    ));
+    let store = connect(&db, v2, Migrations::All).unwrap();
+    assert_eq!(store.load("Board", "b1").unwrap(), Some(board_v1()));
+    assert_eq!(db.count("cards"), 2);
+    assert!(store.delete("Board", "b1").unwrap());
+    assert_eq!(
+        db.count("cards"),
+        0,
+        "the rebuilt table still cascades to its children"
+    );
+}
