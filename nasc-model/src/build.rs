@@ -3,7 +3,7 @@
 //! All problems found are returned together, each located by file and JSON pointer.
 
 use crate::error::{pointer_join, pointer_token, ModelError, ModelErrors};
-use crate::model::{EntityType, Field, Model, ParentLink, Relation, ScalarType};
+use crate::model::{EntityType, Field, IndexSpec, Model, ParentLink, Relation, ScalarType};
 use crate::naming;
 use crate::shape::{JsonShape, ObjectShape, ShapeReader};
 use crate::source::Source;
@@ -32,7 +32,7 @@ pub const STORE_KEYS: [&str; 2] = ["x-na:store", "x-nc:store"];
 /// Top-level mapping keys that are not types.
 const MAPPING_META_KEYS: [&str; 3] = ["$id", "$schema", "$comment"];
 /// Keys allowed inside a store block.
-const STORE_BLOCK_KEYS: [&str; 3] = ["entity", "pk", "relations"];
+const STORE_BLOCK_KEYS: [&str; 5] = ["entity", "pk", "relations", "indexes", "unique"];
 
 /// Reads the schema and mapping and builds the validated model.
 pub fn build(schema: &Source, mapping: &Source) -> Result<Model, ModelErrors> {
@@ -58,6 +58,8 @@ struct StoreBlock {
     entity: String,
     pk: String,
     fk_overrides: HashMap<String, String>,
+    /// Declared keys: properties, unique, pointer of the declaration.
+    keys: Vec<(Vec<String>, bool, String)>,
     pointer: String,
 }
 
@@ -330,10 +332,42 @@ impl Builder<'_> {
                 }
             }
         }
+        let mut keys = Vec::new();
+        for (key, unique) in [("indexes", false), ("unique", true)] {
+            let Some(list) = block.get(key) else { continue };
+            let at = pointer_join(pointer, key);
+            let Some(list) = list.as_array() else {
+                self.mapping_error(
+                    &at,
+                    format!("`{key}` must be an array of property names or of arrays of them"),
+                );
+                continue;
+            };
+            for (i, entry) in list.iter().enumerate() {
+                let entry_at = pointer_join(&at, &i.to_string());
+                let properties: Option<Vec<String>> = match entry {
+                    Value::String(one) => Some(vec![one.clone()]),
+                    Value::Array(many) if !many.is_empty() => {
+                        many.iter().map(|p| p.as_str().map(str::to_owned)).collect()
+                    }
+                    _ => None,
+                };
+                match properties {
+                    Some(properties) => keys.push((properties, unique, entry_at)),
+                    None => {
+                        self.mapping_error(
+                            &entry_at,
+                            "an index is a property name or a non-empty array of them",
+                        );
+                    }
+                }
+            }
+        }
         Some(StoreBlock {
             entity,
             pk,
             fk_overrides,
+            keys,
             pointer: pointer.to_owned(),
         })
     }
@@ -471,6 +505,37 @@ impl Builder<'_> {
             ));
         }
 
+        let mut indexes = Vec::new();
+        for (properties, unique, at) in &store.keys {
+            let mut columns = Vec::new();
+            for property in properties {
+                match fields.iter().find(|f| &f.property == property) {
+                    Some(field) if field.scalar != ScalarType::Json => {
+                        columns.push(field.column.clone())
+                    }
+                    Some(_) => {
+                        self.mapping_error(at, format!("`{property}` of `{name}` is a JSON document, which cannot be indexed"));
+                    }
+                    None => {
+                        let hint = closest(property, fields.iter().map(|f| f.property.as_str()))
+                            .map(|c| format!("did you mean `{c}`?"))
+                            .unwrap_or_else(|| "only scalar properties can be indexed".into());
+                        self.mapping_error(
+                            at,
+                            format!("`{name}` has no scalar property `{property}` to index"),
+                        )
+                        .hint = Some(hint);
+                    }
+                }
+            }
+            if columns.len() == properties.len() {
+                indexes.push(IndexSpec {
+                    properties: properties.clone(),
+                    columns,
+                    unique: *unique,
+                });
+            }
+        }
         Some(Parsed {
             ty: EntityType {
                 name: name.to_owned(),
@@ -479,6 +544,7 @@ impl Builder<'_> {
                 fields,
                 relations,
                 parents: Vec::new(),
+                indexes,
             },
             store: store.clone(),
         })
@@ -894,5 +960,32 @@ mod tests {
         assert_eq!(m.get("Card").unwrap().row_key(), RowKey::Surrogate);
         assert_eq!(m.get("Card").unwrap().parents[0].fk_column, "list_id");
         assert_eq!(m.get("List").unwrap().parents[0].fk_column, "board_id");
+    }
+
+    #[test]
+    fn indexes_name_existing_scalar_properties() {
+        let schema = r##"{"$defs": {"U": {"type": "object", "properties": {"id": {"type": "string"}, "email": {"type": "string"},
+            "meta": {"type": "object"}}, "required": ["id"]}}}"##;
+        let m = model(
+            schema,
+            r##"{"U": {"x-na:store": {"indexes": [["email", "id"]], "unique": ["email"]}}}"##,
+        )
+        .unwrap();
+        let u = m.get("U").unwrap();
+        assert_eq!(u.indexes.len(), 2);
+        assert_eq!(u.indexes[1].name(&u.table), "us_email_key");
+        let text = errors(
+            schema,
+            r##"{"U": {"x-na:store": {"unique": ["emial", "meta", 5]}}}"##,
+        );
+        assert!(text.contains("m.json#/U/x-na:store/unique/0: `U` has no scalar property `emial` to index\n  help: did you mean `email`?"), "{text}");
+        assert!(
+            text.contains("unique/1: `meta` of `U` is a JSON document, which cannot be indexed"),
+            "{text}"
+        );
+        assert!(
+            text.contains("unique/2: an index is a property name"),
+            "{text}"
+        );
     }
 }

@@ -321,6 +321,14 @@ fn indexes(ty: &EntityType, dialect: Dialect) -> Vec<Index> {
             });
         }
     }
+    for spec in &ty.indexes {
+        indexes.push(Index {
+            name: spec.name(&ty.table),
+            columns: spec.columns.clone(),
+            unique: spec.unique,
+            predicate: None,
+        });
+    }
     if ty.row_key() == RowKey::Surrogate {
         let name = index_name(&[&ty.table, "top_level", pk]);
         indexes.push(if dialect.marks_top_level() {

@@ -137,6 +137,29 @@ pub struct EntityType {
     pub relations: Vec<Relation>,
     /// Relations in which this type is the child.
     pub parents: Vec<ParentLink>,
+    /// Secondary indexes and unique keys declared in the mapping.
+    pub indexes: Vec<IndexSpec>,
+}
+
+/// A secondary index or unique key declared in the mapping (`indexes`, `unique`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct IndexSpec {
+    /// The indexed properties, in order.
+    pub properties: Vec<String>,
+    /// Their columns.
+    pub columns: Vec<String>,
+    /// A unique key rather than a plain index.
+    pub unique: bool,
+}
+
+impl IndexSpec {
+    /// The index's name in `table`.
+    pub fn name(&self, table: &str) -> String {
+        let mut parts: Vec<&str> = vec![table];
+        parts.extend(self.columns.iter().map(String::as_str));
+        parts.push(if self.unique { "key" } else { "idx" });
+        crate::ddl::index_name(&parts)
+    }
 }
 
 impl EntityType {

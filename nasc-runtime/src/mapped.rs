@@ -171,9 +171,27 @@ impl<C: MappedConnection> DieselStore<C> {
                 return Err(held_elsewhere());
             }
         }
-        let written = conn
-            .run(&statements.upsert, &tree.values)
-            .map_err(|e| target.database("saving", &tree.pointer, e))?;
+        let unique_conflict =
+            |e: DieselError| self.unique_conflict(tree.ty, &tree.pointer, target, e);
+        let written = match &statements.update_then_insert {
+            None => conn
+                .run(&statements.upsert, &tree.values)
+                .map_err(unique_conflict)?,
+            Some((update, insert)) => {
+                let mut binds: Vec<SqlValue> = tree
+                    .values
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, _)| *i != tree.ty.pk_index)
+                    .map(|(_, v)| v.clone())
+                    .collect();
+                binds.push(tree.pk().clone());
+                match conn.run(update, &binds).map_err(unique_conflict)? {
+                    0 => conn.run(insert, &tree.values).map_err(unique_conflict)?,
+                    updated => updated,
+                }
+            }
+        };
         if matches!(statements.guard, Guard::UpsertAffectsNoRow) && written == 0 {
             return Err(held_elsewhere());
         }
@@ -188,6 +206,48 @@ impl<C: MappedConnection> DieselStore<C> {
                 })?;
         }
         self.insert_children(conn, tree, target)
+    }
+
+    /// A database error of a write of `ty` at `pointer`: a unique key's violation becomes a
+    /// conflict naming the key (or the primary key).
+    fn unique_conflict(
+        &self,
+        ty: &EntityType,
+        pointer: &str,
+        target: Target<'_>,
+        error: DieselError,
+    ) -> Error {
+        let DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, info) = &error else {
+            return target.database("saving", pointer, error);
+        };
+        let message = info.message();
+        let detail = info
+            .details()
+            .map(|d| format!(" ({d})"))
+            .unwrap_or_default();
+        let key = ty.indexes.iter().filter(|i| i.unique).find(|key| {
+            let name = key.name(&ty.table);
+            let sqlite_columns: Vec<String> = key
+                .columns
+                .iter()
+                .map(|c| format!("{}.{c}", ty.table))
+                .collect();
+            info.constraint_name() == Some(name.as_str())
+                || message.contains(&format!("'{name}'"))
+                || message.contains(&format!(".{name}'"))
+                || message.ends_with(&sqlite_columns.join(", "))
+        });
+        match key {
+            Some(key) => target.conflict(pointer, format!(
+                "unique key ({}) of `{}` is already held by another row{detail}",
+                key.properties.join(", "),
+                ty.name
+            )),
+            None => target.conflict(pointer, format!(
+                "a `{}` id is already stored elsewhere (top-level or under another parent); ids of types with child arrays are unique across table `{}`{detail}",
+                ty.name, ty.table
+            )),
+        }
     }
 
     /// Inserts the children of a row whose old children are gone, in multi-row batches,
@@ -214,16 +274,15 @@ impl<C: MappedConnection> DieselStore<C> {
                     binds.push(parent.pk().clone());
                     binds.push(SqlValue::Integer((offset + i) as i64));
                 }
-                conn.run(&insert.statement(chunk.len()), &binds).map_err(|e| {
-                    let at = if chunk.len() == 1 { chunk[0].pointer.clone() } else { pointer_join(&parent.pointer, &parent.ty.relations[relation].property) };
-                    match e {
-                        DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => target.conflict(&at, format!(
-                            "a `{}` id is already stored elsewhere (top-level or under another parent); ids of types with child arrays are unique across table `{}`",
-                            first.ty.name, first.ty.table
-                        )),
-                        e => target.database("saving", &at, e),
-                    }
-                })?;
+                conn.run(&insert.statement(chunk.len()), &binds)
+                    .map_err(|e| {
+                        let at = if chunk.len() == 1 {
+                            chunk[0].pointer.clone()
+                        } else {
+                            pointer_join(&parent.pointer, &parent.ty.relations[relation].property)
+                        };
+                        self.unique_conflict(first.ty, &at, target, e)
+                    })?;
             }
             for child in children {
                 self.insert_children(conn, child, target)?;

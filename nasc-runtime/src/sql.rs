@@ -73,6 +73,11 @@ pub(crate) struct TypeStatements {
     pub upsert: Sql,
     /// How a top-level save must not take over a row held by another aggregate.
     pub guard: Guard,
+    /// MySQL, for tables with unique keys of their own: an `UPDATE` of the top-level row
+    /// (binds: the fields other than the pk, then the pk), and the `INSERT` to run when it
+    /// matched no row (binds: the fields). `ON DUPLICATE KEY UPDATE` would otherwise update
+    /// whichever row holds a clashing unique key.
+    pub update_then_insert: Option<(Sql, Sql)>,
     /// Insert as a child, per parent link; binds per row: the fields, the foreign key, the
     /// position.
     pub insert_as_child: Vec<ChildInsert>,
@@ -146,6 +151,8 @@ fn type_statements(model: &Model, ty: &EntityType, dialect: Dialect) -> TypeStat
     let columns = field_list(ty, dialect);
     let top_level = top_level_condition(ty, dialect);
     let (upsert, guard) = upsert(ty, dialect);
+    let update_then_insert = (dialect == Dialect::Mysql && ty.indexes.iter().any(|i| i.unique))
+        .then(|| update_then_insert(ty, dialect));
 
     let insert_as_child = ty
         .parents
@@ -191,6 +198,7 @@ fn type_statements(model: &Model, ty: &EntityType, dialect: Dialect) -> TypeStat
     TypeStatements {
         upsert,
         guard,
+        update_then_insert,
         insert_as_child,
         select: Sql::new(&format!(
             "SELECT {} FROM {table} WHERE {pk} = ? AND {top_level}",
@@ -203,6 +211,38 @@ fn type_statements(model: &Model, ty: &EntityType, dialect: Dialect) -> TypeStat
         delete_children,
         child_link,
     }
+}
+
+/// MySQL's update-else-insert of a top-level row (see [`TypeStatements::update_then_insert`]).
+fn update_then_insert(ty: &EntityType, dialect: Dialect) -> (Sql, Sql) {
+    let q = |name: &str| dialect.quote(name);
+    let table = q(&ty.table);
+    let pk = q(&ty.pk().column);
+    let mut set: Vec<String> = ty
+        .fields
+        .iter()
+        .filter(|f| f.column != ty.pk().column)
+        .map(|f| format!("{} = ?", q(&f.column)))
+        .collect();
+    if set.is_empty() {
+        set.push(format!("{pk} = {pk}"));
+    }
+    let update = format!(
+        "UPDATE {table} SET {} WHERE {pk} = ? AND {}",
+        set.join(", "),
+        top_level_condition(ty, dialect)
+    );
+    let mut columns = field_list(ty, dialect);
+    let mut values = field_marks(ty, dialect).join(", ");
+    if ty.row_key() == RowKey::Surrogate {
+        columns.push(q(TOP_LEVEL_COLUMN));
+        values.push_str(", TRUE");
+    }
+    let insert = format!(
+        "INSERT INTO {table} ({}) VALUES ({values})",
+        columns.join(", ")
+    );
+    (Sql::new(&update), Sql::new(&insert))
 }
 
 /// The top-level upsert of `ty` in `dialect`, and how it is guarded.

@@ -8,6 +8,7 @@ mod derived;
 mod documents;
 mod dynamic;
 mod evolution;
+mod keys;
 mod shapes;
 mod shop;
 mod sqlite;
@@ -40,6 +41,8 @@ conformance!(
     dynamic::one_store_serves_many_threads,
     dynamic::long_lists_are_written_in_several_batches,
     typed::typed_round_trip,
+    keys::declared_indexes_exist,
+    keys::a_unique_key_violation_names_the_key_and_writes_nothing,
     evolution::additive_changes_apply_on_connect_and_keep_the_data,
     evolution::destructive_changes_are_refused_with_their_sql,
     evolution::an_explicit_opt_in_applies_a_removal,
