@@ -438,14 +438,30 @@ impl Builder<'_> {
                     scalar,
                     shape,
                     null_allowed,
-                }) => fields.push(Field {
-                    property: property.clone(),
-                    column: naming::column_name(property),
-                    scalar,
-                    shape,
-                    required: is_required,
-                    null_allowed,
-                }),
+                }) => {
+                    let default = schema.get("default").cloned();
+                    if let Some(value) = &default {
+                        let fits = (value.is_null() && null_allowed)
+                            || shape.check(value, "", &BTreeMap::new()).is_ok();
+                        if !fits && !matches!(shape.unconstrained(), JsonShape::Ref(_)) {
+                            self.schema_error(
+                                &pointer_join(&prop_pointer, "default"),
+                                format!(
+                                    "the `default` of `{property}` does not fit its own schema"
+                                ),
+                            );
+                        }
+                    }
+                    fields.push(Field {
+                        property: property.clone(),
+                        column: naming::column_name(property),
+                        scalar,
+                        shape,
+                        required: is_required,
+                        null_allowed,
+                        default,
+                    })
+                }
                 Some(Shape::Children(child, constraints)) => {
                     relations.push(Relation {
                         property: property.clone(),
@@ -987,5 +1003,27 @@ mod tests {
             text.contains("unique/2: an index is a property name"),
             "{text}"
         );
+    }
+
+    #[test]
+    fn defaults_must_fit_their_schema_and_become_column_defaults() {
+        let schema = |default: &str| {
+            format!(
+                r##"{{"$defs": {{"T": {{"type": "object", "properties": {{"id": {{"type": "string"}},
+            "n": {{"type": "integer", "minimum": 1, "default": {default}}}}}, "required": ["id"]}}}}}}"##
+            )
+        };
+        let m = model(&schema("3"), r#"{"T": {}}"#).unwrap();
+        assert_eq!(
+            m.get("T").unwrap().field("n").unwrap().default,
+            Some(serde_json::json!(3))
+        );
+        let ddl = crate::ddl::create_table(m.get("T").unwrap(), crate::Dialect::Postgres);
+        assert!(
+            ddl.contains("\"n\" BIGINT NULL DEFAULT 3 CHECK (\"n\" >= 1.0)"),
+            "{ddl}"
+        );
+        let text = errors(&schema("0"), r#"{"T": {}}"#);
+        assert!(text.contains("s.json#/$defs/T/properties/n/default: the `default` of `n` does not fit its own schema"), "{text}");
     }
 }

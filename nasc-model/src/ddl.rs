@@ -63,6 +63,26 @@ impl Dialect {
         format!("'{escaped}'")
     }
 
+    /// A column `DEFAULT` for a scalar `value` (JSON documents get none: the backends differ
+    /// too much in what they accept).
+    pub fn default_literal(self, scalar: ScalarType, value: &serde_json::Value) -> Option<String> {
+        use serde_json::Value;
+        Some(match (scalar, value) {
+            (_, Value::Null) => "NULL".into(),
+            // MySQL takes defaults of `TEXT` columns only as expressions.
+            (ScalarType::String, Value::String(s)) if self == Dialect::Mysql => {
+                format!("({})", self.string_literal(s))
+            }
+            (ScalarType::String, Value::String(s)) => self.string_literal(s),
+            (ScalarType::Integer | ScalarType::Number, Value::Number(n)) => n.to_string(),
+            (ScalarType::Boolean, Value::Bool(b)) if self == Dialect::Sqlite => {
+                (if *b { "1" } else { "0" }).into()
+            }
+            (ScalarType::Boolean, Value::Bool(b)) => (if *b { "TRUE" } else { "FALSE" }).into(),
+            _ => return None,
+        })
+    }
+
     /// The declaration of the surrogate `nasc_row` key.
     fn surrogate_key(self) -> &'static str {
         match self {
@@ -130,6 +150,13 @@ pub fn table_parts(ty: &EntityType, dialect: Dialect) -> TableParts {
         } else {
             " NOT NULL"
         });
+        if let Some(default) = field
+            .default
+            .as_ref()
+            .and_then(|d| dialect.default_literal(field.scalar, d))
+        {
+            definition.push_str(&format!(" DEFAULT {default}"));
+        }
         // One CHECK per column (MariaDB takes no more), its conditions joined.
         let checks = column_checks(field, dialect);
         if !checks.is_empty() {

@@ -60,6 +60,8 @@ pub struct Field {
     pub required: bool,
     /// Its type admits `null` (`["integer", "null"]`).
     pub null_allowed: bool,
+    /// The schema's `default`: stored when a saved value lacks the property.
+    pub default: Option<serde_json::Value>,
 }
 
 impl Field {

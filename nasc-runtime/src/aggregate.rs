@@ -300,6 +300,11 @@ fn field_value(
     embedded: &BTreeMap<String, ObjectShape>,
     target: Target<'_>,
 ) -> Result<SqlValue, Error> {
+    // An optional property left out takes the schema's `default`, when it has one.
+    let value = match value {
+        None if !field.required => field.default.as_ref(),
+        value => value,
+    };
     let expected = field.scalar.schema_name();
     let requires = || {
         target.invalid(

@@ -154,3 +154,37 @@ pub fn an_explicit_opt_in_alters_a_parent_table_and_keeps_its_children(b: &Backe
         "the rebuilt table still cascades to its children"
     );
 }
+
+pub fn defaults_fill_left_out_properties_and_new_columns(b: &Backend) {
+    let db = b.store(v1());
+    db.persist("Board", "b1", &board_v1(), &board_v1()).unwrap();
+    // v2: properties with defaults; `stars` is required, so its column is NOT NULL DEFAULT 0.
+    let v2 = Registry::from_json_str(
+        "s",
+        r##"{"$defs": {"Board": {"type": "object", "properties": {"id": {"type": "string"}, "title": {"type": "string"},
+            "stars": {"type": "integer", "default": 0}, "state": {"type": "string", "enum": ["open", "closed"], "default": "open"},
+            "pinned": {"type": "boolean", "default": false},
+            "cards": {"type": "array", "items": {"$ref": "#/$defs/Card"}}}, "required": ["id", "stars"]},
+            "Card": {"type": "object", "properties": {"id": {"type": "string"}, "text": {"type": "string"}}, "required": ["id"]}}}"##,
+        "m",
+        r#"{"Board": {}, "Card": {}}"#,
+    )
+    .unwrap();
+    let store = connect(&db, v2, Migrations::Additive).unwrap();
+    let mut existing = board_v1();
+    existing["stars"] = json!(0);
+    existing["state"] = json!("open");
+    existing["pinned"] = json!(false);
+    assert_eq!(
+        store.load("Board", "b1").unwrap(),
+        Some(existing),
+        "existing rows take the column defaults"
+    );
+    let sparse = json!({"id": "b2", "stars": 5, "cards": []});
+    store.persist("Board", "b2", &sparse, &sparse).unwrap();
+    assert_eq!(
+        store.load("Board", "b2").unwrap(),
+        Some(json!({"id": "b2", "stars": 5, "state": "open", "pinned": false, "cards": []})),
+        "left-out properties are saved with their defaults"
+    );
+}

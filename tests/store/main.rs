@@ -46,6 +46,7 @@ conformance!(
     evolution::additive_changes_apply_on_connect_and_keep_the_data,
     evolution::destructive_changes_are_refused_with_their_sql,
     evolution::an_explicit_opt_in_applies_a_removal,
+    evolution::defaults_fill_left_out_properties_and_new_columns,
     evolution::an_explicit_opt_in_alters_a_parent_table_and_keeps_its_children,
     derived::derived_entities_round_trip_and_match_the_json_shape,
     documents::every_shape_round_trips,
