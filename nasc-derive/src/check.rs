@@ -108,12 +108,12 @@ fn checked(input: &DeriveInput) -> Result<TokenStream, TokenStream> {
         let binding = ty
             .fields
             .iter()
-            .find(|f| f.column == name)
+            .find(|f| codegen::field_name(&f.column) == name)
             .map(Binding::Scalar)
             .or_else(|| {
                 ty.relations
                     .iter()
-                    .find(|r| r.field == name)
+                    .find(|r| codegen::field_name(&r.field) == name)
                     .map(Binding::Children)
             });
         let Some(binding) = binding else {

@@ -3,7 +3,7 @@
 
 use crate::args::Args;
 use crate::files::{self, LoadError, Loaded};
-use crate::types::{holds_null, keep_null, rename, TypeGen};
+use crate::types::{holds_null, keep_null, rename, type_ident, TypeGen};
 use heck::ToUpperCamelCase;
 use nasc_model::naming::{POSITION_COLUMN, ROW_COLUMN};
 use nasc_model::{EntityType, Model, ModelErrors, RowKey, ScalarType};
@@ -29,49 +29,22 @@ pub fn schema_macro(input: TokenStream) -> TokenStream {
         Ok(loaded) => loaded,
         Err(e) => return load_error(e, &args, Span::call_site()).to_compile_error(),
     };
-    let mut errors = Vec::new();
     let mut items = Vec::new();
     let mut types = TypeGen::new(&loaded.model);
     for ty in &loaded.model.types {
-        match rust_type_ident(&ty.name) {
-            Some(ident) => {
-                items.push(entity_struct(&mut types, ty, &ident));
-                let bindings: Vec<(Ident, Binding)> = ty
-                    .fields
+        let ident = type_ident(&ty.name);
+        items.push(entity_struct(&mut types, ty, &ident));
+        let bindings: Vec<(Ident, Binding)> = ty
+            .fields
+            .iter()
+            .map(|f| (field_ident(&f.column), Binding::Scalar(f)))
+            .chain(
+                ty.relations
                     .iter()
-                    .map(|f| (field_ident(&f.column), Binding::Scalar(f)))
-                    .chain(
-                        ty.relations
-                            .iter()
-                            .map(|r| (field_ident(&r.field), Binding::Children(r))),
-                    )
-                    .collect();
-                items.push(entity_impl(ty, &ident, &bindings));
-            }
-            None => errors.push(syn::Error::new(
-                literal_span(&args.schema),
-                format!(
-                    "{}#/$defs/{}: type name `{}` is not a Rust identifier; rename the type",
-                    loaded.schema.name, ty.name, ty.name
-                ),
-            )),
-        }
-    }
-    for name in loaded
-        .model
-        .embedded
-        .keys()
-        .filter(|n| loaded.model.get(n).is_none())
-    {
-        if rust_type_ident(name).is_none() {
-            errors.push(syn::Error::new(
-                literal_span(&args.schema),
-                format!("{}#/$defs/{name}: type name `{name}` is not a Rust identifier; rename the type", loaded.schema.name),
-            ));
-        }
-    }
-    if let Some(error) = combine(errors) {
-        return error.to_compile_error();
+                    .map(|r| (field_ident(&r.field), Binding::Children(r))),
+            )
+            .collect();
+        items.push(entity_impl(ty, &ident, &bindings));
     }
     items.extend(types.into_items());
     let registry = registry_fn(&loaded);
@@ -124,18 +97,21 @@ pub fn combine(errors: Vec<syn::Error>) -> Option<syn::Error> {
     })
 }
 
-fn literal_span(lit: &Option<LitStr>) -> Span {
-    lit.as_ref().map_or(Span::call_site(), LitStr::span)
-}
-
-/// The Rust identifier of a type name, if it can be one.
-fn rust_type_ident(name: &str) -> Option<Ident> {
-    syn::parse_str::<Ident>(name).ok()
-}
-
 /// The Rust identifier of a snake_case field name; keywords become raw identifiers.
 pub fn field_ident(name: &str) -> Ident {
-    syn::parse_str::<Ident>(name).unwrap_or_else(|_| Ident::new_raw(name, Span::call_site()))
+    if let Ok(ident) = syn::parse_str::<Ident>(name) {
+        return ident;
+    }
+    // `self`, `super`, `crate` and `Self` cannot even be raw identifiers.
+    syn::parse_str::<Ident>(&format!("r#{name}")).unwrap_or_else(|_| format_ident!("{}_", name))
+}
+
+/// The field name `#[derive(Entity)]` expects for a column (as `schema!` generates it).
+pub fn field_name(column: &str) -> String {
+    field_ident(column)
+        .to_string()
+        .trim_start_matches("r#")
+        .to_owned()
 }
 
 /// The generated struct of one type.
@@ -149,7 +125,7 @@ fn entity_struct(types: &mut TypeGen<'_>, ty: &EntityType, ident: &Ident) -> Tok
     );
     let fields = ty.fields.iter().map(|f| {
         let name = field_ident(&f.column);
-        let base = types.shape_type(&format!("{}{}", ty.name, f.property.to_upper_camel_case()), &f.shape);
+let base = types.shape_type(&format!("{ident}{}", f.property.to_upper_camel_case()), &f.shape);
         let rename = rename(&name, &f.property);
         let doc = format!(" Property `{}`.", f.property);
         if !f.nullable() {
@@ -165,7 +141,7 @@ fn entity_struct(types: &mut TypeGen<'_>, ty: &EntityType, ident: &Ident) -> Tok
     let fields: Vec<TokenStream> = fields.collect();
     let relations = ty.relations.iter().map(|r| {
         let name = field_ident(&r.field);
-        let child = rust_type_ident(&model.get(&r.child).expect("linked").name);
+        let child = type_ident(&model.get(&r.child).expect("linked").name);
         let rename = rename(&name, &r.property);
         let doc = format!(
             " Children `{}` (rows of `{}` in order).",

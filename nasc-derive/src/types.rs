@@ -30,7 +30,11 @@ impl<'m> TypeGen<'m> {
         let mut generator = TypeGen {
             model,
             items: Vec::new(),
-            names: model.types.iter().map(|t| t.name.clone()).collect(),
+            names: model
+                .types
+                .iter()
+                .map(|t| type_ident(&t.name).to_string())
+                .collect(),
         };
         for (name, object) in &model.embedded {
             if model.get(name).is_none() {
@@ -68,7 +72,7 @@ impl<'m> TypeGen<'m> {
             }
             JsonShape::Ref(target) => {
                 // Boxed: a type may embed itself.
-                let target = safe_ident(target, "Generated");
+                let target = type_ident(target);
                 quote!(::std::boxed::Box<#target>)
             }
             JsonShape::Enum(values) => {
@@ -90,7 +94,7 @@ impl<'m> TypeGen<'m> {
     fn element_type(&mut self, name: &str, shape: &JsonShape) -> TokenStream {
         match shape.unconstrained() {
             JsonShape::Ref(target) => {
-                let target = safe_ident(target, "Generated");
+                let target = type_ident(target);
                 quote!(#target)
             }
             shape => self.shape_type(name, shape),
@@ -225,6 +229,19 @@ pub fn rename(field: &Ident, property: &str) -> TokenStream {
     } else {
         quote!(#[serde(rename = #property)])
     }
+}
+
+/// The Rust name of a schema type: the name itself when it is an identifier, else its
+/// UpperCamelCase (`todo-item` -> `TodoItem`), prefixed or suffixed until it is one.
+pub fn type_ident(name: &str) -> Ident {
+    if let Ok(ident) = syn::parse_str::<Ident>(name) {
+        return ident;
+    }
+    let mut camel = name.to_upper_camel_case();
+    if !camel.starts_with(|c: char| c.is_alphabetic() || c == '_') {
+        camel = format!("T{camel}");
+    }
+    syn::parse_str::<Ident>(&camel).unwrap_or_else(|_| format_ident!("{}_", camel))
 }
 
 /// `name` as an identifier, or `fallback` when it cannot be one.

@@ -32,7 +32,7 @@ pub const STORE_KEYS: [&str; 2] = ["x-na:store", "x-nc:store"];
 /// Top-level mapping keys that are not types.
 const MAPPING_META_KEYS: [&str; 3] = ["$id", "$schema", "$comment"];
 /// Keys allowed inside a store block.
-const STORE_BLOCK_KEYS: [&str; 5] = ["entity", "pk", "relations", "indexes", "unique"];
+const STORE_BLOCK_KEYS: [&str; 6] = ["entity", "pk", "relations", "indexes", "unique", "columns"];
 
 /// Reads the schema and mapping and builds the validated model.
 pub fn build(schema: &Source, mapping: &Source) -> Result<Model, ModelErrors> {
@@ -60,6 +60,8 @@ struct StoreBlock {
     fk_overrides: HashMap<String, String>,
     /// Declared keys: properties, unique, pointer of the declaration.
     keys: Vec<(Vec<String>, bool, String)>,
+    /// Column names set for properties (`columns`).
+    columns: HashMap<String, String>,
     pointer: String,
 }
 
@@ -363,11 +365,36 @@ impl Builder<'_> {
                 }
             }
         }
+        let mut columns = HashMap::new();
+        if let Some(overrides) = block.get("columns") {
+            let at = pointer_join(pointer, "columns");
+            match overrides.as_object() {
+                Some(overrides) => {
+                    for (property, column) in overrides {
+                        match column.as_str() {
+                            Some(column) => {
+                                columns.insert(property.clone(), column.to_owned());
+                            }
+                            None => {
+                                self.mapping_error(
+                                    &pointer_join(&at, property),
+                                    "a column name must be a string",
+                                );
+                            }
+                        }
+                    }
+                }
+                None => {
+                    self.mapping_error(&at, "`columns` must map property names to column names");
+                }
+            }
+        }
         Some(StoreBlock {
             entity,
             pk,
             fk_overrides,
             keys,
+            columns,
             pointer: pointer.to_owned(),
         })
     }
@@ -454,7 +481,11 @@ impl Builder<'_> {
                     }
                     fields.push(Field {
                         property: property.clone(),
-                        column: naming::column_name(property),
+                        column: store
+                            .columns
+                            .get(property)
+                            .cloned()
+                            .unwrap_or_else(|| naming::column_name(property)),
                         scalar,
                         shape,
                         required: is_required,
@@ -521,6 +552,15 @@ impl Builder<'_> {
             ));
         }
 
+        for property in store.columns.keys() {
+            if !fields.iter().any(|f| &f.property == property) {
+                let at = pointer_join(&pointer_join(&store.pointer, "columns"), property);
+                self.mapping_error(
+                    &at,
+                    format!("`{name}` has no scalar property `{property}` to name a column for"),
+                );
+            }
+        }
         let mut indexes = Vec::new();
         for (properties, unique, at) in &store.keys {
             let mut columns = Vec::new();

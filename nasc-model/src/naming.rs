@@ -14,14 +14,48 @@ pub const TOP_LEVEL_COLUMN: &str = "nasc_top_level";
 /// Longest identifier accepted (PostgreSQL's limit, the smallest of the supported backends).
 pub const MAX_IDENTIFIER_BYTES: usize = 63;
 
-/// Default table of a type: its name lowercased plus `s` (`TodoList` -> `todolists`).
+/// Default table of a type: its name lowercased plus `s` (`TodoList` -> `todolists`); a
+/// name that would not be an identifier is made one (`Todo-Item` -> `todo_items`).
 pub fn default_entity(type_name: &str) -> String {
-    format!("{}s", type_name.to_lowercase())
+    let plain = format!("{}s", type_name.to_lowercase());
+    if identifier_problem(&plain).is_none() {
+        return plain;
+    }
+    format!("{}s", to_identifier(&type_name.to_lowercase()))
 }
 
-/// Column (and Rust field) name of a property: its snake_case (`displayName` -> `display_name`).
+/// Column (and Rust field) name of a property: its snake_case (`displayName` ->
+/// `display_name`), made an identifier when it is not one (`名前` -> `u540d_u524d`,
+/// `1st` -> `p_1st`).
 pub fn column_name(property: &str) -> String {
-    property.to_snake_case()
+    to_identifier(&property.to_snake_case())
+}
+
+/// `text` as an ASCII identifier: letters, digits and `_` kept, other characters spelled as
+/// `u<hex>`, a leading digit prefixed with `p_`.
+pub fn to_identifier(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c.is_ascii_alphanumeric() || c == '_' {
+            out.push(c);
+        } else if c.is_alphanumeric() {
+            out.push_str(&format!("_u{:x}_", c as u32));
+        } else {
+            out.push('_');
+        }
+    }
+    let mut collapsed = String::with_capacity(out.len());
+    for c in out.chars() {
+        if !(c == '_' && collapsed.ends_with('_')) {
+            collapsed.push(c);
+        }
+    }
+    let trimmed = collapsed.trim_matches('_');
+    match trimmed.chars().next() {
+        None => "property".into(),
+        Some(first) if first.is_ascii_digit() => format!("p_{trimmed}"),
+        Some(_) => trimmed.to_owned(),
+    }
 }
 
 /// Singular of an entity name: exactly one trailing `s` removed, otherwise unchanged
@@ -90,6 +124,18 @@ mod tests {
         assert_eq!(column_name("firstname"), "firstname");
         assert_eq!(column_name("order"), "order");
         assert_eq!(column_name("HTTPStatus"), "http_status");
+    }
+
+    #[test]
+    fn names_that_are_not_identifiers_are_made_identifiers() {
+        assert_eq!(column_name("e-mail"), "e_mail");
+        assert_eq!(column_name("first name"), "first_name");
+        assert_eq!(column_name("名前"), "u540d_u524d");
+        assert_eq!(column_name("1st"), "p_1st");
+        assert_eq!(column_name("@type"), "type");
+        assert_eq!(column_name("---"), "property");
+        assert_eq!(default_entity("Todo-Item"), "todo_items");
+        assert_eq!(default_entity("Café"), "caf_ue9s");
     }
 
     #[test]

@@ -9,6 +9,7 @@ mod documents;
 mod dynamic;
 mod evolution;
 mod keys;
+mod names;
 mod shapes;
 mod shop;
 mod sqlite;
@@ -42,6 +43,7 @@ conformance!(
     dynamic::long_lists_are_written_in_several_batches,
     typed::typed_round_trip,
     keys::declared_indexes_exist,
+    names::odd_names_round_trip,
     keys::a_unique_key_violation_names_the_key_and_writes_nothing,
     evolution::additive_changes_apply_on_connect_and_keep_the_data,
     evolution::destructive_changes_are_refused_with_their_sql,
