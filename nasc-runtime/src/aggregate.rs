@@ -5,6 +5,7 @@ use crate::Error;
 use nasc_model::build::closest;
 use nasc_model::ddl::MYSQL_KEY_LENGTH;
 use nasc_model::error::pointer_join;
+use nasc_model::shape::kind;
 use nasc_model::{Dialect, EntityType, Field, JsonShape, Model, ObjectShape, ScalarType};
 use serde_json::{Map, Value};
 use std::collections::{BTreeMap, HashSet};
@@ -184,11 +185,7 @@ fn row_tree<'m>(
     let Some(object) = value.as_object() else {
         return Err(target.invalid(
             &pointer,
-            format!(
-                "expected a `{}` object, found {}",
-                ty.name,
-                json_kind(value)
-            ),
+            format!("expected a `{}` object, found {}", ty.name, kind(value)),
         ));
     };
     for key in object.keys() {
@@ -246,7 +243,7 @@ fn row_tree<'m>(
                     format!(
                         "expected an array of `{}`, found {}",
                         relation.child,
-                        json_kind(other)
+                        kind(other)
                     ),
                 ))
             }
@@ -361,22 +358,9 @@ fn field_value(
     converted.ok_or_else(|| {
         target.invalid(
             pointer,
-            format!("expected {expected}, found {}", json_kind(value)),
+            format!("expected {expected}, found {}", kind(value)),
         )
     })
-}
-
-/// A short description of a JSON value's kind, for messages.
-pub(crate) fn json_kind(value: &Value) -> String {
-    match value {
-        Value::Null => "null".into(),
-        Value::Bool(b) => format!("boolean {b}"),
-        Value::Number(n) => format!("number {n}"),
-        Value::String(s) if s.len() <= 40 => format!("string {s:?}"),
-        Value::String(_) => "a string".into(),
-        Value::Array(_) => "an array".into(),
-        Value::Object(_) => "an object".into(),
-    }
 }
 
 /// Rebuilds the scalar properties of one row from its cells (one per field, in order).

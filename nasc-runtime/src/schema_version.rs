@@ -23,22 +23,36 @@ pub enum Migrations {
     All,
 }
 
+/// The metadata table's columns, in order, with their types (`{text}` is the dialect's
+/// long text type).
+const METADATA_COLUMNS: [(&str, &str); 5] = [
+    ("version", "BIGINT NOT NULL PRIMARY KEY"),
+    ("schema_hash", "VARCHAR(64) NOT NULL"),
+    ("catalog", "{text} NOT NULL"),
+    ("applied_sql", "{text} NOT NULL"),
+    ("applied_at", "BIGINT NOT NULL"),
+];
+
 fn metadata_ddl(dialect: Dialect) -> String {
-    let q = |name: &str| dialect.quote(name);
     let text = if dialect == Dialect::Mysql {
         "LONGTEXT"
     } else {
         "TEXT"
     };
+    let columns: Vec<String> = METADATA_COLUMNS
+        .iter()
+        .map(|(name, definition)| {
+            format!(
+                "{} {}",
+                dialect.quote(name),
+                definition.replace("{text}", text)
+            )
+        })
+        .collect();
     format!(
-        "CREATE TABLE IF NOT EXISTS {} ({} BIGINT NOT NULL PRIMARY KEY, {} VARCHAR(64) NOT NULL, \
-         {} {text} NOT NULL, {} {text} NOT NULL, {} BIGINT NOT NULL)",
-        q(METADATA_TABLE),
-        q("version"),
-        q("schema_hash"),
-        q("catalog"),
-        q("applied_sql"),
-        q("applied_at")
+        "CREATE TABLE IF NOT EXISTS {} ({})",
+        dialect.quote(METADATA_TABLE),
+        columns.join(", ")
     )
 }
 
@@ -136,14 +150,11 @@ fn apply<C: MappedConnection>(
             conn.batch_execute(statement)?;
         }
         let q = |name: &str| dialect.quote(name);
+        let columns: Vec<String> = METADATA_COLUMNS.iter().map(|(name, _)| q(name)).collect();
         let insert = Sql::new(&format!(
-            "INSERT INTO {} ({}, {}, {}, {}, {}) VALUES (?, ?, ?, ?, ?)",
+            "INSERT INTO {} ({}) VALUES (?, ?, ?, ?, ?)",
             q(METADATA_TABLE),
-            q("version"),
-            q("schema_hash"),
-            q("catalog"),
-            q("applied_sql"),
-            q("applied_at")
+            columns.join(", ")
         ));
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
