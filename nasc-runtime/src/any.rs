@@ -51,6 +51,18 @@ impl Backend {
         }
     }
 
+    /// The error for a URL whose backend this build lacks.
+    #[allow(dead_code)]
+    fn not_compiled_in(self, url: &str) -> Error {
+        Error::Open {
+            target: url.to_owned(),
+            message: format!(
+                "this build of nasc-runtime has no {self:?} support: enable its `{}` feature",
+                self.feature()
+            ),
+        }
+    }
+
     fn feature(self) -> &'static str {
         match self {
             Backend::Sqlite => "sqlite",
@@ -78,19 +90,16 @@ impl MappedStore {
         let _ = (&registry, &options);
         match backend {
             #[cfg(feature = "sqlite")]
-            Backend::Sqlite => crate::SqliteMappedStore::connect_with(url, registry, options).map(MappedStore::Sqlite),
+            Backend::Sqlite => crate::SqliteMappedStore::connect_with(url, registry, options)
+                .map(MappedStore::Sqlite),
             #[cfg(feature = "postgres")]
-            Backend::Postgres => crate::PgMappedStore::connect_with(url, registry, options).map(MappedStore::Postgres),
+            Backend::Postgres => crate::PgMappedStore::connect_with(url, registry, options)
+                .map(MappedStore::Postgres),
             #[cfg(feature = "mysql")]
-            Backend::Mysql => crate::MysqlMappedStore::connect_with(url, registry, options).map(MappedStore::Mysql),
+            Backend::Mysql => crate::MysqlMappedStore::connect_with(url, registry, options)
+                .map(MappedStore::Mysql),
             #[allow(unreachable_patterns)]
-            missing => Err(Error::Open {
-                target: url.to_owned(),
-                message: format!(
-                    "this build of nasc-runtime has no {missing:?} support: enable its `{}` feature",
-                    missing.feature()
-                ),
-            }),
+            missing => Err(missing.not_compiled_in(url)),
         }
     }
 
@@ -107,6 +116,76 @@ impl MappedStore {
 }
 
 impl Store for MappedStore {
+    fn load(&self, ty: &str, id: &str) -> Result<Option<Value>, Error> {
+        self.store().load(ty, id)
+    }
+
+    fn persist(&self, ty: &str, id: &str, diff: &Value, full: &Value) -> Result<(), Error> {
+        self.store().persist(ty, id, diff, full)
+    }
+
+    fn delete(&self, ty: &str, id: &str) -> Result<bool, Error> {
+        self.store().delete(ty, id)
+    }
+}
+
+/// The JSON-document store on the backend a URL names (the same URLs and features as
+/// [`MappedStore`]).
+#[non_exhaustive]
+pub enum JsonStore {
+    /// SQLite.
+    #[cfg(feature = "sqlite")]
+    Sqlite(crate::SqliteJsonStore),
+    /// PostgreSQL.
+    #[cfg(feature = "postgres")]
+    Postgres(crate::PgJsonStore),
+    /// MySQL or MariaDB.
+    #[cfg(feature = "mysql")]
+    Mysql(crate::MysqlJsonStore),
+}
+
+impl JsonStore {
+    /// Connects to the backend `url` names, with default pool settings.
+    pub fn connect(url: &str) -> Result<Self, Error> {
+        Self::connect_with(url, StoreOptions::default())
+    }
+
+    /// Connects with the given pool settings.
+    pub fn connect_with(url: &str, options: StoreOptions) -> Result<Self, Error> {
+        let backend = Backend::of(url)?;
+        // Unused only in a build without any backend.
+        let _ = &options;
+        match backend {
+            #[cfg(feature = "sqlite")]
+            Backend::Sqlite => {
+                crate::SqliteJsonStore::connect_with(url, options).map(JsonStore::Sqlite)
+            }
+            #[cfg(feature = "postgres")]
+            Backend::Postgres => {
+                crate::PgJsonStore::connect_with(url, options).map(JsonStore::Postgres)
+            }
+            #[cfg(feature = "mysql")]
+            Backend::Mysql => {
+                crate::MysqlJsonStore::connect_with(url, options).map(JsonStore::Mysql)
+            }
+            #[allow(unreachable_patterns)]
+            missing => Err(missing.not_compiled_in(url)),
+        }
+    }
+
+    fn store(&self) -> &dyn Store {
+        match self {
+            #[cfg(feature = "sqlite")]
+            JsonStore::Sqlite(store) => store,
+            #[cfg(feature = "postgres")]
+            JsonStore::Postgres(store) => store,
+            #[cfg(feature = "mysql")]
+            JsonStore::Mysql(store) => store,
+        }
+    }
+}
+
+impl Store for JsonStore {
     fn load(&self, ty: &str, id: &str) -> Result<Option<Value>, Error> {
         self.store().load(ty, id)
     }

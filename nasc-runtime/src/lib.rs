@@ -24,22 +24,30 @@ mod aggregate;
 mod any;
 mod backend;
 mod bind;
+mod diff;
 mod entity;
 mod error;
+mod json_store;
 mod mapped;
+mod memory;
 mod registry;
 mod schema_version;
 mod sql;
 mod store;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 #[doc(hidden)]
 pub mod __private;
 
-pub use any::MappedStore;
+pub use any::{JsonStore, MappedStore};
 pub use backend::MappedConnection;
+pub use diff::{diff, Diff};
 pub use entity::Entity;
 pub use error::Error;
+pub use json_store::DieselJsonStore;
 pub use mapped::{DieselStore, StoreOptions};
+pub use memory::MemoryStore;
 pub use nasc_derive::{schema, Entity};
 pub use nasc_model::catalog::{migration_files, Catalog, Change};
 pub use nasc_model::{Dialect, Model, ModelError, ModelErrors};
@@ -56,6 +64,19 @@ pub type PgMappedStore = DieselStore<diesel::PgConnection>;
 /// The mapped store on MySQL or MariaDB.
 #[cfg(feature = "mysql")]
 pub type MysqlMappedStore = DieselStore<diesel::MysqlConnection>;
+
+/// The JSON-document store on embedded SQLite.
+#[cfg(feature = "sqlite")]
+pub type SqliteJsonStore = DieselJsonStore<diesel::SqliteConnection>;
+/// The seed's name for the JSON-document store on SQLite.
+#[cfg(feature = "sqlite")]
+pub type SqliteStore = SqliteJsonStore;
+/// The JSON-document store on PostgreSQL.
+#[cfg(feature = "postgres")]
+pub type PgJsonStore = DieselJsonStore<diesel::PgConnection>;
+/// The JSON-document store on MySQL or MariaDB.
+#[cfg(feature = "mysql")]
+pub type MysqlJsonStore = DieselJsonStore<diesel::MysqlConnection>;
 
 #[cfg(feature = "sqlite")]
 impl SqliteMappedStore {
@@ -89,5 +110,5 @@ pub mod prelude {
     pub use crate::PgMappedStore;
     #[cfg(feature = "sqlite")]
     pub use crate::SqliteMappedStore;
-    pub use crate::{Entity, Error, MappedStore, Registry, Store};
+    pub use crate::{Entity, Error, JsonStore, MappedStore, MemoryStore, Registry, Store};
 }

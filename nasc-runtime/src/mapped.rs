@@ -79,41 +79,11 @@ impl<C: MappedConnection> DieselStore<C> {
         registry: Registry,
         options: StoreOptions,
     ) -> Result<Self, Error> {
-        let target = C::connection_target(url);
-        let open_error = |message: String| Error::Open {
-            target: redact(url),
-            message,
+        let migrations = options.migrations;
+        let prepare = |first: &mut C| {
+            crate::schema_version::migrate(first, &registry, migrations, &redact(url))
         };
-        // One connection first: a bad URL fails now with the driver's own message, and the
-        // tables exist before the pool hands out connections.
-        let mut first = C::establish(&target).map_err(|e| open_error(e.to_string()))?;
-        first
-            .configure()
-            .map_err(|e| open_error(format!("cannot configure the connection: {e}")))?;
-        crate::schema_version::migrate(&mut first, &registry, options.migrations, &redact(url))?;
-        let in_memory = target.contains(":memory:") || target.contains("mode=memory");
-        let builder = Pool::builder().connection_timeout(options.connection_timeout);
-        let pool = if in_memory {
-            // An in-memory database lives as long as its one connection: the pool keeps
-            // exactly one, forever, and creates the tables on it.
-            drop(first);
-            builder
-                .max_size(1)
-                .min_idle(Some(1))
-                .idle_timeout(None)
-                .max_lifetime(None)
-                .connection_customizer(Box::new(Configure {
-                    ddl: registry.ddl(C::DIALECT),
-                }))
-                .build(ConnectionManager::new(target))
-                .map_err(|e| open_error(e.to_string()))?
-        } else {
-            builder
-                .max_size(options.max_size.max(1))
-                .min_idle(Some(0))
-                .connection_customizer(Box::new(Configure { ddl: Vec::new() }))
-                .build_unchecked(ConnectionManager::new(target))
-        };
+        let pool = build_pool::<C>(url, &options, prepare, registry.ddl(C::DIALECT))?;
         Ok(DieselStore {
             pool,
             statements: statements(registry.model(), C::DIALECT),
@@ -370,6 +340,46 @@ impl<C: MappedConnection> Store for DieselStore<C> {
     }
 }
 
+/// A pool of connections to `url`. One connection is opened first, so that a bad URL fails
+/// at once with the driver's message, and `prepare` runs on it (creating tables). An
+/// in-memory SQLite database lives as long as its one connection: its pool keeps exactly
+/// one, forever, and runs `memory_ddl` on it.
+pub(crate) fn build_pool<C: MappedConnection>(
+    url: &str,
+    options: &StoreOptions,
+    prepare: impl FnOnce(&mut C) -> Result<(), Error>,
+    memory_ddl: Vec<String>,
+) -> Result<Pool<ConnectionManager<C>>, Error> {
+    let target = C::connection_target(url);
+    let open_error = |message: String| Error::Open {
+        target: redact(url),
+        message,
+    };
+    let mut first = C::establish(&target).map_err(|e| open_error(e.to_string()))?;
+    first
+        .configure()
+        .map_err(|e| open_error(format!("cannot configure the connection: {e}")))?;
+    prepare(&mut first)?;
+    let builder = Pool::builder().connection_timeout(options.connection_timeout);
+    if target.contains(":memory:") || target.contains("mode=memory") {
+        drop(first);
+        builder
+            .max_size(1)
+            .min_idle(Some(1))
+            .idle_timeout(None)
+            .max_lifetime(None)
+            .connection_customizer(Box::new(Configure { ddl: memory_ddl }))
+            .build(ConnectionManager::new(target))
+            .map_err(|e| open_error(e.to_string()))
+    } else {
+        Ok(builder
+            .max_size(options.max_size.max(1))
+            .min_idle(Some(0))
+            .connection_customizer(Box::new(Configure { ddl: Vec::new() }))
+            .build_unchecked(ConnectionManager::new(target)))
+    }
+}
+
 /// Runs `f` in a transaction (a write transaction when `write`), reporting a failure to
 /// begin or commit as a database error of `target`.
 fn in_transaction<C: MappedConnection, T>(
@@ -401,7 +411,7 @@ fn in_transaction<C: MappedConnection, T>(
 }
 
 /// `url` without its password, for messages.
-fn redact(url: &str) -> String {
+pub(crate) fn redact(url: &str) -> String {
     let Some((scheme, rest)) = url.split_once("://") else {
         return url.to_owned();
     };

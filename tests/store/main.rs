@@ -8,6 +8,7 @@ mod derived;
 mod documents;
 mod dynamic;
 mod evolution;
+mod family;
 mod keys;
 mod names;
 mod shapes;
@@ -42,6 +43,9 @@ conformance!(
     dynamic::one_store_serves_many_threads,
     dynamic::long_lists_are_written_in_several_batches,
     typed::typed_round_trip,
+    family::the_mapped_store_passes_the_exported_suite,
+    family::the_json_store_passes_the_exported_suite,
+    family::the_json_store_reports_a_corrupt_document,
     keys::declared_indexes_exist,
     names::odd_names_round_trip,
     keys::a_unique_key_violation_names_the_key_and_writes_nothing,

@@ -153,6 +153,11 @@ impl std::ops::Deref for TestDb {
 }
 
 impl TestDb {
+    /// The database's URL.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
     /// A second store on the same database.
     pub fn reopen(&self, registry: Registry) -> MappedStore {
         MappedStore::connect(&self.url, registry).unwrap()

@@ -1,0 +1,122 @@
+//! The shallow diff of two states: which top-level properties changed, which were removed.
+
+use crate::Error;
+use serde_json::{Map, Value};
+
+/// What changed between two states, by top-level property.
+///
+/// Unlike a plain map of changed keys, a removed property is listed, not lost, and key order
+/// alone is no change.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Diff {
+    /// Properties added or changed, with their new values.
+    pub set: Map<String, Value>,
+    /// Properties present before and absent now.
+    pub removed: Vec<String>,
+}
+
+impl Diff {
+    /// Nothing changed.
+    pub fn is_empty(&self) -> bool {
+        self.set.is_empty() && self.removed.is_empty()
+    }
+
+    /// The seed's wire form: the map of changed keys, removed ones as `null` under
+    /// `"$removed"` so that they survive JSON (`{"title": "x", "$removed": ["note"]}`).
+    pub fn to_value(&self) -> Value {
+        let mut map = self.set.clone();
+        if !self.removed.is_empty() {
+            map.insert(
+                "$removed".into(),
+                Value::Array(self.removed.iter().cloned().map(Value::String).collect()),
+            );
+        }
+        Value::Object(map)
+    }
+}
+
+/// The diff from `old` to `new` (two JSON objects; `old` may be `null` for a new aggregate,
+/// in which case everything in `new` is set).
+pub fn diff(old: &Value, new: &Value) -> Result<Diff, Error> {
+    let empty = Map::new();
+    let old = match old {
+        Value::Null => &empty,
+        Value::Object(map) => map,
+        other => return Err(not_an_object("old", other)),
+    };
+    let Value::Object(new) = new else {
+        return Err(not_an_object("new", new));
+    };
+    let mut result = Diff::default();
+    for (key, value) in new {
+        // `Value` equality ignores key order inside objects.
+        if old.get(key) != Some(value) {
+            result.set.insert(key.clone(), value.clone());
+        }
+    }
+    result.removed = old
+        .keys()
+        .filter(|k| !new.contains_key(*k))
+        .cloned()
+        .collect();
+    Ok(result)
+}
+
+fn not_an_object(which: &str, value: &Value) -> Error {
+    Error::Invalid {
+        ty: String::new(),
+        id: String::new(),
+        pointer: String::new(),
+        message: format!(
+            "the {which} state must be an object, found {}",
+            nasc_model::shape::kind(value)
+        ),
+    }
+}
+
+/// Checks that a `persist` diff is a map of top-level keys.
+pub(crate) fn check_shallow_diff(diff: &Value, ty: &str, id: &str) -> Result<(), Error> {
+    if diff.is_object() {
+        Ok(())
+    } else {
+        Err(Error::Invalid {
+            ty: ty.to_owned(),
+            id: id.to_owned(),
+            pointer: String::new(),
+            message: "the diff must be an object of changed top-level properties".into(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn key_order_is_no_change_and_removals_are_listed() {
+        let old = json!({"a": {"x": 1, "y": 2}, "b": 1, "gone": true});
+        let new = json!({"b": 2, "a": {"y": 2, "x": 1}, "new": null});
+        let d = diff(&old, &new).unwrap();
+        assert_eq!(
+            d.set,
+            json!({"b": 2, "new": null}).as_object().unwrap().clone()
+        );
+        assert_eq!(d.removed, ["gone"]);
+        assert_eq!(
+            d.to_value(),
+            json!({"b": 2, "new": null, "$removed": ["gone"]})
+        );
+        assert!(diff(&new, &new).unwrap().is_empty());
+    }
+
+    #[test]
+    fn a_first_state_sets_everything() {
+        let new = json!({"id": "1", "n": 0});
+        assert_eq!(
+            diff(&Value::Null, &new).unwrap().set,
+            new.as_object().unwrap().clone()
+        );
+        assert!(diff(&json!([1]), &new).is_err());
+    }
+}

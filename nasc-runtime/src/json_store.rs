@@ -1,0 +1,191 @@
+//! `JsonStore`: one row per aggregate holding its whole JSON document.
+
+use crate::aggregate::{Cell, SqlValue, Target};
+use crate::backend::MappedConnection;
+use crate::mapped::{build_pool, StoreOptions};
+use crate::sql::Sql;
+use crate::{Error, Store};
+use diesel::r2d2::{ConnectionManager, Pool, PooledConnection};
+use nasc_model::ddl::MYSQL_KEY_LENGTH;
+use nasc_model::{naming, Dialect};
+use serde_json::Value;
+use std::collections::{HashMap, HashSet};
+use std::sync::Mutex;
+
+/// Aggregates as JSON documents, one table per type (`<type lowercased>s` by default, as
+/// the seed's `SqliteStore`; see [`DieselJsonStore::with_table`]), each row an id and its
+/// document (`JSONB` on PostgreSQL, `JSON` on MySQL, checked `TEXT` on SQLite). Tables are
+/// created on first use. Nothing is validated against a schema; a stored document that is
+/// not a JSON object is an [`Error::Corrupt`], never "not found".
+pub struct DieselJsonStore<C: MappedConnection> {
+    pool: Pool<ConnectionManager<C>>,
+    tables: HashMap<String, String>,
+    created: Mutex<HashSet<String>>,
+}
+
+impl<C: MappedConnection> DieselJsonStore<C> {
+    /// Connects with default pool settings.
+    pub fn connect(url: &str) -> Result<Self, Error> {
+        Self::connect_with(url, StoreOptions::default())
+    }
+
+    /// Connects with the given pool settings.
+    pub fn connect_with(url: &str, options: StoreOptions) -> Result<Self, Error> {
+        let pool = build_pool::<C>(url, &options, |_| Ok(()), Vec::new())?;
+        Ok(DieselJsonStore {
+            pool,
+            tables: HashMap::new(),
+            created: Mutex::new(HashSet::new()),
+        })
+    }
+
+    /// Stores type `ty` in `table` rather than the default.
+    pub fn with_table(mut self, ty: &str, table: &str) -> Result<Self, Error> {
+        if let Some(problem) = naming::identifier_problem(table) {
+            return Err(Error::Open {
+                target: table.to_owned(),
+                message: format!("the table name of `{ty}` {problem}"),
+            });
+        }
+        self.tables.insert(ty.to_owned(), table.to_owned());
+        Ok(self)
+    }
+
+    /// The table of type `ty`.
+    pub fn table_of(&self, ty: &str) -> String {
+        self.tables
+            .get(ty)
+            .cloned()
+            .unwrap_or_else(|| naming::default_entity(ty))
+    }
+
+    fn connection(
+        &self,
+        target: Target<'_>,
+    ) -> Result<PooledConnection<ConnectionManager<C>>, Error> {
+        self.pool.get().map_err(|e| Error::Pool {
+            ty: target.ty.to_owned(),
+            id: target.id.to_owned(),
+            message: e.to_string(),
+        })
+    }
+
+    /// The table of `ty`, created if this store has not seen it yet.
+    fn ensure_table(&self, conn: &mut C, ty: &str, target: Target<'_>) -> Result<String, Error> {
+        let table = self.table_of(ty);
+        let mut created = self.created.lock().unwrap_or_else(|p| p.into_inner());
+        if created.contains(&table) {
+            return Ok(table);
+        }
+        let dialect = C::DIALECT;
+        let (id, data, q) = (
+            dialect.quote("id"),
+            dialect.quote("data"),
+            dialect.quote(&table),
+        );
+        let ddl = match dialect {
+            Dialect::Sqlite => format!("CREATE TABLE IF NOT EXISTS {q} ({id} TEXT NOT NULL PRIMARY KEY, {data} TEXT NOT NULL CHECK (json_valid({data}))) STRICT"),
+            Dialect::Postgres => format!("CREATE TABLE IF NOT EXISTS {q} ({id} TEXT NOT NULL PRIMARY KEY, {data} JSONB NOT NULL)"),
+            Dialect::Mysql => format!(
+                "CREATE TABLE IF NOT EXISTS {q} ({id} VARCHAR({MYSQL_KEY_LENGTH}) NOT NULL PRIMARY KEY, {data} JSON NOT NULL) \
+                 ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin"
+            ),
+        };
+        conn.batch_execute(&ddl)
+            .map_err(|e| target.database("creating the table of", "", e))?;
+        created.insert(table.clone());
+        Ok(table)
+    }
+}
+
+impl<C: MappedConnection> Store for DieselJsonStore<C> {
+    fn load(&self, ty: &str, id: &str) -> Result<Option<Value>, Error> {
+        let target = Target { ty, id };
+        let mut conn = self.connection(target)?;
+        let dialect = C::DIALECT;
+        let table = self.ensure_table(&mut conn, ty, target)?;
+        let data = match dialect {
+            Dialect::Postgres => format!("CAST({} AS TEXT)", dialect.quote("data")),
+            _ => dialect.quote("data"),
+        };
+        let select = Sql::new(&format!(
+            "SELECT {data} FROM {} WHERE {} = ?",
+            dialect.quote(&table),
+            dialect.quote("id")
+        ));
+        let rows = conn
+            .rows(&select, &[SqlValue::Text(id.to_owned())])
+            .map_err(|e| target.database("loading", "", e))?;
+        match rows.into_iter().next().as_deref() {
+            None => Ok(None),
+            Some([Cell::Text(text)]) => match serde_json::from_str::<Value>(text) {
+                Ok(value @ Value::Object(_)) => Ok(Some(value)),
+                Ok(other) => Err(target.corrupt(
+                    "",
+                    format!(
+                        "the stored document is not an object but {}",
+                        nasc_model::shape::kind(&other)
+                    ),
+                )),
+                Err(e) => {
+                    Err(target.corrupt("", format!("the stored document is malformed JSON: {e}")))
+                }
+            },
+            Some(other) => Err(target.corrupt("", format!("unexpected stored value {other:?}"))),
+        }
+    }
+
+    fn persist(&self, ty: &str, id: &str, diff: &Value, full: &Value) -> Result<(), Error> {
+        let target = Target { ty, id };
+        crate::diff::check_shallow_diff(diff, ty, id)?;
+        if !full.is_object() {
+            return Err(target.invalid(
+                "",
+                format!(
+                    "the document must be an object, found {}",
+                    nasc_model::shape::kind(full)
+                ),
+            ));
+        }
+        let dialect = C::DIALECT;
+        if dialect == Dialect::Mysql && id.chars().count() > MYSQL_KEY_LENGTH {
+            return Err(target.invalid(
+                "",
+                format!("ids are at most {MYSQL_KEY_LENGTH} characters on MySQL"),
+            ));
+        }
+        let mut conn = self.connection(target)?;
+        let table = dialect.quote(&self.ensure_table(&mut conn, ty, target)?);
+        let (id_column, data) = (dialect.quote("id"), dialect.quote("data"));
+        let upsert = match dialect {
+            Dialect::Sqlite => format!("INSERT INTO {table} ({id_column}, {data}) VALUES (?, ?) ON CONFLICT ({id_column}) DO UPDATE SET {data} = excluded.{data}"),
+            Dialect::Postgres => format!("INSERT INTO {table} ({id_column}, {data}) VALUES (?, CAST(? AS JSONB)) ON CONFLICT ({id_column}) DO UPDATE SET {data} = excluded.{data}"),
+            Dialect::Mysql => format!("INSERT INTO {table} ({id_column}, {data}) VALUES (?, ?) ON DUPLICATE KEY UPDATE {data} = VALUES({data})"),
+        };
+        conn.run(
+            &Sql::new(&upsert),
+            &[
+                SqlValue::Text(id.to_owned()),
+                SqlValue::Text(full.to_string()),
+            ],
+        )
+        .map_err(|e| target.database("saving", "", e))?;
+        Ok(())
+    }
+
+    fn delete(&self, ty: &str, id: &str) -> Result<bool, Error> {
+        let target = Target { ty, id };
+        let mut conn = self.connection(target)?;
+        let dialect = C::DIALECT;
+        let table = self.ensure_table(&mut conn, ty, target)?;
+        let delete = Sql::new(&format!(
+            "DELETE FROM {} WHERE {} = ?",
+            dialect.quote(&table),
+            dialect.quote("id")
+        ));
+        let deleted = conn
+            .run(&delete, &[SqlValue::Text(id.to_owned())])
+            .map_err(|e| target.database("deleting", "", e))?;
+        Ok(deleted > 0)
+    }
+}

@@ -1,0 +1,60 @@
+//! `MemoryStore`: aggregates in a map, for tests and prototypes.
+
+use crate::{Error, Store};
+use serde_json::Value;
+use std::collections::HashMap;
+use std::sync::RwLock;
+
+/// Aggregates kept in memory, keyed by `(type, id)` (a pair, so `A:B` + `c` and `A` +
+/// `B:c` are different keys). `load` returns an owned copy: changing it changes nothing
+/// stored. Nothing is validated against a schema.
+#[derive(Debug, Default)]
+pub struct MemoryStore {
+    entries: RwLock<HashMap<(String, String), Value>>,
+}
+
+impl MemoryStore {
+    /// An empty store.
+    pub fn new() -> Self {
+        MemoryStore::default()
+    }
+
+    /// How many aggregates are stored.
+    pub fn len(&self) -> usize {
+        self.read().len()
+    }
+
+    /// Whether nothing is stored.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, HashMap<(String, String), Value>> {
+        // Values are replaced whole, so a panic elsewhere never leaves one half-written.
+        self.entries.read().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn write(&self) -> std::sync::RwLockWriteGuard<'_, HashMap<(String, String), Value>> {
+        self.entries.write().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+impl Store for MemoryStore {
+    fn load(&self, ty: &str, id: &str) -> Result<Option<Value>, Error> {
+        Ok(self.read().get(&(ty.to_owned(), id.to_owned())).cloned())
+    }
+
+    fn persist(&self, ty: &str, id: &str, diff: &Value, full: &Value) -> Result<(), Error> {
+        crate::diff::check_shallow_diff(diff, ty, id)?;
+        self.write()
+            .insert((ty.to_owned(), id.to_owned()), full.clone());
+        Ok(())
+    }
+
+    fn delete(&self, ty: &str, id: &str) -> Result<bool, Error> {
+        Ok(self
+            .write()
+            .remove(&(ty.to_owned(), id.to_owned()))
+            .is_some())
+    }
+}

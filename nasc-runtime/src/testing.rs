@@ -1,0 +1,168 @@
+//! A conformance suite for [`Store`] implementations, yours included.
+//!
+//! ```no_run
+//! # use nasc_runtime::{MemoryStore, testing};
+//! // For stores that check a schema (the mapped stores), build them from `testing::registry()`.
+//! testing::check_store(&MemoryStore::new());
+//! ```
+//!
+//! Each check panics with a message saying what the store got wrong.
+
+use crate::{Registry, Store};
+use serde_json::{json, Value};
+
+const SCHEMA: &str = r##"{"$defs": {
+    "Note": {"type": "object", "properties": {
+        "id": {"type": "string"}, "text": {"type": "string"}, "n": {"type": "integer"}, "x": {"type": "number"},
+        "flag": {"type": ["boolean", "null"]}, "tags": {"type": "array", "items": {"type": "string"}},
+        "meta": {"type": "object"}}, "required": ["id", "flag"]},
+    "A": {"type": "object", "properties": {"id": {"type": "string"}, "value": {"type": "string"}}, "required": ["id"]},
+    "A:B": {"type": "object", "properties": {"id": {"type": "string"}, "value": {"type": "string"}}, "required": ["id"]}
+}}"##;
+const MAPPING: &str = r#"{"Note": {}, "A": {}, "A:B": {}}"#;
+
+/// The registry of the suite's types (`Note`, `A`, `A:B`), for stores built from one.
+pub fn registry() -> Registry {
+    Registry::from_json_str(
+        "nasc-testing.schema.json",
+        SCHEMA,
+        "nasc-testing.mapping.json",
+        MAPPING,
+    )
+    .expect("the suite's schema is valid")
+}
+
+fn note(id: &str) -> Value {
+    json!({
+        "id": id, "text": "héllo \"wörld\" ✓", "n": 9007199254740993_i64, "x": -2.5, "flag": null,
+        "tags": ["b", "a", "b"], "meta": {"nested": {"deep": [1, {"k": false}]}, "empty": {}}
+    })
+}
+
+fn save<S: Store + ?Sized>(store: &S, ty: &str, value: &Value) {
+    let id = value["id"].as_str().expect("suite values have string ids");
+    store
+        .persist(ty, id, value, value)
+        .unwrap_or_else(|e| panic!("persist {ty} {id}: {e}"));
+}
+
+/// Runs every check on `store`, which must start empty of the suite's ids.
+pub fn check_store<S: Store + ?Sized>(store: &S) {
+    missing_is_none(store);
+    round_trip(store);
+    loads_are_owned_copies(store);
+    persist_replaces(store);
+    type_and_id_are_separate_keys(store);
+    delete_removes(store);
+    non_object_diff_is_refused(store);
+    many_threads(store);
+}
+
+/// Loading what was never saved is `None`.
+pub fn missing_is_none<S: Store + ?Sized>(store: &S) {
+    assert_eq!(
+        store.load("Note", "never-saved").expect("load"),
+        None,
+        "a missing aggregate must load as None"
+    );
+}
+
+/// What is saved loads back equal: strings, 64-bit integers, floats, null, arrays, objects.
+pub fn round_trip<S: Store + ?Sized>(store: &S) {
+    let value = note("round-trip");
+    save(store, "Note", &value);
+    assert_eq!(
+        store.load("Note", "round-trip").expect("load"),
+        Some(value),
+        "the loaded value differs from the saved one"
+    );
+}
+
+/// Changing a loaded value changes nothing stored.
+pub fn loads_are_owned_copies<S: Store + ?Sized>(store: &S) {
+    let value = note("owned");
+    save(store, "Note", &value);
+    let mut loaded = store.load("Note", "owned").expect("load").expect("saved");
+    loaded["text"] = json!("changed after load");
+    assert_eq!(
+        store.load("Note", "owned").expect("load"),
+        Some(value),
+        "a load must return a copy, not the stored value"
+    );
+}
+
+/// A second persist replaces the first state whole (removed keys are gone).
+pub fn persist_replaces<S: Store + ?Sized>(store: &S) {
+    save(store, "Note", &note("replaced"));
+    let second = json!({"id": "replaced", "text": "second", "flag": true});
+    save(store, "Note", &second);
+    assert_eq!(
+        store.load("Note", "replaced").expect("load"),
+        Some(second),
+        "persist must replace the whole state"
+    );
+}
+
+/// `("A:B", "c")` and `("A", "B:c")` are different aggregates.
+pub fn type_and_id_are_separate_keys<S: Store + ?Sized>(store: &S) {
+    let one = json!({"id": "c", "value": "type A:B"});
+    let two = json!({"id": "B:c", "value": "type A"});
+    store
+        .persist("A:B", "c", &one, &one)
+        .expect("persist A:B/c");
+    store
+        .persist("A", "B:c", &two, &two)
+        .expect("persist A/B:c");
+    assert_eq!(
+        store.load("A:B", "c").expect("load"),
+        Some(one),
+        "(A:B, c) was overwritten by (A, B:c)"
+    );
+    assert_eq!(store.load("A", "B:c").expect("load"), Some(two));
+}
+
+/// `delete` removes and says whether there was something to remove.
+pub fn delete_removes<S: Store + ?Sized>(store: &S) {
+    save(store, "Note", &note("deleted"));
+    assert!(
+        store.delete("Note", "deleted").expect("delete"),
+        "deleting a stored aggregate must return true"
+    );
+    assert!(
+        !store.delete("Note", "deleted").expect("delete"),
+        "deleting again must return false"
+    );
+    assert_eq!(store.load("Note", "deleted").expect("load"), None);
+}
+
+/// A diff that is not a map of top-level keys is an error, and nothing is written.
+pub fn non_object_diff_is_refused<S: Store + ?Sized>(store: &S) {
+    let value = note("bad-diff");
+    assert!(
+        store
+            .persist("Note", "bad-diff", &json!([1]), &value)
+            .is_err(),
+        "a non-object diff must be refused"
+    );
+    assert_eq!(
+        store.load("Note", "bad-diff").expect("load"),
+        None,
+        "a refused persist must write nothing"
+    );
+}
+
+/// Several threads save and load different aggregates at once.
+pub fn many_threads<S: Store + ?Sized>(store: &S) {
+    std::thread::scope(|scope| {
+        for t in 0..4 {
+            scope.spawn(move || {
+                for i in 0..25 {
+                    let id = format!("thread-{t}-{i}");
+                    let value = json!({"id": id, "n": i, "flag": i % 2 == 0});
+                    save(store, "Note", &value);
+                    assert_eq!(store.load("Note", &id).expect("load"), Some(value));
+                }
+            });
+        }
+    });
+}
