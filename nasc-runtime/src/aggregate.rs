@@ -130,8 +130,33 @@ pub(crate) fn check_diff(ty: &EntityType, diff: &Value, target: Target<'_>) -> R
             "the diff must be an object of changed top-level properties",
         ));
     };
-    for key in diff.keys() {
-        if ty.field(key).is_none() && !ty.relations.iter().any(|r| &r.property == key) {
+    let has = |key: &str| ty.field(key).is_some() || ty.relations.iter().any(|r| r.property == key);
+    for (key, value) in diff {
+        // Removed properties, as `Diff::to_value` lists them.
+        if key == crate::diff::REMOVED_KEY {
+            let removed = value
+                .as_array()
+                .filter(|names| names.iter().all(Value::is_string));
+            let Some(removed) = removed else {
+                return Err(target.invalid(
+                    &pointer_join("", key),
+                    "`$removed` must list property names",
+                ));
+            };
+            if let Some(unknown) = removed
+                .iter()
+                .filter_map(Value::as_str)
+                .find(|name| !has(name))
+            {
+                return Err(target.invalid(
+                    &pointer_join("", key),
+                    format!(
+                        "the diff removes `{unknown}`, which `{}` does not have",
+                        ty.name
+                    ),
+                ));
+            }
+        } else if !has(key) {
             return Err(target.invalid(
                 &pointer_join("", key),
                 format!("the diff names `{key}`, which `{}` does not have", ty.name),

@@ -3,6 +3,9 @@
 use crate::Error;
 use serde_json::{Map, Value};
 
+/// The key under which [`Diff::to_value`] lists removed properties.
+pub const REMOVED_KEY: &str = "$removed";
+
 /// What changed between two states, by top-level property.
 ///
 /// Unlike a plain map of changed keys, a removed property is listed, not lost, and key order
@@ -27,7 +30,7 @@ impl Diff {
         let mut map = self.set.clone();
         if !self.removed.is_empty() {
             map.insert(
-                "$removed".into(),
+                REMOVED_KEY.into(),
                 Value::Array(self.removed.iter().cloned().map(Value::String).collect()),
             );
         }

@@ -100,6 +100,18 @@ pub enum Error {
         /// Every change, additive ones included.
         changes: Vec<nasc_model::catalog::Change>,
     },
+    /// An event handler refused the event; nothing changed.
+    #[error("{ty} `{id}`: event `{event}` failed: {message}")]
+    Handler {
+        /// Instance type.
+        ty: String,
+        /// Instance id.
+        id: String,
+        /// The event.
+        event: String,
+        /// The handler's message.
+        message: String,
+    },
     /// The schema or mapping is invalid.
     #[error("invalid schema or mapping:\n{0}")]
     Model(#[from] ModelErrors),

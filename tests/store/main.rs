@@ -11,6 +11,7 @@ mod evolution;
 mod family;
 mod keys;
 mod names;
+mod processing;
 mod shapes;
 mod shop;
 mod sqlite;
@@ -43,6 +44,10 @@ conformance!(
     dynamic::one_store_serves_many_threads,
     dynamic::long_lists_are_written_in_several_batches,
     typed::typed_round_trip,
+    processing::mount_events_and_patches,
+    processing::a_dry_run_writes_nothing,
+    processing::subscribers_hear_only_committed_changes,
+    processing::no_update_is_lost_under_contention,
     family::the_mapped_store_passes_the_exported_suite,
     family::the_json_store_passes_the_exported_suite,
     family::the_json_store_reports_a_corrupt_document,
