@@ -32,7 +32,15 @@ pub const STORE_KEYS: [&str; 2] = ["x-na:store", "x-nc:store"];
 /// Top-level mapping keys that are not types.
 const MAPPING_META_KEYS: [&str; 3] = ["$id", "$schema", "$comment"];
 /// Keys allowed inside a store block.
-const STORE_BLOCK_KEYS: [&str; 6] = ["entity", "pk", "relations", "indexes", "unique", "columns"];
+const STORE_BLOCK_KEYS: [&str; 7] = [
+    "entity",
+    "pk",
+    "relations",
+    "indexes",
+    "unique",
+    "columns",
+    "version",
+];
 
 /// Reads the schema and mapping and builds the validated model.
 pub fn build(schema: &Source, mapping: &Source) -> Result<Model, ModelErrors> {
@@ -62,6 +70,8 @@ struct StoreBlock {
     keys: Vec<(Vec<String>, bool, String)>,
     /// Column names set for properties (`columns`).
     columns: HashMap<String, String>,
+    /// The property holding the optimistic-locking version (`version`).
+    version: Option<String>,
     pointer: String,
 }
 
@@ -389,12 +399,24 @@ impl Builder<'_> {
                 }
             }
         }
+        let version = match block.get("version") {
+            None => None,
+            Some(Value::String(property)) => Some(property.clone()),
+            Some(_) => {
+                self.mapping_error(
+                    &pointer_join(pointer, "version"),
+                    "`version` must name an integer property",
+                );
+                None
+            }
+        };
         Some(StoreBlock {
             entity,
             pk,
             fk_overrides,
             keys,
             columns,
+            version,
             pointer: pointer.to_owned(),
         })
     }
@@ -561,6 +583,21 @@ impl Builder<'_> {
                 );
             }
         }
+        let version = store.version.as_ref().and_then(|property| {
+            let at = pointer_join(&store.pointer, "version");
+            let index = fields.iter().position(|f| &f.property == property);
+            match index.map(|i| &fields[i]) {
+                Some(f) if f.scalar == ScalarType::Integer && !f.nullable() && f.property != store.pk => index,
+                Some(_) => {
+                    self.mapping_error(&at, format!("version property `{property}` of `{name}` must be a required, non-null integer other than the pk"));
+                    None
+                }
+                None => {
+                    self.mapping_error(&at, format!("`{name}` has no property `{property}` to hold its version"));
+                    None
+                }
+            }
+        });
         let mut indexes = Vec::new();
         for (properties, unique, at) in &store.keys {
             let mut columns = Vec::new();
@@ -601,6 +638,7 @@ impl Builder<'_> {
                 relations,
                 parents: Vec::new(),
                 indexes,
+                version,
             },
             store: store.clone(),
         })
@@ -1065,5 +1103,17 @@ mod tests {
         );
         let text = errors(&schema("0"), r#"{"T": {}}"#);
         assert!(text.contains("s.json#/$defs/T/properties/n/default: the `default` of `n` does not fit its own schema"), "{text}");
+    }
+
+    #[test]
+    fn a_version_is_a_required_integer_property() {
+        let schema = r##"{"$defs": {"T": {"type": "object", "properties": {"id": {"type": "string"}, "rev": {"type": "integer"},
+            "note": {"type": "string"}}, "required": ["id", "rev"]}}}"##;
+        let m = model(schema, r#"{"T": {"x-na:store": {"version": "rev"}}}"#).unwrap();
+        assert_eq!(m.get("T").unwrap().version, Some(1));
+        let text = errors(schema, r#"{"T": {"x-na:store": {"version": "note"}}}"#);
+        assert!(text.contains("m.json#/T/x-na:store/version: version property `note` of `T` must be a required, non-null integer"), "{text}");
+        let text = errors(schema, r#"{"T": {"x-na:store": {"version": "revision"}}}"#);
+        assert!(text.contains("has no property `revision`"), "{text}");
     }
 }

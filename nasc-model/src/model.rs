@@ -141,6 +141,8 @@ pub struct EntityType {
     pub parents: Vec<ParentLink>,
     /// Secondary indexes and unique keys declared in the mapping.
     pub indexes: Vec<IndexSpec>,
+    /// Index in `fields` of the optimistic-locking version, when the mapping names one.
+    pub version: Option<usize>,
 }
 
 /// A secondary index or unique key declared in the mapping (`indexes`, `unique`).

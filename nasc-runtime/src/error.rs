@@ -41,6 +41,19 @@ pub enum Error {
         /// What conflicts.
         message: String,
     },
+    /// The state was based on an older version than the stored one (another writer saved in
+    /// between); nothing was written. Load again and reapply.
+    #[error("version conflict on {ty} `{id}`: the state is based on version {expected}, the stored version is {actual}")]
+    VersionConflict {
+        /// Aggregate type.
+        ty: String,
+        /// Aggregate id.
+        id: String,
+        /// The version the saved state carried.
+        expected: i64,
+        /// The version stored.
+        actual: i64,
+    },
     /// A stored row does not fit the schema (edited outside nasc, or a schema change).
     #[error("stored {ty} `{id}` cannot be read at {}: {message}", at(pointer))]
     Corrupt {

@@ -1,9 +1,9 @@
 //! The mapped store: aggregates in normalised tables through a pool of diesel connections.
 
-use crate::aggregate::{self, cell_to_value, object_from_cells, RowTree, SqlValue, Target};
+use crate::aggregate::{self, cell_to_value, object_from_cells, Cell, RowTree, SqlValue, Target};
 use crate::backend::MappedConnection;
 use crate::schema_version::Migrations;
-use crate::sql::{statements, Guard, TypeStatements};
+use crate::sql::{statements, Guard, TypeStatements, Versioned};
 use crate::{Error, Registry, Store};
 use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool, PooledConnection};
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
@@ -143,24 +143,20 @@ impl<C: MappedConnection> DieselStore<C> {
         }
         let unique_conflict =
             |e: DieselError| self.unique_conflict(tree.ty, &tree.pointer, target, e);
-        let written = match &statements.update_then_insert {
-            None => conn
-                .run(&statements.upsert, &tree.values)
-                .map_err(unique_conflict)?,
-            Some((update, insert)) => {
-                let mut binds: Vec<SqlValue> = tree
-                    .values
-                    .iter()
-                    .enumerate()
-                    .filter(|(i, _)| *i != tree.ty.pk_index)
-                    .map(|(_, v)| v.clone())
-                    .collect();
-                binds.push(tree.pk().clone());
-                match conn.run(update, &binds).map_err(unique_conflict)? {
+        let written = match (&statements.versioned, &statements.update_then_insert) {
+            (Some(versioned), _) => self.write_versioned(conn, tree, versioned, target)?,
+            (None, Some((update, insert))) => {
+                match conn
+                    .run(update, &update_binds(tree, &tree.values))
+                    .map_err(unique_conflict)?
+                {
                     0 => conn.run(insert, &tree.values).map_err(unique_conflict)?,
                     updated => updated,
                 }
             }
+            (None, None) => conn
+                .run(&statements.upsert, &tree.values)
+                .map_err(unique_conflict)?,
         };
         if matches!(statements.guard, Guard::UpsertAffectsNoRow) && written == 0 {
             return Err(held_elsewhere());
@@ -217,6 +213,52 @@ impl<C: MappedConnection> DieselStore<C> {
                 "a `{}` id is already stored elsewhere (top-level or under another parent); ids of types with child arrays are unique across table `{}`{detail}",
                 ty.name, ty.table
             )),
+        }
+    }
+
+    /// Saves a versioned top-level row: updates it only if it still has the version the
+    /// state was based on (bumping it), inserts it when there is none, and otherwise fails
+    /// with both versions. Returns the rows written.
+    fn write_versioned(
+        &self,
+        conn: &mut C,
+        tree: &RowTree<'_>,
+        statements: &Versioned,
+        target: Target<'_>,
+    ) -> Result<usize, Error> {
+        let index = tree.ty.version.expect("a versioned type names its version");
+        let SqlValue::Integer(expected) = tree.values[index] else {
+            unreachable!("validation made the version an integer")
+        };
+        let unique_conflict =
+            |e: DieselError| self.unique_conflict(tree.ty, &tree.pointer, target, e);
+        let mut values = tree.values.clone();
+        values[index] = SqlValue::Integer(expected + 1);
+        let mut binds = update_binds(tree, &values);
+        binds.push(SqlValue::Integer(expected));
+        if conn
+            .run(&statements.update, &binds)
+            .map_err(unique_conflict)?
+            > 0
+        {
+            return Ok(1);
+        }
+        let current = conn
+            .rows(&statements.current, std::slice::from_ref(tree.pk()))
+            .map_err(|e| target.database("saving", &tree.pointer, e))?;
+        match current.first().map(Vec::as_slice) {
+            Some([Cell::Integer(actual)]) => Err(Error::VersionConflict {
+                ty: target.ty.to_owned(),
+                id: target.id.to_owned(),
+                expected,
+                actual: *actual,
+            }),
+            Some(other) => {
+                Err(target.corrupt(&tree.pointer, format!("the stored version is {other:?}")))
+            }
+            None => conn
+                .run(&statements.insert, &values)
+                .map_err(unique_conflict),
         }
     }
 
@@ -338,6 +380,18 @@ impl<C: MappedConnection> Store for DieselStore<C> {
             .map_err(|e| target.database("deleting", "", e))?;
         Ok(deleted > 0)
     }
+}
+
+/// The binds of an `UPDATE` of a top-level row: its `values` other than the pk, then the pk.
+fn update_binds(tree: &RowTree<'_>, values: &[SqlValue]) -> Vec<SqlValue> {
+    let mut binds: Vec<SqlValue> = values
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| *i != tree.ty.pk_index)
+        .map(|(_, v)| v.clone())
+        .collect();
+    binds.push(tree.pk().clone());
+    binds
 }
 
 /// A pool of connections to `url`. One connection is opened first, so that a bad URL fails

@@ -130,6 +130,7 @@ pub struct Processor<S: Store> {
     handlers: HashMap<String, Box<dyn Handler>>,
     locks: InstanceLocks,
     subscribers: Vec<Subscriber>,
+    retries: usize,
 }
 
 impl<S: Store> Processor<S> {
@@ -140,12 +141,20 @@ impl<S: Store> Processor<S> {
             handlers: HashMap::new(),
             locks: InstanceLocks::default(),
             subscribers: Vec::new(),
+            retries: 10,
         }
     }
 
     /// Handles the events of type `ty` with `handler`.
     pub fn handle(mut self, ty: &str, handler: impl Handler + 'static) -> Self {
         self.handlers.insert(ty.to_owned(), Box::new(handler));
+        self
+    }
+
+    /// How many times an event is applied again when its save meets a newer version of the
+    /// instance (another writer saved in between); 10 by default.
+    pub fn retries(mut self, retries: usize) -> Self {
+        self.retries = retries;
         self
     }
 
@@ -175,7 +184,26 @@ impl<S: Store> Processor<S> {
         let lock = self.locks.acquire(&key);
         let result = {
             let _guard = lock.lock().unwrap_or_else(|p| p.into_inner());
-            self.apply_locked(ty, id, event, payload, dry_run)
+            let mut attempt = 0;
+            loop {
+                match self.apply_locked(ty, id, event, payload, dry_run) {
+                    Err(Error::VersionConflict {
+                        expected, actual, ..
+                    }) if attempt < self.retries => {
+                        attempt += 1;
+                        tracing::debug!(
+                            ty,
+                            id,
+                            event,
+                            expected,
+                            actual,
+                            attempt,
+                            "version conflict: applying the event again"
+                        );
+                    }
+                    result => break result,
+                }
+            }
         };
         self.locks.release(&key, lock);
         result

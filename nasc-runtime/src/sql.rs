@@ -78,6 +78,8 @@ pub(crate) struct TypeStatements {
     /// matched no row (binds: the fields). `ON DUPLICATE KEY UPDATE` would otherwise update
     /// whichever row holds a clashing unique key.
     pub update_then_insert: Option<(Sql, Sql)>,
+    /// Types with a version: the guarded update, the current version, and the insert.
+    pub versioned: Option<Versioned>,
     /// Insert as a child, per parent link; binds per row: the fields, the foreign key, the
     /// position.
     pub insert_as_child: Vec<ChildInsert>,
@@ -91,6 +93,18 @@ pub(crate) struct TypeStatements {
     pub delete_children: Vec<Sql>,
     /// Per relation: index of the child's parent link for this relation.
     pub child_link: Vec<usize>,
+}
+
+/// The statements of a save that checks the version it was based on.
+#[derive(Debug, Clone)]
+pub(crate) struct Versioned {
+    /// `UPDATE ... WHERE pk = ? AND version = ?`; binds: the fields other than the pk (the
+    /// version bumped), the pk, the expected version.
+    pub update: Sql,
+    /// The stored version of the top-level row; binds the pk.
+    pub current: Sql,
+    /// The insert of a new row; binds: the fields (the version bumped).
+    pub insert: Sql,
 }
 
 /// How a top-level upsert of a type whose pk is its primary key and that is also stored as
@@ -152,7 +166,20 @@ fn type_statements(model: &Model, ty: &EntityType, dialect: Dialect) -> TypeStat
     let top_level = top_level_condition(ty, dialect);
     let (upsert, guard) = upsert(ty, dialect);
     let update_then_insert = (dialect == Dialect::Mysql && ty.indexes.iter().any(|i| i.unique))
-        .then(|| update_then_insert(ty, dialect));
+        .then(|| update_else_insert(ty, dialect));
+    let versioned = ty.version.map(|version| {
+        let (update, insert) = update_else_insert(ty, dialect);
+        let column = q(&ty.fields[version].column);
+        let mut update_text = update.pieces.join("?");
+        update_text.push_str(&format!(" AND {column} = ?"));
+        Versioned {
+            update: Sql::new(&update_text),
+            current: Sql::new(&format!(
+                "SELECT {column} FROM {table} WHERE {pk} = ? AND {top_level}"
+            )),
+            insert,
+        }
+    });
 
     let insert_as_child = ty
         .parents
@@ -199,6 +226,7 @@ fn type_statements(model: &Model, ty: &EntityType, dialect: Dialect) -> TypeStat
         upsert,
         guard,
         update_then_insert,
+        versioned,
         insert_as_child,
         select: Sql::new(&format!(
             "SELECT {} FROM {table} WHERE {pk} = ? AND {top_level}",
@@ -214,7 +242,7 @@ fn type_statements(model: &Model, ty: &EntityType, dialect: Dialect) -> TypeStat
 }
 
 /// MySQL's update-else-insert of a top-level row (see [`TypeStatements::update_then_insert`]).
-fn update_then_insert(ty: &EntityType, dialect: Dialect) -> (Sql, Sql) {
+fn update_else_insert(ty: &EntityType, dialect: Dialect) -> (Sql, Sql) {
     let q = |name: &str| dialect.quote(name);
     let table = q(&ty.table);
     let pk = q(&ty.pk().column);

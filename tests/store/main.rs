@@ -48,6 +48,8 @@ conformance!(
     processing::a_dry_run_writes_nothing,
     processing::subscribers_hear_only_committed_changes,
     processing::no_update_is_lost_under_contention,
+    processing::a_stale_save_fails_with_both_versions,
+    processing::two_writers_lose_nothing_thanks_to_versions,
     family::the_mapped_store_passes_the_exported_suite,
     family::the_json_store_passes_the_exported_suite,
     family::the_json_store_reports_a_corrupt_document,
