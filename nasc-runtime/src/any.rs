@@ -103,6 +103,22 @@ impl MappedStore {
         }
     }
 
+    /// The logged changes after `sequence`; see [`crate::DieselStore::changes_since`].
+    pub fn changes_since(
+        &self,
+        sequence: i64,
+        limit: i64,
+    ) -> Result<Vec<crate::LoggedChange>, Error> {
+        match self {
+            #[cfg(feature = "sqlite")]
+            MappedStore::Sqlite(store) => store.changes_since(sequence, limit),
+            #[cfg(feature = "postgres")]
+            MappedStore::Postgres(store) => store.changes_since(sequence, limit),
+            #[cfg(feature = "mysql")]
+            MappedStore::Mysql(store) => store.changes_since(sequence, limit),
+        }
+    }
+
     fn store(&self) -> &dyn Store {
         match self {
             #[cfg(feature = "sqlite")]

@@ -24,6 +24,7 @@ mod aggregate;
 mod any;
 mod backend;
 mod bind;
+mod change_log;
 mod diff;
 mod entity;
 mod error;
@@ -43,6 +44,7 @@ pub mod __private;
 
 pub use any::{JsonStore, MappedStore};
 pub use backend::MappedConnection;
+pub use change_log::{LoggedChange, CHANGE_LOG_TABLE};
 pub use diff::{diff, Diff};
 pub use entity::Entity;
 pub use error::Error;

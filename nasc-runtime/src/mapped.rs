@@ -23,6 +23,9 @@ pub struct StoreOptions {
     pub connection_timeout: Duration,
     /// Which changes between the database's schema and the compiled one are applied.
     pub migrations: Migrations,
+    /// Append every persist and delete to the `nasc_changes` table, in the same transaction
+    /// (mapped stores only).
+    pub change_log: bool,
 }
 
 impl Default for StoreOptions {
@@ -31,6 +34,7 @@ impl Default for StoreOptions {
             max_size: 8,
             connection_timeout: Duration::from_secs(10),
             migrations: Migrations::Additive,
+            change_log: false,
         }
     }
 }
@@ -48,6 +52,7 @@ pub struct DieselStore<C: MappedConnection> {
     pool: Pool<ConnectionManager<C>>,
     registry: Registry,
     statements: HashMap<String, TypeStatements>,
+    change_log: bool,
 }
 
 /// Applies the backend's session settings to each new pooled connection, and creates the
@@ -80,14 +85,44 @@ impl<C: MappedConnection> DieselStore<C> {
         options: StoreOptions,
     ) -> Result<Self, Error> {
         let migrations = options.migrations;
+        let change_log = options.change_log;
         let prepare = |first: &mut C| {
-            crate::schema_version::migrate(first, &registry, migrations, &redact(url))
+            crate::schema_version::migrate(first, &registry, migrations, &redact(url))?;
+            if change_log {
+                first
+                    .batch_execute(&crate::change_log::ddl(C::DIALECT))
+                    .map_err(|e| Error::Open {
+                        target: redact(url),
+                        message: format!("cannot create the change log: {e}"),
+                    })?;
+            }
+            Ok(())
         };
         let pool = build_pool::<C>(url, &options, prepare, registry.ddl(C::DIALECT))?;
         Ok(DieselStore {
             pool,
             statements: statements(registry.model(), C::DIALECT),
             registry,
+            change_log,
+        })
+    }
+
+    /// The logged changes after `sequence` (0 for all), oldest first, at most `limit`; needs
+    /// [`StoreOptions::change_log`]. Sequences grow with each change; on PostgreSQL and MySQL
+    /// a change may commit after a later-numbered one, so a follower should re-read a short
+    /// window behind its position.
+    pub fn changes_since(
+        &self,
+        sequence: i64,
+        limit: i64,
+    ) -> Result<Vec<crate::LoggedChange>, Error> {
+        let mut conn = self.connection("", "")?;
+        crate::change_log::since(&mut *conn, sequence, limit).map_err(|e| Error::Database {
+            action: "reading the change log of",
+            ty: String::new(),
+            id: String::new(),
+            pointer: String::new(),
+            source: e,
         })
     }
 
@@ -363,7 +398,16 @@ impl<C: MappedConnection> Store for DieselStore<C> {
         aggregate::check_diff(entity, diff, target)?;
         let mut conn = self.connection(ty, id)?;
         in_transaction(&mut *conn, true, target, "saving", |conn| {
-            self.write_top_level(conn, &tree, target)
+            self.write_top_level(conn, &tree, target)?;
+            if self.change_log {
+                let version = entity.version.map(|i| match tree.values[i] {
+                    SqlValue::Integer(v) => v + 1,
+                    _ => unreachable!("validation made the version an integer"),
+                });
+                crate::change_log::append(conn, ty, id, diff, version)
+                    .map_err(|e| target.database("logging", "", e))?;
+            }
+            Ok(())
         })
     }
 
@@ -372,13 +416,20 @@ impl<C: MappedConnection> Store for DieselStore<C> {
         let target = Target { ty, id };
         let pk = aggregate::id_value(entity, target)?;
         let mut conn = self.connection(ty, id)?;
-        let deleted = conn
-            .run(
-                &self.statements_of(entity).delete,
-                std::slice::from_ref(&pk),
-            )
-            .map_err(|e| target.database("deleting", "", e))?;
-        Ok(deleted > 0)
+        in_transaction(&mut *conn, true, target, "deleting", |conn| {
+            let deleted = conn
+                .run(
+                    &self.statements_of(entity).delete,
+                    std::slice::from_ref(&pk),
+                )
+                .map_err(|e| target.database("deleting", "", e))?;
+            if deleted > 0 && self.change_log {
+                let diff = serde_json::json!({ "$deleted": true });
+                crate::change_log::append(conn, ty, id, &diff, None)
+                    .map_err(|e| target.database("logging", "", e))?;
+            }
+            Ok(deleted > 0)
+        })
     }
 }
 

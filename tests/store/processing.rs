@@ -260,3 +260,60 @@ pub fn two_writers_lose_nothing_thanks_to_versions(b: &Backend) {
         "one version per save: the mount and 400 increments"
     );
 }
+
+pub fn the_change_log_is_complete_and_in_order(b: &Backend) {
+    let db = b.store(versioned_registry());
+    let options = nasc_runtime::StoreOptions {
+        change_log: true,
+        ..Default::default()
+    };
+    let store = db.connect_with(versioned_registry(), options).unwrap();
+    let save =
+        |value: Value| store.persist("Counter", value["id"].as_str().unwrap(), &value, &value);
+    save(json!({"id": "a", "value": 1, "rev": 0})).unwrap();
+    save(json!({"id": "b", "value": 1, "rev": 0})).unwrap();
+    // Refused before writing (a stale version, an invalid value), then refused by the
+    // database mid-transaction: none of them may leave a log entry.
+    assert!(save(json!({"id": "a", "value": 2, "rev": 0})).is_err());
+    assert!(save(json!({"id": "a", "value": "two", "rev": 1})).is_err());
+    db.refuse("counters", "id", "boom");
+    assert!(save(json!({"id": "boom", "value": 1, "rev": 0})).is_err());
+    save(json!({"id": "a", "value": 2, "rev": 1})).unwrap();
+    assert!(store.delete("Counter", "b").unwrap());
+    assert!(!store.delete("Counter", "b").unwrap());
+
+    let log = store.changes_since(0, 100).unwrap();
+    let summary: Vec<(String, Value, Option<i64>)> = log
+        .iter()
+        .map(|c| (c.id.clone(), c.diff.clone(), c.version))
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            (
+                "a".into(),
+                json!({"id": "a", "value": 1, "rev": 0}),
+                Some(1)
+            ),
+            (
+                "b".into(),
+                json!({"id": "b", "value": 1, "rev": 0}),
+                Some(1)
+            ),
+            (
+                "a".into(),
+                json!({"id": "a", "value": 2, "rev": 1}),
+                Some(2)
+            ),
+            ("b".into(), json!({"$deleted": true}), None),
+        ]
+    );
+    assert!(
+        log.windows(2).all(|w| w[0].sequence < w[1].sequence),
+        "sequences increase"
+    );
+    assert!(log.iter().all(|c| c.ty == "Counter" && c.at > 0));
+    let rest = store.changes_since(log[1].sequence, 100).unwrap();
+    assert_eq!(rest, log[2..]);
+    assert_eq!(store.changes_since(log[0].sequence, 1).unwrap(), log[1..2]);
+}
