@@ -143,6 +143,14 @@ impl Store for MappedStore {
     fn delete(&self, ty: &str, id: &str) -> Result<bool, Error> {
         self.store().delete(ty, id)
     }
+
+    fn plan_persist(&self, ty: &str, id: &str, diff: &Value, full: &Value) -> Result<Vec<String>, Error> {
+        self.store().plan_persist(ty, id, diff, full)
+    }
+
+    fn version_property(&self, ty: &str) -> Option<String> {
+        self.store().version_property(ty)
+    }
 }
 
 /// The JSON-document store on the backend a URL names (the same URLs and features as
@@ -212,6 +220,14 @@ impl Store for JsonStore {
 
     fn delete(&self, ty: &str, id: &str) -> Result<bool, Error> {
         self.store().delete(ty, id)
+    }
+
+    fn plan_persist(&self, ty: &str, id: &str, diff: &Value, full: &Value) -> Result<Vec<String>, Error> {
+        self.store().plan_persist(ty, id, diff, full)
+    }
+
+    fn version_property(&self, ty: &str) -> Option<String> {
+        self.store().version_property(ty)
     }
 }
 

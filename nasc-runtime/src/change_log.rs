@@ -3,6 +3,7 @@
 
 use crate::aggregate::{Cell, SqlValue};
 use crate::backend::MappedConnection;
+use crate::mapped::Executor;
 use crate::sql::Sql;
 use diesel::QueryResult;
 use nasc_model::Dialect;
@@ -58,7 +59,7 @@ pub(crate) fn ddl(dialect: Dialect) -> String {
 
 /// Appends one change (inside the caller's transaction).
 pub(crate) fn append<C: MappedConnection>(
-    conn: &mut C,
+    conn: &mut impl Executor,
     ty: &str,
     id: &str,
     diff: &Value,

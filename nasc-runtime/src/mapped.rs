@@ -3,7 +3,7 @@
 use crate::aggregate::{self, cell_to_value, object_from_cells, Cell, RowTree, SqlValue, Target};
 use crate::backend::MappedConnection;
 use crate::schema_version::Migrations;
-use crate::sql::{statements, Guard, TypeStatements, Versioned};
+use crate::sql::{statements, Guard, Sql, TypeStatements, Versioned};
 use crate::{Error, Registry, Store};
 use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool, PooledConnection};
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
@@ -157,7 +157,7 @@ impl<C: MappedConnection> DieselStore<C> {
     /// Writes `tree` as a top-level row and replaces its children.
     fn write_top_level(
         &self,
-        conn: &mut C,
+        conn: &mut impl Executor,
         tree: &RowTree<'_>,
         target: Target<'_>,
     ) -> Result<(), Error> {
@@ -256,7 +256,7 @@ impl<C: MappedConnection> DieselStore<C> {
     /// with both versions. Returns the rows written.
     fn write_versioned(
         &self,
-        conn: &mut C,
+        conn: &mut impl Executor,
         tree: &RowTree<'_>,
         statements: &Versioned,
         target: Target<'_>,
@@ -301,7 +301,7 @@ impl<C: MappedConnection> DieselStore<C> {
     /// then their own children.
     fn insert_children(
         &self,
-        conn: &mut C,
+        conn: &mut impl Executor,
         parent: &RowTree<'_>,
         target: Target<'_>,
     ) -> Result<(), Error> {
@@ -404,11 +404,29 @@ impl<C: MappedConnection> Store for DieselStore<C> {
                     SqlValue::Integer(v) => v + 1,
                     _ => unreachable!("validation made the version an integer"),
                 });
-                crate::change_log::append(conn, ty, id, diff, version)
+                crate::change_log::append::<C>(conn, ty, id, diff, version)
                     .map_err(|e| target.database("logging", "", e))?;
             }
             Ok(())
         })
+    }
+
+    fn version_property(&self, ty: &str) -> Option<String> {
+        let entity = self.registry.entity(ty).ok()?;
+        entity.version.map(|i| entity.fields[i].property.clone())
+    }
+
+    fn plan_persist(&self, ty: &str, id: &str, diff: &Value, full: &Value) -> Result<Vec<String>, Error> {
+        let entity = self.registry.entity(ty)?;
+        let target = Target { ty, id };
+        let tree = aggregate::validate(self.registry.model(), entity, full, C::DIALECT, target)?;
+        aggregate::check_diff(entity, diff, target)?;
+        let mut recorder = Recorder::default();
+        self.write_top_level(&mut recorder, &tree, target)?;
+        if self.change_log {
+            crate::change_log::append::<C>(&mut recorder, ty, id, diff, None).map_err(|e| target.database("logging", "", e))?;
+        }
+        Ok(recorder.statements)
     }
 
     fn delete(&self, ty: &str, id: &str) -> Result<bool, Error> {
@@ -425,11 +443,47 @@ impl<C: MappedConnection> Store for DieselStore<C> {
                 .map_err(|e| target.database("deleting", "", e))?;
             if deleted > 0 && self.change_log {
                 let diff = serde_json::json!({ "$deleted": true });
-                crate::change_log::append(conn, ty, id, &diff, None)
+                crate::change_log::append::<C>(conn, ty, id, &diff, None)
                     .map_err(|e| target.database("logging", "", e))?;
             }
             Ok(deleted > 0)
         })
+    }
+}
+
+/// Where the write path sends its statements: a connection, or a [`Recorder`] for a plan.
+pub(crate) trait Executor {
+    fn run(&mut self, sql: &Sql, binds: &[SqlValue]) -> diesel::QueryResult<usize>;
+    fn rows(&mut self, sql: &Sql, binds: &[SqlValue]) -> diesel::QueryResult<Vec<Vec<Cell>>>;
+}
+
+impl<C: MappedConnection> Executor for C {
+    fn run(&mut self, sql: &Sql, binds: &[SqlValue]) -> diesel::QueryResult<usize> {
+        MappedConnection::run(self, sql, binds)
+    }
+
+    fn rows(&mut self, sql: &Sql, binds: &[SqlValue]) -> diesel::QueryResult<Vec<Vec<Cell>>> {
+        MappedConnection::rows(self, sql, binds)
+    }
+}
+
+/// Records the statements of a write instead of running them, as if every statement
+/// affected one row and every query found none: the path of a save over an existing,
+/// unchanged-by-others aggregate.
+#[derive(Default)]
+pub(crate) struct Recorder {
+    pub statements: Vec<String>,
+}
+
+impl Executor for Recorder {
+    fn run(&mut self, sql: &Sql, _: &[SqlValue]) -> diesel::QueryResult<usize> {
+        self.statements.push(sql.pieces.join("?"));
+        Ok(1)
+    }
+
+    fn rows(&mut self, sql: &Sql, _: &[SqlValue]) -> diesel::QueryResult<Vec<Vec<Cell>>> {
+        self.statements.push(sql.pieces.join("?"));
+        Ok(Vec::new())
     }
 }
 

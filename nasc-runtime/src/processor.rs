@@ -92,6 +92,9 @@ pub struct Outcome {
     /// Whether the state was persisted (false for a dry run, an unchanged state or a
     /// rehydrating `mount`).
     pub persisted: bool,
+    /// For a dry run that changes something: what the persist would do (the statements,
+    /// for a mapped store).
+    pub plan: Vec<String>,
 }
 
 /// A change a subscriber hears of, after it was committed.
@@ -100,6 +103,8 @@ pub struct Committed {
     pub ty: String,
     pub id: String,
     pub diff: Diff,
+    /// The version stored, for a store with optimistic locking.
+    pub version: Option<i64>,
 }
 
 type Subscriber = Box<dyn Fn(&Committed) + Send + Sync>;
@@ -243,6 +248,7 @@ impl<S: Store> Processor<S> {
                     diff: Diff::default(),
                     state,
                     persisted: false,
+                    plan: Vec::new(),
                 });
             }
             (None, MOUNT) => (Value::Null, handler.mount(id, payload).map_err(failed)?),
@@ -259,18 +265,26 @@ impl<S: Store> Processor<S> {
         };
         let change = diff(&old, &new)?;
         tracing::debug!(ty, id, event, dry_run, diff = %change.to_value(), "event applied");
-        if dry_run || change.is_empty() {
-            return Ok(Outcome {
-                diff: change,
-                state: new,
-                persisted: false,
-            });
+        if change.is_empty() {
+            return Ok(Outcome { diff: change, state: new, persisted: false, plan: Vec::new() });
+        }
+        if dry_run {
+            let plan = self.store.plan_persist(ty, id, &change.to_value(), &new)?;
+            return Ok(Outcome { diff: change, state: new, persisted: false, plan });
         }
         self.store.persist(ty, id, &change.to_value(), &new)?;
+        // The store bumped the version: the state returned and announced carries the new one.
+        let mut new = new;
+        let version = self.store.version_property(ty).and_then(|property| {
+            let stored = new.get(&property)?.as_i64()? + 1;
+            new[&property] = Value::from(stored);
+            Some(stored)
+        });
         let committed = Committed {
             ty: ty.to_owned(),
             id: id.to_owned(),
             diff: change.clone(),
+            version,
         };
         for subscriber in &self.subscribers {
             subscriber(&committed);
@@ -279,6 +293,7 @@ impl<S: Store> Processor<S> {
             diff: change,
             state: new,
             persisted: true,
+            plan: Vec::new(),
         })
     }
 

@@ -19,6 +19,21 @@ pub trait Store: Send + Sync {
     /// Removes the aggregate with all its child rows; `true` when it existed.
     fn delete(&self, ty: &str, id: &str) -> Result<bool, Error>;
 
+    /// The property that holds the version of type `ty`'s aggregates, for stores with
+    /// optimistic locking: a persist stores it plus one.
+    fn version_property(&self, ty: &str) -> Option<String> {
+        let _ = ty;
+        None
+    }
+
+    /// What `persist` would do with these arguments, without doing it: for the mapped
+    /// stores, the SQL statements in order (those of a save over an existing aggregate that
+    /// no one else changed); for other stores, a description.
+    fn plan_persist(&self, ty: &str, id: &str, diff: &Value, full: &Value) -> Result<Vec<String>, Error> {
+        let _ = (diff, full);
+        Ok(vec![format!("replace the stored state of {ty} `{id}`")])
+    }
+
     /// Saves a typed entity (its whole state).
     fn save<T: Entity>(&self, entity: &T) -> Result<(), Error>
     where

@@ -233,9 +233,12 @@ pub fn two_writers_lose_nothing_thanks_to_versions(b: &Backend) {
         )
     };
     // Two processors over two stores (two pools): only the versions keep them apart.
+    let last_version = Arc::new(std::sync::Mutex::new(None));
+    let sink = last_version.clone();
     let one = Processor::new(db.reopen(versioned_registry()))
         .handle("Counter", handler())
-        .retries(10_000);
+        .retries(10_000)
+        .subscribe(move |change| *sink.lock().unwrap() = change.version);
     let two = Processor::new(db.reopen(versioned_registry()))
         .handle("Counter", handler())
         .retries(10_000);
@@ -254,6 +257,10 @@ pub fn two_writers_lose_nothing_thanks_to_versions(b: &Backend) {
     });
     let stored = db.load("Counter", "shared").unwrap().unwrap();
     assert_eq!(stored["value"], json!(400));
+    let outcome = one.apply_event("Counter", "shared", "inc", &Value::Null, false).unwrap();
+    assert_eq!(outcome.state["rev"], json!(402), "the returned state carries the stored version");
+    assert_eq!(*last_version.lock().unwrap(), Some(402), "subscribers hear the stored version");
+    assert_eq!(db.load("Counter", "shared").unwrap().unwrap()["rev"], json!(402));
     assert_eq!(
         stored["rev"],
         json!(401),

@@ -156,3 +156,62 @@ fn a_bad_url_fails_at_once_with_the_driver_message() {
         "{error}"
     );
 }
+
+#[test]
+fn the_dry_run_plan_is_what_a_persist_then_executes() {
+    use diesel::connection::{Instrumentation, InstrumentationEvent};
+    use nasc_runtime::{FnHandler, Processor, StoreOptions, MOUNT};
+    use serde_json::json;
+    use std::sync::{Arc, Mutex};
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("plan.db");
+    // One pooled connection, so that the recorder sees every statement.
+    let options = StoreOptions { max_size: 1, change_log: true, ..Default::default() };
+    let store = SqliteMappedStore::connect_with(path.to_str().unwrap(), demo_registry(), options).unwrap();
+    let executed = Arc::new(Mutex::new(Vec::<String>::new()));
+    let sink = executed.clone();
+    store
+        .with_connection(move |conn| {
+            let recorder = move |event: InstrumentationEvent<'_>| {
+                if let InstrumentationEvent::StartQuery { query, .. } = event {
+                    let sql = query.to_string();
+                    let sql = sql.split(" -- binds:").next().unwrap_or_default().trim().to_owned();
+                    sink.lock().unwrap().push(sql);
+                }
+            };
+            fn install(conn: &mut diesel::SqliteConnection, recorder: impl Instrumentation) {
+                diesel::Connection::set_instrumentation(conn, recorder);
+            }
+            install(conn, recorder);
+        })
+        .unwrap();
+
+    let processor = Processor::new(store).handle(
+        "TodoList",
+        FnHandler::new(
+            |id, _| Ok(json!({"id": id, "items": [{"id": "1", "title": "first", "completed": false}]})),
+            |_, payload, state| {
+                state["items"].as_array_mut().unwrap().push(payload.clone());
+                Ok(())
+            },
+        ),
+    );
+    processor.apply_event("TodoList", "l1", MOUNT, &json!(null), false).unwrap();
+    let item = json!({"id": "2", "title": "second", "completed": true});
+    let dry = processor.apply_event("TodoList", "l1", "add", &item, true).unwrap();
+    assert!(!dry.persisted && !dry.plan.is_empty());
+
+    executed.lock().unwrap().clear();
+    let real = processor.apply_event("TodoList", "l1", "add", &item, false).unwrap();
+    assert!(real.persisted);
+    let writes: Vec<String> = executed
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|sql| !sql.starts_with("SELECT") && !sql.starts_with("BEGIN") && !sql.starts_with("COMMIT"))
+        .cloned()
+        .collect();
+    assert_eq!(writes, dry.plan, "the plan lists exactly the statements the persist ran");
+    assert_eq!(dry.plan.len(), 4, "upsert, delete children, insert children, change log: {:?}", dry.plan);
+}
