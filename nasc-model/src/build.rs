@@ -32,7 +32,7 @@ pub const STORE_KEYS: [&str; 2] = ["x-na:store", "x-nc:store"];
 /// Top-level mapping keys that are not types.
 const MAPPING_META_KEYS: [&str; 3] = ["$id", "$schema", "$comment"];
 /// Keys allowed inside a store block.
-const STORE_BLOCK_KEYS: [&str; 7] = [
+const STORE_BLOCK_KEYS: [&str; 8] = [
     "entity",
     "pk",
     "relations",
@@ -40,6 +40,7 @@ const STORE_BLOCK_KEYS: [&str; 7] = [
     "unique",
     "columns",
     "version",
+    "timestamps",
 ];
 
 /// Reads the schema and mapping and builds the validated model.
@@ -72,6 +73,8 @@ struct StoreBlock {
     columns: HashMap<String, String>,
     /// The property holding the optimistic-locking version (`version`).
     version: Option<String>,
+    /// Properties nasc fills with the creation and last-save times (`timestamps`).
+    timestamps: (Option<String>, Option<String>),
     pointer: String,
 }
 
@@ -410,6 +413,23 @@ impl Builder<'_> {
                 None
             }
         };
+        let mut timestamps = (None, None);
+        if let Some(spec) = block.get("timestamps") {
+            let at = pointer_join(pointer, "timestamps");
+            let names = spec
+                .as_object()
+                .filter(|o| o.keys().all(|k| k == "created" || k == "updated"));
+            match names {
+                Some(names) => {
+                    let name =
+                        |key: &str| names.get(key).and_then(Value::as_str).map(str::to_owned);
+                    timestamps = (name("created"), name("updated"));
+                }
+                None => {
+                    self.mapping_error(&at, "`timestamps` must be `{\"created\": \"property\", \"updated\": \"property\"}`");
+                }
+            }
+        }
         Some(StoreBlock {
             entity,
             pk,
@@ -417,6 +437,7 @@ impl Builder<'_> {
             keys,
             columns,
             version,
+            timestamps,
             pointer: pointer.to_owned(),
         })
     }
@@ -598,6 +619,34 @@ impl Builder<'_> {
                 }
             }
         });
+        let mut timestamp = |property: &Option<String>, which: &str| -> Option<usize> {
+            let property = property.as_ref()?;
+            let at = pointer_join(&pointer_join(&store.pointer, "timestamps"), which);
+            let index = fields.iter().position(|f| &f.property == property);
+            match index.map(|i| &fields[i]) {
+                Some(f)
+                    if matches!(f.scalar, ScalarType::String | ScalarType::Integer)
+                        && f.property != store.pk =>
+                {
+                    index
+                }
+                Some(_) => {
+                    self.mapping_error(&at, format!("timestamp property `{property}` of `{name}` must be a string (RFC 3339) or an integer (milliseconds) other than the pk"));
+                    None
+                }
+                None => {
+                    self.mapping_error(
+                        &at,
+                        format!("`{name}` has no property `{property}` to hold a timestamp"),
+                    );
+                    None
+                }
+            }
+        };
+        let timestamps = (
+            timestamp(&store.timestamps.0, "created"),
+            timestamp(&store.timestamps.1, "updated"),
+        );
         let mut indexes = Vec::new();
         for (properties, unique, at) in &store.keys {
             let mut columns = Vec::new();
@@ -639,6 +688,7 @@ impl Builder<'_> {
                 parents: Vec::new(),
                 indexes,
                 version,
+                timestamps,
             },
             store: store.clone(),
         })

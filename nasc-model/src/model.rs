@@ -143,6 +143,9 @@ pub struct EntityType {
     pub indexes: Vec<IndexSpec>,
     /// Index in `fields` of the optimistic-locking version, when the mapping names one.
     pub version: Option<usize>,
+    /// Indexes in `fields` of the properties nasc fills with the time a top-level row was
+    /// created and last saved, when the mapping names them.
+    pub timestamps: (Option<usize>, Option<usize>),
 }
 
 /// A secondary index or unique key declared in the mapping (`indexes`, `unique`).
@@ -179,6 +182,15 @@ impl EntityType {
         } else {
             RowKey::Surrogate
         }
+    }
+
+    /// The fields a save of an existing row writes, with their index: all but the pk and
+    /// the creation time.
+    pub fn updatable_fields(&self) -> impl Iterator<Item = (usize, &Field)> {
+        self.fields
+            .iter()
+            .enumerate()
+            .filter(move |(i, _)| *i != self.pk_index && Some(*i) != self.timestamps.0)
     }
 
     /// Looks up a field by property name.

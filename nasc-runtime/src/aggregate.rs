@@ -122,6 +122,20 @@ pub(crate) fn id_value(ty: &EntityType, target: Target<'_>) -> Result<SqlValue, 
     }
 }
 
+/// Fills the creation and last-save time properties of a top-level row with now: an
+/// integer property gets milliseconds since the Unix epoch, a string one RFC 3339 UTC. (The
+/// creation time is written only when the row is created.)
+pub(crate) fn stamp_times(tree: &mut RowTree<'_>) {
+    let (created, updated) = tree.ty.timestamps;
+    let now = chrono::Utc::now();
+    for index in [created, updated].into_iter().flatten() {
+        tree.values[index] = match tree.ty.fields[index].scalar {
+            ScalarType::Integer => SqlValue::Integer(now.timestamp_millis()),
+            _ => SqlValue::Text(now.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)),
+        };
+    }
+}
+
 /// Checks `diff` is the shallow map of changed top-level properties of `ty`.
 pub(crate) fn check_diff(ty: &EntityType, diff: &Value, target: Target<'_>) -> Result<(), Error> {
     let Some(diff) = diff.as_object() else {

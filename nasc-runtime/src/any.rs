@@ -144,7 +144,13 @@ impl Store for MappedStore {
         self.store().delete(ty, id)
     }
 
-    fn plan_persist(&self, ty: &str, id: &str, diff: &Value, full: &Value) -> Result<Vec<String>, Error> {
+    fn plan_persist(
+        &self,
+        ty: &str,
+        id: &str,
+        diff: &Value,
+        full: &Value,
+    ) -> Result<Vec<String>, Error> {
         self.store().plan_persist(ty, id, diff, full)
     }
 
@@ -222,7 +228,13 @@ impl Store for JsonStore {
         self.store().delete(ty, id)
     }
 
-    fn plan_persist(&self, ty: &str, id: &str, diff: &Value, full: &Value) -> Result<Vec<String>, Error> {
+    fn plan_persist(
+        &self,
+        ty: &str,
+        id: &str,
+        diff: &Value,
+        full: &Value,
+    ) -> Result<Vec<String>, Error> {
         self.store().plan_persist(ty, id, diff, full)
     }
 

@@ -394,8 +394,10 @@ impl<C: MappedConnection> Store for DieselStore<C> {
     fn persist(&self, ty: &str, id: &str, diff: &Value, full: &Value) -> Result<(), Error> {
         let entity = self.registry.entity(ty)?;
         let target = Target { ty, id };
-        let tree = aggregate::validate(self.registry.model(), entity, full, C::DIALECT, target)?;
+        let mut tree =
+            aggregate::validate(self.registry.model(), entity, full, C::DIALECT, target)?;
         aggregate::check_diff(entity, diff, target)?;
+        aggregate::stamp_times(&mut tree);
         let mut conn = self.connection(ty, id)?;
         in_transaction(&mut *conn, true, target, "saving", |conn| {
             self.write_top_level(conn, &tree, target)?;
@@ -416,7 +418,13 @@ impl<C: MappedConnection> Store for DieselStore<C> {
         entity.version.map(|i| entity.fields[i].property.clone())
     }
 
-    fn plan_persist(&self, ty: &str, id: &str, diff: &Value, full: &Value) -> Result<Vec<String>, Error> {
+    fn plan_persist(
+        &self,
+        ty: &str,
+        id: &str,
+        diff: &Value,
+        full: &Value,
+    ) -> Result<Vec<String>, Error> {
         let entity = self.registry.entity(ty)?;
         let target = Target { ty, id };
         let tree = aggregate::validate(self.registry.model(), entity, full, C::DIALECT, target)?;
@@ -424,7 +432,8 @@ impl<C: MappedConnection> Store for DieselStore<C> {
         let mut recorder = Recorder::default();
         self.write_top_level(&mut recorder, &tree, target)?;
         if self.change_log {
-            crate::change_log::append::<C>(&mut recorder, ty, id, diff, None).map_err(|e| target.database("logging", "", e))?;
+            crate::change_log::append::<C>(&mut recorder, ty, id, diff, None)
+                .map_err(|e| target.database("logging", "", e))?;
         }
         Ok(recorder.statements)
     }
@@ -487,13 +496,12 @@ impl Executor for Recorder {
     }
 }
 
-/// The binds of an `UPDATE` of a top-level row: its `values` other than the pk, then the pk.
+/// The binds of an `UPDATE` of a top-level row: its updatable `values`, then the pk.
 fn update_binds(tree: &RowTree<'_>, values: &[SqlValue]) -> Vec<SqlValue> {
-    let mut binds: Vec<SqlValue> = values
-        .iter()
-        .enumerate()
-        .filter(|(i, _)| *i != tree.ty.pk_index)
-        .map(|(_, v)| v.clone())
+    let mut binds: Vec<SqlValue> = tree
+        .ty
+        .updatable_fields()
+        .map(|(i, _)| values[i].clone())
         .collect();
     binds.push(tree.pk().clone());
     binds

@@ -266,11 +266,21 @@ impl<S: Store> Processor<S> {
         let change = diff(&old, &new)?;
         tracing::debug!(ty, id, event, dry_run, diff = %change.to_value(), "event applied");
         if change.is_empty() {
-            return Ok(Outcome { diff: change, state: new, persisted: false, plan: Vec::new() });
+            return Ok(Outcome {
+                diff: change,
+                state: new,
+                persisted: false,
+                plan: Vec::new(),
+            });
         }
         if dry_run {
             let plan = self.store.plan_persist(ty, id, &change.to_value(), &new)?;
-            return Ok(Outcome { diff: change, state: new, persisted: false, plan });
+            return Ok(Outcome {
+                diff: change,
+                state: new,
+                persisted: false,
+                plan,
+            });
         }
         self.store.persist(ty, id, &change.to_value(), &new)?;
         // The store bumped the version: the state returned and announced carries the new one.

@@ -247,10 +247,8 @@ fn update_else_insert(ty: &EntityType, dialect: Dialect) -> (Sql, Sql) {
     let table = q(&ty.table);
     let pk = q(&ty.pk().column);
     let mut set: Vec<String> = ty
-        .fields
-        .iter()
-        .filter(|f| f.column != ty.pk().column)
-        .map(|f| format!("{} = ?", q(&f.column)))
+        .updatable_fields()
+        .map(|(_, f)| format!("{} = ?", q(&f.column)))
         .collect();
     if set.is_empty() {
         set.push(format!("{pk} = {pk}"));
@@ -281,10 +279,8 @@ fn upsert(ty: &EntityType, dialect: Dialect) -> (Sql, Guard) {
     let mut columns = field_list(ty, dialect);
     let mut values = field_marks(ty, dialect).join(", ");
     let updated: Vec<&str> = ty
-        .fields
-        .iter()
-        .filter(|f| f.column != ty.pk().column)
-        .map(|f| f.column.as_str())
+        .updatable_fields()
+        .map(|(_, f)| f.column.as_str())
         .collect();
     // With nothing else to update, the pk is set to itself so that the row counts as written.
     let updated = if updated.is_empty() {

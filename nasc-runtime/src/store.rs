@@ -29,7 +29,13 @@ pub trait Store: Send + Sync {
     /// What `persist` would do with these arguments, without doing it: for the mapped
     /// stores, the SQL statements in order (those of a save over an existing aggregate that
     /// no one else changed); for other stores, a description.
-    fn plan_persist(&self, ty: &str, id: &str, diff: &Value, full: &Value) -> Result<Vec<String>, Error> {
+    fn plan_persist(
+        &self,
+        ty: &str,
+        id: &str,
+        diff: &Value,
+        full: &Value,
+    ) -> Result<Vec<String>, Error> {
         let _ = (diff, full);
         Ok(vec![format!("replace the stored state of {ty} `{id}`")])
     }

@@ -51,6 +51,7 @@ conformance!(
     processing::a_stale_save_fails_with_both_versions,
     processing::two_writers_lose_nothing_thanks_to_versions,
     processing::the_change_log_is_complete_and_in_order,
+    processing::timestamps_record_creation_and_last_save,
     family::the_mapped_store_passes_the_exported_suite,
     family::the_json_store_passes_the_exported_suite,
     family::the_json_store_reports_a_corrupt_document,

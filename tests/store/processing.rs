@@ -257,10 +257,23 @@ pub fn two_writers_lose_nothing_thanks_to_versions(b: &Backend) {
     });
     let stored = db.load("Counter", "shared").unwrap().unwrap();
     assert_eq!(stored["value"], json!(400));
-    let outcome = one.apply_event("Counter", "shared", "inc", &Value::Null, false).unwrap();
-    assert_eq!(outcome.state["rev"], json!(402), "the returned state carries the stored version");
-    assert_eq!(*last_version.lock().unwrap(), Some(402), "subscribers hear the stored version");
-    assert_eq!(db.load("Counter", "shared").unwrap().unwrap()["rev"], json!(402));
+    let outcome = one
+        .apply_event("Counter", "shared", "inc", &Value::Null, false)
+        .unwrap();
+    assert_eq!(
+        outcome.state["rev"],
+        json!(402),
+        "the returned state carries the stored version"
+    );
+    assert_eq!(
+        *last_version.lock().unwrap(),
+        Some(402),
+        "subscribers hear the stored version"
+    );
+    assert_eq!(
+        db.load("Counter", "shared").unwrap().unwrap()["rev"],
+        json!(402)
+    );
     assert_eq!(
         stored["rev"],
         json!(401),
@@ -323,4 +336,43 @@ pub fn the_change_log_is_complete_and_in_order(b: &Backend) {
     let rest = store.changes_since(log[1].sequence, 100).unwrap();
     assert_eq!(rest, log[2..]);
     assert_eq!(store.changes_since(log[0].sequence, 1).unwrap(), log[1..2]);
+}
+
+pub fn timestamps_record_creation_and_last_save(b: &Backend) {
+    let registry = Registry::from_json_str(
+        "doc.schema.json",
+        r#"{"$defs": {"Doc": {"type": "object", "properties": {"id": {"type": "string"}, "body": {"type": "string"},
+            "createdAt": {"type": "string", "format": "date-time"}, "updatedAt": {"type": "integer"}}, "required": ["id"]}}}"#,
+        "doc.mapping.json",
+        r#"{"Doc": {"x-na:store": {"timestamps": {"created": "createdAt", "updated": "updatedAt"}}}}"#,
+    )
+    .unwrap();
+    let store = b.store(registry);
+    let before = chrono::Utc::now().timestamp_millis();
+    let draft = json!({"id": "d", "body": "draft"});
+    store.persist("Doc", "d", &draft, &draft).unwrap();
+    let first = store.load("Doc", "d").unwrap().unwrap();
+    let created = first["createdAt"].as_str().unwrap().to_owned();
+    assert!(
+        chrono::DateTime::parse_from_rfc3339(&created).is_ok(),
+        "{created}"
+    );
+    let updated = first["updatedAt"].as_i64().unwrap();
+    assert!(updated >= before, "{updated} >= {before}");
+    std::thread::sleep(std::time::Duration::from_millis(5));
+    // What the caller sends for the timestamps is replaced: nasc owns them.
+    let edit =
+        json!({"id": "d", "body": "final", "createdAt": "1999-01-01T00:00:00Z", "updatedAt": 1});
+    store.persist("Doc", "d", &edit, &edit).unwrap();
+    let second = store.load("Doc", "d").unwrap().unwrap();
+    assert_eq!(second["body"], json!("final"));
+    assert_eq!(
+        second["createdAt"],
+        json!(created),
+        "the creation time stays"
+    );
+    assert!(
+        second["updatedAt"].as_i64().unwrap() > updated,
+        "the last-save time moves"
+    );
 }

@@ -167,8 +167,13 @@ fn the_dry_run_plan_is_what_a_persist_then_executes() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("plan.db");
     // One pooled connection, so that the recorder sees every statement.
-    let options = StoreOptions { max_size: 1, change_log: true, ..Default::default() };
-    let store = SqliteMappedStore::connect_with(path.to_str().unwrap(), demo_registry(), options).unwrap();
+    let options = StoreOptions {
+        max_size: 1,
+        change_log: true,
+        ..Default::default()
+    };
+    let store =
+        SqliteMappedStore::connect_with(path.to_str().unwrap(), demo_registry(), options).unwrap();
     let executed = Arc::new(Mutex::new(Vec::<String>::new()));
     let sink = executed.clone();
     store
@@ -176,7 +181,12 @@ fn the_dry_run_plan_is_what_a_persist_then_executes() {
             let recorder = move |event: InstrumentationEvent<'_>| {
                 if let InstrumentationEvent::StartQuery { query, .. } = event {
                     let sql = query.to_string();
-                    let sql = sql.split(" -- binds:").next().unwrap_or_default().trim().to_owned();
+                    let sql = sql
+                        .split(" -- binds:")
+                        .next()
+                        .unwrap_or_default()
+                        .trim()
+                        .to_owned();
                     sink.lock().unwrap().push(sql);
                 }
             };
@@ -190,28 +200,46 @@ fn the_dry_run_plan_is_what_a_persist_then_executes() {
     let processor = Processor::new(store).handle(
         "TodoList",
         FnHandler::new(
-            |id, _| Ok(json!({"id": id, "items": [{"id": "1", "title": "first", "completed": false}]})),
+            |id, _| {
+                Ok(json!({"id": id, "items": [{"id": "1", "title": "first", "completed": false}]}))
+            },
             |_, payload, state| {
                 state["items"].as_array_mut().unwrap().push(payload.clone());
                 Ok(())
             },
         ),
     );
-    processor.apply_event("TodoList", "l1", MOUNT, &json!(null), false).unwrap();
+    processor
+        .apply_event("TodoList", "l1", MOUNT, &json!(null), false)
+        .unwrap();
     let item = json!({"id": "2", "title": "second", "completed": true});
-    let dry = processor.apply_event("TodoList", "l1", "add", &item, true).unwrap();
+    let dry = processor
+        .apply_event("TodoList", "l1", "add", &item, true)
+        .unwrap();
     assert!(!dry.persisted && !dry.plan.is_empty());
 
     executed.lock().unwrap().clear();
-    let real = processor.apply_event("TodoList", "l1", "add", &item, false).unwrap();
+    let real = processor
+        .apply_event("TodoList", "l1", "add", &item, false)
+        .unwrap();
     assert!(real.persisted);
     let writes: Vec<String> = executed
         .lock()
         .unwrap()
         .iter()
-        .filter(|sql| !sql.starts_with("SELECT") && !sql.starts_with("BEGIN") && !sql.starts_with("COMMIT"))
+        .filter(|sql| {
+            !sql.starts_with("SELECT") && !sql.starts_with("BEGIN") && !sql.starts_with("COMMIT")
+        })
         .cloned()
         .collect();
-    assert_eq!(writes, dry.plan, "the plan lists exactly the statements the persist ran");
-    assert_eq!(dry.plan.len(), 4, "upsert, delete children, insert children, change log: {:?}", dry.plan);
+    assert_eq!(
+        writes, dry.plan,
+        "the plan lists exactly the statements the persist ran"
+    );
+    assert_eq!(
+        dry.plan.len(),
+        4,
+        "upsert, delete children, insert children, change log: {:?}",
+        dry.plan
+    );
 }
