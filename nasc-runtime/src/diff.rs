@@ -65,6 +65,57 @@ pub fn diff(old: &Value, new: &Value) -> Result<Diff, Error> {
     Ok(result)
 }
 
+/// What changed in an array of keyed children (objects with a key property).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ChildrenDiff {
+    /// New children: their position in the new array and their value.
+    pub added: Vec<(usize, Value)>,
+    /// Keys of the children gone.
+    pub removed: Vec<Value>,
+    /// Children whose value changed: their new position and value.
+    pub changed: Vec<(usize, Value)>,
+    /// Children with the same value at another position: key, old and new position.
+    pub moved: Vec<(Value, usize, usize)>,
+}
+
+impl ChildrenDiff {
+    /// Nothing changed.
+    pub fn is_empty(&self) -> bool {
+        self.added.is_empty()
+            && self.removed.is_empty()
+            && self.changed.is_empty()
+            && self.moved.is_empty()
+    }
+}
+
+/// The diff of two arrays of children by their `key` property (the mapped store writes
+/// arrays of leaf children this way). A child without the key is matched by position.
+pub fn diff_children(old: &[Value], new: &[Value], key: &str) -> ChildrenDiff {
+    let key_of = |value: &Value, position: usize| {
+        value
+            .get(key)
+            .cloned()
+            .unwrap_or_else(|| Value::from(format!("#{position}")))
+    };
+    let mut result = ChildrenDiff::default();
+    let old_keys: Vec<Value> = old.iter().enumerate().map(|(i, v)| key_of(v, i)).collect();
+    for (position, child) in new.iter().enumerate() {
+        let child_key = key_of(child, position);
+        match old_keys.iter().position(|k| *k == child_key) {
+            None => result.added.push((position, child.clone())),
+            Some(was) if old[was] != *child => result.changed.push((position, child.clone())),
+            Some(was) if was != position => result.moved.push((child_key, was, position)),
+            Some(_) => {}
+        }
+    }
+    let new_keys: Vec<Value> = new.iter().enumerate().map(|(i, v)| key_of(v, i)).collect();
+    result.removed = old_keys
+        .into_iter()
+        .filter(|k| !new_keys.contains(k))
+        .collect();
+    result
+}
+
 fn not_an_object(which: &str, value: &Value) -> Error {
     Error::Invalid {
         ty: String::new(),
@@ -111,6 +162,26 @@ mod tests {
             json!({"b": 2, "new": null, "$removed": ["gone"]})
         );
         assert!(diff(&new, &new).unwrap().is_empty());
+    }
+
+    #[test]
+    fn children_are_diffed_by_key() {
+        let old = [
+            json!({"id": "a", "t": 1}),
+            json!({"id": "b", "t": 2}),
+            json!({"id": "c", "t": 3}),
+        ];
+        let new = [
+            json!({"id": "c", "t": 3}),
+            json!({"id": "b", "t": 20}),
+            json!({"id": "d", "t": 4}),
+        ];
+        let d = diff_children(&old, &new, "id");
+        assert_eq!(d.added, [(2, json!({"id": "d", "t": 4}))]);
+        assert_eq!(d.removed, [json!("a")]);
+        assert_eq!(d.changed, [(1, json!({"id": "b", "t": 20}))]);
+        assert_eq!(d.moved, [(json!("c"), 2, 0)]);
+        assert!(diff_children(&new, &new, "id").is_empty());
     }
 
     #[test]

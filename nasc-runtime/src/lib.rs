@@ -45,7 +45,7 @@ pub mod __private;
 pub use any::{JsonStore, MappedStore};
 pub use backend::MappedConnection;
 pub use change_log::{LoggedChange, CHANGE_LOG_TABLE};
-pub use diff::{diff, Diff};
+pub use diff::{diff, diff_children, ChildrenDiff, Diff};
 pub use entity::Entity;
 pub use error::Error;
 pub use json_store::DieselJsonStore;

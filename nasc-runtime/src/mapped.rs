@@ -8,7 +8,7 @@ use crate::{Error, Registry, Store};
 use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool, PooledConnection};
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use nasc_model::error::pointer_join;
-use nasc_model::EntityType;
+use nasc_model::{EntityType, RowKey};
 use serde_json::{Map, Value};
 use std::collections::HashMap;
 use std::time::Duration;
@@ -26,6 +26,9 @@ pub struct StoreOptions {
     /// Append every persist and delete to the `nasc_changes` table, in the same transaction
     /// (mapped stores only).
     pub change_log: bool,
+    /// Rewrite every child row of each array a persist's diff names, instead of writing only
+    /// the rows that were added, removed, changed or moved (the result is the same).
+    pub replace_children: bool,
 }
 
 impl Default for StoreOptions {
@@ -35,6 +38,7 @@ impl Default for StoreOptions {
             connection_timeout: Duration::from_secs(10),
             migrations: Migrations::Additive,
             change_log: false,
+            replace_children: false,
         }
     }
 }
@@ -53,6 +57,7 @@ pub struct DieselStore<C: MappedConnection> {
     registry: Registry,
     statements: HashMap<String, TypeStatements>,
     change_log: bool,
+    replace_children: bool,
 }
 
 /// Applies the backend's session settings to each new pooled connection, and creates the
@@ -104,6 +109,7 @@ impl<C: MappedConnection> DieselStore<C> {
             statements: statements(registry.model(), C::DIALECT),
             registry,
             change_log,
+            replace_children: options.replace_children,
         })
     }
 
@@ -154,11 +160,13 @@ impl<C: MappedConnection> DieselStore<C> {
         &self.statements[&ty.name]
     }
 
-    /// Writes `tree` as a top-level row and replaces its children.
+    /// Writes `tree` as a top-level row, then brings the children of every array the diff
+    /// names to match it.
     fn write_top_level(
         &self,
         conn: &mut impl Executor,
         tree: &RowTree<'_>,
+        diff: &Value,
         target: Target<'_>,
     ) -> Result<(), Error> {
         let statements = self.statements_of(tree.ty);
@@ -196,17 +204,104 @@ impl<C: MappedConnection> DieselStore<C> {
         if matches!(statements.guard, Guard::UpsertAffectsNoRow) && written == 0 {
             return Err(held_elsewhere());
         }
-        for (relation, delete) in statements.delete_children.iter().enumerate() {
-            conn.run(delete, std::slice::from_ref(tree.pk()))
+        for (relation, spec) in tree.ty.relations.iter().enumerate() {
+            if !diff_names(diff, &spec.property) {
+                // An array the diff leaves out keeps its rows.
+                continue;
+            }
+            let child = self.registry.entity(&spec.child)?;
+            if self.replace_children || child.row_key() != RowKey::Surrogate {
+                // Children with children of their own are replaced (their rows cascade).
+                conn.run(
+                    &statements.delete_children[relation],
+                    std::slice::from_ref(tree.pk()),
+                )
                 .map_err(|e| {
-                    target.database(
-                        "saving",
-                        &pointer_join(&tree.pointer, &tree.ty.relations[relation].property),
-                        e,
-                    )
+                    target.database("saving", &pointer_join(&tree.pointer, &spec.property), e)
                 })?;
+                let all: Vec<(usize, &RowTree<'_>)> =
+                    tree.children[relation].iter().enumerate().collect();
+                self.insert_rows(conn, tree, relation, &all, target)?;
+            } else {
+                self.sync_children(conn, tree, relation, target)?;
+            }
         }
-        self.insert_children(conn, tree, target)
+        Ok(())
+    }
+
+    /// Brings the rows of one array of leaf children to match it, by child key: deletes the
+    /// rows whose key is gone, updates in place the rows that changed or moved, inserts the
+    /// new ones, and leaves the others alone.
+    fn sync_children(
+        &self,
+        conn: &mut impl Executor,
+        parent: &RowTree<'_>,
+        relation: usize,
+        target: Target<'_>,
+    ) -> Result<(), Error> {
+        let statements = self.statements_of(parent.ty);
+        let spec = &parent.ty.relations[relation];
+        let at = pointer_join(&parent.pointer, &spec.property);
+        let children = &parent.children[relation];
+        let child_ty = self.registry.entity(&spec.child)?;
+        let child_statements = self.statements_of(child_ty);
+        let link = statements.child_link[relation];
+        let stored = conn
+            .rows(
+                &statements.select_children[relation],
+                std::slice::from_ref(parent.pk()),
+            )
+            .map_err(|e| target.database("saving", &at, e))?;
+        let pk = child_ty.pk_index;
+        let mut stored_by_key: HashMap<ChildKey, (usize, Vec<Cell>)> = stored
+            .into_iter()
+            .enumerate()
+            .map(|(position, cells)| {
+                (
+                    ChildKey::of(&cell_to_value(&cells[pk], child_ty.pk().scalar)),
+                    (position, cells),
+                )
+            })
+            .collect();
+        let mut added = Vec::new();
+        for (position, child) in children.iter().enumerate() {
+            match stored_by_key.remove(&ChildKey::of(child.pk())) {
+                None => added.push((position, child)),
+                Some((stored_position, cells)) => {
+                    let same = stored_position == position
+                        && cells
+                            .iter()
+                            .zip(&child.values)
+                            .all(|(c, v)| cell_matches(c, v));
+                    if !same {
+                        let mut binds: Vec<SqlValue> = child
+                            .values
+                            .iter()
+                            .enumerate()
+                            .filter(|(i, _)| *i != pk)
+                            .map(|(_, v)| v.clone())
+                            .collect();
+                        binds.extend([
+                            SqlValue::Integer(position as i64),
+                            parent.pk().clone(),
+                            child.pk().clone(),
+                        ]);
+                        conn.run(&child_statements.update_as_child[link], &binds)
+                            .map_err(|e| {
+                                self.unique_conflict(child_ty, &child.pointer, target, e)
+                            })?;
+                    }
+                }
+            }
+        }
+        for key in stored_by_key.into_keys() {
+            conn.run(
+                &child_statements.delete_as_child[link],
+                &[parent.pk().clone(), key.value()],
+            )
+            .map_err(|e| target.database("saving", &at, e))?;
+        }
+        self.insert_rows(conn, parent, relation, &added, target)
     }
 
     /// A database error of a write of `ty` at `pointer`: a unique key's violation becomes a
@@ -297,42 +392,44 @@ impl<C: MappedConnection> DieselStore<C> {
         }
     }
 
-    /// Inserts the children of a row whose old children are gone, in multi-row batches,
-    /// then their own children.
-    fn insert_children(
+    /// Inserts `rows` (with their positions) as children of `parent` in one of its arrays, in
+    /// multi-row batches, then their own children.
+    fn insert_rows(
         &self,
         conn: &mut impl Executor,
         parent: &RowTree<'_>,
+        relation: usize,
+        rows: &[(usize, &RowTree<'_>)],
         target: Target<'_>,
     ) -> Result<(), Error> {
+        let Some((_, first)) = rows.first() else {
+            return Ok(());
+        };
         let statements = self.statements_of(parent.ty);
-        for (relation, children) in parent.children.iter().enumerate() {
-            let Some(first) = children.first() else {
-                continue;
-            };
-            let insert =
-                &self.statements_of(first.ty).insert_as_child[statements.child_link[relation]];
-            let mut binds: Vec<SqlValue> = Vec::new();
-            for (chunk_index, chunk) in children.chunks(insert.rows_per_statement()).enumerate() {
-                binds.clear();
-                let offset = chunk_index * insert.rows_per_statement();
-                for (i, child) in chunk.iter().enumerate() {
-                    binds.extend_from_slice(&child.values);
-                    binds.push(parent.pk().clone());
-                    binds.push(SqlValue::Integer((offset + i) as i64));
-                }
-                conn.run(&insert.statement(chunk.len()), &binds)
-                    .map_err(|e| {
-                        let at = if chunk.len() == 1 {
-                            chunk[0].pointer.clone()
-                        } else {
-                            pointer_join(&parent.pointer, &parent.ty.relations[relation].property)
-                        };
-                        self.unique_conflict(first.ty, &at, target, e)
-                    })?;
+        let insert = &self.statements_of(first.ty).insert_as_child[statements.child_link[relation]];
+        let mut binds: Vec<SqlValue> = Vec::new();
+        for chunk in rows.chunks(insert.rows_per_statement()) {
+            binds.clear();
+            for (position, child) in chunk {
+                binds.extend_from_slice(&child.values);
+                binds.push(parent.pk().clone());
+                binds.push(SqlValue::Integer(*position as i64));
             }
-            for child in children {
-                self.insert_children(conn, child, target)?;
+            conn.run(&insert.statement(chunk.len()), &binds)
+                .map_err(|e| {
+                    let at = if chunk.len() == 1 {
+                        chunk[0].1.pointer.clone()
+                    } else {
+                        pointer_join(&parent.pointer, &parent.ty.relations[relation].property)
+                    };
+                    self.unique_conflict(first.ty, &at, target, e)
+                })?;
+        }
+        for (_, child) in rows {
+            for grandchildren in 0..child.children.len() {
+                let all: Vec<(usize, &RowTree<'_>)> =
+                    child.children[grandchildren].iter().enumerate().collect();
+                self.insert_rows(conn, child, grandchildren, &all, target)?;
             }
         }
         Ok(())
@@ -400,7 +497,7 @@ impl<C: MappedConnection> Store for DieselStore<C> {
         aggregate::stamp_times(&mut tree);
         let mut conn = self.connection(ty, id)?;
         in_transaction(&mut *conn, true, target, "saving", |conn| {
-            self.write_top_level(conn, &tree, target)?;
+            self.write_top_level(conn, &tree, diff, target)?;
             if self.change_log {
                 let version = entity.version.map(|i| match tree.values[i] {
                     SqlValue::Integer(v) => v + 1,
@@ -429,13 +526,21 @@ impl<C: MappedConnection> Store for DieselStore<C> {
         let target = Target { ty, id };
         let tree = aggregate::validate(self.registry.model(), entity, full, C::DIALECT, target)?;
         aggregate::check_diff(entity, diff, target)?;
-        let mut recorder = Recorder::default();
-        self.write_top_level(&mut recorder, &tree, target)?;
-        if self.change_log {
-            crate::change_log::append::<C>(&mut recorder, ty, id, diff, None)
-                .map_err(|e| target.database("logging", "", e))?;
-        }
-        Ok(recorder.statements)
+        let mut conn = self.connection(ty, id)?;
+        // The plan reads what a persist would read (the stored children), and records the
+        // writes instead of making them.
+        in_transaction(&mut *conn, false, target, "planning", |conn| {
+            let mut planner = Planner {
+                reads: conn,
+                writes: Vec::new(),
+            };
+            self.write_top_level(&mut planner, &tree, diff, target)?;
+            if self.change_log {
+                crate::change_log::append::<C>(&mut planner, ty, id, diff, None)
+                    .map_err(|e| target.database("logging", "", e))?;
+            }
+            Ok(planner.writes)
+        })
     }
 
     fn delete(&self, ty: &str, id: &str) -> Result<bool, Error> {
@@ -476,23 +581,68 @@ impl<C: MappedConnection> Executor for C {
     }
 }
 
-/// Records the statements of a write instead of running them, as if every statement
-/// affected one row and every query found none: the path of a save over an existing,
-/// unchanged-by-others aggregate.
-#[derive(Default)]
-pub(crate) struct Recorder {
-    pub statements: Vec<String>,
+/// Runs the reads of a write on a connection and records its writes instead of making
+/// them, as if each affected one row: a persist's plan.
+pub(crate) struct Planner<'c, C> {
+    reads: &'c mut C,
+    writes: Vec<String>,
 }
 
-impl Executor for Recorder {
+impl<C: MappedConnection> Executor for Planner<'_, C> {
     fn run(&mut self, sql: &Sql, _: &[SqlValue]) -> diesel::QueryResult<usize> {
-        self.statements.push(sql.pieces.join("?"));
+        self.writes.push(sql.pieces.join("?"));
         Ok(1)
     }
 
-    fn rows(&mut self, sql: &Sql, _: &[SqlValue]) -> diesel::QueryResult<Vec<Vec<Cell>>> {
-        self.statements.push(sql.pieces.join("?"));
-        Ok(Vec::new())
+    fn rows(&mut self, sql: &Sql, binds: &[SqlValue]) -> diesel::QueryResult<Vec<Vec<Cell>>> {
+        MappedConnection::rows(self.reads, sql, binds)
+    }
+}
+
+/// Whether the persist's diff names an array property (set, or listed as removed).
+fn diff_names(diff: &Value, property: &str) -> bool {
+    diff.get(property).is_some()
+        || diff
+            .get(crate::diff::REMOVED_KEY)
+            .and_then(Value::as_array)
+            .is_some_and(|removed| removed.iter().any(|p| p == property))
+}
+
+/// Whether a stored cell holds the value about to be written.
+fn cell_matches(cell: &Cell, value: &SqlValue) -> bool {
+    match (cell, value) {
+        (Cell::Null, SqlValue::Null(_)) => true,
+        (Cell::Text(a), SqlValue::Text(b)) => a == b,
+        (Cell::Integer(a), SqlValue::Integer(b)) => a == b,
+        (Cell::Real(a), SqlValue::Real(b)) => a == b,
+        (Cell::Integer(a), SqlValue::Real(b)) => (*a as f64) == *b,
+        (Cell::Bool(a), SqlValue::Bool(b)) => a == b,
+        (Cell::Integer(a), SqlValue::Bool(b)) => (*a != 0) == *b,
+        _ => false,
+    }
+}
+
+/// A child key as a map key (child keys are strings or integers).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum ChildKey {
+    Text(String),
+    Integer(i64),
+}
+
+impl ChildKey {
+    fn of(value: &SqlValue) -> ChildKey {
+        match value {
+            SqlValue::Integer(i) => ChildKey::Integer(*i),
+            SqlValue::Text(s) => ChildKey::Text(s.clone()),
+            other => ChildKey::Text(format!("{other:?}")),
+        }
+    }
+
+    fn value(self) -> SqlValue {
+        match self {
+            ChildKey::Integer(i) => SqlValue::Integer(i),
+            ChildKey::Text(s) => SqlValue::Text(s),
+        }
     }
 }
 

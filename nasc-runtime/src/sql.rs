@@ -83,6 +83,11 @@ pub(crate) struct TypeStatements {
     /// Insert as a child, per parent link; binds per row: the fields, the foreign key, the
     /// position.
     pub insert_as_child: Vec<ChildInsert>,
+    /// Per parent link: the update of one child row in place (its fields but the pk, and its
+    /// position); binds: those fields, the position, the foreign key, the pk.
+    pub update_as_child: Vec<Sql>,
+    /// Per parent link: the delete of one child row; binds: the foreign key, the pk.
+    pub delete_as_child: Vec<Sql>,
     /// The top-level row by pk; selects the fields.
     pub select: Sql,
     /// Deletes the top-level row by pk (children go by cascade).
@@ -196,6 +201,37 @@ fn type_statements(model: &Model, ty: &EntityType, dialect: Dialect) -> TypeStat
         })
         .collect();
 
+    let pk_column = q(&ty.pk().column);
+    let in_place: Vec<String> = ty
+        .fields
+        .iter()
+        .zip(field_marks(ty, dialect))
+        .filter(|(f, _)| f.column != ty.pk().column)
+        .map(|(f, mark)| format!("{} = {mark}", q(&f.column)))
+        .chain(std::iter::once(format!("{} = ?", q(POSITION_COLUMN))))
+        .collect();
+    let update_as_child = ty
+        .parents
+        .iter()
+        .map(|link| {
+            Sql::new(&format!(
+                "UPDATE {table} SET {} WHERE {} = ? AND {pk_column} = ?",
+                in_place.join(", "),
+                q(&link.fk_column)
+            ))
+        })
+        .collect();
+    let delete_as_child = ty
+        .parents
+        .iter()
+        .map(|link| {
+            Sql::new(&format!(
+                "DELETE FROM {table} WHERE {} = ? AND {pk_column} = ?",
+                q(&link.fk_column)
+            ))
+        })
+        .collect();
+
     let mut select_children = Vec::new();
     let mut delete_children = Vec::new();
     let mut child_link = Vec::new();
@@ -228,6 +264,8 @@ fn type_statements(model: &Model, ty: &EntityType, dialect: Dialect) -> TypeStat
         update_then_insert,
         versioned,
         insert_as_child,
+        update_as_child,
+        delete_as_child,
         select: Sql::new(&format!(
             "SELECT {} FROM {table} WHERE {pk} = ? AND {top_level}",
             select_list(ty, dialect)

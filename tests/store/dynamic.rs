@@ -301,3 +301,63 @@ pub fn long_lists_are_written_in_several_batches(b: &Backend) {
     assert_eq!(store.load("TodoList", "long").unwrap(), Some(value));
     assert_eq!(store.count("todos"), 1203);
 }
+
+/// Child rows are written by key (only the added, removed, changed or moved ones), with the
+/// same result as a full replace, on every backend.
+pub fn writing_only_changed_children_equals_a_full_replace(b: &Backend) {
+    let changed_only = b.store(demo_registry());
+    let replace_db = b.store(demo_registry());
+    let options = nasc_runtime::StoreOptions {
+        replace_children: true,
+        ..Default::default()
+    };
+    let replaced = replace_db.connect_with(demo_registry(), options).unwrap();
+    let edits = [
+        list(
+            "l",
+            &[
+                ("a", "one", false),
+                ("b", "two", false),
+                ("c", "three", true),
+            ],
+        ),
+        list(
+            "l",
+            &[
+                ("c", "three", true),
+                ("a", "one", false),
+                ("b", "two", false),
+            ],
+        ),
+        list(
+            "l",
+            &[
+                ("c", "three!", false),
+                ("d", "four", false),
+                ("a", "one", false),
+            ],
+        ),
+        list("l", &[("b", "two again", true), ("d", "four", false)]),
+        list("l", &[]),
+        list("l", &[("a", "back", true)]),
+    ];
+    for full in edits {
+        changed_only.persist("TodoList", "l", &full, &full).unwrap();
+        replaced.persist("TodoList", "l", &full, &full).unwrap();
+        assert_eq!(
+            changed_only.load("TodoList", "l").unwrap(),
+            Some(full.clone())
+        );
+        assert_eq!(replaced.load("TodoList", "l").unwrap(), Some(full.clone()));
+        assert_eq!(changed_only.count("todos"), replace_db.count("todos"));
+    }
+    // A diff that leaves the array out leaves its rows alone.
+    let untouched = list("l", &[("z", "not written", false)]);
+    changed_only
+        .persist("TodoList", "l", &json!({"id": "l"}), &untouched)
+        .unwrap();
+    assert_eq!(
+        changed_only.load("TodoList", "l").unwrap(),
+        Some(list("l", &[("a", "back", true)]))
+    );
+}

@@ -43,6 +43,7 @@ conformance!(
     dynamic::opening_twice_is_idempotent_and_keeps_data,
     dynamic::one_store_serves_many_threads,
     dynamic::long_lists_are_written_in_several_batches,
+    dynamic::writing_only_changed_children_equals_a_full_replace,
     typed::typed_round_trip,
     processing::mount_events_and_patches,
     processing::a_dry_run_writes_nothing,
