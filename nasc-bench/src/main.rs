@@ -1,0 +1,396 @@
+//! Side-by-side benchmark of nasc's stores on SQLite (WAL, `synchronous = NORMAL` unless
+//! said otherwise) against raw rusqlite with cached statements and hand-written diesel.
+//!
+//! `cargo run --release -p nasc-bench -- --quick` prints a table and writes
+//! `target/nasc-bench.json`. Contenders run in alternating rounds, so that the ratios
+//! compare work done under the same machine load.
+
+use diesel::prelude::*;
+use nasc_runtime::{JsonStore, MemoryStore, SqliteMappedStore, Store, StoreOptions};
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+mod app {
+    nasc_runtime::schema!(
+        schema = "../schemas/app.schema.json",
+        mapping = "../schemas/app.mapping.json"
+    );
+}
+use app::tables::{todo_lists, todos};
+
+/// Distinct states cycled through by the persist scenarios (consecutive saves differ).
+const VERSIONS: usize = 64;
+
+/// Medians by scenario, then contender.
+type Results = BTreeMap<String, BTreeMap<String, f64>>;
+
+fn list(id: &str, n: usize, version: usize) -> Value {
+    let items: Vec<Value> = (0..n)
+        .map(|i| json!({"id": format!("{i}"), "title": format!("item {i} v{version}"), "completed": (i + version) % 2 == 0}))
+        .collect();
+    json!({"id": id, "items": items})
+}
+
+fn median(mut samples: Vec<f64>) -> f64 {
+    samples.sort_by(f64::total_cmp);
+    samples[samples.len() / 2]
+}
+
+/// Runs each contender `rounds` times `per_round` operations, alternating, and returns the
+/// median seconds per operation of each.
+fn race(
+    rounds: usize,
+    per_round: usize,
+    contenders: &mut [(&str, &mut dyn FnMut(usize))],
+) -> BTreeMap<String, f64> {
+    let mut samples: Vec<Vec<f64>> = vec![Vec::new(); contenders.len()];
+    let mut op = 0;
+    for _ in 0..rounds {
+        for (i, (_, run)) in contenders.iter_mut().enumerate() {
+            for _ in 0..per_round {
+                op += 1;
+                let start = Instant::now();
+                run(op);
+                samples[i].push(start.elapsed().as_secs_f64());
+            }
+        }
+    }
+    contenders
+        .iter()
+        .zip(samples)
+        .map(|((name, _), s)| (name.to_string(), median(s)))
+        .collect()
+}
+
+/// The floor: rusqlite with cached statements, the same rows written in one transaction.
+struct Raw {
+    conn: rusqlite::Connection,
+}
+
+impl Raw {
+    fn open(path: &std::path::Path, synchronous: &str) -> Raw {
+        let conn = rusqlite::Connection::open(path).unwrap();
+        conn.execute_batch(&format!("PRAGMA journal_mode = WAL; PRAGMA synchronous = {synchronous}; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;"))
+            .unwrap();
+        Raw { conn }
+    }
+
+    /// Upserts the list and writes every child in place (as nasc does for changed children).
+    fn persist(&mut self, value: &Value) {
+        let tx = self.conn.transaction().unwrap();
+        let id = value["id"].as_str().unwrap();
+        tx.prepare_cached("INSERT INTO \"todo_lists\" (\"id\") VALUES (?1) ON CONFLICT (\"id\") DO UPDATE SET \"id\" = excluded.\"id\"")
+            .unwrap()
+            .execute([id])
+            .unwrap();
+        {
+            let mut update = tx
+                .prepare_cached("UPDATE \"todos\" SET \"title\" = ?1, \"completed\" = ?2, \"nasc_position\" = ?3 WHERE \"todo_list_id\" = ?4 AND \"id\" = ?5")
+                .unwrap();
+            for (i, item) in value["items"].as_array().unwrap().iter().enumerate() {
+                update
+                    .execute(rusqlite::params![
+                        item["title"].as_str(),
+                        item["completed"].as_bool(),
+                        i as i64,
+                        id,
+                        item["id"].as_str()
+                    ])
+                    .unwrap();
+            }
+        }
+        tx.commit().unwrap();
+    }
+
+    /// Loads the list as JSON: the parent, then its children in order.
+    fn load(&mut self, id: &str) -> Value {
+        let tx = self.conn.transaction().unwrap();
+        let found: String = tx
+            .prepare_cached("SELECT \"id\" FROM \"todo_lists\" WHERE \"id\" = ?1")
+            .unwrap()
+            .query_row([id], |r| r.get(0))
+            .unwrap();
+        let items: Vec<Value> = {
+            let mut select = tx
+                .prepare_cached("SELECT \"id\", \"title\", \"completed\" FROM \"todos\" WHERE \"todo_list_id\" = ?1 ORDER BY \"nasc_position\"")
+                .unwrap();
+            let rows = select
+                .query_map([id], |r| Ok(json!({"id": r.get::<_, String>(0)?, "title": r.get::<_, String>(1)?, "completed": r.get::<_, bool>(2)?})))
+                .unwrap();
+            rows.map(Result::unwrap).collect()
+        };
+        tx.commit().unwrap();
+        json!({"id": found, "items": items})
+    }
+}
+
+/// Hand-written diesel on the generated tables, doing the same writes and reads.
+fn diesel_persist(conn: &mut SqliteConnection, value: &Value) {
+    conn.immediate_transaction::<_, diesel::result::Error, _>(|conn| {
+        let id = value["id"].as_str().unwrap();
+        diesel::insert_into(todo_lists::table)
+            .values(todo_lists::id.eq(id))
+            .on_conflict(todo_lists::id)
+            .do_update()
+            .set(todo_lists::id.eq(id))
+            .execute(conn)?;
+        for (i, item) in value["items"].as_array().unwrap().iter().enumerate() {
+            diesel::update(
+                todos::table
+                    .filter(todos::todo_list_id.eq(id))
+                    .filter(todos::id.eq(item["id"].as_str().unwrap())),
+            )
+            .set((
+                todos::title.eq(item["title"].as_str().unwrap()),
+                todos::completed.eq(item["completed"].as_bool().unwrap()),
+                todos::nasc_position.eq(i as i64),
+            ))
+            .execute(conn)?;
+        }
+        Ok(())
+    })
+    .unwrap();
+}
+
+fn diesel_load(conn: &mut SqliteConnection, id: &str) -> app::TodoList {
+    conn.transaction::<_, diesel::result::Error, _>(|conn| {
+        let id: String = todo_lists::table
+            .filter(todo_lists::id.eq(id))
+            .select(todo_lists::id)
+            .first(conn)?;
+        let items = todos::table
+            .filter(todos::todo_list_id.eq(&id))
+            .order(todos::nasc_position)
+            .select((todos::id, todos::title, todos::completed))
+            .load::<(String, String, bool)>(conn)?
+            .into_iter()
+            .map(|(id, title, completed)| app::Todo {
+                id,
+                title,
+                completed,
+            })
+            .collect();
+        Ok(app::TodoList { id, items })
+    })
+    .unwrap()
+}
+
+struct Setup {
+    _dir: tempfile::TempDir,
+    nasc: SqliteMappedStore,
+    raw: Raw,
+    diesel: SqliteConnection,
+    json: JsonStore,
+    memory: MemoryStore,
+}
+
+fn setup(synchronous: &str) -> Setup {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bench.db");
+    let options = StoreOptions {
+        max_size: 1,
+        ..StoreOptions::default()
+    };
+    let nasc =
+        SqliteMappedStore::connect_with(path.to_str().unwrap(), app::registry(), options).unwrap();
+    nasc.with_connection(|c| {
+        diesel::connection::SimpleConnection::batch_execute(
+            c,
+            &format!("PRAGMA synchronous = {synchronous}"),
+        )
+        .unwrap()
+    })
+    .unwrap();
+    let raw = Raw::open(&path, synchronous);
+    let mut diesel = SqliteConnection::establish(path.to_str().unwrap()).unwrap();
+    diesel::connection::SimpleConnection::batch_execute(
+        &mut diesel,
+        &format!("PRAGMA synchronous = {synchronous}; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;"),
+    )
+    .unwrap();
+    let json = JsonStore::connect(dir.path().join("json.db").to_str().unwrap()).unwrap();
+    if let JsonStore::Sqlite(store) = &json {
+        let _ = store;
+    }
+    Setup {
+        _dir: dir,
+        nasc,
+        raw,
+        diesel,
+        json,
+        memory: MemoryStore::new(),
+    }
+}
+
+fn persist(store: &dyn Store, value: &Value) {
+    let id = value["id"].as_str().unwrap();
+    store.persist("TodoList", id, value, value).unwrap();
+}
+
+/// Saving and loading a list of `n` children, every child changed at each save.
+fn whole_aggregate(
+    results: &mut Results,
+    n: usize,
+    rounds: usize,
+    per_round: usize,
+    synchronous: &str,
+) {
+    let mut s = setup(synchronous);
+    for store in [&s.nasc as &dyn Store, &s.json, &s.memory] {
+        persist(store, &list("l", n, 0));
+    }
+    let (nasc, json, memory) = (&s.nasc, &s.json, &s.memory);
+    let (raw, diesel) = (&mut s.raw, &mut s.diesel);
+    // The states saved are made before the clock runs: every save changes every child.
+    let versions: Vec<Value> = (1..=VERSIONS).map(|v| list("l", n, v)).collect();
+    let typed: Vec<app::TodoList> = versions
+        .iter()
+        .map(|v| serde_json::from_value(v.clone()).unwrap())
+        .collect();
+    let at = |op: usize| op % VERSIONS;
+    let persists = race(
+        rounds,
+        per_round,
+        &mut [
+            ("nasc (dynamic)", &mut |op| persist(nasc, &versions[at(op)])),
+            ("nasc (typed)", &mut |op| nasc.save(&typed[at(op)]).unwrap()),
+            ("rusqlite", &mut |op| raw.persist(&versions[at(op)])),
+            ("diesel", &mut |op| {
+                diesel_persist(diesel, &versions[at(op)])
+            }),
+            ("JsonStore", &mut |op| persist(json, &versions[at(op)])),
+            ("MemoryStore", &mut |op| persist(memory, &versions[at(op)])),
+        ],
+    );
+    let suffix = if synchronous == "NORMAL" {
+        String::new()
+    } else {
+        format!(", synchronous={synchronous}")
+    };
+    results.insert(format!("persist {n} children{suffix}"), persists);
+    if synchronous != "NORMAL" {
+        return;
+    }
+    let loads = race(
+        rounds,
+        per_round,
+        &mut [
+            ("nasc (dynamic)", &mut |_| {
+                nasc.load("TodoList", "l").unwrap().unwrap();
+            }),
+            ("nasc (typed)", &mut |_| {
+                nasc.get::<app::TodoList>("l").unwrap().unwrap();
+            }),
+            ("rusqlite", &mut |_| {
+                raw.load("l");
+            }),
+            ("diesel", &mut |_| {
+                diesel_load(diesel, "l");
+            }),
+            ("JsonStore", &mut |_| {
+                json.load("TodoList", "l").unwrap().unwrap();
+            }),
+            ("MemoryStore", &mut |_| {
+                memory.load("TodoList", "l").unwrap().unwrap();
+            }),
+        ],
+    );
+    results.insert(format!("load {n} children"), loads);
+}
+
+/// One child of `n` changes per save; also a reorder and a no-op save at `n` = 10.
+fn one_child_change(
+    results: &mut Results,
+    sizes: &[usize],
+    rounds: usize,
+    per_round: usize,
+) -> BTreeMap<String, f64> {
+    let mut by_size = BTreeMap::new();
+    for &n in sizes {
+        let s = setup("NORMAL");
+        let mut value = list("l", n, 0);
+        persist(&s.nasc, &value);
+        let mut run = |op: usize| {
+            // Changing the title in place costs nothing next to the save.
+            value["items"][op % n]["title"] = Value::String(format!("changed {op}"));
+            persist(&s.nasc, &value);
+        };
+        let medians = race(rounds, per_round, &mut [("nasc (dynamic)", &mut run)]);
+        by_size.insert(n.to_string(), medians["nasc (dynamic)"]);
+        results.insert(format!("change 1 child of {n}"), medians);
+    }
+    let s = setup("NORMAL");
+    let mut value = list("l", 10, 0);
+    persist(&s.nasc, &value);
+    let reorder = race(
+        rounds,
+        per_round,
+        &mut [("nasc (dynamic)", &mut |_| {
+            value["items"].as_array_mut().unwrap().reverse();
+            persist(&s.nasc, &value);
+        })],
+    );
+    results.insert("reorder 10 children".into(), reorder);
+    let same = list("l", 10, 0);
+    let noop = race(
+        rounds,
+        per_round,
+        &mut [("nasc (dynamic)", &mut |_| persist(&s.nasc, &same))],
+    );
+    results.insert("no-op persist, 10 children".into(), noop);
+    by_size
+}
+
+fn main() {
+    let quick = std::env::args().any(|a| a == "--quick");
+    let (rounds, per_round) = if quick { (5, 40) } else { (15, 100) };
+    let started = Instant::now();
+    let mut results = Results::new();
+    whole_aggregate(&mut results, 10, rounds, per_round, "NORMAL");
+    whole_aggregate(&mut results, 100, rounds, per_round / 4, "NORMAL");
+    whole_aggregate(&mut results, 10, rounds, per_round / 4, "FULL");
+    let sizes: &[usize] = &[10, 100, 1_000, 10_000];
+    let one_child = one_child_change(&mut results, sizes, rounds, per_round / 4);
+
+    println!(
+        "{:<34} {:>16} {:>13} {:>11}",
+        "scenario", "contender", "median µs", "ops/s"
+    );
+    for (scenario, contenders) in &results {
+        for (name, seconds) in contenders {
+            println!(
+                "{:<34} {:>16} {:>13.1} {:>11.0}",
+                scenario,
+                name,
+                seconds * 1e6,
+                1.0 / seconds
+            );
+        }
+    }
+    let m = |scenario: &str, contender: &str| results[scenario][contender];
+    let report = json!({
+        "persist_vs_rusqlite": m("persist 10 children", "nasc (dynamic)") / m("persist 10 children", "rusqlite"),
+        "persist_typed_vs_rusqlite": m("persist 10 children", "nasc (typed)") / m("persist 10 children", "rusqlite"),
+        "load_vs_rusqlite": m("load 10 children", "nasc (dynamic)") / m("load 10 children", "rusqlite"),
+        "persist_vs_diesel": m("persist 10 children", "nasc (dynamic)") / m("persist 10 children", "diesel"),
+        "one_child_change_seconds": one_child,
+        "one_child_10000_vs_10": one_child["10000"] / one_child["10"],
+        "full_vs_normal": m("persist 10 children, synchronous=FULL", "nasc (dynamic)") / m("persist 10 children", "nasc (dynamic)"),
+        "medians_seconds": results,
+        "quick": quick,
+        "elapsed_seconds": started.elapsed().as_secs_f64(),
+    });
+    let target = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/nasc-bench.json");
+    std::fs::write(&target, serde_json::to_string_pretty(&report).unwrap()).unwrap();
+    println!("\n{}", serde_json::to_string_pretty(&json!({
+        "persist_vs_rusqlite": report["persist_vs_rusqlite"], "persist_typed_vs_rusqlite": report["persist_typed_vs_rusqlite"],
+        "load_vs_rusqlite": report["load_vs_rusqlite"], "persist_vs_diesel": report["persist_vs_diesel"],
+        "one_child_10000_vs_10": report["one_child_10000_vs_10"], "full_vs_normal": report["full_vs_normal"],
+    })).unwrap());
+    println!(
+        "written to {} in {:.0?}",
+        target.display(),
+        Duration::from_secs_f64(report["elapsed_seconds"].as_f64().unwrap())
+    );
+}
