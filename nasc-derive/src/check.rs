@@ -24,7 +24,7 @@ pub fn derive_entity(input: DeriveInput) -> TokenStream {
                 impl nasc_runtime::Entity for #ident {
                     const TYPE_NAME: &'static str = "";
                     fn id(&self) -> ::std::string::String { unreachable!() }
-                    fn to_json(&self) -> nasc_runtime::serde_json::Value { unreachable!() }
+                    fn to_json(&self) -> ::std::result::Result<nasc_runtime::serde_json::Value, nasc_runtime::serde_json::Error> { unreachable!() }
                     fn from_json(_: nasc_runtime::serde_json::Value)
                         -> ::std::result::Result<Self, nasc_runtime::serde_json::Error> { unreachable!() }
                 }

@@ -170,24 +170,39 @@ pub fn entity_impl(ty: &EntityType, self_ty: &Ident, bindings: &[(Ident, Binding
         .find(|(_, b)| matches!(b, Binding::Scalar(f) if f.property == ty.pk().property))
         .map(|(ident, _)| ident)
         .expect("the pk is bound");
+    // Plain scalars go through `JsonScalar`, which refuses non-finite floats; the rest
+    // through serde.
+    let convert = |f: &nasc_model::Field, value: TokenStream| {
+        let property = &f.property;
+        let plain = f.scalar != ScalarType::Json && f.enum_values().is_none();
+        let call = if plain {
+            quote!(nasc_runtime::__private::JsonScalar::to_json_scalar(#value))
+        } else {
+            quote!(nasc_runtime::__private::scalar_to_json(#value))
+        };
+        quote!(#call.map_err(|e| nasc_runtime::__private::in_property(#property, e))?)
+    };
     let to_json = bindings.iter().map(|(ident, binding)| match binding {
         Binding::Scalar(f) if !f.required && !f.null_allowed => {
             let property = &f.property;
+            let value = convert(f, quote!(value));
             quote! {
                 if let ::std::option::Option::Some(value) = &self.#ident {
-                    object.insert(#property.into(), nasc_runtime::__private::scalar_to_json(value));
+                    object.insert(#property.into(), #value);
                 }
             }
         }
         Binding::Scalar(f) => {
             let property = &f.property;
-            quote!(object.insert(#property.into(), nasc_runtime::__private::scalar_to_json(&self.#ident));)
+            let value = convert(f, quote!(&self.#ident));
+            quote!(object.insert(#property.into(), #value);)
         }
         Binding::Children(r) => {
             let property = &r.property;
             quote! {
                 object.insert(#property.into(), nasc_runtime::serde_json::Value::Array(
-                    self.#ident.iter().map(nasc_runtime::Entity::to_json).collect()));
+                    self.#ident.iter().map(nasc_runtime::Entity::to_json)
+                        .collect::<::std::result::Result<::std::vec::Vec<_>, _>>()?));
             }
         }
     });
@@ -213,10 +228,10 @@ pub fn entity_impl(ty: &EntityType, self_ty: &Ident, bindings: &[(Ident, Binding
                 nasc_runtime::__private::IdString::id_string(&self.#pk)
             }
 
-            fn to_json(&self) -> nasc_runtime::serde_json::Value {
+            fn to_json(&self) -> ::std::result::Result<nasc_runtime::serde_json::Value, nasc_runtime::serde_json::Error> {
                 let mut object = nasc_runtime::serde_json::Map::new();
                 #(#to_json)*
-                nasc_runtime::serde_json::Value::Object(object)
+                ::std::result::Result::Ok(nasc_runtime::serde_json::Value::Object(object))
             }
 
             fn from_json(value: nasc_runtime::serde_json::Value)

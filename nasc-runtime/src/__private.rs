@@ -95,9 +95,67 @@ macro_rules! id_string_by_display {
 }
 id_string_by_display!(i64, i32, i16, i8, u32, u16, u8);
 
-/// A scalar field as JSON.
-pub fn scalar_to_json<T: Serialize>(value: &T) -> Value {
-    serde_json::to_value(value).unwrap_or(Value::Null)
+/// A field that is not a plain scalar (enum, JSON document) as JSON, through serde.
+pub fn scalar_to_json<T: Serialize>(value: &T) -> Result<Value, serde_json::Error> {
+    serde_json::to_value(value)
+}
+
+/// Plain scalar fields as JSON, refusing floats JSON cannot carry.
+pub trait JsonScalar {
+    /// The value as JSON.
+    fn to_json_scalar(&self) -> Result<Value, serde_json::Error>;
+}
+
+impl JsonScalar for String {
+    fn to_json_scalar(&self) -> Result<Value, serde_json::Error> {
+        Ok(Value::String(self.clone()))
+    }
+}
+
+impl JsonScalar for bool {
+    fn to_json_scalar(&self) -> Result<Value, serde_json::Error> {
+        Ok(Value::Bool(*self))
+    }
+}
+
+macro_rules! json_scalar_integer {
+    ($($t:ty),*) => {$(
+        impl JsonScalar for $t {
+            fn to_json_scalar(&self) -> Result<Value, serde_json::Error> {
+                Ok(Value::from(*self))
+            }
+        }
+    )*};
+}
+json_scalar_integer!(i64, i32, i16, i8, u32, u16, u8);
+
+macro_rules! json_scalar_float {
+    ($($t:ty),*) => {$(
+        impl JsonScalar for $t {
+            fn to_json_scalar(&self) -> Result<Value, serde_json::Error> {
+                if self.is_finite() {
+                    Ok(Value::from(f64::from(*self)))
+                } else {
+                    Err(serde::ser::Error::custom(format!("{self} is not a number JSON can carry")))
+                }
+            }
+        }
+    )*};
+}
+json_scalar_float!(f64, f32);
+
+impl<T: JsonScalar> JsonScalar for Option<T> {
+    fn to_json_scalar(&self) -> Result<Value, serde_json::Error> {
+        match self {
+            None => Ok(Value::Null),
+            Some(value) => value.to_json_scalar(),
+        }
+    }
+}
+
+/// An error of one property's conversion, naming the property.
+pub fn in_property(property: &str, error: serde_json::Error) -> serde_json::Error {
+    serde::ser::Error::custom(format!("property `{property}`: {error}"))
 }
 
 /// A field of an object being converted, by property name (absent is `null`).

@@ -12,8 +12,9 @@ pub trait Entity: Sized {
     /// The primary key as the string the [`Store`](crate::Store) API takes.
     fn id(&self) -> String;
 
-    /// The entity as schema-shaped JSON.
-    fn to_json(&self) -> serde_json::Value;
+    /// The entity as schema-shaped JSON; a float JSON cannot carry (NaN, infinite) is an
+    /// error naming its property, never a silent `null`.
+    fn to_json(&self) -> Result<serde_json::Value, serde_json::Error>;
 
     /// The entity from schema-shaped JSON.
     fn from_json(value: serde_json::Value) -> Result<Self, serde_json::Error>;

@@ -45,7 +45,12 @@ pub trait Store: Send + Sync {
     where
         Self: Sized,
     {
-        let full = entity.to_json();
+        let full = entity.to_json().map_err(|e| Error::Invalid {
+            ty: T::TYPE_NAME.to_owned(),
+            id: entity.id(),
+            pointer: String::new(),
+            message: e.to_string(),
+        })?;
         self.persist(T::TYPE_NAME, &entity.id(), &full, &full)
     }
 

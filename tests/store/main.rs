@@ -77,4 +77,5 @@ conformance!(
     shop::deleting_a_person_removes_pets_and_toys,
     shop::a_pet_cannot_belong_to_two_people,
     shop::generated_structs_use_snake_case_fields_and_schema_names_on_the_wire,
+    shop::a_float_json_cannot_carry_is_refused_not_nulled,
 );

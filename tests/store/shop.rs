@@ -177,7 +177,7 @@ pub fn generated_structs_use_snake_case_fields_and_schema_names_on_the_wire(b: &
         ],
     };
     assert_eq!(serde_json::to_value(&typed).unwrap(), person());
-    assert_eq!(nasc_runtime::Entity::to_json(&typed), person());
+    assert_eq!(nasc_runtime::Entity::to_json(&typed).unwrap(), person());
     store.save(&typed).unwrap();
     assert_eq!(store.load("Person", "ada").unwrap(), Some(person()));
     assert_eq!(store.get::<Person>("ada").unwrap(), Some(typed));
@@ -186,4 +186,32 @@ pub fn generated_structs_use_snake_case_fields_and_schema_names_on_the_wire(b: &
         store.get::<Counter>("3").unwrap(),
         Some(Counter { id: 3, value: -1 })
     );
+}
+
+pub fn a_float_json_cannot_carry_is_refused_not_nulled(b: &Backend) {
+    let store = b.store(shop_types::registry());
+    let counter_like = Person {
+        id: "nan".into(),
+        first_name: "N".into(),
+        firstname: None,
+        order: None,
+        group: None,
+        active: None,
+        score: Some(f64::NAN),
+        pets: vec![],
+    };
+    match store.save(&counter_like).unwrap_err() {
+        Error::Invalid {
+            ty, id, message, ..
+        } => {
+            assert_eq!((ty.as_str(), id.as_str()), ("Person", "nan"));
+            assert!(
+                message.contains("property `score`")
+                    && message.contains("NaN is not a number JSON can carry"),
+                "{message}"
+            );
+        }
+        other => panic!("expected Error::Invalid, got {other}"),
+    }
+    assert_eq!(store.load("Person", "nan").unwrap(), None);
 }

@@ -24,7 +24,7 @@ struct Counter {
 
 fn main() {
     let list = List { id: "l".into(), items: vec![Todo { id: "t".into(), title: "x".into(), completed: true }] };
-    let json = list.to_json();
+    let json = list.to_json().unwrap();
     assert_eq!(json["items"][0]["completed"], true);
     assert_eq!(List::from_json(json).unwrap(), list);
     assert_eq!(<List as Entity>::TYPE_NAME, "TodoList");
