@@ -66,6 +66,30 @@ impl ChildInsert {
     }
 }
 
+/// The select of the children of several parents at once (`... WHERE fk IN (?, ...)`).
+#[derive(Debug, Clone)]
+pub(crate) struct ChildSelect {
+    head: String,
+    tail: String,
+}
+
+impl ChildSelect {
+    /// Parents per statement, within the bind limit.
+    pub fn parents_per_statement(&self) -> usize {
+        MAX_ROWS_PER_INSERT
+    }
+
+    /// The statement for `parents` parents.
+    pub fn statement(&self, parents: usize) -> Sql {
+        Sql::new(&format!(
+            "{}{}{}",
+            self.head,
+            vec!["?"; parents].join(", "),
+            self.tail
+        ))
+    }
+}
+
 /// Statements of one type.
 #[derive(Debug, Clone)]
 pub(crate) struct TypeStatements {
@@ -94,6 +118,9 @@ pub(crate) struct TypeStatements {
     pub delete: Sql,
     /// Per relation: the children of one parent in order; binds the parent pk.
     pub select_children: Vec<Sql>,
+    /// Per relation: the children of several parents, grouped by parent and in order, the
+    /// foreign key selected last; binds the parents' pks.
+    pub select_children_of_many: Vec<ChildSelect>,
     /// Per relation: deletes the children of one parent; binds the parent pk.
     pub delete_children: Vec<Sql>,
     /// Per relation: index of the child's parent link for this relation.
@@ -233,6 +260,7 @@ fn type_statements(model: &Model, ty: &EntityType, dialect: Dialect) -> TypeStat
         .collect();
 
     let mut select_children = Vec::new();
+    let mut select_children_of_many = Vec::new();
     let mut delete_children = Vec::new();
     let mut child_link = Vec::new();
     for relation in &ty.relations {
@@ -246,6 +274,13 @@ fn type_statements(model: &Model, ty: &EntityType, dialect: Dialect) -> TypeStat
             select_list(child, dialect),
             q(POSITION_COLUMN)
         )));
+        select_children_of_many.push(ChildSelect {
+            head: format!(
+                "SELECT {}, {fk} FROM {child_table} WHERE {fk} IN (",
+                select_list(child, dialect)
+            ),
+            tail: format!(") ORDER BY {fk}, {}", q(POSITION_COLUMN)),
+        });
         delete_children.push(Sql::new(&format!(
             "DELETE FROM {child_table} WHERE {fk} = ?"
         )));
@@ -274,6 +309,7 @@ fn type_statements(model: &Model, ty: &EntityType, dialect: Dialect) -> TypeStat
             "DELETE FROM {table} WHERE {pk} = ? AND {top_level}"
         )),
         select_children,
+        select_children_of_many,
         delete_children,
         child_link,
     }

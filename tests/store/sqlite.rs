@@ -324,3 +324,93 @@ mod child_sync {
         }
     }
 }
+
+#[test]
+fn statements_are_prepared_once_and_loads_take_one_query_per_level() {
+    use diesel::connection::InstrumentationEvent;
+    use nasc_runtime::StoreOptions;
+    use serde_json::json;
+    use std::sync::{Arc, Mutex};
+
+    let root = env!("CARGO_MANIFEST_DIR");
+    let registry = Registry::from_files(
+        format!("{root}/tests/schemas/shop.schema.json"),
+        format!("{root}/tests/schemas/shop.mapping.json"),
+    )
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let options = StoreOptions {
+        max_size: 1,
+        ..Default::default()
+    };
+    let store = SqliteMappedStore::connect_with(
+        dir.path().join("count.db").to_str().unwrap(),
+        registry,
+        options,
+    )
+    .unwrap();
+    #[derive(Default)]
+    struct Counts {
+        prepared: usize,
+        selects: usize,
+    }
+    let counts = Arc::new(Mutex::new(Counts::default()));
+    let sink = counts.clone();
+    store
+        .with_connection(move |conn| {
+            diesel::Connection::set_instrumentation(
+                conn,
+                move |event: InstrumentationEvent<'_>| {
+                    let mut counts = sink.lock().unwrap();
+                    match event {
+                        InstrumentationEvent::CacheQuery { .. } => counts.prepared += 1,
+                        // (`SELECT 1` is the pool's health check of the connection it hands out.)
+                        InstrumentationEvent::StartQuery { query, .. }
+                            if query.to_string().starts_with("SELECT")
+                                && !query.to_string().starts_with("SELECT 1") =>
+                        {
+                            counts.selects += 1
+                        }
+                        _ => {}
+                    }
+                },
+            );
+        })
+        .unwrap();
+
+    let person = |pets: usize, version: usize| {
+        let pets: Vec<_> = (0..pets)
+            .map(|p| json!({"id": format!("p{p}"), "name": format!("pet {p} v{version}"),
+                "toys": [{"sku": p * 10 + 1, "type": "ball", "squeaks": version % 2 == 0}, {"sku": p * 10 + 2, "type": "rope", "squeaks": true}]}))
+            .collect();
+        json!({"id": "ada", "firstName": "Ada", "order": version, "active": true, "pets": pets})
+    };
+    // Warm-up: every statement of these shapes gets prepared once.
+    for version in 0..3 {
+        let value = person(5, version);
+        store.persist("Person", "ada", &value, &value).unwrap();
+        store.load("Person", "ada").unwrap();
+    }
+    *counts.lock().unwrap() = Counts::default();
+    for version in 3..13 {
+        let value = person(5, version);
+        store.persist("Person", "ada", &value, &value).unwrap();
+    }
+    assert_eq!(
+        counts.lock().unwrap().prepared,
+        0,
+        "no statement is prepared again after warm-up"
+    );
+    *counts.lock().unwrap() = Counts::default();
+    for pets in [1, 5, 40] {
+        let value = person(pets, 20);
+        store.persist("Person", "ada", &value, &value).unwrap();
+        counts.lock().unwrap().selects = 0;
+        assert_eq!(store.load("Person", "ada").unwrap(), Some(value));
+        assert_eq!(
+            counts.lock().unwrap().selects,
+            3,
+            "person, pets, toys: one query per level for {pets} pets"
+        );
+    }
+}
