@@ -3,24 +3,69 @@
 use crate::{Error, Registry, Store, StoreOptions};
 use serde_json::Value;
 
-/// The mapped store on the backend a URL names; every compiled-in backend is a variant.
-///
-/// | URL | backend | cargo feature |
-/// |---|---|---|
-/// | `sqlite://path`, `sqlite:path` or a plain path | SQLite | `sqlite` (default) |
-/// | `postgres://...`, `postgresql://...` | PostgreSQL | `postgres` |
-/// | `mysql://...`, `mariadb://...` | MySQL / MariaDB | `mysql` |
-#[non_exhaustive]
-pub enum MappedStore {
-    /// SQLite.
-    #[cfg(feature = "sqlite")]
-    Sqlite(crate::SqliteMappedStore),
-    /// PostgreSQL.
-    #[cfg(feature = "postgres")]
-    Postgres(crate::PgMappedStore),
-    /// MySQL or MariaDB.
-    #[cfg(feature = "mysql")]
-    Mysql(crate::MysqlMappedStore),
+/// An enum with one variant per compiled-in backend, delegating `Store` to it.
+macro_rules! backend_enum {
+    ($(#[$doc:meta])* $name:ident { $sqlite:ty, $postgres:ty, $mysql:ty }) => {
+        $(#[$doc])*
+        #[non_exhaustive]
+        pub enum $name {
+            /// SQLite.
+            #[cfg(feature = "sqlite")]
+            Sqlite($sqlite),
+            /// PostgreSQL.
+            #[cfg(feature = "postgres")]
+            Postgres($postgres),
+            /// MySQL or MariaDB.
+            #[cfg(feature = "mysql")]
+            Mysql($mysql),
+        }
+
+        impl $name {
+            fn store(&self) -> &dyn Store {
+                match self {
+                    #[cfg(feature = "sqlite")]
+                    $name::Sqlite(store) => store,
+                    #[cfg(feature = "postgres")]
+                    $name::Postgres(store) => store,
+                    #[cfg(feature = "mysql")]
+                    $name::Mysql(store) => store,
+                }
+            }
+        }
+
+        impl Store for $name {
+            fn load(&self, ty: &str, id: &str) -> Result<Option<Value>, Error> {
+                self.store().load(ty, id)
+            }
+
+            fn persist(&self, ty: &str, id: &str, diff: &Value, full: &Value) -> Result<(), Error> {
+                self.store().persist(ty, id, diff, full)
+            }
+
+            fn delete(&self, ty: &str, id: &str) -> Result<bool, Error> {
+                self.store().delete(ty, id)
+            }
+
+            fn plan_persist(&self, ty: &str, id: &str, diff: &Value, full: &Value) -> Result<Vec<String>, Error> {
+                self.store().plan_persist(ty, id, diff, full)
+            }
+
+            fn version_property(&self, ty: &str) -> Option<String> {
+                self.store().version_property(ty)
+            }
+        }
+    };
+}
+
+backend_enum! {
+    /// The mapped store on the backend a URL names; every compiled-in backend is a variant.
+    ///
+    /// | URL | backend | cargo feature |
+    /// |---|---|---|
+    /// | `sqlite://path`, `sqlite:path` or a plain path | SQLite | `sqlite` (default) |
+    /// | `postgres://...`, `postgresql://...` | PostgreSQL | `postgres` |
+    /// | `mysql://...`, `mariadb://...` | MySQL / MariaDB | `mysql` |
+    MappedStore { crate::SqliteMappedStore, crate::PgMappedStore, crate::MysqlMappedStore }
 }
 
 /// The backends nasc knows, by URL scheme.
@@ -118,60 +163,12 @@ impl MappedStore {
             MappedStore::Mysql(store) => store.changes_since(sequence, limit),
         }
     }
-
-    fn store(&self) -> &dyn Store {
-        match self {
-            #[cfg(feature = "sqlite")]
-            MappedStore::Sqlite(store) => store,
-            #[cfg(feature = "postgres")]
-            MappedStore::Postgres(store) => store,
-            #[cfg(feature = "mysql")]
-            MappedStore::Mysql(store) => store,
-        }
-    }
 }
 
-impl Store for MappedStore {
-    fn load(&self, ty: &str, id: &str) -> Result<Option<Value>, Error> {
-        self.store().load(ty, id)
-    }
-
-    fn persist(&self, ty: &str, id: &str, diff: &Value, full: &Value) -> Result<(), Error> {
-        self.store().persist(ty, id, diff, full)
-    }
-
-    fn delete(&self, ty: &str, id: &str) -> Result<bool, Error> {
-        self.store().delete(ty, id)
-    }
-
-    fn plan_persist(
-        &self,
-        ty: &str,
-        id: &str,
-        diff: &Value,
-        full: &Value,
-    ) -> Result<Vec<String>, Error> {
-        self.store().plan_persist(ty, id, diff, full)
-    }
-
-    fn version_property(&self, ty: &str) -> Option<String> {
-        self.store().version_property(ty)
-    }
-}
-
-/// The JSON-document store on the backend a URL names (the same URLs and features as
-/// [`MappedStore`]).
-#[non_exhaustive]
-pub enum JsonStore {
-    /// SQLite.
-    #[cfg(feature = "sqlite")]
-    Sqlite(crate::SqliteJsonStore),
-    /// PostgreSQL.
-    #[cfg(feature = "postgres")]
-    Postgres(crate::PgJsonStore),
-    /// MySQL or MariaDB.
-    #[cfg(feature = "mysql")]
-    Mysql(crate::MysqlJsonStore),
+backend_enum! {
+    /// The JSON-document store on the backend a URL names (the same URLs and features as
+    /// [`MappedStore`]).
+    JsonStore { crate::SqliteJsonStore, crate::PgJsonStore, crate::MysqlJsonStore }
 }
 
 impl JsonStore {
@@ -201,45 +198,6 @@ impl JsonStore {
             #[allow(unreachable_patterns)]
             missing => Err(missing.not_compiled_in(url)),
         }
-    }
-
-    fn store(&self) -> &dyn Store {
-        match self {
-            #[cfg(feature = "sqlite")]
-            JsonStore::Sqlite(store) => store,
-            #[cfg(feature = "postgres")]
-            JsonStore::Postgres(store) => store,
-            #[cfg(feature = "mysql")]
-            JsonStore::Mysql(store) => store,
-        }
-    }
-}
-
-impl Store for JsonStore {
-    fn load(&self, ty: &str, id: &str) -> Result<Option<Value>, Error> {
-        self.store().load(ty, id)
-    }
-
-    fn persist(&self, ty: &str, id: &str, diff: &Value, full: &Value) -> Result<(), Error> {
-        self.store().persist(ty, id, diff, full)
-    }
-
-    fn delete(&self, ty: &str, id: &str) -> Result<bool, Error> {
-        self.store().delete(ty, id)
-    }
-
-    fn plan_persist(
-        &self,
-        ty: &str,
-        id: &str,
-        diff: &Value,
-        full: &Value,
-    ) -> Result<Vec<String>, Error> {
-        self.store().plan_persist(ty, id, diff, full)
-    }
-
-    fn version_property(&self, ty: &str) -> Option<String> {
-        self.store().version_property(ty)
     }
 }
 
