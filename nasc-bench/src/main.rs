@@ -248,12 +248,24 @@ fn whole_aggregate(
         .iter()
         .map(|v| serde_json::from_value(v.clone()).unwrap())
         .collect();
+    // The diffs a processor makes from each state to the next: every child's position.
+    let diffs: Vec<Value> = (0..VERSIONS)
+        .map(|i| {
+            nasc_runtime::diff(&versions[(i + VERSIONS - 1) % VERSIONS], &versions[i])
+                .unwrap()
+                .to_value()
+        })
+        .collect();
     let at = |op: usize| op % VERSIONS;
     let persists = race(
         rounds,
         per_round,
         &mut [
             ("nasc (dynamic)", &mut |op| persist(nasc, &versions[at(op)])),
+            ("nasc (processor diff)", &mut |op| {
+                nasc.persist("TodoList", "l", &diffs[at(op)], &versions[at(op)])
+                    .unwrap()
+            }),
             ("nasc (typed)", &mut |op| nasc.save(&typed[at(op)]).unwrap()),
             ("rusqlite", &mut |op| raw.persist(&versions[at(op)])),
             ("diesel", &mut |op| {
@@ -299,26 +311,49 @@ fn whole_aggregate(
     results.insert(format!("load {n} children"), loads);
 }
 
-/// One child of `n` changes per save; also a reorder and a no-op save at `n` = 10.
+/// One child of `n` changes per save, with the processor's diff (naming the changed
+/// position) and with a whole-array diff; also a reorder and a no-op save at `n` = 10.
+/// Returns the medians by `n` of both.
 fn one_child_change(
     results: &mut Results,
     sizes: &[usize],
     rounds: usize,
     per_round: usize,
-) -> BTreeMap<String, f64> {
+) -> (BTreeMap<String, f64>, BTreeMap<String, f64>) {
     let mut by_size = BTreeMap::new();
+    let mut whole_array = BTreeMap::new();
     for &n in sizes {
         let s = setup("NORMAL");
         let mut value = list("l", n, 0);
         persist(&s.nasc, &value);
-        let mut run = |op: usize| {
-            // Changing the title in place costs nothing next to the save.
+        // The diff as the processor makes it names the changed position: that row alone is
+        // validated and written. (The whole-array diff makes the store compare every child.)
+        let mut positioned = |op: usize| {
+            let at = op % n;
+            value["items"][at]["title"] = Value::String(format!("positioned {op}"));
+            let diff = json!({ "$positions": { "items": [at] } });
+            s.nasc.persist("TodoList", "l", &diff, &value).unwrap();
+        };
+        let medians = race(
+            rounds,
+            per_round,
+            &mut [("nasc, diff with positions", &mut positioned)],
+        );
+        by_size.insert(n.to_string(), medians["nasc, diff with positions"]);
+        results.insert(format!("change 1 child of {n}"), medians);
+        let mut value = list("l", n, 0);
+        persist(&s.nasc, &value);
+        let mut whole = |op: usize| {
             value["items"][op % n]["title"] = Value::String(format!("changed {op}"));
             persist(&s.nasc, &value);
         };
-        let medians = race(rounds, per_round, &mut [("nasc (dynamic)", &mut run)]);
-        by_size.insert(n.to_string(), medians["nasc (dynamic)"]);
-        results.insert(format!("change 1 child of {n}"), medians);
+        let medians = race(
+            rounds,
+            per_round,
+            &mut [("nasc, whole-array diff", &mut whole)],
+        );
+        whole_array.insert(n.to_string(), medians["nasc, whole-array diff"]);
+        results.insert(format!("change 1 child of {n}, whole-array diff"), medians);
     }
     let s = setup("NORMAL");
     let mut value = list("l", 10, 0);
@@ -339,7 +374,7 @@ fn one_child_change(
         &mut [("nasc (dynamic)", &mut |_| persist(&s.nasc, &same))],
     );
     results.insert("no-op persist, 10 children".into(), noop);
-    by_size
+    (by_size, whole_array)
 }
 
 fn main() {
@@ -351,7 +386,8 @@ fn main() {
     whole_aggregate(&mut results, 100, rounds, per_round / 4, "NORMAL");
     whole_aggregate(&mut results, 10, rounds, per_round / 4, "FULL");
     let sizes: &[usize] = &[10, 100, 1_000, 10_000];
-    let one_child = one_child_change(&mut results, sizes, rounds, per_round / 4);
+    let (one_child, one_child_whole_array) =
+        one_child_change(&mut results, sizes, rounds, per_round / 4);
 
     println!(
         "{:<34} {:>16} {:>13} {:>11}",
@@ -371,11 +407,14 @@ fn main() {
     let m = |scenario: &str, contender: &str| results[scenario][contender];
     let report = json!({
         "persist_vs_rusqlite": m("persist 10 children", "nasc (dynamic)") / m("persist 10 children", "rusqlite"),
+        "persist_processor_diff_vs_rusqlite": m("persist 10 children", "nasc (processor diff)") / m("persist 10 children", "rusqlite"),
         "persist_typed_vs_rusqlite": m("persist 10 children", "nasc (typed)") / m("persist 10 children", "rusqlite"),
         "load_vs_rusqlite": m("load 10 children", "nasc (dynamic)") / m("load 10 children", "rusqlite"),
         "persist_vs_diesel": m("persist 10 children", "nasc (dynamic)") / m("persist 10 children", "diesel"),
         "one_child_change_seconds": one_child,
         "one_child_10000_vs_10": one_child["10000"] / one_child["10"],
+        "one_child_change_seconds_whole_array_diff": one_child_whole_array,
+        "one_child_10000_vs_10_whole_array_diff": one_child_whole_array["10000"] / one_child_whole_array["10"],
         "full_vs_normal": m("persist 10 children, synchronous=FULL", "nasc (dynamic)") / m("persist 10 children", "nasc (dynamic)"),
         "medians_seconds": results,
         "quick": quick,
@@ -385,8 +424,11 @@ fn main() {
     std::fs::write(&target, serde_json::to_string_pretty(&report).unwrap()).unwrap();
     println!("\n{}", serde_json::to_string_pretty(&json!({
         "persist_vs_rusqlite": report["persist_vs_rusqlite"], "persist_typed_vs_rusqlite": report["persist_typed_vs_rusqlite"],
+        "persist_processor_diff_vs_rusqlite": report["persist_processor_diff_vs_rusqlite"],
         "load_vs_rusqlite": report["load_vs_rusqlite"], "persist_vs_diesel": report["persist_vs_diesel"],
-        "one_child_10000_vs_10": report["one_child_10000_vs_10"], "full_vs_normal": report["full_vs_normal"],
+        "one_child_10000_vs_10": report["one_child_10000_vs_10"],
+        "one_child_10000_vs_10_whole_array_diff": report["one_child_10000_vs_10_whole_array_diff"],
+        "full_vs_normal": report["full_vs_normal"],
     })).unwrap());
     println!(
         "written to {} in {:.0?}",

@@ -90,6 +90,9 @@ pub(crate) struct RowTree<'m> {
     pub values: Vec<SqlValue>,
     /// One list per relation, in relation order.
     pub children: Vec<Vec<RowTree<'m>>>,
+    /// Per relation: `None` when `children` holds the whole array, or the positions of the
+    /// only children it holds (a persist whose diff says which positions changed).
+    pub positions: Vec<Option<Vec<usize>>>,
     /// JSON pointer of this row in the aggregate.
     pub pointer: String,
 }
@@ -146,8 +149,20 @@ pub(crate) fn check_diff(ty: &EntityType, diff: &Value, target: Target<'_>) -> R
     };
     let has = |key: &str| ty.field(key).is_some() || ty.relations.iter().any(|r| r.property == key);
     for (key, value) in diff {
-        // Removed properties, as `Diff::to_value` lists them.
-        if key == crate::diff::REMOVED_KEY {
+        // Changed positions of arrays, as `Diff::to_value` lists them.
+        if key == crate::diff::POSITIONS_KEY {
+            let valid = value.as_object().is_some_and(|arrays| {
+                arrays.iter().all(|(name, list)| {
+                    has(name) && list.as_array().is_some_and(|l| l.iter().all(Value::is_u64))
+                })
+            });
+            if !valid {
+                return Err(target.invalid(
+                    &pointer_join("", key),
+                    "`$positions` must map array properties to lists of positions",
+                ));
+            }
+        } else if key == crate::diff::REMOVED_KEY {
             let removed = value
                 .as_array()
                 .filter(|names| names.iter().all(Value::is_string));
@@ -180,15 +195,18 @@ pub(crate) fn check_diff(ty: &EntityType, diff: &Value, target: Target<'_>) -> R
     Ok(())
 }
 
-/// Validates `full` as the whole state of aggregate `target` of type `ty`.
+/// Validates `full` as the whole state of aggregate `target` of type `ty`; of the arrays
+/// `changed` names, only the children at the listed positions (the others are trusted
+/// unchanged).
 pub(crate) fn validate<'m>(
     model: &'m Model,
     ty: &'m EntityType,
     full: &Value,
+    changed: Option<&Map<String, Value>>,
     dialect: Dialect,
     target: Target<'_>,
 ) -> Result<RowTree<'m>, Error> {
-    let tree = row_tree(model, ty, full, String::new(), dialect, target)?;
+    let tree = row_tree(model, ty, full, String::new(), changed, dialect, target)?;
     let expected = id_value(ty, target)?;
     if *tree.pk() != expected {
         let pointer = pointer_join("", &ty.pk().property);
@@ -218,6 +236,7 @@ fn row_tree<'m>(
     ty: &'m EntityType,
     value: &Value,
     pointer: String,
+    changed: Option<&Map<String, Value>>,
     dialect: Dialect,
     target: Target<'_>,
 ) -> Result<RowTree<'m>, Error> {
@@ -262,6 +281,7 @@ fn row_tree<'m>(
         }
     }
     let mut children = Vec::with_capacity(ty.relations.len());
+    let mut positions = Vec::with_capacity(ty.relations.len());
     for relation in &ty.relations {
         let at = pointer_join(&pointer, &relation.property);
         let child_ty = model
@@ -287,6 +307,42 @@ fn row_tree<'m>(
                 ))
             }
         };
+        let only: Option<Vec<usize>> = changed
+            .and_then(|c| c.get(&relation.property))
+            .and_then(Value::as_array)
+            .map(|list| {
+                list.iter()
+                    .filter_map(Value::as_u64)
+                    .map(|p| p as usize)
+                    .collect()
+            });
+        if let Some(only) = &only {
+            let mut rows = Vec::with_capacity(only.len());
+            for &i in only {
+                let item = items.get(i).ok_or_else(|| {
+                    target.invalid(
+                        &at,
+                        format!(
+                            "the diff names position {i} of `{}`, which has {} items",
+                            relation.property,
+                            items.len()
+                        ),
+                    )
+                })?;
+                rows.push(row_tree(
+                    model,
+                    child_ty,
+                    item,
+                    pointer_join(&at, &i.to_string()),
+                    None,
+                    dialect,
+                    target,
+                )?);
+            }
+            children.push(rows);
+            positions.push(Some(only.clone()));
+            continue;
+        }
         if let (Some(constraints), Some(array)) =
             (&relation.constraints, object.get(&relation.property))
         {
@@ -302,6 +358,7 @@ fn row_tree<'m>(
                 child_ty,
                 item,
                 pointer_join(&at, &i.to_string()),
+                None,
                 dialect,
                 target,
             )?;
@@ -319,11 +376,13 @@ fn row_tree<'m>(
             rows.push(row);
         }
         children.push(rows);
+        positions.push(None);
     }
     Ok(RowTree {
         ty,
         values,
         children,
+        positions,
         pointer,
     })
 }

@@ -2,9 +2,13 @@
 
 use crate::Error;
 use serde_json::{Map, Value};
+use std::collections::BTreeMap;
 
 /// The key under which [`Diff::to_value`] lists removed properties.
 pub const REMOVED_KEY: &str = "$removed";
+/// The key under which [`Diff::to_value`] lists, per array of unchanged length, the
+/// positions whose items changed (so that a store can write those alone).
+pub const POSITIONS_KEY: &str = "$positions";
 
 /// What changed between two states, by top-level property.
 ///
@@ -16,6 +20,8 @@ pub struct Diff {
     pub set: Map<String, Value>,
     /// Properties present before and absent now.
     pub removed: Vec<String>,
+    /// Arrays of unchanged length, with the positions whose items changed.
+    pub positions: BTreeMap<String, Vec<usize>>,
 }
 
 impl Diff {
@@ -33,6 +39,14 @@ impl Diff {
                 REMOVED_KEY.into(),
                 Value::Array(self.removed.iter().cloned().map(Value::String).collect()),
             );
+        }
+        if !self.positions.is_empty() {
+            let positions = self
+                .positions
+                .iter()
+                .map(|(k, v)| (k.clone(), Value::from(v.clone())))
+                .collect();
+            map.insert(POSITIONS_KEY.into(), Value::Object(positions));
         }
         Value::Object(map)
     }
@@ -55,6 +69,14 @@ pub fn diff(old: &Value, new: &Value) -> Result<Diff, Error> {
         // `Value` equality ignores key order inside objects.
         if old.get(key) != Some(value) {
             result.set.insert(key.clone(), value.clone());
+            if let (Some(Value::Array(before)), Value::Array(after)) = (old.get(key), value) {
+                if before.len() == after.len() {
+                    let changed = (0..after.len())
+                        .filter(|&i| before[i] != after[i])
+                        .collect();
+                    result.positions.insert(key.clone(), changed);
+                }
+            }
         }
     }
     result.removed = old

@@ -168,7 +168,7 @@ impl<C: MappedConnection> DieselStore<C> {
         tree: &RowTree<'_>,
         diff: &Value,
         target: Target<'_>,
-    ) -> Result<(), Error> {
+    ) -> Result<Written, Error> {
         let statements = self.statements_of(tree.ty);
         let held_elsewhere = || {
             target.conflict(&tree.pointer, format!(
@@ -210,6 +210,26 @@ impl<C: MappedConnection> DieselStore<C> {
                 continue;
             }
             let child = self.registry.entity(&spec.child)?;
+            if let Some(positions) = &tree.positions[relation] {
+                // The diff says which positions changed: those rows alone are rewritten.
+                let link = statements.child_link[relation];
+                for (row, &position) in tree.children[relation].iter().zip(positions) {
+                    let mut binds = row.values.clone();
+                    binds.extend([
+                        tree.pk().clone(),
+                        SqlValue::Integer(position as i64),
+                        row.pk().clone(),
+                    ]);
+                    let updated = conn
+                        .run(&self.statements_of(child).update_at_position[link], &binds)
+                        .map_err(|e| self.unique_conflict(child, &row.pointer, target, e))?;
+                    if updated == 0 {
+                        // Another key at that position: a move, which positions cannot write.
+                        return Ok(Written::PositionsNotInPlace);
+                    }
+                }
+                continue;
+            }
             if self.replace_children || child.row_key() != RowKey::Surrogate {
                 // Children with children of their own are replaced (their rows cascade).
                 conn.run(
@@ -226,7 +246,7 @@ impl<C: MappedConnection> DieselStore<C> {
                 self.sync_children(conn, tree, relation, target)?;
             }
         }
-        Ok(())
+        Ok(Written::Done)
     }
 
     /// Brings the rows of one array of leaf children to match it, by child key: deletes the
@@ -541,25 +561,63 @@ impl<C: MappedConnection> Store for DieselStore<C> {
     }
 
     fn persist(&self, ty: &str, id: &str, diff: &Value, full: &Value) -> Result<(), Error> {
+        enum Failure {
+            Nasc(Error),
+            Diesel(DieselError),
+            NotInPlace,
+        }
+        impl From<DieselError> for Failure {
+            fn from(e: DieselError) -> Self {
+                Failure::Diesel(e)
+            }
+        }
         let entity = self.registry.entity(ty)?;
         let target = Target { ty, id };
-        let mut tree =
-            aggregate::validate(self.registry.model(), entity, full, C::DIALECT, target)?;
-        aggregate::check_diff(entity, diff, target)?;
-        aggregate::stamp_times(&mut tree);
-        let mut conn = self.connection(ty, id)?;
-        in_transaction(&mut *conn, true, target, "saving", |conn| {
-            self.write_top_level(conn, &tree, diff, target)?;
-            if self.change_log {
-                let version = entity.version.map(|i| match tree.values[i] {
-                    SqlValue::Integer(v) => v + 1,
-                    _ => unreachable!("validation made the version an integer"),
-                });
-                crate::change_log::append::<C>(conn, ty, id, diff, version)
-                    .map_err(|e| target.database("logging", "", e))?;
-            }
-            Ok(())
-        })
+        let mut changed = changed_positions(&self.registry, entity, diff, self.replace_children);
+        loop {
+            let mut tree = aggregate::validate(
+                self.registry.model(),
+                entity,
+                full,
+                changed.as_ref(),
+                C::DIALECT,
+                target,
+            )?;
+            aggregate::check_diff(entity, diff, target)?;
+            aggregate::stamp_times(&mut tree);
+            let mut conn = self.connection(ty, id)?;
+            let result = conn.write_transaction(|conn| {
+                match self
+                    .write_top_level(conn, &tree, diff, target)
+                    .map_err(Failure::Nasc)?
+                {
+                    Written::PositionsNotInPlace => return Err(Failure::NotInPlace),
+                    Written::Done => {}
+                }
+                if self.change_log {
+                    let version = entity.version.map(|i| match tree.values[i] {
+                        SqlValue::Integer(v) => v + 1,
+                        _ => unreachable!("validation made the version an integer"),
+                    });
+                    crate::change_log::append::<C>(conn, ty, id, diff, version)
+                        .map_err(|e| Failure::Nasc(target.database("logging", "", e)))?;
+                }
+                Ok(())
+            });
+            return match result {
+                Ok(()) => Ok(()),
+                // Rolled back: write again, comparing the whole arrays.
+                Err(Failure::NotInPlace) if changed.is_some() => {
+                    changed = None;
+                    continue;
+                }
+                Err(Failure::NotInPlace) => {
+                    unreachable!("positions are only written when the diff lists them")
+                }
+                Err(Failure::Nasc(e)) => Err(e),
+                Err(Failure::Diesel(e)) => Err(target.database("saving", "", e)),
+            };
+        }
     }
 
     fn version_property(&self, ty: &str) -> Option<String> {
@@ -576,7 +634,15 @@ impl<C: MappedConnection> Store for DieselStore<C> {
     ) -> Result<Vec<String>, Error> {
         let entity = self.registry.entity(ty)?;
         let target = Target { ty, id };
-        let tree = aggregate::validate(self.registry.model(), entity, full, C::DIALECT, target)?;
+        let changed = changed_positions(&self.registry, entity, diff, self.replace_children);
+        let tree = aggregate::validate(
+            self.registry.model(),
+            entity,
+            full,
+            changed.as_ref(),
+            C::DIALECT,
+            target,
+        )?;
         aggregate::check_diff(entity, diff, target)?;
         let mut conn = self.connection(ty, id)?;
         // The plan reads what a persist would read (the stored children), and records the
@@ -586,6 +652,7 @@ impl<C: MappedConnection> Store for DieselStore<C> {
                 reads: conn,
                 writes: Vec::new(),
             };
+            // (The planner finds every row in place: it writes nothing.)
             self.write_top_level(&mut planner, &tree, diff, target)?;
             if self.change_log {
                 crate::change_log::append::<C>(&mut planner, ty, id, diff, None)
@@ -615,6 +682,14 @@ impl<C: MappedConnection> Store for DieselStore<C> {
             Ok(deleted > 0)
         })
     }
+}
+
+/// How a write went.
+pub(crate) enum Written {
+    Done,
+    /// A position the diff named holds another child than the one to write there: the
+    /// persist must compare the whole array instead.
+    PositionsNotInPlace,
 }
 
 /// Where the write path sends its statements: a connection, or a [`Recorder`] for a plan.
@@ -659,13 +734,45 @@ fn relation_index(ty: &EntityType, relation: &nasc_model::Relation) -> usize {
         .expect("a relation of the type")
 }
 
-/// Whether the persist's diff names an array property (set, or listed as removed).
+/// Whether the persist's diff names an array property (set, listed as removed, or with
+/// changed positions).
 fn diff_names(diff: &Value, property: &str) -> bool {
     diff.get(property).is_some()
         || diff
             .get(crate::diff::REMOVED_KEY)
             .and_then(Value::as_array)
             .is_some_and(|removed| removed.iter().any(|p| p == property))
+        || diff
+            .get(crate::diff::POSITIONS_KEY)
+            .and_then(|p| p.get(property))
+            .is_some()
+}
+
+/// The changed positions a persist's diff lists, for the arrays whose rows can be written
+/// by position: arrays of leaf children, when the store does not replace children.
+fn changed_positions(
+    registry: &Registry,
+    ty: &EntityType,
+    diff: &Value,
+    replace_children: bool,
+) -> Option<Map<String, Value>> {
+    if replace_children {
+        return None;
+    }
+    let listed = diff.get(crate::diff::POSITIONS_KEY)?.as_object()?;
+    let usable: Map<String, Value> = listed
+        .iter()
+        .filter(|(property, _)| {
+            ty.relations.iter().any(|r| {
+                &r.property == *property
+                    && registry
+                        .entity(&r.child)
+                        .is_ok_and(|c| c.row_key() == RowKey::Surrogate)
+            })
+        })
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    (!usable.is_empty()).then_some(usable)
 }
 
 /// Whether a stored cell holds the value about to be written.

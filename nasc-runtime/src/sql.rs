@@ -112,6 +112,9 @@ pub(crate) struct TypeStatements {
     pub update_as_child: Vec<Sql>,
     /// Per parent link: the delete of one child row; binds: the foreign key, the pk.
     pub delete_as_child: Vec<Sql>,
+    /// Per parent link: the update of the child row at one position that keeps its key;
+    /// binds: the fields, the foreign key, the position, the key.
+    pub update_at_position: Vec<Sql>,
     /// The top-level row by pk; selects the fields.
     pub select: Sql,
     /// Deletes the top-level row by pk (children go by cascade).
@@ -248,6 +251,24 @@ fn type_statements(model: &Model, ty: &EntityType, dialect: Dialect) -> TypeStat
             ))
         })
         .collect();
+    let every_field: Vec<String> = ty
+        .fields
+        .iter()
+        .zip(field_marks(ty, dialect))
+        .map(|(f, mark)| format!("{} = {mark}", q(&f.column)))
+        .collect();
+    let update_at_position = ty
+        .parents
+        .iter()
+        .map(|link| {
+            Sql::new(&format!(
+                "UPDATE {table} SET {} WHERE {} = ? AND {} = ? AND {pk_column} = ?",
+                every_field.join(", "),
+                q(&link.fk_column),
+                q(POSITION_COLUMN)
+            ))
+        })
+        .collect();
     let delete_as_child = ty
         .parents
         .iter()
@@ -301,6 +322,7 @@ fn type_statements(model: &Model, ty: &EntityType, dialect: Dialect) -> TypeStat
         insert_as_child,
         update_as_child,
         delete_as_child,
+        update_at_position,
         select: Sql::new(&format!(
             "SELECT {} FROM {table} WHERE {pk} = ? AND {top_level}",
             select_list(ty, dialect)
@@ -356,7 +378,10 @@ fn upsert(ty: &EntityType, dialect: Dialect) -> (Sql, Guard) {
         .updatable_fields()
         .map(|(_, f)| f.column.as_str())
         .collect();
-    // With nothing else to update, the pk is set to itself so that the row counts as written.
+    // Nothing but the pk to store: a type that is never a child needs no update at all
+    // (setting the pk to itself would make SQLite check every child row's foreign key).
+    let only_pk = updated.is_empty();
+    // Otherwise the pk is set to itself, so that the row counts as written for the guard.
     let updated = if updated.is_empty() {
         vec![ty.pk().column.as_str()]
     } else {
@@ -403,6 +428,10 @@ fn upsert(ty: &EntityType, dialect: Dialect) -> (Sql, Guard) {
                 "{insert} ON CONFLICT ({pk}) WHERE {top_level} DO UPDATE SET {}",
                 set.join(", ")
             ),
+            Guard::None,
+        ),
+        RowKey::Pk if ty.parents.is_empty() && only_pk => (
+            format!("{insert} ON CONFLICT ({pk}) DO NOTHING"),
             Guard::None,
         ),
         RowKey::Pk if ty.parents.is_empty() => (
@@ -465,7 +494,10 @@ mod tests {
             list.select_children[0].text(),
             "SELECT \"id\", \"title\", \"completed\" FROM \"todos\" WHERE \"todo_list_id\" = ? ORDER BY \"nasc_position\""
         );
-        assert_eq!(list.upsert.text(), "INSERT INTO \"todo_lists\" (\"id\") VALUES (?) ON CONFLICT (\"id\") DO UPDATE SET \"id\" = excluded.\"id\"");
+        assert_eq!(
+            list.upsert.text(),
+            "INSERT INTO \"todo_lists\" (\"id\") VALUES (?) ON CONFLICT (\"id\") DO NOTHING"
+        );
         assert_eq!(
             statements(&demo(), Dialect::Postgres)["Todo"].upsert,
             todo.upsert

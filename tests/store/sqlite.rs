@@ -288,11 +288,13 @@ mod child_sync {
 
     /// One edit: the new items of a list (ids from a small pool, so that items come back,
     /// move and change), and whether the diff names the array.
-    fn edit() -> impl Strategy<Value = (u8, Vec<(u8, u8, bool)>, bool)> {
+    fn edit() -> impl Strategy<Value = (u8, Vec<(u8, u8, bool)>, bool, Option<(u8, u8)>)> {
         (
             0u8..2,
             proptest::collection::vec((0u8..6, 0u8..3, any::<bool>()), 0..6),
             proptest::bool::weighted(0.85),
+            // Half the time: retitle one item of the list's previous state, in place.
+            proptest::option::weighted(0.5, (0u8..6, 0u8..3)),
         )
     }
 
@@ -304,18 +306,34 @@ mod child_sync {
         fn writing_only_changes_equals_a_full_replace(edits in proptest::collection::vec(edit(), 1..12)) {
             let dir = tempfile::tempdir().unwrap();
             let (changed_only, replaced) = (store(&dir, "changes.db", false), store(&dir, "replace.db", true));
-            for (list, items, touches_items) in edits {
+            let mut previous: std::collections::HashMap<String, Value> = Default::default();
+            for (list, items, touches_items, retitle) in edits {
+                let id = format!("l{list}");
                 let mut seen = std::collections::HashSet::new();
-                let items: Vec<Value> = items
+                let mut items: Vec<Value> = items
                     .into_iter()
                     .filter(|(id, _, _)| seen.insert(*id))
                     .map(|(id, title, completed)| json!({"id": format!("i{id}"), "title": format!("t{title}"), "completed": completed}))
                     .collect();
-                let id = format!("l{list}");
+                if let (Some((at, title)), Some(before)) = (retitle, previous.get(&id)) {
+                    items = before["items"].as_array().unwrap().clone();
+                    if !items.is_empty() {
+                        let at = at as usize % items.len();
+                        items[at]["title"] = json!(format!("retitled {title}"));
+                    }
+                }
                 let full = json!({"id": id, "items": items});
                 let diff = if touches_items { full.clone() } else { json!({"id": id}) };
-                changed_only.persist("TodoList", &id, &diff, &full).unwrap();
+                // The changed-only store gets the processor's diff when the items changed: with
+                // the changed positions of a list of unchanged length, only those rows are written.
+                let old = previous.get(&id).cloned().unwrap_or(Value::Null);
+                let precise = nasc_runtime::diff(&old, &full).unwrap().to_value();
+                let precise = if touches_items && !old.is_null() { precise } else { diff.clone() };
+                changed_only.persist("TodoList", &id, &precise, &full).unwrap();
                 replaced.persist("TodoList", &id, &diff, &full).unwrap();
+                if touches_items {
+                    previous.insert(id.clone(), full.clone());
+                }
                 prop_assert_eq!(stored_rows(&changed_only), stored_rows(&replaced));
                 if touches_items {
                     prop_assert_eq!(changed_only.load("TodoList", &id).unwrap(), Some(full));
@@ -413,4 +431,41 @@ fn statements_are_prepared_once_and_loads_take_one_query_per_level() {
             "person, pets, toys: one query per level for {pets} pets"
         );
     }
+}
+
+#[test]
+fn a_diff_with_changed_positions_writes_those_rows_alone() {
+    use serde_json::json;
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteMappedStore::open(dir.path().join("positions.db"), demo_registry()).unwrap();
+    let items = |second: &str| {
+        json!({"id": "l", "items": [
+            {"id": "a", "title": "one", "completed": false},
+            {"id": "b", "title": second, "completed": false},
+            {"id": "c", "title": "three", "completed": true}
+        ]})
+    };
+    let (old, new) = (items("two"), items("TWO"));
+    store.persist("TodoList", "l", &old, &old).unwrap();
+    let diff = nasc_runtime::diff(&old, &new).unwrap().to_value();
+    assert_eq!(diff["$positions"], json!({"items": [1]}));
+    let plan = store.plan_persist("TodoList", "l", &diff, &new).unwrap();
+    assert_eq!(
+        plan.len(),
+        2,
+        "the parent's upsert and one child's update: {plan:?}"
+    );
+    assert!(
+        plan[1].starts_with("UPDATE \"todos\"")
+            && plan[1].ends_with("\"nasc_position\" = ? AND \"id\" = ?"),
+        "{plan:?}"
+    );
+    store.persist("TodoList", "l", &diff, &new).unwrap();
+    assert_eq!(store.load("TodoList", "l").unwrap(), Some(new.clone()));
+    // Keys that moved between positions are not "in place": the whole array is compared.
+    let swapped = json!({"id": "l", "items": [new["items"][1].clone(), new["items"][0].clone(), new["items"][2].clone()]});
+    let diff = nasc_runtime::diff(&new, &swapped).unwrap().to_value();
+    assert_eq!(diff["$positions"], json!({"items": [0, 1]}));
+    store.persist("TodoList", "l", &diff, &swapped).unwrap();
+    assert_eq!(store.load("TodoList", "l").unwrap(), Some(swapped));
 }
