@@ -288,7 +288,11 @@ mod child_sync {
 
     /// One edit: the new items of a list (ids from a small pool, so that items come back,
     /// move and change), and whether the diff names the array.
-    fn edit() -> impl Strategy<Value = (u8, Vec<(u8, u8, bool)>, bool, Option<(u8, u8)>)> {
+    /// Which list, its new items `(id, title, completed)`, whether the diff names the items,
+    /// and an optional in-place retitle `(position, title)` of the list's previous items.
+    type Edit = (u8, Vec<(u8, u8, bool)>, bool, Option<(u8, u8)>);
+
+    fn edit() -> impl Strategy<Value = Edit> {
         (
             0u8..2,
             proptest::collection::vec((0u8..6, 0u8..3, any::<bool>()), 0..6),
