@@ -378,6 +378,25 @@ fn one_child_change(
 }
 
 fn main() {
+    // `--profile persist|load`: only nasc's dynamic persist or load of 10 children, for a
+    // profiler to look at.
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(what) = args
+        .iter()
+        .position(|a| a == "--profile")
+        .and_then(|i| args.get(i + 1))
+    {
+        let s = setup("NORMAL");
+        let versions: Vec<Value> = (1..=VERSIONS).map(|v| list("l", 10, v)).collect();
+        persist(&s.nasc, &versions[0]);
+        for op in 0..20_000 {
+            match what.as_str() {
+                "load" => drop(s.nasc.load("TodoList", "l").unwrap()),
+                _ => persist(&s.nasc, &versions[op % VERSIONS]),
+            }
+        }
+        return;
+    }
     let quick = std::env::args().any(|a| a == "--quick");
     let (rounds, per_round) = if quick { (5, 40) } else { (15, 100) };
     let started = Instant::now();

@@ -97,7 +97,11 @@ impl std::error::Error for ModelErrors {}
 
 /// Escapes one JSON pointer reference token (`~` -> `~0`, `/` -> `~1`).
 pub fn pointer_token(token: &str) -> String {
-    token.replace('~', "~0").replace('/', "~1")
+    if token.contains(['~', '/']) {
+        token.replace('~', "~0").replace('/', "~1")
+    } else {
+        token.to_owned()
+    }
 }
 
 /// `base` extended by one reference token.

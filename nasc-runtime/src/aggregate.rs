@@ -264,12 +264,11 @@ fn row_tree<'m>(
     }
     let mut values = Vec::with_capacity(ty.fields.len());
     for field in &ty.fields {
-        let at = pointer_join(&pointer, &field.property);
         values.push(field_value(
             ty,
             field,
             object.get(&field.property),
-            &at,
+            &pointer,
             &model.embedded,
             target,
         )?);
@@ -391,7 +390,7 @@ fn field_value(
     ty: &EntityType,
     field: &Field,
     value: Option<&Value>,
-    pointer: &str,
+    parent: &str,
     embedded: &BTreeMap<String, ObjectShape>,
     target: Target<'_>,
 ) -> Result<SqlValue, Error> {
@@ -400,10 +399,12 @@ fn field_value(
         None if !field.required => field.default.as_ref(),
         value => value,
     };
+    // The value's pointer, made only for an error: most values have none.
+    let pointer = || pointer_join(parent, &field.property);
     let expected = field.scalar.schema_name();
     let requires = || {
         target.invalid(
-            pointer,
+            &pointer(),
             format!("`{}` requires `{}`", ty.name, field.property),
         )
     };
@@ -416,7 +417,7 @@ fn field_value(
             Some(value) => {
                 field
                     .shape
-                    .check(value, pointer, embedded)
+                    .check(value, &pointer(), embedded)
                     .map_err(|(at, message)| target.invalid(&at, message))?;
                 Ok(SqlValue::Text(value.to_string()))
             }
@@ -427,7 +428,7 @@ fn field_value(
         None => return Ok(SqlValue::Null(field.scalar)),
         Some(Value::Null) if field.null_allowed => return Ok(SqlValue::Null(field.scalar)),
         Some(Value::Null) if !field.required => {
-            return Err(target.invalid(pointer, format!("expected {expected}, found null: `{}` is optional, so omit it, or allow null in the schema with `[\"{expected}\", \"null\"]`", field.property)))
+            return Err(target.invalid(&pointer(), format!("expected {expected}, found null: `{}` is optional, so omit it, or allow null in the schema with `[\"{expected}\", \"null\"]`", field.property)))
         }
         Some(value) => value,
     };
@@ -435,7 +436,7 @@ fn field_value(
     if !matches!(field.shape, JsonShape::Scalar(_)) {
         field
             .shape
-            .check(value, pointer, embedded)
+            .check(value, &pointer(), embedded)
             .map_err(|(at, message)| target.invalid(&at, message))?;
     }
     let converted = match (field.scalar, value) {
@@ -445,9 +446,10 @@ fn field_value(
         (ScalarType::Integer, Value::Number(n)) => match n.as_i64() {
             Some(i) => Some(SqlValue::Integer(i)),
             None if n.is_u64() => {
-                return Err(
-                    target.invalid(pointer, format!("{n} does not fit a 64-bit signed integer"))
-                )
+                return Err(target.invalid(
+                    &pointer(),
+                    format!("{n} does not fit a 64-bit signed integer"),
+                ))
             }
             None => None,
         },
@@ -455,7 +457,7 @@ fn field_value(
     };
     converted.ok_or_else(|| {
         target.invalid(
-            pointer,
+            &pointer(),
             format!("expected {expected}, found {}", kind(value)),
         )
     })
@@ -481,13 +483,14 @@ pub(crate) fn object_from_cells(
     }
     let mut object = Map::with_capacity(ty.fields.len() + ty.relations.len());
     for (field, cell) in ty.fields.iter().zip(cells) {
-        let at = pointer_join(pointer, &field.property);
+        // The value's pointer, made only for an error.
+        let at = || pointer_join(pointer, &field.property);
         let value = match (field.scalar, cell) {
             (_, Cell::Null) if field.null_allowed => Value::Null,
             (_, Cell::Null) if !field.required => continue,
             (ScalarType::Json, Cell::Text(text)) => serde_json::from_str(&text).map_err(|e| {
                 target.corrupt(
-                    &at,
+                    &at(),
                     format!("column `{}` holds malformed JSON: {e}", field.column),
                 )
             })?,
@@ -499,7 +502,7 @@ pub(crate) fn object_from_cells(
             (ScalarType::Number, Cell::Integer(i)) => Value::from(i as f64),
             (scalar, cell) => {
                 return Err(target.corrupt(
-                    &at,
+                    &at(),
                     format!(
                         "column `{}` holds {cell:?}, not a {}",
                         field.column,
