@@ -18,11 +18,13 @@ pub struct Catalog {
 /// One table.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TableCatalog {
+    /// Table name.
     pub name: String,
     /// `(name, definition after the name)`, in order.
     pub columns: Vec<(String, String)>,
     /// Table-level constraint lines.
     pub constraints: Vec<String>,
+    /// What follows the closing parenthesis of `CREATE TABLE`.
     pub suffix: String,
     /// `(name, CREATE INDEX statement)` of the indexes outside `CREATE TABLE`.
     pub indexes: Vec<(String, String)>,

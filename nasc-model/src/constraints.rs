@@ -11,17 +11,29 @@ use serde_json::{Map, Value};
 /// (`minLength` to strings, `minimum` to numbers, `minItems` to arrays), as in JSON Schema.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Constraints {
+    /// `minLength`: fewest characters of a string.
     pub min_length: Option<u64>,
+    /// `maxLength`: most characters of a string.
     pub max_length: Option<u64>,
+    /// `pattern`: a regular expression a string must contain a match of.
     pub pattern: Option<Pattern>,
+    /// `minimum`: smallest number.
     pub minimum: Option<f64>,
+    /// `maximum`: largest number.
     pub maximum: Option<f64>,
+    /// `exclusiveMinimum`: numbers must be above it.
     pub exclusive_minimum: Option<f64>,
+    /// `exclusiveMaximum`: numbers must be below it.
     pub exclusive_maximum: Option<f64>,
+    /// `multipleOf`: numbers must be multiples of it.
     pub multiple_of: Option<f64>,
+    /// `minItems`: fewest items of an array.
     pub min_items: Option<u64>,
+    /// `maxItems`: most items of an array.
     pub max_items: Option<u64>,
+    /// `uniqueItems`: no two items of an array equal.
     pub unique_items: bool,
+    /// `format`, when it is one nasc checks.
     pub format: Option<Format>,
 }
 

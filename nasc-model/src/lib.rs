@@ -4,6 +4,8 @@
 //! [`Model`], validating every rule and collecting every error) -> [`ddl`] (render tables for a
 //! SQL dialect). [`naming`] holds the naming rules both sides must agree on.
 
+#![warn(missing_docs)]
+
 pub mod build;
 pub mod catalog;
 pub mod constraints;

@@ -72,14 +72,27 @@ pub struct Message {
 pub enum Patch {
     /// Property `key` of `instance` is now `value`.
     BindUpdate {
+        /// `Type:id` of the instance.
         instance: String,
+        /// The property.
         key: String,
+        /// Its new value.
         value: Value,
     },
     /// Property `key` of `instance` is gone.
-    BindRemove { instance: String, key: String },
+    BindRemove {
+        /// `Type:id` of the instance.
+        instance: String,
+        /// The property.
+        key: String,
+    },
     /// The event failed; nothing changed.
-    Error { instance: String, message: String },
+    Error {
+        /// `Type:id` of the instance.
+        instance: String,
+        /// What went wrong.
+        message: String,
+    },
 }
 
 /// What applying an event did.
@@ -100,8 +113,11 @@ pub struct Outcome {
 /// A change a subscriber hears of, after it was committed.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Committed {
+    /// Instance type.
     pub ty: String,
+    /// Instance id.
     pub id: String,
+    /// What changed.
     pub diff: Diff,
     /// The version stored, for a store with optimistic locking.
     pub version: Option<i64>,
