@@ -210,9 +210,6 @@ fn setup(synchronous: &str) -> Setup {
     )
     .unwrap();
     let json = JsonStore::connect(dir.path().join("json.db").to_str().unwrap()).unwrap();
-    if let JsonStore::Sqlite(store) = &json {
-        let _ = store;
-    }
     Setup {
         _dir: dir,
         nasc,

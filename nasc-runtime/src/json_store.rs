@@ -2,7 +2,7 @@
 
 use crate::aggregate::{Cell, SqlValue, Target};
 use crate::backend::MappedConnection;
-use crate::mapped::{build_pool, StoreOptions};
+use crate::pool::{build_pool, StoreOptions};
 use crate::sql::Sql;
 use crate::{Error, Store};
 use diesel::r2d2::{ConnectionManager, Pool, PooledConnection};

@@ -1,0 +1,302 @@
+//! The mapped store: aggregates in normalised tables through a pool of diesel connections.
+//! Writes are in [`write`], reads in [`read`].
+
+mod read;
+mod write;
+
+use crate::aggregate::{self, object_from_cells, SqlValue, Target};
+use crate::backend::MappedConnection;
+use crate::pool::{build_pool, redact, StoreOptions};
+use crate::sql::{statements, TypeStatements};
+use crate::{Error, Registry, Store};
+use diesel::r2d2::{ConnectionManager, Pool, PooledConnection};
+use diesel::result::Error as DieselError;
+use nasc_model::EntityType;
+use serde_json::Value;
+use std::collections::HashMap;
+pub(crate) use write::Executor;
+use write::{changed_positions, Planner, Written};
+
+/// Aggregates in normalised tables: one table per mapped type, child rows in the child's
+/// table with a foreign key to the parent and their position in the array.
+///
+/// `C` is the diesel connection type; use the aliases [`SqliteMappedStore`](crate::SqliteMappedStore),
+/// `PgMappedStore` and `MysqlMappedStore`, or [`MappedStore`](crate::MappedStore) to pick the
+/// backend from a URL. Connecting brings the tables to the compiled schema (see
+/// [`crate::Migrations`]). Every persist validates the aggregate, then runs in one
+/// transaction: the parent row's upsert, then the children of every array the diff names
+/// brought to match it, in order (by child key, or by position when the diff lists changed
+/// positions; new rows in multi-row inserts). The store is `Send + Sync` and serves many
+/// threads from its pool.
+pub struct DieselStore<C: MappedConnection> {
+    pool: Pool<ConnectionManager<C>>,
+    registry: Registry,
+    statements: HashMap<String, TypeStatements>,
+    change_log: bool,
+    replace_children: bool,
+}
+
+impl<C: MappedConnection> DieselStore<C> {
+    /// Connects with default pool settings and creates the tables of `registry`.
+    pub fn connect(url: &str, registry: Registry) -> Result<Self, Error> {
+        Self::connect_with(url, registry, StoreOptions::default())
+    }
+
+    /// Connects with the given pool settings and creates the tables of `registry`.
+    pub fn connect_with(
+        url: &str,
+        registry: Registry,
+        options: StoreOptions,
+    ) -> Result<Self, Error> {
+        let migrations = options.migrations;
+        let change_log = options.change_log;
+        let prepare = |first: &mut C| {
+            crate::schema_version::migrate(first, &registry, migrations, &redact(url))?;
+            if change_log {
+                first
+                    .batch_execute(&crate::change_log::ddl(C::DIALECT))
+                    .map_err(|e| Error::Open {
+                        target: redact(url),
+                        message: format!("cannot create the change log: {e}"),
+                    })?;
+            }
+            Ok(())
+        };
+        let pool = build_pool::<C>(url, &options, prepare, registry.ddl(C::DIALECT))?;
+        Ok(DieselStore {
+            pool,
+            statements: statements(registry.model(), C::DIALECT),
+            registry,
+            change_log,
+            replace_children: options.replace_children,
+        })
+    }
+
+    /// The logged changes after `sequence` (0 for all), oldest first, at most `limit`; needs
+    /// [`StoreOptions::change_log`]. Sequences grow with each change; on PostgreSQL and MySQL
+    /// a change may commit after a later-numbered one, so a follower should re-read a short
+    /// window behind its position.
+    pub fn changes_since(
+        &self,
+        sequence: i64,
+        limit: i64,
+    ) -> Result<Vec<crate::LoggedChange>, Error> {
+        let mut conn = self.connection("", "")?;
+        crate::change_log::since(&mut *conn, sequence, limit).map_err(|e| Error::Database {
+            action: "reading the change log of",
+            ty: String::new(),
+            id: String::new(),
+            pointer: String::new(),
+            source: e,
+        })
+    }
+
+    /// The registry the store was opened with.
+    pub fn registry(&self) -> &Registry {
+        &self.registry
+    }
+
+    /// Runs `f` on a pooled connection, for diesel queries on the generated tables
+    /// (filters, joins, pagination) beside the aggregate API.
+    pub fn with_connection<R>(&self, f: impl FnOnce(&mut C) -> R) -> Result<R, Error> {
+        let mut conn = self.connection("", "")?;
+        Ok(f(&mut conn))
+    }
+
+    fn connection(
+        &self,
+        ty: &str,
+        id: &str,
+    ) -> Result<PooledConnection<ConnectionManager<C>>, Error> {
+        self.pool.get().map_err(|e| Error::Pool {
+            ty: ty.to_owned(),
+            id: id.to_owned(),
+            message: e.to_string(),
+        })
+    }
+
+    fn statements_of(&self, ty: &EntityType) -> &TypeStatements {
+        &self.statements[&ty.name]
+    }
+}
+
+impl<C: MappedConnection> Store for DieselStore<C> {
+    fn load(&self, ty: &str, id: &str) -> Result<Option<Value>, Error> {
+        let entity = self.registry.entity(ty)?;
+        let target = Target { ty, id };
+        let pk = aggregate::id_value(entity, target)?;
+        let mut conn = self.connection(ty, id)?;
+        in_transaction(&mut *conn, false, target, "loading", |conn| {
+            let rows = conn
+                .rows(
+                    &self.statements_of(entity).select,
+                    std::slice::from_ref(&pk),
+                )
+                .map_err(|e| target.database("loading", "", e))?;
+            let Some(cells) = rows.into_iter().next() else {
+                return Ok(None);
+            };
+            let mut object = object_from_cells(entity, cells, "", target)?;
+            self.read_children(
+                conn,
+                entity,
+                &mut [(pk.clone(), &mut object, String::new())],
+                target,
+            )?;
+            Ok(Some(Value::Object(object)))
+        })
+    }
+
+    fn persist(&self, ty: &str, id: &str, diff: &Value, full: &Value) -> Result<(), Error> {
+        enum Failure {
+            Nasc(Error),
+            Diesel(DieselError),
+            NotInPlace,
+        }
+        impl From<DieselError> for Failure {
+            fn from(e: DieselError) -> Self {
+                Failure::Diesel(e)
+            }
+        }
+        let entity = self.registry.entity(ty)?;
+        let target = Target { ty, id };
+        let mut changed = changed_positions(&self.registry, entity, diff, self.replace_children);
+        loop {
+            let mut tree = aggregate::validate(
+                self.registry.model(),
+                entity,
+                full,
+                changed.as_ref(),
+                C::DIALECT,
+                target,
+            )?;
+            aggregate::check_diff(entity, diff, target)?;
+            aggregate::stamp_times(&mut tree);
+            let mut conn = self.connection(ty, id)?;
+            let result = conn.write_transaction(|conn| {
+                match self
+                    .write_top_level(conn, &tree, diff, target)
+                    .map_err(Failure::Nasc)?
+                {
+                    Written::PositionsNotInPlace => return Err(Failure::NotInPlace),
+                    Written::Done => {}
+                }
+                if self.change_log {
+                    let version = entity.version.map(|i| match tree.values[i] {
+                        SqlValue::Integer(v) => v + 1,
+                        _ => unreachable!("validation made the version an integer"),
+                    });
+                    crate::change_log::append::<C>(conn, ty, id, diff, version)
+                        .map_err(|e| Failure::Nasc(target.database("logging", "", e)))?;
+                }
+                Ok(())
+            });
+            return match result {
+                Ok(()) => Ok(()),
+                // Rolled back: write again, comparing the whole arrays.
+                Err(Failure::NotInPlace) if changed.is_some() => {
+                    changed = None;
+                    continue;
+                }
+                Err(Failure::NotInPlace) => {
+                    unreachable!("positions are only written when the diff lists them")
+                }
+                Err(Failure::Nasc(e)) => Err(e),
+                Err(Failure::Diesel(e)) => Err(target.database("saving", "", e)),
+            };
+        }
+    }
+
+    fn version_property(&self, ty: &str) -> Option<String> {
+        let entity = self.registry.entity(ty).ok()?;
+        entity.version.map(|i| entity.fields[i].property.clone())
+    }
+
+    fn plan_persist(
+        &self,
+        ty: &str,
+        id: &str,
+        diff: &Value,
+        full: &Value,
+    ) -> Result<Vec<String>, Error> {
+        let entity = self.registry.entity(ty)?;
+        let target = Target { ty, id };
+        let changed = changed_positions(&self.registry, entity, diff, self.replace_children);
+        let tree = aggregate::validate(
+            self.registry.model(),
+            entity,
+            full,
+            changed.as_ref(),
+            C::DIALECT,
+            target,
+        )?;
+        aggregate::check_diff(entity, diff, target)?;
+        let mut conn = self.connection(ty, id)?;
+        // The plan reads what a persist would read (the stored children), and records the
+        // writes instead of making them.
+        in_transaction(&mut *conn, false, target, "planning", |conn| {
+            let mut planner = Planner {
+                reads: conn,
+                writes: Vec::new(),
+            };
+            // (The planner finds every row in place: it writes nothing.)
+            self.write_top_level(&mut planner, &tree, diff, target)?;
+            if self.change_log {
+                crate::change_log::append::<C>(&mut planner, ty, id, diff, None)
+                    .map_err(|e| target.database("logging", "", e))?;
+            }
+            Ok(planner.writes)
+        })
+    }
+
+    fn delete(&self, ty: &str, id: &str) -> Result<bool, Error> {
+        let entity = self.registry.entity(ty)?;
+        let target = Target { ty, id };
+        let pk = aggregate::id_value(entity, target)?;
+        let mut conn = self.connection(ty, id)?;
+        in_transaction(&mut *conn, true, target, "deleting", |conn| {
+            let deleted = conn
+                .run(
+                    &self.statements_of(entity).delete,
+                    std::slice::from_ref(&pk),
+                )
+                .map_err(|e| target.database("deleting", "", e))?;
+            if deleted > 0 && self.change_log {
+                let diff = serde_json::json!({ "$deleted": true });
+                crate::change_log::append::<C>(conn, ty, id, &diff, None)
+                    .map_err(|e| target.database("logging", "", e))?;
+            }
+            Ok(deleted > 0)
+        })
+    }
+}
+
+/// Runs `f` in a transaction (a write transaction when `write`), reporting a failure to
+/// begin or commit as a database error of `target`.
+fn in_transaction<C: MappedConnection, T>(
+    conn: &mut C,
+    write: bool,
+    target: Target<'_>,
+    action: &'static str,
+    f: impl FnOnce(&mut C) -> Result<T, Error>,
+) -> Result<T, Error> {
+    enum Failure {
+        Nasc(Error),
+        Diesel(DieselError),
+    }
+    impl From<DieselError> for Failure {
+        fn from(e: DieselError) -> Self {
+            Failure::Diesel(e)
+        }
+    }
+    let body = |conn: &mut C| f(conn).map_err(Failure::Nasc);
+    let result = if write {
+        conn.write_transaction(body)
+    } else {
+        conn.transaction(body)
+    };
+    result.map_err(|failure| match failure {
+        Failure::Nasc(e) => e,
+        Failure::Diesel(e) => target.database(action, "", e),
+    })
+}

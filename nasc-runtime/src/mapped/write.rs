@@ -1,0 +1,450 @@
+//! The write path of the mapped store: a top-level row, then the children of every array
+//! the diff names, by key or by position.
+
+use super::DieselStore;
+use crate::aggregate::{cell_to_value, Cell, RowTree, SqlValue, Target};
+use crate::backend::MappedConnection;
+use crate::sql::{Guard, Sql, Versioned};
+use crate::{Error, Registry};
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+use nasc_model::error::pointer_join;
+use nasc_model::{EntityType, RowKey};
+use serde_json::{Map, Value};
+use std::collections::HashMap;
+
+impl<C: MappedConnection> DieselStore<C> {
+    /// Writes `tree` as a top-level row, then brings the children of every array the diff
+    /// names to match it.
+    pub(super) fn write_top_level(
+        &self,
+        conn: &mut impl Executor,
+        tree: &RowTree<'_>,
+        diff: &Value,
+        target: Target<'_>,
+    ) -> Result<Written, Error> {
+        let statements = self.statements_of(tree.ty);
+        let held_elsewhere = || {
+            target.conflict(&tree.pointer, format!(
+                "`{}` `{}` is already stored as a child of another aggregate; ids of types with child arrays are unique across table `{}`",
+                tree.ty.name, target.id, tree.ty.table
+            ))
+        };
+        if let Guard::ChildRowExists(query) = &statements.guard {
+            let found = conn
+                .rows(query, std::slice::from_ref(tree.pk()))
+                .map_err(|e| target.database("saving", &tree.pointer, e))?;
+            if !found.is_empty() {
+                return Err(held_elsewhere());
+            }
+        }
+        let unique_conflict =
+            |e: DieselError| self.unique_conflict(tree.ty, &tree.pointer, target, e);
+        let written = match (&statements.versioned, &statements.update_then_insert) {
+            (Some(versioned), _) => self.write_versioned(conn, tree, versioned, target)?,
+            (None, Some((update, insert))) => {
+                match conn
+                    .run(update, &update_binds(tree, &tree.values))
+                    .map_err(unique_conflict)?
+                {
+                    0 => conn.run(insert, &tree.values).map_err(unique_conflict)?,
+                    updated => updated,
+                }
+            }
+            (None, None) => conn
+                .run(&statements.upsert, &tree.values)
+                .map_err(unique_conflict)?,
+        };
+        if matches!(statements.guard, Guard::UpsertAffectsNoRow) && written == 0 {
+            return Err(held_elsewhere());
+        }
+        for (relation, spec) in tree.ty.relations.iter().enumerate() {
+            if !diff_names(diff, &spec.property) {
+                // An array the diff leaves out keeps its rows.
+                continue;
+            }
+            let child = self.registry.entity(&spec.child)?;
+            if let Some(positions) = &tree.positions[relation] {
+                // The diff says which positions changed: those rows alone are rewritten.
+                let link = statements.child_link[relation];
+                for (row, &position) in tree.children[relation].iter().zip(positions) {
+                    let mut binds = row.values.clone();
+                    binds.extend([
+                        tree.pk().clone(),
+                        SqlValue::Integer(position as i64),
+                        row.pk().clone(),
+                    ]);
+                    let updated = conn
+                        .run(&self.statements_of(child).update_at_position[link], &binds)
+                        .map_err(|e| self.unique_conflict(child, &row.pointer, target, e))?;
+                    if updated == 0 {
+                        // Another key at that position: a move, which positions cannot write.
+                        return Ok(Written::PositionsNotInPlace);
+                    }
+                }
+                continue;
+            }
+            if self.replace_children || child.row_key() != RowKey::Surrogate {
+                // Children with children of their own are replaced (their rows cascade).
+                conn.run(
+                    &statements.delete_children[relation],
+                    std::slice::from_ref(tree.pk()),
+                )
+                .map_err(|e| {
+                    target.database("saving", &pointer_join(&tree.pointer, &spec.property), e)
+                })?;
+                let all: Vec<(usize, &RowTree<'_>)> =
+                    tree.children[relation].iter().enumerate().collect();
+                self.insert_rows(conn, tree, relation, &all, target)?;
+            } else {
+                self.sync_children(conn, tree, relation, target)?;
+            }
+        }
+        Ok(Written::Done)
+    }
+
+    /// Brings the rows of one array of leaf children to match it, by child key: deletes the
+    /// rows whose key is gone, updates in place the rows that changed or moved, inserts the
+    /// new ones, and leaves the others alone.
+    pub(super) fn sync_children(
+        &self,
+        conn: &mut impl Executor,
+        parent: &RowTree<'_>,
+        relation: usize,
+        target: Target<'_>,
+    ) -> Result<(), Error> {
+        let statements = self.statements_of(parent.ty);
+        let spec = &parent.ty.relations[relation];
+        let at = pointer_join(&parent.pointer, &spec.property);
+        let children = &parent.children[relation];
+        let child_ty = self.registry.entity(&spec.child)?;
+        let child_statements = self.statements_of(child_ty);
+        let link = statements.child_link[relation];
+        let stored = conn
+            .rows(
+                &statements.select_children[relation],
+                std::slice::from_ref(parent.pk()),
+            )
+            .map_err(|e| target.database("saving", &at, e))?;
+        let pk = child_ty.pk_index;
+        let mut stored_by_key: HashMap<ChildKey, (usize, Vec<Cell>)> = stored
+            .into_iter()
+            .enumerate()
+            .map(|(position, cells)| {
+                (
+                    ChildKey::of(&cell_to_value(&cells[pk], child_ty.pk().scalar)),
+                    (position, cells),
+                )
+            })
+            .collect();
+        let mut added = Vec::new();
+        for (position, child) in children.iter().enumerate() {
+            match stored_by_key.remove(&ChildKey::of(child.pk())) {
+                None => added.push((position, child)),
+                Some((stored_position, cells)) => {
+                    let same = stored_position == position
+                        && cells
+                            .iter()
+                            .zip(&child.values)
+                            .all(|(c, v)| cell_matches(c, v));
+                    if !same {
+                        let mut binds: Vec<SqlValue> = child
+                            .values
+                            .iter()
+                            .enumerate()
+                            .filter(|(i, _)| *i != pk)
+                            .map(|(_, v)| v.clone())
+                            .collect();
+                        binds.extend([
+                            SqlValue::Integer(position as i64),
+                            parent.pk().clone(),
+                            child.pk().clone(),
+                        ]);
+                        conn.run(&child_statements.update_as_child[link], &binds)
+                            .map_err(|e| {
+                                self.unique_conflict(child_ty, &child.pointer, target, e)
+                            })?;
+                    }
+                }
+            }
+        }
+        for key in stored_by_key.into_keys() {
+            conn.run(
+                &child_statements.delete_as_child[link],
+                &[parent.pk().clone(), key.value()],
+            )
+            .map_err(|e| target.database("saving", &at, e))?;
+        }
+        self.insert_rows(conn, parent, relation, &added, target)
+    }
+
+    /// A database error of a write of `ty` at `pointer`: a unique key's violation becomes a
+    /// conflict naming the key (or the primary key).
+    pub(super) fn unique_conflict(
+        &self,
+        ty: &EntityType,
+        pointer: &str,
+        target: Target<'_>,
+        error: DieselError,
+    ) -> Error {
+        let DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, info) = &error else {
+            return target.database("saving", pointer, error);
+        };
+        let message = info.message();
+        let detail = info
+            .details()
+            .map(|d| format!(" ({d})"))
+            .unwrap_or_default();
+        let key = ty.indexes.iter().filter(|i| i.unique).find(|key| {
+            let name = key.name(&ty.table);
+            let sqlite_columns: Vec<String> = key
+                .columns
+                .iter()
+                .map(|c| format!("{}.{c}", ty.table))
+                .collect();
+            info.constraint_name() == Some(name.as_str())
+                || message.contains(&format!("'{name}'"))
+                || message.contains(&format!(".{name}'"))
+                || message.ends_with(&sqlite_columns.join(", "))
+        });
+        match key {
+            Some(key) => target.conflict(pointer, format!(
+                "unique key ({}) of `{}` is already held by another row{detail}",
+                key.properties.join(", "),
+                ty.name
+            )),
+            None => target.conflict(pointer, format!(
+                "a `{}` id is already stored elsewhere (top-level or under another parent); ids of types with child arrays are unique across table `{}`{detail}",
+                ty.name, ty.table
+            )),
+        }
+    }
+
+    /// Saves a versioned top-level row: updates it only if it still has the version the
+    /// state was based on (bumping it), inserts it when there is none, and otherwise fails
+    /// with both versions. Returns the rows written.
+    pub(super) fn write_versioned(
+        &self,
+        conn: &mut impl Executor,
+        tree: &RowTree<'_>,
+        statements: &Versioned,
+        target: Target<'_>,
+    ) -> Result<usize, Error> {
+        let index = tree.ty.version.expect("a versioned type names its version");
+        let SqlValue::Integer(expected) = tree.values[index] else {
+            unreachable!("validation made the version an integer")
+        };
+        let unique_conflict =
+            |e: DieselError| self.unique_conflict(tree.ty, &tree.pointer, target, e);
+        let mut values = tree.values.clone();
+        values[index] = SqlValue::Integer(expected + 1);
+        let mut binds = update_binds(tree, &values);
+        binds.push(SqlValue::Integer(expected));
+        if conn
+            .run(&statements.update, &binds)
+            .map_err(unique_conflict)?
+            > 0
+        {
+            return Ok(1);
+        }
+        let current = conn
+            .rows(&statements.current, std::slice::from_ref(tree.pk()))
+            .map_err(|e| target.database("saving", &tree.pointer, e))?;
+        match current.first().map(Vec::as_slice) {
+            Some([Cell::Integer(actual)]) => Err(Error::VersionConflict {
+                ty: target.ty.to_owned(),
+                id: target.id.to_owned(),
+                expected,
+                actual: *actual,
+            }),
+            Some(other) => {
+                Err(target.corrupt(&tree.pointer, format!("the stored version is {other:?}")))
+            }
+            None => conn
+                .run(&statements.insert, &values)
+                .map_err(unique_conflict),
+        }
+    }
+
+    /// Inserts `rows` (with their positions) as children of `parent` in one of its arrays, in
+    /// multi-row batches, then their own children.
+    pub(super) fn insert_rows(
+        &self,
+        conn: &mut impl Executor,
+        parent: &RowTree<'_>,
+        relation: usize,
+        rows: &[(usize, &RowTree<'_>)],
+        target: Target<'_>,
+    ) -> Result<(), Error> {
+        let Some((_, first)) = rows.first() else {
+            return Ok(());
+        };
+        let statements = self.statements_of(parent.ty);
+        let insert = &self.statements_of(first.ty).insert_as_child[statements.child_link[relation]];
+        let mut binds: Vec<SqlValue> = Vec::new();
+        for chunk in rows.chunks(insert.rows_per_statement()) {
+            binds.clear();
+            for (position, child) in chunk {
+                binds.extend_from_slice(&child.values);
+                binds.push(parent.pk().clone());
+                binds.push(SqlValue::Integer(*position as i64));
+            }
+            conn.run(&insert.statement(chunk.len()), &binds)
+                .map_err(|e| {
+                    let at = if chunk.len() == 1 {
+                        chunk[0].1.pointer.clone()
+                    } else {
+                        pointer_join(&parent.pointer, &parent.ty.relations[relation].property)
+                    };
+                    self.unique_conflict(first.ty, &at, target, e)
+                })?;
+        }
+        for (_, child) in rows {
+            for grandchildren in 0..child.children.len() {
+                let all: Vec<(usize, &RowTree<'_>)> =
+                    child.children[grandchildren].iter().enumerate().collect();
+                self.insert_rows(conn, child, grandchildren, &all, target)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// How a write went.
+pub(crate) enum Written {
+    Done,
+    /// A position the diff named holds another child than the one to write there: the
+    /// persist must compare the whole array instead.
+    PositionsNotInPlace,
+}
+
+/// Where the write path sends its statements: a connection, or a [`Planner`] for a plan.
+pub(crate) trait Executor {
+    fn run(&mut self, sql: &Sql, binds: &[SqlValue]) -> diesel::QueryResult<usize>;
+    fn rows(&mut self, sql: &Sql, binds: &[SqlValue]) -> diesel::QueryResult<Vec<Vec<Cell>>>;
+}
+
+impl<C: MappedConnection> Executor for C {
+    fn run(&mut self, sql: &Sql, binds: &[SqlValue]) -> diesel::QueryResult<usize> {
+        MappedConnection::run(self, sql, binds)
+    }
+
+    fn rows(&mut self, sql: &Sql, binds: &[SqlValue]) -> diesel::QueryResult<Vec<Vec<Cell>>> {
+        MappedConnection::rows(self, sql, binds)
+    }
+}
+
+/// Runs the reads of a write on a connection and records its writes instead of making
+/// them, as if each affected one row: a persist's plan.
+pub(crate) struct Planner<'c, C> {
+    pub(super) reads: &'c mut C,
+    pub(super) writes: Vec<String>,
+}
+
+impl<C: MappedConnection> Executor for Planner<'_, C> {
+    fn run(&mut self, sql: &Sql, _: &[SqlValue]) -> diesel::QueryResult<usize> {
+        self.writes.push(sql.pieces.join("?"));
+        Ok(1)
+    }
+
+    fn rows(&mut self, sql: &Sql, binds: &[SqlValue]) -> diesel::QueryResult<Vec<Vec<Cell>>> {
+        MappedConnection::rows(self.reads, sql, binds)
+    }
+}
+
+/// The index of `relation` among the relations of `ty`.
+pub(super) fn relation_index(ty: &EntityType, relation: &nasc_model::Relation) -> usize {
+    ty.relations
+        .iter()
+        .position(|r| std::ptr::eq(r, relation))
+        .expect("a relation of the type")
+}
+
+/// Whether the persist's diff names an array property (set, listed as removed, or with
+/// changed positions).
+fn diff_names(diff: &Value, property: &str) -> bool {
+    diff.get(property).is_some()
+        || diff
+            .get(crate::diff::REMOVED_KEY)
+            .and_then(Value::as_array)
+            .is_some_and(|removed| removed.iter().any(|p| p == property))
+        || diff
+            .get(crate::diff::POSITIONS_KEY)
+            .and_then(|p| p.get(property))
+            .is_some()
+}
+
+/// The changed positions a persist's diff lists, for the arrays whose rows can be written
+/// by position: arrays of leaf children, when the store does not replace children.
+pub(super) fn changed_positions(
+    registry: &Registry,
+    ty: &EntityType,
+    diff: &Value,
+    replace_children: bool,
+) -> Option<Map<String, Value>> {
+    if replace_children {
+        return None;
+    }
+    let listed = diff.get(crate::diff::POSITIONS_KEY)?.as_object()?;
+    let usable: Map<String, Value> = listed
+        .iter()
+        .filter(|(property, _)| {
+            ty.relations.iter().any(|r| {
+                &r.property == *property
+                    && registry
+                        .entity(&r.child)
+                        .is_ok_and(|c| c.row_key() == RowKey::Surrogate)
+            })
+        })
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    (!usable.is_empty()).then_some(usable)
+}
+
+/// Whether a stored cell holds the value about to be written.
+fn cell_matches(cell: &Cell, value: &SqlValue) -> bool {
+    match (cell, value) {
+        (Cell::Null, SqlValue::Null(_)) => true,
+        (Cell::Text(a), SqlValue::Text(b)) => a == b,
+        (Cell::Integer(a), SqlValue::Integer(b)) => a == b,
+        (Cell::Real(a), SqlValue::Real(b)) => a == b,
+        (Cell::Integer(a), SqlValue::Real(b)) => (*a as f64) == *b,
+        (Cell::Bool(a), SqlValue::Bool(b)) => a == b,
+        (Cell::Integer(a), SqlValue::Bool(b)) => (*a != 0) == *b,
+        _ => false,
+    }
+}
+
+/// A child key as a map key (child keys are strings or integers).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(super) enum ChildKey {
+    Text(String),
+    Integer(i64),
+}
+
+impl ChildKey {
+    pub(super) fn of(value: &SqlValue) -> ChildKey {
+        match value {
+            SqlValue::Integer(i) => ChildKey::Integer(*i),
+            SqlValue::Text(s) => ChildKey::Text(s.clone()),
+            other => ChildKey::Text(format!("{other:?}")),
+        }
+    }
+
+    fn value(self) -> SqlValue {
+        match self {
+            ChildKey::Integer(i) => SqlValue::Integer(i),
+            ChildKey::Text(s) => SqlValue::Text(s),
+        }
+    }
+}
+
+/// The binds of an `UPDATE` of a top-level row: its updatable `values`, then the pk.
+fn update_binds(tree: &RowTree<'_>, values: &[SqlValue]) -> Vec<SqlValue> {
+    let mut binds: Vec<SqlValue> = tree
+        .ty
+        .updatable_fields()
+        .map(|(i, _)| values[i].clone())
+        .collect();
+    binds.push(tree.pk().clone());
+    binds
+}

@@ -1,0 +1,121 @@
+//! Connection pools, and the settings of the stores that use them.
+
+use crate::backend::MappedConnection;
+use crate::schema_version::Migrations;
+use crate::Error;
+use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool};
+use std::time::Duration;
+
+/// Settings of a mapped store: its connection pool, and which schema changes connecting
+/// may apply.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoreOptions {
+    /// Most connections open at once (SQLite in-memory databases always use one).
+    pub max_size: u32,
+    /// How long a call waits for a free connection before failing.
+    pub connection_timeout: Duration,
+    /// Which changes between the database's schema and the compiled one are applied.
+    pub migrations: Migrations,
+    /// Append every persist and delete to the `nasc_changes` table, in the same transaction
+    /// (mapped stores only).
+    pub change_log: bool,
+    /// Rewrite every child row of each array a persist's diff names, instead of writing only
+    /// the rows that were added, removed, changed or moved (the result is the same).
+    pub replace_children: bool,
+}
+
+impl Default for StoreOptions {
+    fn default() -> Self {
+        StoreOptions {
+            max_size: 8,
+            connection_timeout: Duration::from_secs(10),
+            migrations: Migrations::Additive,
+            change_log: false,
+            replace_children: false,
+        }
+    }
+}
+
+/// Applies the backend's session settings to each new pooled connection, and creates the
+/// tables on it when the database lives in that connection (SQLite in memory).
+#[derive(Debug)]
+struct Configure {
+    ddl: Vec<String>,
+}
+
+impl<C: MappedConnection> CustomizeConnection<C, diesel::r2d2::Error> for Configure {
+    fn on_acquire(&self, conn: &mut C) -> Result<(), diesel::r2d2::Error> {
+        conn.configure().map_err(diesel::r2d2::Error::QueryError)?;
+        self.ddl
+            .iter()
+            .try_for_each(|statement| conn.batch_execute(statement))
+            .map_err(diesel::r2d2::Error::QueryError)
+    }
+}
+
+/// A pool of connections to `url`. One connection is opened first, so that a bad URL fails
+/// at once with the driver's message, and `prepare` runs on it (creating tables). An
+/// in-memory SQLite database lives as long as its one connection: its pool keeps exactly
+/// one, forever, and runs `memory_ddl` on it.
+pub(crate) fn build_pool<C: MappedConnection>(
+    url: &str,
+    options: &StoreOptions,
+    prepare: impl FnOnce(&mut C) -> Result<(), Error>,
+    memory_ddl: Vec<String>,
+) -> Result<Pool<ConnectionManager<C>>, Error> {
+    let target = C::connection_target(url);
+    let open_error = |message: String| Error::Open {
+        target: redact(url),
+        message,
+    };
+    let mut first = C::establish(&target).map_err(|e| open_error(e.to_string()))?;
+    first
+        .configure()
+        .map_err(|e| open_error(format!("cannot configure the connection: {e}")))?;
+    prepare(&mut first)?;
+    let builder = Pool::builder().connection_timeout(options.connection_timeout);
+    if target.contains(":memory:") || target.contains("mode=memory") {
+        drop(first);
+        builder
+            .max_size(1)
+            .min_idle(Some(1))
+            .idle_timeout(None)
+            .max_lifetime(None)
+            .connection_customizer(Box::new(Configure { ddl: memory_ddl }))
+            .build(ConnectionManager::new(target))
+            .map_err(|e| open_error(e.to_string()))
+    } else {
+        Ok(builder
+            .max_size(options.max_size.max(1))
+            .min_idle(Some(0))
+            .connection_customizer(Box::new(Configure { ddl: Vec::new() }))
+            .build_unchecked(ConnectionManager::new(target)))
+    }
+}
+
+/// `url` without its password, for messages.
+pub(crate) fn redact(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    match rest.split_once('@') {
+        Some((credentials, host)) => match credentials.split_once(':') {
+            Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
+            None => url.to_owned(),
+        },
+        None => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn passwords_are_redacted() {
+        assert_eq!(
+            super::redact("postgres://u:secret@h/db"),
+            "postgres://u:***@h/db"
+        );
+        assert_eq!(super::redact("mysql://root@h/db"), "mysql://root@h/db");
+        assert_eq!(super::redact("app.db"), "app.db");
+    }
+}
