@@ -90,9 +90,10 @@ pub(crate) struct RowTree<'m> {
     pub values: Vec<SqlValue>,
     /// One list per relation, in relation order.
     pub children: Vec<Vec<RowTree<'m>>>,
-    /// Per relation: `None` when `children` holds the whole array, or the positions of the
-    /// only children it holds (a persist whose diff says which positions changed).
-    pub positions: Vec<Option<Vec<usize>>>,
+    /// Per relation: `None` when `children` holds the whole array, or the array's length
+    /// and the positions of the only children it holds (a persist whose diff says which
+    /// positions changed).
+    pub positions: Vec<Option<(usize, Vec<usize>)>>,
     /// JSON pointer of this row in the aggregate.
     pub pointer: String,
 }
@@ -339,7 +340,7 @@ fn row_tree<'m>(
                 )?);
             }
             children.push(rows);
-            positions.push(Some(only.clone()));
+            positions.push(Some((items.len(), only.clone())));
             continue;
         }
         if let (Some(constraints), Some(array)) =

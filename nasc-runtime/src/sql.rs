@@ -126,6 +126,8 @@ pub(crate) struct TypeStatements {
     pub select_children_of_many: Vec<ChildSelect>,
     /// Per relation: deletes the children of one parent; binds the parent pk.
     pub delete_children: Vec<Sql>,
+    /// Per relation: the last position stored under one parent; binds the parent pk.
+    pub last_position: Vec<Sql>,
     /// Per relation: index of the child's parent link for this relation.
     pub child_link: Vec<usize>,
 }
@@ -283,6 +285,7 @@ fn type_statements(model: &Model, ty: &EntityType, dialect: Dialect) -> TypeStat
     let mut select_children = Vec::new();
     let mut select_children_of_many = Vec::new();
     let mut delete_children = Vec::new();
+    let mut last_position = Vec::new();
     let mut child_link = Vec::new();
     for relation in &ty.relations {
         let child = model
@@ -304,6 +307,10 @@ fn type_statements(model: &Model, ty: &EntityType, dialect: Dialect) -> TypeStat
         });
         delete_children.push(Sql::new(&format!(
             "DELETE FROM {child_table} WHERE {fk} = ?"
+        )));
+        last_position.push(Sql::new(&format!(
+            "SELECT MAX({}) FROM {child_table} WHERE {fk} = ?",
+            q(POSITION_COLUMN)
         )));
         child_link.push(
             child
@@ -333,6 +340,7 @@ fn type_statements(model: &Model, ty: &EntityType, dialect: Dialect) -> TypeStat
         select_children,
         select_children_of_many,
         delete_children,
+        last_position,
         child_link,
     }
 }

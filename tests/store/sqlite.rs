@@ -471,5 +471,19 @@ fn a_diff_with_changed_positions_writes_those_rows_alone() {
     let diff = nasc_runtime::diff(&new, &swapped).unwrap().to_value();
     assert_eq!(diff["$positions"], json!({"items": [0, 1]}));
     store.persist("TodoList", "l", &diff, &swapped).unwrap();
-    assert_eq!(store.load("TodoList", "l").unwrap(), Some(swapped));
+    assert_eq!(store.load("TodoList", "l").unwrap(), Some(swapped.clone()));
+    // Another writer appended a child since: the stored array no longer has the diff's
+    // length, so the positions are not trusted and the whole array is compared.
+    let mut longer = swapped.clone();
+    longer["items"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({"id": "d", "title": "four", "completed": false}));
+    store.persist("TodoList", "l", &longer, &longer).unwrap();
+    let mut edited = swapped.clone();
+    edited["items"][2]["title"] = json!("three, edited");
+    let diff = nasc_runtime::diff(&swapped, &edited).unwrap().to_value();
+    assert_eq!(diff["$positions"], json!({"items": [2]}));
+    store.persist("TodoList", "l", &diff, &edited).unwrap();
+    assert_eq!(store.load("TodoList", "l").unwrap(), Some(edited));
 }

@@ -63,8 +63,23 @@ impl<C: MappedConnection> DieselStore<C> {
                 continue;
             }
             let child = self.registry.entity(&spec.child)?;
-            if let Some(positions) = &tree.positions[relation] {
-                // The diff says which positions changed: those rows alone are rewritten.
+            if let Some((length, positions)) = &tree.positions[relation] {
+                // The diff says which positions changed: those rows alone are rewritten, if
+                // the stored array still has the new length (another writer may have
+                // changed it since the state the diff was made from).
+                let last = conn
+                    .rows(
+                        &statements.last_position[relation],
+                        std::slice::from_ref(tree.pk()),
+                    )
+                    .map_err(|e| target.database("saving", &tree.pointer, e))?;
+                let stored_length = match last.first().map(Vec::as_slice) {
+                    Some([Cell::Integer(last)]) => *last as usize + 1,
+                    _ => 0,
+                };
+                if stored_length != *length {
+                    return Ok(Written::PositionsNotInPlace);
+                }
                 let link = statements.child_link[relation];
                 for (row, &position) in tree.children[relation].iter().zip(positions) {
                     let mut binds = row.values.clone();
