@@ -316,43 +316,29 @@ fn row_tree<'m>(
                     .map(|p| p as usize)
                     .collect()
             });
-        if let Some(only) = &only {
-            let mut rows = Vec::with_capacity(only.len());
-            for &i in only {
-                let item = items.get(i).ok_or_else(|| {
-                    target.invalid(
-                        &at,
-                        format!(
-                            "the diff names position {i} of `{}`, which has {} items",
-                            relation.property,
-                            items.len()
-                        ),
-                    )
-                })?;
-                rows.push(row_tree(
-                    model,
-                    child_ty,
-                    item,
-                    pointer_join(&at, &i.to_string()),
-                    None,
-                    dialect,
-                    target,
-                )?);
-            }
-            children.push(rows);
-            positions.push(Some((items.len(), only.clone())));
-            continue;
-        }
-        if let (Some(constraints), Some(array)) =
-            (&relation.constraints, object.get(&relation.property))
+        // Of an array the diff gives positions for, only those children are converted.
+        let whole = only.is_none();
+        let indices: Vec<usize> = only.clone().unwrap_or_else(|| (0..items.len()).collect());
+        if let (true, Some(constraints), Some(array)) =
+            (whole, &relation.constraints, object.get(&relation.property))
         {
             constraints
                 .check(array, &at)
                 .map_err(|(at, message)| target.invalid(&at, message))?;
         }
-        let mut rows = Vec::with_capacity(items.len());
+        let mut rows = Vec::with_capacity(indices.len());
         let mut seen = HashSet::new();
-        for (i, item) in items.iter().enumerate() {
+        for i in indices {
+            let item = items.get(i).ok_or_else(|| {
+                target.invalid(
+                    &at,
+                    format!(
+                        "the diff names position {i} of `{}`, which has {} items",
+                        relation.property,
+                        items.len()
+                    ),
+                )
+            })?;
             let row = row_tree(
                 model,
                 child_ty,
@@ -362,7 +348,7 @@ fn row_tree<'m>(
                 dialect,
                 target,
             )?;
-            if !seen.insert(describe(row.pk())) {
+            if whole && !seen.insert(describe(row.pk())) {
                 let pk = &child_ty.pk().property;
                 return Err(target.invalid(
                     &pointer_join(&row.pointer, pk),
@@ -376,7 +362,7 @@ fn row_tree<'m>(
             rows.push(row);
         }
         children.push(rows);
-        positions.push(None);
+        positions.push(only.map(|only| (items.len(), only)));
     }
     Ok(RowTree {
         ty,
