@@ -148,16 +148,6 @@ impl<C: MappedConnection> Store for DieselStore<C> {
     }
 
     fn persist(&self, ty: &str, id: &str, diff: &Value, full: &Value) -> Result<(), Error> {
-        enum Failure {
-            Nasc(Error),
-            Diesel(DieselError),
-            NotInPlace,
-        }
-        impl From<DieselError> for Failure {
-            fn from(e: DieselError) -> Self {
-                Failure::Diesel(e)
-            }
-        }
         let entity = self.registry.entity(ty)?;
         let target = Target { ty, id };
         let mut changed = changed_positions(&self.registry, entity, diff, self.replace_children);
@@ -173,7 +163,7 @@ impl<C: MappedConnection> Store for DieselStore<C> {
             aggregate::check_diff(entity, diff, target)?;
             aggregate::stamp_times(&mut tree);
             let mut conn = self.connection(ty, id)?;
-            let result = conn.write_transaction(|conn| {
+            let result = transaction(&mut *conn, true, |conn| {
                 match self
                     .write_top_level(conn, &tree, diff, target)
                     .map_err(Failure::Nasc)?
@@ -271,8 +261,37 @@ impl<C: MappedConnection> Store for DieselStore<C> {
     }
 }
 
-/// Runs `f` in a transaction (a write transaction when `write`), reporting a failure to
-/// begin or commit as a database error of `target`.
+/// Why a transaction was rolled back.
+enum Failure {
+    /// An error of nasc's.
+    Nasc(Error),
+    /// The database failed to begin or commit.
+    Diesel(DieselError),
+    /// A persist's positions did not hold their children (see [`Written`]).
+    NotInPlace,
+}
+
+impl From<DieselError> for Failure {
+    fn from(e: DieselError) -> Self {
+        Failure::Diesel(e)
+    }
+}
+
+/// Runs `f` in a transaction (a write transaction when `write`), rolled back on any failure.
+fn transaction<C: MappedConnection, T>(
+    conn: &mut C,
+    write: bool,
+    f: impl FnOnce(&mut C) -> Result<T, Failure>,
+) -> Result<T, Failure> {
+    if write {
+        conn.write_transaction(f)
+    } else {
+        conn.transaction(f)
+    }
+}
+
+/// Runs `f` in a transaction, reporting a failure to begin or commit as a database error
+/// of `target`.
 fn in_transaction<C: MappedConnection, T>(
     conn: &mut C,
     write: bool,
@@ -280,23 +299,10 @@ fn in_transaction<C: MappedConnection, T>(
     action: &'static str,
     f: impl FnOnce(&mut C) -> Result<T, Error>,
 ) -> Result<T, Error> {
-    enum Failure {
-        Nasc(Error),
-        Diesel(DieselError),
-    }
-    impl From<DieselError> for Failure {
-        fn from(e: DieselError) -> Self {
-            Failure::Diesel(e)
-        }
-    }
-    let body = |conn: &mut C| f(conn).map_err(Failure::Nasc);
-    let result = if write {
-        conn.write_transaction(body)
-    } else {
-        conn.transaction(body)
-    };
-    result.map_err(|failure| match failure {
+    transaction(conn, write, |conn| f(conn).map_err(Failure::Nasc)).map_err(|failure| match failure
+    {
         Failure::Nasc(e) => e,
         Failure::Diesel(e) => target.database(action, "", e),
+        Failure::NotInPlace => unreachable!("only a persist writes by position"),
     })
 }
