@@ -1148,7 +1148,9 @@ mod tests {
         );
         let ddl = crate::ddl::create_table(m.get("T").unwrap(), crate::Dialect::Postgres);
         assert!(
-            ddl.contains("\"n\" BIGINT NULL DEFAULT 3 CHECK (\"n\" >= 1.0)"),
+            ddl.contains(
+                "\"n\" BIGINT NULL DEFAULT 3 CONSTRAINT \"ts_n_check\" CHECK (\"n\" >= 1.0)"
+            ),
             "{ddl}"
         );
         let text = errors(&schema("0"), r#"{"T": {}}"#);

@@ -2,7 +2,7 @@
 //! changes that turn one such catalog into another: additive ones applied automatically,
 //! the others listed with the SQL that would make them, up and down.
 
-use crate::ddl::{index_statements, render_create_table, table_parts, TableParts};
+use crate::ddl::{check_name, index_statements, render_create_table, table_parts, TableParts};
 use crate::{Dialect, Model};
 use serde::{Deserialize, Serialize};
 
@@ -243,8 +243,8 @@ impl TableCatalog {
                         )],
                     ),
                     _ => (
-                        postgres_alter(&table, &q(name), definition),
-                        postgres_alter(&table, &q(name), old),
+                        postgres_alter(&target.name, name, old, definition),
+                        postgres_alter(&target.name, name, definition, old),
                     ),
                 };
                 changes.push(Change {
@@ -348,21 +348,75 @@ impl TableCatalog {
     }
 }
 
-/// PostgreSQL's statements bringing a column to `definition` (type and nullability; its
-/// `CHECK` is left as it was).
-fn postgres_alter(table: &str, column: &str, definition: &str) -> Vec<String> {
-    let sql_type = column_type(definition);
-    let nullability = if definition.contains("NOT NULL") {
-        "SET NOT NULL"
-    } else {
-        "DROP NOT NULL"
-    };
-    vec![
-        format!(
-            "ALTER TABLE {table} ALTER COLUMN {column} TYPE {sql_type} USING {column}::{sql_type}"
-        ),
-        format!("ALTER TABLE {table} ALTER COLUMN {column} {nullability}"),
-    ]
+/// A PostgreSQL column definition in its parts: type, nullability, default and `CHECK`.
+struct PostgresColumn<'d> {
+    sql_type: &'d str,
+    not_null: bool,
+    default: Option<&'d str>,
+    check: Option<&'d str>,
+}
+
+impl<'d> PostgresColumn<'d> {
+    /// Splits `definition` of `column` in `table` (its `CHECK` is the named one, last).
+    fn parse(table: &str, column: &str, definition: &'d str) -> Self {
+        let marker = format!(
+            " CONSTRAINT {} CHECK ",
+            Dialect::Postgres.quote(&check_name(table, column))
+        );
+        let (rest, check) = match definition.rfind(&marker) {
+            Some(at) => (&definition[..at], Some(&definition[at + marker.len()..])),
+            None => (definition, None),
+        };
+        let default = rest.find(" DEFAULT ").map(|at| &rest[at + 9..]);
+        PostgresColumn {
+            sql_type: column_type(definition),
+            not_null: rest.contains(" NOT NULL"),
+            default,
+            check,
+        }
+    }
+}
+
+/// PostgreSQL's statements bringing a column from the definition `old` to `new`: its type,
+/// nullability, default and `CHECK`, each only where it differs.
+fn postgres_alter(table: &str, column: &str, old: &str, new: &str) -> Vec<String> {
+    let (from, to) = (
+        PostgresColumn::parse(table, column, old),
+        PostgresColumn::parse(table, column, new),
+    );
+    let alter = format!("ALTER TABLE {}", Dialect::Postgres.quote(table));
+    let check = Dialect::Postgres.quote(&check_name(table, column));
+    let column = Dialect::Postgres.quote(column);
+    let mut statements = Vec::new();
+    let check_changes = from.check != to.check || from.sql_type != to.sql_type;
+    // The old CHECK goes first: it may not apply to the new type.
+    if check_changes && from.check.is_some() {
+        statements.push(format!("{alter} DROP CONSTRAINT IF EXISTS {check}"));
+    }
+    if from.sql_type != to.sql_type {
+        let sql_type = to.sql_type;
+        statements.push(format!(
+            "{alter} ALTER COLUMN {column} TYPE {sql_type} USING {column}::{sql_type}"
+        ));
+    }
+    if from.not_null != to.not_null {
+        let nullability = if to.not_null {
+            "SET NOT NULL"
+        } else {
+            "DROP NOT NULL"
+        };
+        statements.push(format!("{alter} ALTER COLUMN {column} {nullability}"));
+    }
+    if from.default != to.default {
+        statements.push(match to.default {
+            Some(default) => format!("{alter} ALTER COLUMN {column} SET DEFAULT {default}"),
+            None => format!("{alter} ALTER COLUMN {column} DROP DEFAULT"),
+        });
+    }
+    if let Some(condition) = to.check.filter(|_| check_changes) {
+        statements.push(format!("{alter} ADD CONSTRAINT {check} CHECK {condition}"));
+    }
+    statements
 }
 
 /// SQLite's rebuild of `from` into the shape of `to`, keeping the columns both have.
@@ -502,6 +556,43 @@ mod tests {
             "{up}"
         );
         assert!(down.contains("TYPE BIGINT USING"), "{down}");
+    }
+
+    #[test]
+    fn postgres_replaces_a_changed_check_and_default_around_the_type_change() {
+        let v1 = catalog(
+            r#", "n": {"type": "integer", "maximum": 5}"#,
+            Dialect::Postgres,
+        );
+        let v2 = catalog(
+            r#", "n": {"type": "number", "maximum": 50, "default": 1}"#,
+            Dialect::Postgres,
+        );
+        let change = v1.changes_to(&v2).remove(0);
+        assert_eq!(
+            change.up,
+            [
+                "ALTER TABLE \"items\" DROP CONSTRAINT IF EXISTS \"items_n_check\"",
+                "ALTER TABLE \"items\" ALTER COLUMN \"n\" TYPE DOUBLE PRECISION USING \"n\"::DOUBLE PRECISION",
+                "ALTER TABLE \"items\" ALTER COLUMN \"n\" SET DEFAULT 1",
+                "ALTER TABLE \"items\" ADD CONSTRAINT \"items_n_check\" CHECK (\"n\" <= 50.0)",
+            ]
+        );
+        assert_eq!(
+            change.down[2],
+            "ALTER TABLE \"items\" ALTER COLUMN \"n\" DROP DEFAULT"
+        );
+        assert_eq!(
+            change.down[3],
+            "ALTER TABLE \"items\" ADD CONSTRAINT \"items_n_check\" CHECK (\"n\" <= 5.0)"
+        );
+        // Only the bound changes: the type is left alone.
+        let v3 = catalog(
+            r#", "n": {"type": "integer", "maximum": 9}"#,
+            Dialect::Postgres,
+        );
+        let change = v1.changes_to(&v3).remove(0);
+        assert_eq!(change.up.len(), 2, "{:?}", change.up);
     }
 
     #[test]

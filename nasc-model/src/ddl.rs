@@ -160,6 +160,11 @@ pub fn table_parts(ty: &EntityType, dialect: Dialect) -> TableParts {
         // One CHECK per column (MariaDB takes no more), its conditions joined.
         let checks = column_checks(field, dialect);
         if !checks.is_empty() {
+            // PostgreSQL's is named, so that a migration can replace it.
+            if dialect == Dialect::Postgres {
+                let name = check_name(&ty.table, &field.column);
+                definition.push_str(&format!(" CONSTRAINT {}", q(&name)));
+            }
             definition.push_str(&format!(" CHECK ({})", checks.join(" AND ")));
         }
         columns.push((field.column.clone(), definition));
@@ -375,6 +380,11 @@ fn indexes(ty: &EntityType, dialect: Dialect) -> Vec<Index> {
         });
     }
     indexes
+}
+
+/// The name of the `CHECK` of `column` in `table` (PostgreSQL names it).
+pub fn check_name(table: &str, column: &str) -> String {
+    index_name(&[table, column, "check"])
 }
 
 /// An index name from its parts, shortened with a hash suffix when it would pass the

@@ -188,3 +188,34 @@ pub fn defaults_fill_left_out_properties_and_new_columns(b: &Backend) {
         "left-out properties are saved with their defaults"
     );
 }
+
+pub fn an_explicit_opt_in_replaces_a_changed_check(b: &Backend) {
+    let limited = |max: u32| {
+        version(
+            &format!(r#", "title": {{"type": "string", "maxLength": {max}}}"#),
+            r#", "text": {"type": "string"}"#,
+            "",
+            "",
+        )
+    };
+    let db = b.store(limited(5));
+    db.persist("Board", "b1", &board_v1(), &board_v1()).unwrap();
+    let store = connect(&db, limited(20), Migrations::All).unwrap();
+    let longer = json!({"id": "b1", "title": "Plans for the year", "cards": []});
+    store.persist("Board", "b1", &longer, &longer).unwrap();
+    assert_eq!(store.load("Board", "b1").unwrap(), Some(longer));
+    // The database enforces the new bound, not the old one and not none.
+    let insert = |title: &str| {
+        db.try_execute(&format!(
+            "INSERT INTO {} ({}, {}) VALUES ('b2', '{title}')",
+            db.quote("boards"),
+            db.quote("id"),
+            db.quote("title")
+        ))
+    };
+    assert!(
+        insert(&"x".repeat(21)).is_err(),
+        "21 characters pass a 20-character limit"
+    );
+    insert(&"x".repeat(20)).unwrap();
+}

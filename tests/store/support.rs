@@ -172,7 +172,8 @@ impl TestDb {
         MappedStore::connect_with(&self.url, registry, options)
     }
 
-    fn quote(&self, name: &str) -> String {
+    /// `name` quoted as an identifier of this backend.
+    pub fn quote(&self, name: &str) -> String {
         self.kind.dialect().quote(name)
     }
 
