@@ -212,6 +212,7 @@ fn rust_scalar(scalar: ScalarType) -> &'static str {
         ScalarType::Number => "f64",
         ScalarType::Boolean => "bool",
         ScalarType::Json => "serde_json::Value",
+        ScalarType::DateTime => "chrono::DateTime<chrono::Utc>",
     }
 }
 
@@ -264,6 +265,7 @@ fn check_field_type(
             let kind = match f.scalar {
                 _ if f.enum_values().is_some() => quote!(Enum),
                 ScalarType::Json => quote!(Json),
+                ScalarType::DateTime => quote!(DateTime),
                 ScalarType::String => quote!(String),
                 ScalarType::Integer => quote!(Integer),
                 ScalarType::Number => quote!(Number),

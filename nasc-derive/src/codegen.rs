@@ -125,7 +125,12 @@ fn entity_struct(types: &mut TypeGen<'_>, ty: &EntityType, ident: &Ident) -> Tok
     );
     let fields = ty.fields.iter().map(|f| {
         let name = field_ident(&f.column);
-let base = types.shape_type(&format!("{ident}{}", f.property.to_upper_camel_case()), &f.shape);
+        // A pk is an id: a `date-time` one stays text.
+        let base = if f.property == ty.pk().property && f.scalar == ScalarType::String && f.enum_values().is_none() {
+            crate::types::scalar_type(f.scalar)
+        } else {
+            types.shape_type(&format!("{ident}{}", f.property.to_upper_camel_case()), &f.shape)
+        };
         let rename = rename(&name, &f.property);
         let doc = format!(" Property `{}`.", f.property);
         if !f.nullable() {
@@ -174,7 +179,8 @@ pub fn entity_impl(ty: &EntityType, self_ty: &Ident, bindings: &[(Ident, Binding
     // through serde.
     let convert = |f: &nasc_model::Field, value: TokenStream| {
         let property = &f.property;
-        let plain = f.scalar != ScalarType::Json && f.enum_values().is_none();
+        let plain = !matches!(f.scalar, ScalarType::Json | ScalarType::DateTime)
+            && f.enum_values().is_none();
         let call = if plain {
             quote!(nasc_runtime::__private::JsonScalar::to_json_scalar(#value))
         } else {
@@ -303,7 +309,9 @@ fn diesel_type(scalar: ScalarType, nullable: bool) -> TokenStream {
         ScalarType::Integer => quote!(BigInt),
         ScalarType::Number => quote!(Double),
         ScalarType::Boolean => quote!(Bool),
-        ScalarType::Json => unreachable!("JSON document columns are left out of diesel tables"),
+        ScalarType::Json | ScalarType::DateTime => {
+            unreachable!("JSON document and timestamp columns are left out of diesel tables")
+        }
     };
     if nullable {
         quote!(Nullable<#base>)
@@ -332,11 +340,10 @@ fn tables_module(model: &Model) -> TokenStream {
             column(ROW_COLUMN, quote!(BigInt));
         }
         let mut pk = None;
-        for f in ty
-            .fields
-            .iter()
-            .filter(|f| f.scalar != ScalarType::Json || f.property == ty.pk().property)
-        {
+        for f in ty.fields.iter().filter(|f| {
+            !matches!(f.scalar, ScalarType::Json | ScalarType::DateTime)
+                || f.property == ty.pk().property
+        }) {
             let ident = column(&f.column, diesel_type(f.scalar, f.nullable()));
             if f.property == ty.pk().property {
                 pk = Some(ident);

@@ -2,7 +2,7 @@
 //! and embedded `$ref`s. Nested objects and enums become named items, collected here.
 
 use heck::ToUpperCamelCase;
-use nasc_model::{JsonShape, Model, ObjectShape, ScalarType};
+use nasc_model::{Format, JsonShape, Model, ObjectShape, ScalarType};
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote};
 use std::collections::BTreeSet;
@@ -57,6 +57,13 @@ impl<'m> TypeGen<'m> {
         match shape {
             JsonShape::Scalar(scalar) => scalar_type(*scalar),
             JsonShape::Any | JsonShape::Values(_) => quote!(nasc_runtime::serde_json::Value),
+            // A `date-time` string is an instant.
+            JsonShape::Constrained(inner, constraints)
+                if constraints.format == Some(Format::DateTime)
+                    && **inner == JsonShape::Scalar(ScalarType::String) =>
+            {
+                scalar_type(ScalarType::DateTime)
+            }
             JsonShape::Constrained(inner, _) => self.shape_type(name, inner),
             JsonShape::Nullable(inner) => {
                 let inner = self.shape_type(name, inner);
@@ -203,6 +210,9 @@ pub fn scalar_type(scalar: ScalarType) -> TokenStream {
         ScalarType::Number => quote!(f64),
         ScalarType::Boolean => quote!(bool),
         ScalarType::Json => quote!(nasc_runtime::serde_json::Value),
+        ScalarType::DateTime => {
+            quote!(nasc_runtime::chrono::DateTime<nasc_runtime::chrono::Utc>)
+        }
     }
 }
 

@@ -579,6 +579,10 @@ impl Builder<'_> {
             self.mapping_error(&store.pointer, message).hint = Some(hint);
             return None;
         };
+        // A date-time pk is an id like any other: its text is kept as it is.
+        if fields[pk_index].scalar == ScalarType::DateTime {
+            fields[pk_index].scalar = ScalarType::String;
+        }
         let pk = &fields[pk_index];
         if !matches!(pk.scalar, ScalarType::String | ScalarType::Integer) || pk.nullable() {
             let at = pointer_join(&props_pointer, &pk.property);
@@ -625,8 +629,10 @@ impl Builder<'_> {
             let index = fields.iter().position(|f| &f.property == property);
             match index.map(|i| &fields[i]) {
                 Some(f)
-                    if matches!(f.scalar, ScalarType::String | ScalarType::Integer)
-                        && f.property != store.pk =>
+                    if matches!(
+                        f.scalar,
+                        ScalarType::String | ScalarType::DateTime | ScalarType::Integer
+                    ) && f.property != store.pk =>
                 {
                     index
                 }
@@ -719,7 +725,11 @@ impl Builder<'_> {
             JsonShape::Nullable(inner) => (*inner, true),
             shape => (shape, false),
         };
+        let date_time = shape
+            .constraints()
+            .is_some_and(|c| c.format == Some(crate::Format::DateTime));
         let scalar = match shape.unconstrained() {
+            JsonShape::Scalar(ScalarType::String) if date_time => ScalarType::DateTime,
             JsonShape::Scalar(scalar) => *scalar,
             JsonShape::Enum(_) => ScalarType::String,
             JsonShape::Array(items) => match items.unconstrained() {

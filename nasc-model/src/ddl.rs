@@ -47,6 +47,9 @@ impl Dialect {
             (Dialect::Mysql, ScalarType::Integer) => "BIGINT".into(),
             (Dialect::Mysql, ScalarType::Number) => "DOUBLE".into(),
             (Dialect::Mysql, ScalarType::Boolean) => "BOOLEAN".into(),
+            (Dialect::Sqlite, ScalarType::DateTime) => "TEXT".into(),
+            (Dialect::Postgres, ScalarType::DateTime) => "TIMESTAMPTZ".into(),
+            (Dialect::Mysql, ScalarType::DateTime) => "DATETIME(6)".into(),
             (Dialect::Sqlite, ScalarType::Json) => "TEXT".into(),
             (Dialect::Postgres, ScalarType::Json) => "JSONB".into(),
             (Dialect::Mysql, ScalarType::Json) => "JSON".into(),
@@ -74,6 +77,13 @@ impl Dialect {
                 format!("({})", self.string_literal(s))
             }
             (ScalarType::String, Value::String(s)) => self.string_literal(s),
+            (ScalarType::DateTime, Value::String(s)) => {
+                let stored = crate::datetime::to_stored(s).ok()?;
+                match self {
+                    Dialect::Mysql => self.string_literal(&crate::datetime::mysql_literal(&stored)),
+                    _ => self.string_literal(&stored),
+                }
+            }
             (ScalarType::Integer | ScalarType::Number, Value::Number(n)) => n.to_string(),
             (ScalarType::Boolean, Value::Bool(b)) if self == Dialect::Sqlite => {
                 (if *b { "1" } else { "0" }).into()
@@ -304,7 +314,7 @@ fn column_checks(field: &crate::model::Field, dialect: Dialect) -> Vec<String> {
                 }
             }
         }
-        ScalarType::Boolean | ScalarType::Json => {}
+        ScalarType::Boolean | ScalarType::Json | ScalarType::DateTime => {}
     }
     checks
 }

@@ -9,6 +9,7 @@
 pub mod build;
 pub mod catalog;
 pub mod constraints;
+pub mod datetime;
 pub mod ddl;
 pub mod error;
 pub mod model;

@@ -15,6 +15,9 @@ pub enum ScalarType {
     Number,
     /// `boolean`: 0/1 on SQLite.
     Boolean,
+    /// `string` with `format: date-time`: an instant, in the backend's timestamp type
+    /// (`TIMESTAMPTZ`, `DATETIME(6)`; RFC 3339 UTC `TEXT` on SQLite). See [`crate::datetime`].
+    DateTime,
     /// Any other shape (nested object, map, array of values, embedded `$ref`): a JSON
     /// document column (`JSONB` on PostgreSQL, `JSON` on MySQL, checked `TEXT` on SQLite).
     Json,
@@ -24,7 +27,7 @@ impl ScalarType {
     /// The JSON Schema name of the type.
     pub fn schema_name(self) -> &'static str {
         match self {
-            ScalarType::String => "string",
+            ScalarType::String | ScalarType::DateTime => "string",
             ScalarType::Integer => "integer",
             ScalarType::Number => "number",
             ScalarType::Boolean => "boolean",

@@ -16,6 +16,8 @@ pub mod kind {
     pub struct Number;
     /// JSON Schema `boolean`.
     pub struct Boolean;
+    /// JSON Schema `string` with `format: date-time`.
+    pub struct DateTime;
     /// An `enum` of strings (any serde type; values are checked when saved).
     pub struct Enum;
     /// A JSON document: nested object, map, array or embedded `$ref` (any serde type; its
@@ -27,7 +29,7 @@ pub mod kind {
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot hold the schema type `{K}` of this property",
     label = "does not match the schema",
-    note = "schema `string` takes `String`; `integer` takes `i64` (or a narrower integer); `number` takes `f64` or `f32`; `boolean` takes `bool`"
+    note = "schema `string` takes `String`; `integer` takes `i64` (or a narrower integer); `number` takes `f64` or `f32`; `boolean` takes `bool`; a `date-time` string takes `chrono::DateTime<Utc>` (or `String`)"
 )]
 pub trait StoresAs<K> {}
 
@@ -42,6 +44,9 @@ impl StoresAs<kind::Integer> for u8 {}
 impl StoresAs<kind::Number> for f64 {}
 impl StoresAs<kind::Number> for f32 {}
 impl StoresAs<kind::Boolean> for bool {}
+impl StoresAs<kind::DateTime> for chrono::DateTime<chrono::Utc> {}
+impl StoresAs<kind::DateTime> for chrono::DateTime<chrono::FixedOffset> {}
+impl StoresAs<kind::DateTime> for String {}
 impl<T: Serialize + DeserializeOwned> StoresAs<kind::Enum> for T {}
 impl<T: Serialize + DeserializeOwned> StoresAs<kind::Json> for T {}
 

@@ -127,7 +127,8 @@ pub(crate) fn id_value(ty: &EntityType, target: Target<'_>) -> Result<SqlValue, 
 }
 
 /// Fills the creation and last-save time properties of a top-level row with now: an
-/// integer property gets milliseconds since the Unix epoch, a string one RFC 3339 UTC. (The
+/// integer property gets milliseconds since the Unix epoch, a string one RFC 3339 UTC (to the
+/// millisecond; a `date-time` column's to the microsecond). (The
 /// creation time is written only when the row is created.)
 pub(crate) fn stamp_times(tree: &mut RowTree<'_>) {
     let (created, updated) = tree.ty.timestamps;
@@ -135,6 +136,7 @@ pub(crate) fn stamp_times(tree: &mut RowTree<'_>) {
     for index in [created, updated].into_iter().flatten() {
         tree.values[index] = match tree.ty.fields[index].scalar {
             ScalarType::Integer => SqlValue::Integer(now.timestamp_millis()),
+            ScalarType::DateTime => SqlValue::Text(nasc_model::datetime::format_stored(now)),
             _ => SqlValue::Text(now.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)),
         };
     }
@@ -428,6 +430,9 @@ fn field_value(
     }
     let converted = match (field.scalar, value) {
         (ScalarType::String, Value::String(s)) => Some(SqlValue::Text(s.clone())),
+        (ScalarType::DateTime, Value::String(s)) => Some(SqlValue::Text(
+            nasc_model::datetime::to_stored(s).map_err(|e| target.invalid(&pointer(), e))?,
+        )),
         (ScalarType::Boolean, Value::Bool(b)) => Some(SqlValue::Bool(*b)),
         (ScalarType::Number, Value::Number(n)) => n.as_f64().map(SqlValue::Real),
         (ScalarType::Integer, Value::Number(n)) => match n.as_i64() {
@@ -482,6 +487,15 @@ pub(crate) fn object_from_cells(
                 )
             })?,
             (ScalarType::String, Cell::Text(s)) => Value::String(s),
+            (ScalarType::DateTime, Cell::Text(s)) => match nasc_model::datetime::from_stored(&s) {
+                Some(loaded) => Value::String(loaded),
+                None => {
+                    return Err(target.corrupt(
+                        &at(),
+                        format!("column `{}` holds `{s}`, not a date-time", field.column),
+                    ))
+                }
+            },
             (ScalarType::Integer, Cell::Integer(i)) => Value::from(i),
             (ScalarType::Boolean, Cell::Integer(i @ (0 | 1))) => Value::Bool(i == 1),
             (ScalarType::Boolean, Cell::Bool(b)) => Value::Bool(b),

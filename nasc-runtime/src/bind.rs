@@ -73,7 +73,7 @@ where
                 SqlValue::Integer(v) => out.push_bind_param::<BigInt, i64>(v)?,
                 SqlValue::Real(v) => out.push_bind_param::<Double, f64>(v)?,
                 SqlValue::Bool(v) => out.push_bind_param::<Bool, bool>(v)?,
-                SqlValue::Null(ScalarType::String | ScalarType::Json) => {
+                SqlValue::Null(ScalarType::String | ScalarType::Json | ScalarType::DateTime) => {
                     out.push_bind_param::<Nullable<Text>, _>(&NULL_TEXT)?
                 }
                 SqlValue::Null(ScalarType::Integer) => {

@@ -103,6 +103,8 @@ impl SqliteMappedStore {
     }
 }
 
+/// The chrono version of generated `date-time` fields (`chrono::DateTime<Utc>`).
+pub use chrono;
 /// The diesel version nasc is built on; generated table definitions use it.
 pub use diesel;
 /// The serde version generated types derive with.

@@ -169,27 +169,38 @@ fn field_list(ty: &EntityType, dialect: Dialect) -> Vec<String> {
     ty.fields.iter().map(|f| dialect.quote(&f.column)).collect()
 }
 
-/// The fields as selected: JSON documents as text, so every backend returns them alike.
+/// The fields as selected: JSON documents and timestamps as text, so every backend returns
+/// them alike (timestamps in the stored form of [`nasc_model::datetime`]).
 fn select_list(ty: &EntityType, dialect: Dialect) -> String {
     let columns: Vec<String> = ty
         .fields
         .iter()
-        .map(|f| match (f.scalar, dialect) {
-            (ScalarType::Json, Dialect::Postgres) => {
-                format!("CAST({} AS TEXT)", dialect.quote(&f.column))
+        .map(|f| {
+            let column = dialect.quote(&f.column);
+            match (f.scalar, dialect) {
+                (ScalarType::Json, Dialect::Postgres) => format!("CAST({column} AS TEXT)"),
+                (ScalarType::DateTime, Dialect::Postgres) => format!(
+                    "to_char({column} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
+                ),
+                (ScalarType::DateTime, Dialect::Mysql) => {
+                    format!("DATE_FORMAT({column}, '%Y-%m-%dT%H:%i:%s.%fZ')")
+                }
+                _ => column,
             }
-            _ => dialect.quote(&f.column),
         })
         .collect();
     columns.join(", ")
 }
 
-/// One bind placeholder per field: JSON text is cast to `JSONB` on PostgreSQL.
+/// One bind placeholder per field: JSON text is cast to `JSONB` on PostgreSQL, and
+/// timestamps (bound in their stored form) are parsed by the server.
 fn field_marks(ty: &EntityType, dialect: Dialect) -> Vec<&'static str> {
     ty.fields
         .iter()
         .map(|f| match (f.scalar, dialect) {
             (ScalarType::Json, Dialect::Postgres) => "CAST(? AS JSONB)",
+            (ScalarType::DateTime, Dialect::Postgres) => "CAST(? AS TIMESTAMPTZ)",
+            (ScalarType::DateTime, Dialect::Mysql) => "STR_TO_DATE(?, '%Y-%m-%dT%H:%i:%s.%fZ')",
             _ => "?",
         })
         .collect()

@@ -26,7 +26,8 @@ fn profile() -> Value {
         "status": "in-review",
         "level": "high",
         "extra": {"anything": [1, "two", null, {"three": 3.0}]},
-        "history": [{"at": "2026-01-02T03:04:05Z", "what": "created"}, {"at": "2026-02-03T00:00:00+02:00"}],
+        "seenAt": "2026-02-03T04:05:06.789Z",
+        "history": [{"at": "2026-01-02T03:04:05Z", "what": "created"}, {"at": "2026-02-03T00:00:00.000001Z"}],
         "notes": [{"id": 2, "text": "second", "meta": {"k": [true]}}, {"id": 1, "text": "first"}],
         "nickname": "ada",
         "age": 36,
@@ -78,7 +79,7 @@ pub fn generated_types_match_the_documents(b: &Backend) {
     assert_eq!(
         typed.history.as_ref().unwrap()[1],
         ProfileHistoryItem {
-            at: "2026-02-03T00:00:00+02:00".into(),
+            at: "2026-02-03T00:00:00.000001Z".parse().unwrap(),
             what: None,
             additional_properties: Default::default()
         }
@@ -188,6 +189,99 @@ pub fn documents_are_validated_against_their_shape(b: &Backend) {
         }
     }
     assert_eq!(store.load("Profile", "p1").unwrap(), Some(good));
+}
+
+pub fn date_times_are_instants_in_timestamp_columns(b: &Backend) {
+    let store = b.store(registry());
+    let declared = match b.kind {
+        Kind::Sqlite => "SELECT type AS line FROM pragma_table_info('profiles') WHERE name = 'seen_at'",
+        Kind::Postgres => "SELECT CAST(data_type AS TEXT) AS line FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = 'profiles' AND column_name = 'seen_at'",
+        Kind::Mysql => "SELECT CAST(column_type AS CHAR) AS line FROM information_schema.columns WHERE table_schema = DATABASE() AND table_name = 'profiles' AND column_name = 'seen_at'",
+    };
+    let expected = match b.kind {
+        Kind::Sqlite => "TEXT",
+        Kind::Postgres => "timestamp with time zone",
+        Kind::Mysql => "datetime(6)",
+    };
+    assert_eq!(store.lines(declared), [expected]);
+
+    // An offset is kept as the instant it names, loaded in UTC; microseconds survive.
+    let profile = |id: &str, seen: &str| json!({"id": id, "status": "draft", "tags": [], "notes": [], "seenAt": seen});
+    let cases = [
+        ("a", "2026-02-03T00:00:00+02:00", "2026-02-02T22:00:00Z"),
+        (
+            "b",
+            "2026-02-02T22:30:00.000001Z",
+            "2026-02-02T22:30:00.000001Z",
+        ),
+        (
+            "c",
+            "2026-02-02T21:59:59.5-00:30",
+            "2026-02-02T22:29:59.500Z",
+        ),
+        ("d", "0001-01-01T00:00:00Z", "0001-01-01T00:00:00Z"),
+    ];
+    for (id, saved, loaded) in cases {
+        if id == "d" && b.kind == Kind::Mysql {
+            continue; // MySQL's DATETIME starts at year 1000.
+        }
+        store
+            .persist("Profile", id, &profile(id, saved), &profile(id, saved))
+            .unwrap();
+        assert_eq!(
+            store.loaded("Profile", id)["seenAt"],
+            json!(loaded),
+            "{saved}"
+        );
+    }
+    // The typed field is a chrono instant, equal to the saved one.
+    let typed = store.get::<Profile>("c").unwrap().unwrap();
+    assert_eq!(
+        typed.seen_at,
+        Some(
+            chrono::DateTime::parse_from_rfc3339("2026-02-02T21:59:59.5-00:30")
+                .unwrap()
+                .to_utc()
+        )
+    );
+    // The database orders them as time does.
+    let order = format!(
+        "SELECT {} AS line FROM {} WHERE {} IN ('a', 'b', 'c') ORDER BY {}",
+        store.quote("id"),
+        store.quote("profiles"),
+        store.quote("id"),
+        store.quote("seen_at")
+    );
+    assert_eq!(store.lines(&order), ["a", "c", "b"]);
+
+    // What a timestamp column cannot hold is refused, naming the value; nothing is written.
+    for (seen, why) in [
+        (
+            "2026-02-02T22:00:00.0000001Z",
+            "more than microsecond precision",
+        ),
+        ("2016-12-31T23:59:60Z", "leap second"),
+    ] {
+        match store.persist("Profile", "a", &profile("a", seen), &profile("a", seen)) {
+            Err(Error::Invalid {
+                ty,
+                id,
+                pointer,
+                message,
+            }) => {
+                assert_eq!(
+                    (ty.as_str(), id.as_str(), pointer.as_str()),
+                    ("Profile", "a", "/seenAt")
+                );
+                assert!(message.contains(seen) && message.contains(why), "{message}");
+            }
+            other => panic!("expected Error::Invalid, got {other:?}"),
+        }
+    }
+    assert_eq!(
+        store.loaded("Profile", "a")["seenAt"],
+        json!("2026-02-02T22:00:00Z")
+    );
 }
 
 pub fn the_database_checks_enums_and_bounds_too(b: &Backend) {

@@ -69,6 +69,7 @@ conformance!(
     documents::every_shape_round_trips,
     documents::generated_types_match_the_documents,
     documents::documents_are_validated_against_their_shape,
+    documents::date_times_are_instants_in_timestamp_columns,
     documents::the_database_checks_enums_and_bounds_too,
     shapes::a_recursive_type_round_trips,
     shapes::foreign_key_overrides_let_one_parent_hold_two_arrays_of_one_type,
