@@ -2,10 +2,9 @@
 
 use crate::aggregate::{Cell, SqlValue, Target};
 use crate::backend::MappedConnection;
-use crate::pool::{build_pool, StoreOptions};
+use crate::pool::{build_pool, Connections, StoreOptions};
 use crate::sql::Sql;
 use crate::{Error, Store};
-use diesel::r2d2::{ConnectionManager, Pool, PooledConnection};
 use nasc_model::ddl::MYSQL_KEY_LENGTH;
 use nasc_model::{naming, Dialect};
 use serde_json::Value;
@@ -18,7 +17,7 @@ use std::sync::Mutex;
 /// created on first use. Nothing is validated against a schema; a stored document that is
 /// not a JSON object is an [`Error::Corrupt`], never "not found".
 pub struct DieselJsonStore<C: MappedConnection> {
-    pool: Pool<ConnectionManager<C>>,
+    pool: Connections<C>,
     tables: HashMap<String, String>,
     created: Mutex<HashSet<String>>,
 }
@@ -59,15 +58,25 @@ impl<C: MappedConnection> DieselJsonStore<C> {
             .unwrap_or_else(|| naming::default_entity(ty))
     }
 
-    fn connection(
+    /// The stored document rows of `target` in `table`.
+    fn select(
         &self,
+        conn: &mut C,
+        table: &str,
         target: Target<'_>,
-    ) -> Result<PooledConnection<ConnectionManager<C>>, Error> {
-        self.pool.get().map_err(|e| Error::Pool {
-            ty: target.ty.to_owned(),
-            id: target.id.to_owned(),
-            message: e.to_string(),
-        })
+    ) -> Result<Vec<Vec<Cell>>, Error> {
+        let dialect = C::DIALECT;
+        let data = match dialect {
+            Dialect::Postgres => format!("CAST({} AS TEXT)", dialect.quote("data")),
+            _ => dialect.quote("data"),
+        };
+        let select = Sql::new(&format!(
+            "SELECT {data} FROM {} WHERE {} = ?",
+            dialect.quote(table),
+            dialect.quote("id")
+        ));
+        conn.rows(&select, &[SqlValue::Text(target.id.to_owned())])
+            .map_err(|e| target.database("loading", "", e))
     }
 
     /// The table of `ty`, created if this store has not seen it yet.
@@ -101,21 +110,10 @@ impl<C: MappedConnection> DieselJsonStore<C> {
 impl<C: MappedConnection> Store for DieselJsonStore<C> {
     fn load(&self, ty: &str, id: &str) -> Result<Option<Value>, Error> {
         let target = Target { ty, id };
-        let mut conn = self.connection(target)?;
-        let dialect = C::DIALECT;
-        let table = self.ensure_table(&mut conn, ty, target)?;
-        let data = match dialect {
-            Dialect::Postgres => format!("CAST({} AS TEXT)", dialect.quote("data")),
-            _ => dialect.quote("data"),
-        };
-        let select = Sql::new(&format!(
-            "SELECT {data} FROM {} WHERE {} = ?",
-            dialect.quote(&table),
-            dialect.quote("id")
-        ));
-        let rows = conn
-            .rows(&select, &[SqlValue::Text(id.to_owned())])
-            .map_err(|e| target.database("loading", "", e))?;
+        let rows = self.pool.with(ty, id, |conn| {
+            let table = self.ensure_table(conn, ty, target)?;
+            self.select(conn, &table, target)
+        })?;
         match rows.into_iter().next().as_deref() {
             None => Ok(None),
             Some([Cell::Text(text)]) => match serde_json::from_str::<Value>(text) {
@@ -154,38 +152,40 @@ impl<C: MappedConnection> Store for DieselJsonStore<C> {
                 format!("ids are at most {MYSQL_KEY_LENGTH} characters on MySQL"),
             ));
         }
-        let mut conn = self.connection(target)?;
-        let table = dialect.quote(&self.ensure_table(&mut conn, ty, target)?);
-        let (id_column, data) = (dialect.quote("id"), dialect.quote("data"));
-        let upsert = match dialect {
+        self.pool.with(ty, id, |conn| {
+            let table = dialect.quote(&self.ensure_table(conn, ty, target)?);
+            let (id_column, data) = (dialect.quote("id"), dialect.quote("data"));
+            let upsert = match dialect {
             Dialect::Sqlite => format!("INSERT INTO {table} ({id_column}, {data}) VALUES (?, ?) ON CONFLICT ({id_column}) DO UPDATE SET {data} = excluded.{data}"),
             Dialect::Postgres => format!("INSERT INTO {table} ({id_column}, {data}) VALUES (?, CAST(? AS JSONB)) ON CONFLICT ({id_column}) DO UPDATE SET {data} = excluded.{data}"),
             Dialect::Mysql => format!("INSERT INTO {table} ({id_column}, {data}) VALUES (?, ?) ON DUPLICATE KEY UPDATE {data} = VALUES({data})"),
         };
-        conn.run(
-            &Sql::new(&upsert),
-            &[
-                SqlValue::Text(id.to_owned()),
-                SqlValue::Text(full.to_string()),
-            ],
-        )
-        .map_err(|e| target.database("saving", "", e))?;
-        Ok(())
+            conn.run(
+                &Sql::new(&upsert),
+                &[
+                    SqlValue::Text(id.to_owned()),
+                    SqlValue::Text(full.to_string()),
+                ],
+            )
+            .map_err(|e| target.database("saving", "", e))?;
+            Ok(())
+        })
     }
 
     fn delete(&self, ty: &str, id: &str) -> Result<bool, Error> {
         let target = Target { ty, id };
-        let mut conn = self.connection(target)?;
         let dialect = C::DIALECT;
-        let table = self.ensure_table(&mut conn, ty, target)?;
-        let delete = Sql::new(&format!(
-            "DELETE FROM {} WHERE {} = ?",
-            dialect.quote(&table),
-            dialect.quote("id")
-        ));
-        let deleted = conn
-            .run(&delete, &[SqlValue::Text(id.to_owned())])
-            .map_err(|e| target.database("deleting", "", e))?;
-        Ok(deleted > 0)
+        self.pool.with(ty, id, |conn| {
+            let table = self.ensure_table(conn, ty, target)?;
+            let delete = Sql::new(&format!(
+                "DELETE FROM {} WHERE {} = ?",
+                dialect.quote(&table),
+                dialect.quote("id")
+            ));
+            let deleted = conn
+                .run(&delete, &[SqlValue::Text(id.to_owned())])
+                .map_err(|e| target.database("deleting", "", e))?;
+            Ok(deleted > 0)
+        })
     }
 }

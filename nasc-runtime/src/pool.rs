@@ -3,7 +3,7 @@
 use crate::backend::MappedConnection;
 use crate::schema_version::Migrations;
 use crate::Error;
-use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool};
+use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool, PooledConnection};
 use std::time::Duration;
 
 /// Settings of a mapped store: its connection pool, and which schema changes connecting
@@ -22,6 +22,10 @@ pub struct StoreOptions {
     /// Rewrite every child row of each array a persist's diff names, instead of writing only
     /// the rows that were added, removed, changed or moved (the result is the same).
     pub replace_children: bool,
+    /// Check each connection with a round trip (`SELECT 1`) before handing it out. Off by
+    /// default: it costs a round trip per call on a server, and a connection that broke is
+    /// dropped by the pool after the call that found it broken fails.
+    pub test_on_checkout: bool,
 }
 
 impl Default for StoreOptions {
@@ -32,6 +36,7 @@ impl Default for StoreOptions {
             migrations: Migrations::Additive,
             change_log: false,
             replace_children: false,
+            test_on_checkout: false,
         }
     }
 }
@@ -62,7 +67,7 @@ pub(crate) fn build_pool<C: MappedConnection>(
     options: &StoreOptions,
     prepare: impl FnOnce(&mut C) -> Result<(), Error>,
     memory_ddl: Vec<String>,
-) -> Result<Pool<ConnectionManager<C>>, Error> {
+) -> Result<Connections<C>, Error> {
     let target = C::connection_target(url);
     let open_error = |message: String| Error::Open {
         target: redact(url),
@@ -73,8 +78,10 @@ pub(crate) fn build_pool<C: MappedConnection>(
         .configure()
         .map_err(|e| open_error(format!("cannot configure the connection: {e}")))?;
     prepare(&mut first)?;
-    let builder = Pool::builder().connection_timeout(options.connection_timeout);
-    if target.contains(":memory:") || target.contains("mode=memory") {
+    let builder = Pool::builder()
+        .connection_timeout(options.connection_timeout)
+        .test_on_check_out(options.test_on_checkout);
+    let pool = if target.contains(":memory:") || target.contains("mode=memory") {
         drop(first);
         builder
             .max_size(1)
@@ -82,14 +89,57 @@ pub(crate) fn build_pool<C: MappedConnection>(
             .idle_timeout(None)
             .max_lifetime(None)
             .connection_customizer(Box::new(Configure { ddl: memory_ddl }))
-            .build(ConnectionManager::new(target))
-            .map_err(|e| open_error(e.to_string()))
+            .build(ConnectionManager::new(&target))
+            .map_err(|e| open_error(e.to_string()))?
     } else {
-        Ok(builder
+        builder
             .max_size(options.max_size.max(1))
             .min_idle(Some(0))
             .connection_customizer(Box::new(Configure { ddl: Vec::new() }))
-            .build_unchecked(ConnectionManager::new(target)))
+            .build_unchecked(ConnectionManager::new(&target))
+    };
+    Ok(Connections { pool, target })
+}
+
+/// A store's connection pool, and the URL its connections are made from.
+pub(crate) struct Connections<C: MappedConnection> {
+    pool: Pool<ConnectionManager<C>>,
+    target: String,
+}
+
+impl<C: MappedConnection> Connections<C> {
+    /// A pooled connection for a call on aggregate `ty` `id`.
+    pub(crate) fn get(
+        &self,
+        ty: &str,
+        id: &str,
+    ) -> Result<PooledConnection<ConnectionManager<C>>, Error> {
+        self.pool.get().map_err(|e| Error::Pool {
+            ty: ty.to_owned(),
+            id: id.to_owned(),
+            message: e.to_string(),
+        })
+    }
+
+    /// Runs `f` on a pooled connection for a call on aggregate `ty` `id`. When `f` fails and
+    /// the connection no longer answers (the server closed it), it is replaced in place by a
+    /// fresh one, so that the pool does not hand the closed one out again.
+    pub(crate) fn with<T, E: From<Error>>(
+        &self,
+        ty: &str,
+        id: &str,
+        f: impl FnOnce(&mut C) -> Result<T, E>,
+    ) -> Result<T, E> {
+        let mut conn = self.get(ty, id)?;
+        let result = f(&mut conn);
+        if result.is_err() && conn.batch_execute("SELECT 1").is_err() {
+            if let Ok(mut fresh) = C::establish(&self.target) {
+                if fresh.configure().is_ok() {
+                    *conn = fresh;
+                }
+            }
+        }
+        result
     }
 }
 

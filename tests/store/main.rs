@@ -12,6 +12,7 @@ mod family;
 mod keys;
 mod names;
 mod processing;
+mod servers;
 mod shapes;
 mod shop;
 mod sqlite;

@@ -94,6 +94,11 @@ fn unique_name() -> String {
 }
 
 impl Backend {
+    /// The server's URL (the database the fresh ones are made beside); `None` for SQLite.
+    pub fn server_url(&self) -> Option<&str> {
+        self.url.as_deref()
+    }
+
     /// A store on a fresh, empty database.
     pub fn store(&self, registry: Registry) -> TestDb {
         let (url, cleanup) = match self.kind {
@@ -314,7 +319,7 @@ pub fn demo_registry() -> Registry {
 }
 
 /// Raw SQL on each backend's connections.
-mod server {
+pub mod server {
     use super::Cleanup;
     use diesel::connection::SimpleConnection;
     use diesel::sql_types::Text;

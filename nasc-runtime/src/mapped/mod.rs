@@ -6,10 +6,9 @@ mod write;
 
 use crate::aggregate::{self, object_from_cells, SqlValue, Target};
 use crate::backend::MappedConnection;
-use crate::pool::{build_pool, redact, StoreOptions};
+use crate::pool::{build_pool, redact, Connections, StoreOptions};
 use crate::sql::{statements, TypeStatements};
 use crate::{Error, Registry, Store};
-use diesel::r2d2::{ConnectionManager, Pool, PooledConnection};
 use diesel::result::Error as DieselError;
 use nasc_model::EntityType;
 use serde_json::Value;
@@ -29,7 +28,7 @@ use write::{changed_positions, Planner, Written};
 /// positions; new rows in multi-row inserts). The store is `Send + Sync` and serves many
 /// threads from its pool.
 pub struct DieselStore<C: MappedConnection> {
-    pool: Pool<ConnectionManager<C>>,
+    pool: Connections<C>,
     registry: Registry,
     statements: HashMap<String, TypeStatements>,
     change_log: bool,
@@ -81,13 +80,14 @@ impl<C: MappedConnection> DieselStore<C> {
         sequence: i64,
         limit: i64,
     ) -> Result<Vec<crate::LoggedChange>, Error> {
-        let mut conn = self.connection("", "")?;
-        crate::change_log::since(&mut *conn, sequence, limit).map_err(|e| Error::Database {
-            action: "reading the change log of",
-            ty: String::new(),
-            id: String::new(),
-            pointer: String::new(),
-            source: e,
+        self.pool.with("", "", |conn| {
+            crate::change_log::since(conn, sequence, limit).map_err(|e| Error::Database {
+                action: "reading the change log of",
+                ty: String::new(),
+                id: String::new(),
+                pointer: String::new(),
+                source: e,
+            })
         })
     }
 
@@ -99,20 +99,8 @@ impl<C: MappedConnection> DieselStore<C> {
     /// Runs `f` on a pooled connection, for diesel queries on the generated tables
     /// (filters, joins, pagination) beside the aggregate API.
     pub fn with_connection<R>(&self, f: impl FnOnce(&mut C) -> R) -> Result<R, Error> {
-        let mut conn = self.connection("", "")?;
+        let mut conn = self.pool.get("", "")?;
         Ok(f(&mut conn))
-    }
-
-    fn connection(
-        &self,
-        ty: &str,
-        id: &str,
-    ) -> Result<PooledConnection<ConnectionManager<C>>, Error> {
-        self.pool.get().map_err(|e| Error::Pool {
-            ty: ty.to_owned(),
-            id: id.to_owned(),
-            message: e.to_string(),
-        })
     }
 
     fn statements_of(&self, ty: &EntityType) -> &TypeStatements {
@@ -125,25 +113,26 @@ impl<C: MappedConnection> Store for DieselStore<C> {
         let entity = self.registry.entity(ty)?;
         let target = Target { ty, id };
         let pk = aggregate::id_value(entity, target)?;
-        let mut conn = self.connection(ty, id)?;
-        in_transaction(&mut *conn, false, target, "loading", |conn| {
-            let rows = conn
-                .rows(
-                    &self.statements_of(entity).select,
-                    std::slice::from_ref(&pk),
-                )
-                .map_err(|e| target.database("loading", "", e))?;
-            let Some(cells) = rows.into_iter().next() else {
-                return Ok(None);
-            };
-            let mut object = object_from_cells(entity, cells, "", target)?;
-            self.read_children(
-                conn,
-                entity,
-                &mut [(pk.clone(), &mut object, String::new())],
-                target,
-            )?;
-            Ok(Some(Value::Object(object)))
+        self.pool.with(ty, id, |conn| {
+            in_transaction(conn, false, target, "loading", |conn| {
+                let rows = conn
+                    .rows(
+                        &self.statements_of(entity).select,
+                        std::slice::from_ref(&pk),
+                    )
+                    .map_err(|e| target.database("loading", "", e))?;
+                let Some(cells) = rows.into_iter().next() else {
+                    return Ok(None);
+                };
+                let mut object = object_from_cells(entity, cells, "", target)?;
+                self.read_children(
+                    conn,
+                    entity,
+                    &mut [(pk.clone(), &mut object, String::new())],
+                    target,
+                )?;
+                Ok(Some(Value::Object(object)))
+            })
         })
     }
 
@@ -162,24 +151,25 @@ impl<C: MappedConnection> Store for DieselStore<C> {
             )?;
             aggregate::check_diff(entity, diff, target)?;
             aggregate::stamp_times(&mut tree);
-            let mut conn = self.connection(ty, id)?;
-            let result = transaction(&mut *conn, true, |conn| {
-                match self
-                    .write_top_level(conn, &tree, diff, target)
-                    .map_err(Failure::Nasc)?
-                {
-                    Written::PositionsNotInPlace => return Err(Failure::NotInPlace),
-                    Written::Done => {}
-                }
-                if self.change_log {
-                    let version = entity.version.map(|i| match tree.values[i] {
-                        SqlValue::Integer(v) => v + 1,
-                        _ => unreachable!("validation made the version an integer"),
-                    });
-                    crate::change_log::append::<C>(conn, ty, id, diff, version)
-                        .map_err(|e| Failure::Nasc(target.database("logging", "", e)))?;
-                }
-                Ok(())
+            let result = self.pool.with(ty, id, |conn| {
+                transaction(conn, true, |conn| {
+                    match self
+                        .write_top_level(conn, &tree, diff, target)
+                        .map_err(Failure::Nasc)?
+                    {
+                        Written::PositionsNotInPlace => return Err(Failure::NotInPlace),
+                        Written::Done => {}
+                    }
+                    if self.change_log {
+                        let version = entity.version.map(|i| match tree.values[i] {
+                            SqlValue::Integer(v) => v + 1,
+                            _ => unreachable!("validation made the version an integer"),
+                        });
+                        crate::change_log::append::<C>(conn, ty, id, diff, version)
+                            .map_err(|e| Failure::Nasc(target.database("logging", "", e)))?;
+                    }
+                    Ok(())
+                })
             });
             return match result {
                 Ok(()) => Ok(()),
@@ -221,21 +211,22 @@ impl<C: MappedConnection> Store for DieselStore<C> {
             target,
         )?;
         aggregate::check_diff(entity, diff, target)?;
-        let mut conn = self.connection(ty, id)?;
         // The plan reads what a persist would read (the stored children), and records the
         // writes instead of making them.
-        in_transaction(&mut *conn, false, target, "planning", |conn| {
-            let mut planner = Planner {
-                reads: conn,
-                writes: Vec::new(),
-            };
-            // (The planner finds every row in place: it writes nothing.)
-            self.write_top_level(&mut planner, &tree, diff, target)?;
-            if self.change_log {
-                crate::change_log::append::<C>(&mut planner, ty, id, diff, None)
-                    .map_err(|e| target.database("logging", "", e))?;
-            }
-            Ok(planner.writes)
+        self.pool.with(ty, id, |conn| {
+            in_transaction(conn, false, target, "planning", |conn| {
+                let mut planner = Planner {
+                    reads: conn,
+                    writes: Vec::new(),
+                };
+                // (The planner finds every row in place: it writes nothing.)
+                self.write_top_level(&mut planner, &tree, diff, target)?;
+                if self.change_log {
+                    crate::change_log::append::<C>(&mut planner, ty, id, diff, None)
+                        .map_err(|e| target.database("logging", "", e))?;
+                }
+                Ok(planner.writes)
+            })
         })
     }
 
@@ -243,20 +234,21 @@ impl<C: MappedConnection> Store for DieselStore<C> {
         let entity = self.registry.entity(ty)?;
         let target = Target { ty, id };
         let pk = aggregate::id_value(entity, target)?;
-        let mut conn = self.connection(ty, id)?;
-        in_transaction(&mut *conn, true, target, "deleting", |conn| {
-            let deleted = conn
-                .run(
-                    &self.statements_of(entity).delete,
-                    std::slice::from_ref(&pk),
-                )
-                .map_err(|e| target.database("deleting", "", e))?;
-            if deleted > 0 && self.change_log {
-                let diff = serde_json::json!({ "$deleted": true });
-                crate::change_log::append::<C>(conn, ty, id, &diff, None)
-                    .map_err(|e| target.database("logging", "", e))?;
-            }
-            Ok(deleted > 0)
+        self.pool.with(ty, id, |conn| {
+            in_transaction(conn, true, target, "deleting", |conn| {
+                let deleted = conn
+                    .run(
+                        &self.statements_of(entity).delete,
+                        std::slice::from_ref(&pk),
+                    )
+                    .map_err(|e| target.database("deleting", "", e))?;
+                if deleted > 0 && self.change_log {
+                    let diff = serde_json::json!({ "$deleted": true });
+                    crate::change_log::append::<C>(conn, ty, id, &diff, None)
+                        .map_err(|e| target.database("logging", "", e))?;
+                }
+                Ok(deleted > 0)
+            })
         })
     }
 }
@@ -269,6 +261,12 @@ enum Failure {
     Diesel(DieselError),
     /// A persist's positions did not hold their children (see [`Written`]).
     NotInPlace,
+}
+
+impl From<Error> for Failure {
+    fn from(e: Error) -> Self {
+        Failure::Nasc(e)
+    }
 }
 
 impl From<DieselError> for Failure {

@@ -1,0 +1,50 @@
+//! What only a database server does: close a connection under the store.
+
+use crate::support::*;
+use nasc_runtime::Store;
+use serde_json::json;
+
+/// The server ends the session of the store's one pooled connection: the call that finds
+/// it closed fails, and the pool replaces it for the next one.
+fn a_connection_the_server_closed_fails_one_call_then_is_replaced(b: &Backend) {
+    let db = b.store(demo_registry());
+    let list = json!({"id": "l1", "items": [{"id": "t1", "title": "a", "completed": false}]});
+    db.persist("TodoList", "l1", &list, &list).unwrap();
+    let (session, kill) = match b.kind {
+        Kind::Postgres => (
+            "SELECT CAST(pg_backend_pid() AS TEXT) AS line",
+            "SELECT pg_terminate_backend",
+        ),
+        Kind::Mysql => ("SELECT CAST(CONNECTION_ID() AS CHAR) AS line", "KILL"),
+        Kind::Sqlite => unreachable!("run on servers only"),
+    };
+    let id = db.lines(session).remove(0);
+    server::execute(b.server_url().unwrap(), &format!("{kill}({id})"));
+    let failed = db.load("TodoList", "l1");
+    assert!(
+        failed.is_err(),
+        "the closed connection was used: {failed:?}"
+    );
+    assert_eq!(db.load("TodoList", "l1").unwrap(), Some(list.clone()));
+    assert_ne!(
+        db.lines(session).remove(0),
+        id,
+        "a new session serves the store"
+    );
+}
+
+#[test]
+fn on_postgres_a_closed_connection_is_replaced() {
+    run(
+        Kind::Postgres,
+        a_connection_the_server_closed_fails_one_call_then_is_replaced,
+    );
+}
+
+#[test]
+fn on_mysql_a_closed_connection_is_replaced() {
+    run(
+        Kind::Mysql,
+        a_connection_the_server_closed_fails_one_call_then_is_replaced,
+    );
+}
