@@ -1,5 +1,7 @@
 //! Side-by-side benchmark of nasc's stores on SQLite (WAL, `synchronous = NORMAL` unless
-//! said otherwise) against raw rusqlite with cached statements and hand-written diesel.
+//! said otherwise) against raw rusqlite with cached statements and hand-written diesel, and
+//! on PostgreSQL against hand-written diesel when `NASC_BENCH_POSTGRES_URL` is set (built
+//! with the `postgres` feature).
 //!
 //! `cargo run --release -p nasc-bench -- --quick` prints a table and writes
 //! `target/nasc-bench.json`. Contenders run in alternating rounds, so that the ratios
@@ -125,55 +127,93 @@ impl Raw {
     }
 }
 
-/// Hand-written diesel on the generated tables, doing the same writes and reads.
-fn diesel_persist(conn: &mut SqliteConnection, value: &Value) {
-    conn.immediate_transaction::<_, diesel::result::Error, _>(|conn| {
-        let id = value["id"].as_str().unwrap();
-        diesel::insert_into(todo_lists::table)
-            .values(todo_lists::id.eq(id))
-            .on_conflict(todo_lists::id)
-            .do_update()
-            .set(todo_lists::id.eq(id))
-            .execute(conn)?;
-        for (i, item) in value["items"].as_array().unwrap().iter().enumerate() {
-            diesel::update(
-                todos::table
-                    .filter(todos::todo_list_id.eq(id))
-                    .filter(todos::id.eq(item["id"].as_str().unwrap())),
-            )
-            .set((
-                todos::title.eq(item["title"].as_str().unwrap()),
-                todos::completed.eq(item["completed"].as_bool().unwrap()),
-                todos::nasc_position.eq(i as i64),
-            ))
-            .execute(conn)?;
+/// Hand-written diesel on the generated tables, doing the same writes and reads, for one
+/// connection type (`$transaction` is how it opens a write transaction).
+macro_rules! hand_written_diesel {
+    ($persist:ident, $load:ident, $connection:ty, $transaction:ident) => {
+        fn $persist(conn: &mut $connection, value: &serde_json::Value) {
+            conn.$transaction::<_, diesel::result::Error, _>(|conn| {
+                let id = value["id"].as_str().unwrap();
+                diesel::insert_into(todo_lists::table)
+                    .values(todo_lists::id.eq(id))
+                    .on_conflict(todo_lists::id)
+                    .do_update()
+                    .set(todo_lists::id.eq(id))
+                    .execute(conn)?;
+                for (i, item) in value["items"].as_array().unwrap().iter().enumerate() {
+                    diesel::update(
+                        todos::table
+                            .filter(todos::todo_list_id.eq(id))
+                            .filter(todos::id.eq(item["id"].as_str().unwrap())),
+                    )
+                    .set((
+                        todos::title.eq(item["title"].as_str().unwrap()),
+                        todos::completed.eq(item["completed"].as_bool().unwrap()),
+                        todos::nasc_position.eq(i as i64),
+                    ))
+                    .execute(conn)?;
+                }
+                Ok(())
+            })
+            .unwrap();
         }
-        Ok(())
-    })
-    .unwrap();
+
+        fn $load(conn: &mut $connection, id: &str) -> app::TodoList {
+            conn.transaction::<_, diesel::result::Error, _>(|conn| {
+                let id: String = todo_lists::table
+                    .filter(todo_lists::id.eq(id))
+                    .select(todo_lists::id)
+                    .first(conn)?;
+                let items = todos::table
+                    .filter(todos::todo_list_id.eq(&id))
+                    .order(todos::nasc_position)
+                    .select((todos::id, todos::title, todos::completed))
+                    .load::<(String, String, bool)>(conn)?
+                    .into_iter()
+                    .map(|(id, title, completed)| app::Todo {
+                        id,
+                        title,
+                        completed,
+                    })
+                    .collect();
+                Ok(app::TodoList { id, items })
+            })
+            .unwrap()
+        }
+    };
 }
 
-fn diesel_load(conn: &mut SqliteConnection, id: &str) -> app::TodoList {
-    conn.transaction::<_, diesel::result::Error, _>(|conn| {
-        let id: String = todo_lists::table
-            .filter(todo_lists::id.eq(id))
-            .select(todo_lists::id)
-            .first(conn)?;
-        let items = todos::table
-            .filter(todos::todo_list_id.eq(&id))
-            .order(todos::nasc_position)
-            .select((todos::id, todos::title, todos::completed))
-            .load::<(String, String, bool)>(conn)?
-            .into_iter()
-            .map(|(id, title, completed)| app::Todo {
-                id,
-                title,
-                completed,
-            })
-            .collect();
-        Ok(app::TodoList { id, items })
-    })
-    .unwrap()
+hand_written_diesel!(
+    diesel_persist,
+    diesel_load,
+    SqliteConnection,
+    immediate_transaction
+);
+
+#[cfg(feature = "postgres")]
+mod postgres;
+
+/// The variable naming the PostgreSQL server the bench also runs on.
+const POSTGRES_URL_VARIABLE: &str = "NASC_BENCH_POSTGRES_URL";
+
+/// The PostgreSQL runs, or why there are none.
+fn postgres_runs(results: &mut Results, rounds: usize, per_round: usize) -> Result<(), String> {
+    let Ok(url) = std::env::var(POSTGRES_URL_VARIABLE) else {
+        return Err(format!("{POSTGRES_URL_VARIABLE} is not set"));
+    };
+    #[cfg(feature = "postgres")]
+    {
+        postgres::run(results, &url, 10, rounds, per_round);
+        postgres::run(results, &url, 100, rounds, per_round / 4);
+        Ok(())
+    }
+    #[cfg(not(feature = "postgres"))]
+    {
+        let _ = (results, rounds, per_round);
+        Err(format!(
+            "{POSTGRES_URL_VARIABLE} is set to {url}, but the bench was built without its `postgres` feature"
+        ))
+    }
 }
 
 struct Setup {
@@ -220,6 +260,37 @@ fn setup(synchronous: &str) -> Setup {
     }
 }
 
+/// The states a persist scenario cycles through, made before the clock runs: every save
+/// changes every child.
+struct States {
+    versions: Vec<Value>,
+    typed: Vec<app::TodoList>,
+    /// The diffs a processor makes from each state to the next: every child's position.
+    diffs: Vec<Value>,
+}
+
+impl States {
+    fn of(n: usize) -> States {
+        let versions: Vec<Value> = (1..=VERSIONS).map(|v| list("l", n, v)).collect();
+        let typed = versions
+            .iter()
+            .map(|v| serde_json::from_value(v.clone()).unwrap())
+            .collect();
+        let diffs = (0..VERSIONS)
+            .map(|i| {
+                nasc_runtime::diff(&versions[(i + VERSIONS - 1) % VERSIONS], &versions[i])
+                    .unwrap()
+                    .to_value()
+            })
+            .collect();
+        States {
+            versions,
+            typed,
+            diffs,
+        }
+    }
+}
+
 fn persist(store: &dyn Store, value: &Value) {
     let id = value["id"].as_str().unwrap();
     store.persist("TodoList", id, value, value).unwrap();
@@ -239,20 +310,11 @@ fn whole_aggregate(
     }
     let (nasc, json, memory) = (&s.nasc, &s.json, &s.memory);
     let (raw, diesel) = (&mut s.raw, &mut s.diesel);
-    // The states saved are made before the clock runs: every save changes every child.
-    let versions: Vec<Value> = (1..=VERSIONS).map(|v| list("l", n, v)).collect();
-    let typed: Vec<app::TodoList> = versions
-        .iter()
-        .map(|v| serde_json::from_value(v.clone()).unwrap())
-        .collect();
-    // The diffs a processor makes from each state to the next: every child's position.
-    let diffs: Vec<Value> = (0..VERSIONS)
-        .map(|i| {
-            nasc_runtime::diff(&versions[(i + VERSIONS - 1) % VERSIONS], &versions[i])
-                .unwrap()
-                .to_value()
-        })
-        .collect();
+    let States {
+        versions,
+        typed,
+        diffs,
+    } = States::of(n);
     let at = |op: usize| op % VERSIONS;
     let persists = race(
         rounds,
@@ -404,6 +466,10 @@ fn main() {
     let sizes: &[usize] = &[10, 100, 1_000, 10_000];
     let (one_child, one_child_whole_array) =
         one_child_change(&mut results, sizes, rounds, per_round / 4);
+    let postgres = postgres_runs(&mut results, rounds, per_round);
+    if let Err(why) = &postgres {
+        println!("PostgreSQL skipped: {why}");
+    }
 
     println!(
         "{:<34} {:>16} {:>13} {:>11}",
@@ -432,6 +498,14 @@ fn main() {
         "one_child_change_seconds_whole_array_diff": one_child_whole_array,
         "one_child_10000_vs_10_whole_array_diff": one_child_whole_array["10000"] / one_child_whole_array["10"],
         "full_vs_normal": m("persist 10 children, synchronous=FULL", "nasc (dynamic)") / m("persist 10 children", "nasc (dynamic)"),
+        "postgres": match &postgres {
+            Ok(()) => json!({
+                "persist_vs_diesel": m("postgres: persist 10 children", "nasc (dynamic)") / m("postgres: persist 10 children", "diesel"),
+                "persist_processor_diff_vs_diesel": m("postgres: persist 10 children", "nasc (processor diff)") / m("postgres: persist 10 children", "diesel"),
+                "load_vs_diesel": m("postgres: load 10 children", "nasc (dynamic)") / m("postgres: load 10 children", "diesel"),
+            }),
+            Err(why) => json!({ "skipped": why }),
+        },
         "medians_seconds": results,
         "quick": quick,
         "elapsed_seconds": started.elapsed().as_secs_f64(),
@@ -445,6 +519,7 @@ fn main() {
         "one_child_10000_vs_10": report["one_child_10000_vs_10"],
         "one_child_10000_vs_10_whole_array_diff": report["one_child_10000_vs_10_whole_array_diff"],
         "full_vs_normal": report["full_vs_normal"],
+        "postgres": report["postgres"],
     })).unwrap());
     println!(
         "written to {} in {:.0?}",

@@ -1,0 +1,117 @@
+//! The persist and load scenarios on PostgreSQL: nasc's stores beside hand-written diesel
+//! (the floor on a server, where there is no rusqlite), in a schema of their own.
+
+use super::{app, list, persist, race, Results, States, VERSIONS};
+use super::{todo_lists, todos};
+use diesel::prelude::*;
+use diesel::PgConnection;
+use nasc_runtime::{JsonStore, PgMappedStore, Store, StoreOptions};
+
+hand_written_diesel!(diesel_persist, diesel_load, PgConnection, transaction);
+
+/// A schema created for the run on the server of `admin_url`, dropped at the end.
+struct Scratch {
+    admin_url: String,
+    schema: String,
+}
+
+impl Scratch {
+    fn create(admin_url: &str) -> Scratch {
+        let schema = format!("nasc_bench_{}", std::process::id());
+        execute(admin_url, &format!("CREATE SCHEMA \"{schema}\""));
+        Scratch {
+            admin_url: admin_url.to_owned(),
+            schema,
+        }
+    }
+
+    /// A URL whose connections work in the schema.
+    fn url(&self) -> String {
+        let separator = if self.admin_url.contains('?') {
+            '&'
+        } else {
+            '?'
+        };
+        format!(
+            "{}{separator}options=-csearch_path%3D{}",
+            self.admin_url, self.schema
+        )
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        execute(
+            &self.admin_url,
+            &format!("DROP SCHEMA \"{}\" CASCADE", self.schema),
+        );
+    }
+}
+
+fn execute(url: &str, sql: &str) {
+    let mut conn = PgConnection::establish(url).unwrap_or_else(|e| panic!("{url}: {e}"));
+    diesel::connection::SimpleConnection::batch_execute(&mut conn, sql)
+        .unwrap_or_else(|e| panic!("{sql}: {e}"));
+}
+
+/// Persists and loads of `n` children through nasc (dynamic, with the processor's diff,
+/// typed), hand-written diesel and nasc's `JsonStore`.
+pub fn run(results: &mut Results, admin_url: &str, n: usize, rounds: usize, per_round: usize) {
+    let scratch = Scratch::create(admin_url);
+    let url = scratch.url();
+    let options = StoreOptions {
+        max_size: 1,
+        ..StoreOptions::default()
+    };
+    let nasc = PgMappedStore::connect_with(&url, app::registry(), options).unwrap();
+    let json = JsonStore::connect(&url).unwrap();
+    let mut diesel = PgConnection::establish(&url).unwrap();
+    for store in [&nasc as &dyn Store, &json] {
+        persist(store, &list("l", n, 0));
+    }
+    let States {
+        versions,
+        typed,
+        diffs,
+    } = States::of(n);
+    let at = |op: usize| op % VERSIONS;
+    let diesel = &mut diesel;
+    let persists = race(
+        rounds,
+        per_round,
+        &mut [
+            ("nasc (dynamic)", &mut |op| {
+                persist(&nasc, &versions[at(op)])
+            }),
+            ("nasc (processor diff)", &mut |op| {
+                nasc.persist("TodoList", "l", &diffs[at(op)], &versions[at(op)])
+                    .unwrap()
+            }),
+            ("nasc (typed)", &mut |op| nasc.save(&typed[at(op)]).unwrap()),
+            ("diesel", &mut |op| {
+                diesel_persist(diesel, &versions[at(op)])
+            }),
+            ("JsonStore", &mut |op| persist(&json, &versions[at(op)])),
+        ],
+    );
+    results.insert(format!("postgres: persist {n} children"), persists);
+    let loads = race(
+        rounds,
+        per_round,
+        &mut [
+            ("nasc (dynamic)", &mut |_| {
+                nasc.load("TodoList", "l").unwrap().unwrap();
+            }),
+            ("nasc (typed)", &mut |_| {
+                nasc.get::<app::TodoList>("l").unwrap().unwrap();
+            }),
+            ("diesel", &mut |_| {
+                diesel_load(diesel, "l");
+            }),
+            ("JsonStore", &mut |_| {
+                json.load("TodoList", "l").unwrap().unwrap();
+            }),
+        ],
+    );
+    results.insert(format!("postgres: load {n} children"), loads);
+}
