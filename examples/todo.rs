@@ -11,7 +11,8 @@ use nasc_runtime::Dialect;
 mod app {
     nasc_runtime::schema!(
         schema = "schemas/app.schema.json",
-        mapping = "schemas/app.mapping.json"
+        mapping = "schemas/app.mapping.json",
+        diesel_tables = true
     );
 }
 use app::{Todo, TodoList};

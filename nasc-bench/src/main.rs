@@ -16,7 +16,8 @@ use std::time::{Duration, Instant};
 mod app {
     nasc_runtime::schema!(
         schema = "../schemas/app.schema.json",
-        mapping = "../schemas/app.mapping.json"
+        mapping = "../schemas/app.mapping.json",
+        diesel_tables = true
     );
 }
 use app::tables::{todo_lists, todos};
@@ -195,6 +196,7 @@ hand_written_diesel!(
     immediate_transaction
 );
 
+mod compile_time;
 #[cfg(feature = "postgres")]
 mod postgres;
 
@@ -459,6 +461,10 @@ fn main() {
                 _ => persist(&s.nasc, &versions[op % VERSIONS]),
             }
         }
+        return;
+    }
+    if args.iter().any(|a| a == "--compile-time") {
+        compile_time::run();
         return;
     }
     let quick = std::env::args().any(|a| a == "--quick");

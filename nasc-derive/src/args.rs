@@ -13,7 +13,8 @@ pub struct Args {
     pub schema: Option<LitStr>,
     pub mapping: Option<LitStr>,
     pub type_name: Option<LitStr>,
-    /// `schema!` only: generate `pub mod tables` (diesel `table!` definitions).
+    /// `schema!` only: generate `pub mod tables` (diesel `table!` definitions); off unless
+    /// asked for, since diesel's `table!` costs most of the expansion's compile time.
     pub diesel_tables: bool,
 }
 
@@ -23,7 +24,7 @@ impl Default for Args {
             schema: None,
             mapping: None,
             type_name: None,
-            diesel_tables: true,
+            diesel_tables: false,
         }
     }
 }

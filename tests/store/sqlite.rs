@@ -15,7 +15,8 @@ fn sqlite_store(registry: Registry) -> (tempfile::TempDir, SqliteMappedStore) {
 mod app {
     nasc_runtime::schema!(
         schema = "schemas/app.schema.json",
-        mapping = "schemas/app.mapping.json"
+        mapping = "schemas/app.mapping.json",
+        diesel_tables = true
     );
 }
 use app::tables::{todo_lists, todos};
