@@ -9,6 +9,7 @@ pub const DEFAULT_SCHEMA: &str = "schemas/app.schema.json";
 pub const DEFAULT_MAPPING: &str = "schemas/app.mapping.json";
 
 /// The arguments of `schema!` or `#[nasc(...)]`, each with the span of its literal.
+#[derive(Default)]
 pub struct Args {
     pub schema: Option<LitStr>,
     pub mapping: Option<LitStr>,
@@ -18,16 +19,6 @@ pub struct Args {
     pub diesel_tables: bool,
 }
 
-impl Default for Args {
-    fn default() -> Self {
-        Args {
-            schema: None,
-            mapping: None,
-            type_name: None,
-            diesel_tables: false,
-        }
-    }
-}
 
 impl Args {
     /// Parses one `key = "value"` pair; `allow_type` admits `type`.
