@@ -19,7 +19,6 @@ pub struct Args {
     pub diesel_tables: bool,
 }
 
-
 impl Args {
     /// Parses one `key = "value"` pair; `allow_type` admits `type`.
     fn set(&mut self, key: &syn::Path, value: LitStr, allow_type: bool) -> syn::Result<()> {

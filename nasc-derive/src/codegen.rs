@@ -47,11 +47,13 @@ pub fn schema_macro(input: TokenStream) -> TokenStream {
         items.push(entity_impl(ty, &ident, &bindings));
     }
     items.extend(types.into_items());
-    let registry = registry_fn(&loaded);
+    let (validators, checks) = crate::validators::validators(&loaded.model);
+    let registry = registry_fn(&loaded, checks);
     let tables = args.diesel_tables.then(|| tables_module(&loaded.model));
     quote! {
         #(#items)*
         #registry
+        #validators
         #tables
     }
 }
@@ -269,8 +271,9 @@ pub fn track_files(loaded: &Loaded) -> TokenStream {
     quote!(#(const _: &[u8] = include_bytes!(#paths);)*)
 }
 
-/// `pub fn registry()`: the model, parsed once from the embedded files.
-fn registry_fn(loaded: &Loaded) -> TokenStream {
+/// `pub fn registry()`, built once from the embedded files, with the validators `checks`
+/// lists installed.
+fn registry_fn(loaded: &Loaded, checks: TokenStream) -> TokenStream {
     let (schema_name, mapping_name) = (&loaded.schema.name, &loaded.mapping.name);
     let schema_path = loaded.schema.path.display().to_string();
     let mapping_path = loaded.mapping.path.display().to_string();
@@ -286,6 +289,7 @@ fn registry_fn(loaded: &Loaded) -> TokenStream {
                         #mapping_name, include_str!(#mapping_path),
                     )
                     .expect("the schema and mapping were validated when this crate was compiled")
+                    .with_compiled_checks(#checks)
                 })
                 .clone()
         }

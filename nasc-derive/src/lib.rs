@@ -10,6 +10,7 @@ mod check;
 mod codegen;
 mod files;
 mod types;
+mod validators;
 
 use proc_macro::TokenStream;
 

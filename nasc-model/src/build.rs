@@ -534,6 +534,7 @@ impl Builder<'_> {
                         required: is_required,
                         null_allowed,
                         default,
+                        check: None,
                     })
                 }
                 Some(Shape::Children(child, constraints)) => {
@@ -544,6 +545,7 @@ impl Builder<'_> {
                         fk_column: String::new(),
                         required: is_required,
                         constraints,
+                        check: None,
                     });
                 }
                 None => {}

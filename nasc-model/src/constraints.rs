@@ -2,8 +2,8 @@
 //! read from a schema, checked against values, and rendered as SQL `CHECK`s where SQL can
 //! express them.
 
+use crate::check::{self, Bound, Violation};
 use crate::error::pointer_join;
-use crate::shape::kind;
 use regex::Regex;
 use serde_json::{Map, Value};
 
@@ -63,7 +63,8 @@ pub enum Format {
 }
 
 impl Format {
-    fn name(self) -> &'static str {
+    /// The format's name in schemas.
+    pub fn name(self) -> &'static str {
         match self {
             Format::DateTime => "date-time",
             Format::Date => "date",
@@ -73,7 +74,8 @@ impl Format {
         }
     }
 
-    fn accepts(self, text: &str) -> bool {
+    /// Whether `text` is in the format.
+    pub fn accepts(self, text: &str) -> bool {
         match self {
             Format::DateTime => match chrono::DateTime::parse_from_rfc3339(text) {
                 // A leap second is only ever the last second of a UTC day.
@@ -202,103 +204,59 @@ impl Constraints {
     }
 
     /// Checks `value` (at `pointer`); the error names the keyword and the offending value.
-    pub fn check(&self, value: &Value, pointer: &str) -> Result<(), (String, String)> {
-        let fail = |message: String| Err((pointer.to_owned(), message));
+    pub fn check(&self, value: &Value, pointer: &str) -> Result<(), Violation> {
         match value {
             Value::String(text) => {
                 let length = text.chars().count() as u64;
-                if let Some(min) = self.min_length.filter(|min| length < *min) {
-                    return fail(format!(
-                        "`minLength` {min}: {} has {length} characters",
-                        kind(value)
-                    ));
+                if let Some(min) = self.min_length {
+                    check::min_length(pointer, value, length, min)?;
                 }
-                if let Some(max) = self.max_length.filter(|max| length > *max) {
-                    return fail(format!(
-                        "`maxLength` {max}: {} has {length} characters",
-                        kind(value)
-                    ));
+                if let Some(max) = self.max_length {
+                    check::max_length(pointer, value, length, max)?;
                 }
-                if let Some(Pattern(regex)) = self.pattern.as_ref().filter(|p| !p.0.is_match(text))
-                {
-                    return fail(format!(
-                        "`pattern` {:?}: {} does not match",
-                        regex.as_str(),
-                        kind(value)
-                    ));
+                if let Some(Pattern(regex)) = &self.pattern {
+                    check::pattern(pointer, value, text, regex)?;
                 }
-                if let Some(format) = self.format.filter(|f| !f.accepts(text)) {
-                    return fail(format!(
-                        "`format` {:?}: {} is not one",
-                        format.name(),
-                        kind(value)
-                    ));
+                if let Some(format) = self.format {
+                    check::format(pointer, value, text, format)?;
                 }
             }
             Value::Number(n) => {
                 let x = n.as_f64().unwrap_or(f64::NAN);
-                let bounds = [
-                    (
-                        "minimum",
-                        self.minimum,
-                        x < self.minimum.unwrap_or(f64::NEG_INFINITY),
-                    ),
-                    (
-                        "maximum",
-                        self.maximum,
-                        x > self.maximum.unwrap_or(f64::INFINITY),
-                    ),
-                    (
-                        "exclusiveMinimum",
-                        self.exclusive_minimum,
-                        self.exclusive_minimum.is_some_and(|m| x <= m),
-                    ),
-                    (
-                        "exclusiveMaximum",
-                        self.exclusive_maximum,
-                        self.exclusive_maximum.is_some_and(|m| x >= m),
-                    ),
-                ];
-                for (keyword, bound, violated) in bounds {
-                    if let (Some(bound), true) = (bound, violated) {
-                        return fail(format!(
-                            "`{keyword}` {bound}: {} is out of range",
-                            kind(value)
-                        ));
-                    }
+                for (which, bound) in self.bounds() {
+                    check::bound(pointer, value, x, which, bound)?;
                 }
-                if let Some(m) = self.multiple_of.filter(|m| !is_multiple(n, *m)) {
-                    return fail(format!(
-                        "`multipleOf` {m}: {} is not a multiple",
-                        kind(value)
-                    ));
+                if let Some(m) = self.multiple_of {
+                    check::multiple_of(pointer, value, n, m)?;
                 }
             }
             Value::Array(items) => {
                 let count = items.len() as u64;
-                if let Some(min) = self.min_items.filter(|min| count < *min) {
-                    return fail(format!("`minItems` {min}: the array has {count} items"));
+                if let Some(min) = self.min_items {
+                    check::min_items(pointer, count, min)?;
                 }
-                if let Some(max) = self.max_items.filter(|max| count > *max) {
-                    return fail(format!("`maxItems` {max}: the array has {count} items"));
+                if let Some(max) = self.max_items {
+                    check::max_items(pointer, count, max)?;
                 }
                 if self.unique_items {
-                    for (i, item) in items.iter().enumerate() {
-                        if let Some(j) = items[..i]
-                            .iter()
-                            .position(|earlier| json_equal(earlier, item))
-                        {
-                            return Err((
-                                pointer_join(pointer, &i.to_string()),
-                                format!("`uniqueItems`: {} repeats item {j}", kind(item)),
-                            ));
-                        }
-                    }
+                    check::unique_items(pointer, items)?;
                 }
             }
             _ => {}
         }
         Ok(())
+    }
+
+    /// The numeric bounds set, in the order they are checked.
+    pub fn bounds(&self) -> impl Iterator<Item = (Bound, f64)> {
+        [
+            (Bound::Minimum, self.minimum),
+            (Bound::Maximum, self.maximum),
+            (Bound::ExclusiveMinimum, self.exclusive_minimum),
+            (Bound::ExclusiveMaximum, self.exclusive_maximum),
+        ]
+        .into_iter()
+        .filter_map(|(which, bound)| Some((which, bound?)))
     }
 }
 
@@ -323,7 +281,7 @@ fn email_domain_is_valid(address: &str) -> bool {
 }
 
 /// Whether `n` is a multiple of `m` (exactly for integers, within float precision otherwise).
-fn is_multiple(n: &serde_json::Number, m: f64) -> bool {
+pub(crate) fn is_multiple(n: &serde_json::Number, m: f64) -> bool {
     if let (Some(i), true) = (n.as_i64(), m.fract() == 0.0 && m.abs() < 9.0e15) {
         return i % (m as i64) == 0;
     }

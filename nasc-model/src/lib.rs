@@ -8,6 +8,7 @@
 
 pub mod build;
 pub mod catalog;
+pub mod check;
 pub mod constraints;
 pub mod datetime;
 pub mod ddl;

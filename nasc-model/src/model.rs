@@ -65,12 +65,29 @@ pub struct Field {
     pub null_allowed: bool,
     /// The schema's `default`: stored when a saved value lacks the property.
     pub default: Option<serde_json::Value>,
+    /// The check of a present, non-null value against [`Self::shape`], compiled by
+    /// `schema!`; `None` (a model built at run time) interprets the shape instead.
+    pub check: Option<crate::check::Compiled>,
 }
 
 impl Field {
     /// The column admits NULL and the Rust field is an `Option`.
     pub fn nullable(&self) -> bool {
         !self.required || self.null_allowed
+    }
+
+    /// Checks a present, non-null `value` at `pointer` against the property's shape, with
+    /// the compiled check when there is one.
+    pub fn check_value(
+        &self,
+        value: &serde_json::Value,
+        pointer: &str,
+        embedded: &BTreeMap<String, ObjectShape>,
+    ) -> Result<(), crate::check::Violation> {
+        match self.check {
+            Some(crate::check::Compiled(check)) => check(value, pointer),
+            None => self.shape.check(value, pointer, embedded),
+        }
     }
 
     /// The allowed values when the property is an enum of strings.
@@ -97,6 +114,24 @@ pub struct Relation {
     pub required: bool,
     /// Validation keywords of the array (`minItems`, `maxItems`, `uniqueItems`).
     pub constraints: Option<crate::constraints::Constraints>,
+    /// The check of the array against [`Self::constraints`], compiled by `schema!`.
+    pub check: Option<crate::check::Compiled>,
+}
+
+impl Relation {
+    /// Checks the array `value` at `pointer` against the array's validation keywords, with
+    /// the compiled check when there is one.
+    pub fn check_array(
+        &self,
+        value: &serde_json::Value,
+        pointer: &str,
+    ) -> Result<(), crate::check::Violation> {
+        match (self.check, &self.constraints) {
+            (Some(crate::check::Compiled(check)), _) => check(value, pointer),
+            (None, Some(constraints)) => constraints.check(value, pointer),
+            (None, None) => Ok(()),
+        }
+    }
 }
 
 /// The other side of a [`Relation`], seen from the child's table.

@@ -2,7 +2,8 @@
 //! scalars, embedded `$ref`s), how they are read from a schema, and how a value is checked
 //! against one.
 
-use crate::constraints::{json_equal, Constraints};
+use crate::check::{self, Violation};
+use crate::constraints::Constraints;
 use crate::error::pointer_join;
 use crate::model::ScalarType;
 use serde_json::{Map, Value};
@@ -257,59 +258,40 @@ impl JsonShape {
         value: &Value,
         pointer: &str,
         embedded: &BTreeMap<String, ObjectShape>,
-    ) -> Result<(), (String, String)> {
-        let mismatch = |expected: &str| {
-            Err((
-                pointer.to_owned(),
-                format!("expected {expected}, found {}", kind(value)),
-            ))
-        };
+    ) -> Result<(), Violation> {
         match (self, value) {
             (JsonShape::Any, _) => Ok(()),
             (JsonShape::Constrained(inner, constraints), _) => {
                 inner.check(value, pointer, embedded)?;
                 constraints.check(value, pointer)
             }
-            (JsonShape::Values(values), _) if values.iter().any(|v| json_equal(v, value)) => Ok(()),
-            (JsonShape::Values(values), _) => {
-                let listed: Vec<String> = values.iter().map(Value::to_string).collect();
-                Err((
-                    pointer.to_owned(),
-                    format!(
-                        "expected one of {}, found {}",
-                        listed.join(", "),
-                        kind(value)
-                    ),
-                ))
-            }
+            (JsonShape::Values(values), _) => check::one_of_values(pointer, value, values),
             (JsonShape::Nullable(_), Value::Null) => Ok(()),
             (JsonShape::Nullable(inner), _) => inner.check(value, pointer, embedded),
-            (JsonShape::Scalar(ScalarType::String), Value::String(_)) => Ok(()),
-            (JsonShape::Scalar(ScalarType::Boolean), Value::Bool(_)) => Ok(()),
-            (JsonShape::Scalar(ScalarType::Number), Value::Number(_)) => Ok(()),
-            (JsonShape::Scalar(ScalarType::Integer), Value::Number(n))
-                if n.is_i64() || n.is_u64() =>
-            {
+            (JsonShape::Scalar(ScalarType::String | ScalarType::DateTime), Value::String(_)) => {
                 Ok(())
             }
-            (JsonShape::Scalar(scalar), _) => mismatch(scalar.schema_name()),
-            (JsonShape::Enum(values), Value::String(s)) if values.contains(s) => Ok(()),
-            (JsonShape::Enum(values), _) => Err((
-                pointer.to_owned(),
-                format!("expected one of {}, found {}", list(values), kind(value)),
-            )),
+            (JsonShape::Scalar(ScalarType::Boolean), Value::Bool(_)) => Ok(()),
+            (JsonShape::Scalar(ScalarType::Number), Value::Number(_)) => Ok(()),
+            (JsonShape::Scalar(ScalarType::Integer), Value::Number(n)) if check::is_integer(n) => {
+                Ok(())
+            }
+            (JsonShape::Scalar(scalar), _) => {
+                Err(check::expected(pointer, scalar.schema_name(), value))
+            }
+            (JsonShape::Enum(values), _) => check::one_of_strings(pointer, value, values),
             (JsonShape::Array(items), Value::Array(array)) => {
                 array.iter().enumerate().try_for_each(|(i, item)| {
                     items.check(item, &pointer_join(pointer, &i.to_string()), embedded)
                 })
             }
-            (JsonShape::Array(_), _) => mismatch("an array"),
+            (JsonShape::Array(_), _) => Err(check::expected(pointer, "an array", value)),
             (JsonShape::Map(values), Value::Object(object)) => {
                 object.iter().try_for_each(|(key, item)| {
                     values.check(item, &pointer_join(pointer, key), embedded)
                 })
             }
-            (JsonShape::Map(_), _) => mismatch("an object"),
+            (JsonShape::Map(_), _) => Err(check::expected(pointer, "an object", value)),
             (JsonShape::Object(shape), _) => shape.check(value, pointer, embedded),
             (JsonShape::Ref(name), _) => match embedded.get(name) {
                 Some(shape) => shape.check(value, pointer, embedded),
@@ -329,19 +311,14 @@ impl ObjectShape {
         value: &Value,
         pointer: &str,
         embedded: &BTreeMap<String, ObjectShape>,
-    ) -> Result<(), (String, String)> {
+    ) -> Result<(), Violation> {
         let Value::Object(object) = value else {
-            return Err((
-                pointer.to_owned(),
-                format!("expected an object, found {}", kind(value)),
-            ));
+            return Err(check::expected(pointer, "an object", value));
         };
         for property in &self.properties {
             let at = pointer_join(pointer, &property.name);
             match object.get(&property.name) {
-                None if property.required => {
-                    return Err((at, format!("`{}` is required", property.name)))
-                }
+                None if property.required => return Err(check::required(&at, &property.name)),
                 None => {}
                 Some(item) => property.shape.check(item, &at, embedded)?,
             }
@@ -352,27 +329,12 @@ impl ObjectShape {
             }
             let at = pointer_join(pointer, key);
             match &self.additional {
-                None => {
-                    return Err((
-                        at,
-                        format!(
-                        "`{key}` is not a declared property, and `additionalProperties` is false"
-                    ),
-                    ))
-                }
+                None => return Err(check::undeclared(&at, key)),
                 Some(shape) => shape.check(item, &at, embedded)?,
             }
         }
         Ok(())
     }
-}
-
-fn list(values: &[String]) -> String {
-    values
-        .iter()
-        .map(|v| format!("{v:?}"))
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 /// A short description of a JSON value's kind, for messages.

@@ -4,6 +4,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
+pub use nasc_model::check;
 pub use std::sync::OnceLock;
 
 /// Marker types standing for the schema's scalar types in compile-time checks.

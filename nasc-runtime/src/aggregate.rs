@@ -321,11 +321,9 @@ fn row_tree<'m>(
         // Of an array the diff gives positions for, only those children are converted.
         let whole = only.is_none();
         let indices: Vec<usize> = only.clone().unwrap_or_else(|| (0..items.len()).collect());
-        if let (true, Some(constraints), Some(array)) =
-            (whole, &relation.constraints, object.get(&relation.property))
-        {
-            constraints
-                .check(array, &at)
+        if let (true, Some(array)) = (whole, object.get(&relation.property)) {
+            relation
+                .check_array(array, &at)
                 .map_err(|(at, message)| target.invalid(&at, message))?;
         }
         let mut rows = Vec::with_capacity(indices.len());
@@ -405,8 +403,7 @@ fn field_value(
             Some(Value::Null) if field.null_allowed => Ok(SqlValue::Text("null".into())),
             Some(value) => {
                 field
-                    .shape
-                    .check(value, &pointer(), embedded)
+                    .check_value(value, &pointer(), embedded)
                     .map_err(|(at, message)| target.invalid(&at, message))?;
                 Ok(SqlValue::Text(value.to_string()))
             }
@@ -424,8 +421,7 @@ fn field_value(
     // Enums and validation keywords; a plain scalar has nothing more to check.
     if !matches!(field.shape, JsonShape::Scalar(_)) {
         field
-            .shape
-            .check(value, &pointer(), embedded)
+            .check_value(value, &pointer(), embedded)
             .map_err(|(at, message)| target.invalid(&at, message))?;
     }
     let converted = match (field.scalar, value) {

@@ -44,6 +44,30 @@ impl Registry {
         })
     }
 
+    /// Installs the checks `schema!` compiled, as `(type, property, check)`: each replaces
+    /// the interpretation of that property's shape (or that array's keywords). Used by
+    /// generated code.
+    #[doc(hidden)]
+    pub fn with_compiled_checks(
+        mut self,
+        checks: &[(&str, &str, nasc_model::check::Check)],
+    ) -> Self {
+        let model = Arc::make_mut(&mut self.model);
+        for &(ty, property, check) in checks {
+            let Some(entity) = model.types.iter_mut().find(|t| t.name == ty) else {
+                continue;
+            };
+            if let Some(field) = entity.fields.iter_mut().find(|f| f.property == property) {
+                field.check = Some(nasc_model::check::Compiled(check));
+            } else if let Some(relation) =
+                entity.relations.iter_mut().find(|r| r.property == property)
+            {
+                relation.check = Some(nasc_model::check::Compiled(check));
+            }
+        }
+        self
+    }
+
     /// The model behind the registry.
     pub fn model(&self) -> &Model {
         &self.model

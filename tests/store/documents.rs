@@ -307,3 +307,121 @@ pub fn the_database_checks_enums_and_bounds_too(b: &Backend) {
         "a status outside the enum must be refused by the database"
     );
 }
+
+/// The validators `schema!` compiles refuse exactly what the shape interpreter refuses, with
+/// the same pointer and message, on the shapes schema (every shape and keyword nasc checks).
+mod compiled_validators {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// JSON values built from the words the shapes schema uses, so that many of them fit it.
+    fn json_value() -> impl Strategy<Value = Value> {
+        let words = prop::sample::select(vec![
+            "",
+            "a",
+            "ab",
+            "Ada",
+            "ada",
+            "draft",
+            "in-review",
+            "high",
+            "profile",
+            "Oslo",
+            "NO",
+            "city",
+            "zip",
+            "name",
+            "friends",
+            "at",
+            "what",
+            "k",
+            "id",
+            "text",
+            "meta",
+            "2026-01-02T03:04:05Z",
+            "2026-02-30",
+            "2024-02-29",
+            "ada@example.com",
+            "ada@",
+            "https://example.com/x",
+            "not a uri",
+            "2eb8aa08-aa98-11ea-b4aa-73b441d16380",
+        ]);
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            (-3i64..160).prop_map(Value::from),
+            prop::sample::select(vec![0.5, 2.5, 2.25, -3.25, 1.0, 1e300]).prop_map(Value::from),
+            words.clone().prop_map(Value::from),
+        ];
+        leaf.prop_recursive(4, 48, 6, move |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..5).prop_map(Value::Array),
+                prop::collection::vec((words.clone(), inner), 0..5).prop_map(|entries| {
+                    Value::Object(
+                        entries
+                            .into_iter()
+                            .map(|(k, v)| (k.to_owned(), v))
+                            .collect(),
+                    )
+                }),
+            ]
+        })
+    }
+
+    #[test]
+    fn every_checked_property_has_a_compiled_validator() {
+        let registry = registry();
+        let model = registry.model();
+        let mut compiled = 0;
+        for ty in &model.types {
+            for field in &ty.fields {
+                let plain = matches!(field.shape, nasc_model::JsonShape::Scalar(_))
+                    && field.scalar != nasc_model::ScalarType::Json;
+                assert_eq!(
+                    field.check.is_some(),
+                    !plain,
+                    "{}.{}",
+                    ty.name,
+                    field.property
+                );
+                compiled += usize::from(!plain);
+            }
+            for relation in &ty.relations {
+                assert_eq!(relation.check.is_some(), relation.constraints.is_some());
+            }
+        }
+        assert!(compiled >= 15, "{compiled} compiled validators");
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+        #[test]
+        fn compiled_validators_agree_with_the_interpreter(value in json_value()) {
+            let registry = registry();
+            let model = registry.model();
+            for ty in &model.types {
+                for field in ty.fields.iter().filter(|f| f.check.is_some()) {
+                    let compiled = field.check_value(&value, "/p", &model.embedded);
+                    let interpreted = field.shape.check(&value, "/p", &model.embedded);
+                    prop_assert_eq!(compiled, interpreted, "{}.{}", &ty.name, &field.property);
+                }
+                for relation in ty.relations.iter().filter(|r| r.check.is_some()) {
+                    let compiled = relation.check_array(&value, "/p");
+                    let interpreted = relation.constraints.as_ref().unwrap().check(&value, "/p");
+                    prop_assert_eq!(compiled, interpreted);
+                }
+            }
+            // The documents the other tests save, each property alone.
+            for (property, item) in profile().as_object().unwrap() {
+                let field = model.get("Profile").unwrap().field(property);
+                if let Some(field) = field.filter(|f| f.check.is_some()) {
+                    prop_assert_eq!(
+                        field.check_value(item, "/p", &model.embedded),
+                        field.shape.check(item, "/p", &model.embedded)
+                    );
+                }
+            }
+        }
+    }
+}
