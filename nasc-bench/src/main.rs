@@ -444,8 +444,8 @@ fn one_child_change(
 }
 
 fn main() {
-    // `--profile persist|load`: only nasc's dynamic persist or load of 10 children, for a
-    // profiler to look at.
+    // `--profile persist|persist-diff|load`: only nasc's dynamic persist (whole-state diff
+    // or the processor's) or load of 10 children, for a profiler to look at.
     let args: Vec<String> = std::env::args().collect();
     if let Some(what) = args
         .iter()
@@ -453,12 +453,19 @@ fn main() {
         .and_then(|i| args.get(i + 1))
     {
         let s = setup("NORMAL");
-        let versions: Vec<Value> = (1..=VERSIONS).map(|v| list("l", 10, v)).collect();
+        let States {
+            versions, diffs, ..
+        } = States::of(10);
         persist(&s.nasc, &versions[0]);
         for op in 0..20_000 {
+            let at = op % VERSIONS;
             match what.as_str() {
                 "load" => drop(s.nasc.load("TodoList", "l").unwrap()),
-                _ => persist(&s.nasc, &versions[op % VERSIONS]),
+                "persist-diff" => s
+                    .nasc
+                    .persist("TodoList", "l", &diffs[at], &versions[at])
+                    .unwrap(),
+                _ => persist(&s.nasc, &versions[at]),
             }
         }
         return;

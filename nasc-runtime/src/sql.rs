@@ -66,6 +66,156 @@ impl ChildInsert {
     }
 }
 
+/// The update in place of several child rows of one parent link, each found by foreign key
+/// and pk (and, [`ChildUpdate::at_position`], by its unchanged position too): one
+/// `UPDATE ... FROM (VALUES ...)` on SQLite and PostgreSQL, one row per statement on MySQL.
+/// Binds per row: the fields other than the pk, the position, the foreign key, the pk.
+#[derive(Debug, Clone)]
+pub(crate) struct ChildUpdate {
+    /// `UPDATE t SET c = v.column1, ... FROM (VALUES ` (MySQL: the whole one-row statement).
+    head: String,
+    /// One row's placeholders.
+    row: String,
+    /// `) AS v ... WHERE ...`.
+    tail: String,
+    /// Rows per statement: 1 on MySQL.
+    most_rows: usize,
+    /// Bind values per row.
+    pub binds_per_row: usize,
+    /// The statement of each power-of-two size, rendered on first use.
+    rendered: Vec<std::sync::OnceLock<Sql>>,
+}
+
+impl ChildUpdate {
+    /// The update of `ty`'s rows under `link`'s foreign key; `at_position` also requires each
+    /// row to be at the position it is given (and leaves it there).
+    fn new(ty: &EntityType, fk: &str, dialect: Dialect, at_position: bool) -> ChildUpdate {
+        let q = |name: &str| dialect.quote(name);
+        let table = q(&ty.table);
+        let pk = &ty.pk().column;
+        let fields: Vec<(&str, &str)> = ty
+            .fields
+            .iter()
+            .zip(field_marks(ty, dialect))
+            .filter(|(f, _)| &f.column != pk)
+            .map(|(f, mark)| (f.column.as_str(), mark))
+            .collect();
+        let binds_per_row = fields.len() + 3;
+        let (position, fk, pk) = (q(POSITION_COLUMN), q(fk), q(pk));
+        if dialect == Dialect::Mysql {
+            let mut set: Vec<String> = fields
+                .iter()
+                .map(|(column, mark)| format!("{} = {mark}", q(column)))
+                .collect();
+            let condition = if at_position {
+                if set.is_empty() {
+                    set.push(format!("{position} = {position}"));
+                }
+                format!("{position} = ? AND {fk} = ? AND {pk} = ?")
+            } else {
+                set.push(format!("{position} = ?"));
+                format!("{fk} = ? AND {pk} = ?")
+            };
+            return ChildUpdate {
+                head: format!("UPDATE {table} SET {} WHERE {condition}", set.join(", ")),
+                row: String::new(),
+                tail: String::new(),
+                most_rows: 1,
+                binds_per_row,
+                rendered: vec![std::sync::OnceLock::new()],
+            };
+        }
+        // The VALUES columns: SQLite names them column1, column2, ...; PostgreSQL takes them
+        // from the alias list.
+        let value = |i: usize| format!("v.column{}", i + 1);
+        let mut set: Vec<String> = fields
+            .iter()
+            .enumerate()
+            .map(|(i, (column, _))| format!("{} = {}", q(column), value(i)))
+            .collect();
+        let n = fields.len();
+        set.push(format!("{position} = {}", value(n)));
+        let mut condition = format!(
+            "{table}.{fk} = {} AND {table}.{pk} = {}",
+            value(n + 1),
+            value(n + 2)
+        );
+        if at_position {
+            condition.push_str(&format!(" AND {table}.{position} = {}", value(n)));
+        }
+        // A power of two within the bind limit, so that few distinct sizes are prepared.
+        let most_rows =
+            prev_power_of_two((MAX_BINDS / binds_per_row).clamp(1, MAX_ROWS_PER_INSERT));
+        let alias = match dialect {
+            Dialect::Postgres => {
+                let names: Vec<String> =
+                    (1..=binds_per_row).map(|i| format!("column{i}")).collect();
+                format!("v ({})", names.join(", "))
+            }
+            _ => "v".to_owned(),
+        };
+        let marks: Vec<&str> = fields
+            .iter()
+            .map(|(_, mark)| *mark)
+            .chain(["?", "?", "?"])
+            .collect();
+        ChildUpdate {
+            head: format!("UPDATE {table} SET {} FROM (VALUES ", set.join(", ")),
+            row: format!("({})", marks.join(", ")),
+            tail: format!(") AS {alias} WHERE {condition}"),
+            most_rows,
+            binds_per_row,
+            rendered: (0..=most_rows.trailing_zeros())
+                .map(|_| std::sync::OnceLock::new())
+                .collect(),
+        }
+    }
+
+    /// How `rows` rows are split into statements: powers of two, largest first (at most
+    /// one statement size per power, so a handful of statements serve every count).
+    pub fn batches(&self, rows: usize) -> Vec<usize> {
+        let mut sizes = Vec::new();
+        let mut left = rows;
+        while left > 0 {
+            let size = prev_power_of_two(left).min(self.most_rows);
+            sizes.push(size);
+            left -= size;
+        }
+        sizes
+    }
+
+    /// The statement updating `rows` rows, a size [`Self::batches`] gives.
+    pub fn statement(&self, rows: usize) -> &Sql {
+        assert!(
+            rows.is_power_of_two() && rows <= self.most_rows,
+            "a batch size of `batches`"
+        );
+        self.rendered[rows.trailing_zeros() as usize].get_or_init(|| self.render(rows))
+    }
+
+    fn render(&self, rows: usize) -> Sql {
+        if self.most_rows == 1 {
+            return Sql::new(&self.head);
+        }
+        let mut text =
+            String::with_capacity(self.head.len() + rows * (self.row.len() + 2) + self.tail.len());
+        text.push_str(&self.head);
+        for i in 0..rows {
+            if i > 0 {
+                text.push_str(", ");
+            }
+            text.push_str(&self.row);
+        }
+        text.push_str(&self.tail);
+        Sql::new(&text)
+    }
+}
+
+/// The largest power of two not above `n` (`n` > 0).
+fn prev_power_of_two(n: usize) -> usize {
+    1 << (usize::BITS - 1 - n.leading_zeros())
+}
+
 /// The select of the children of several parents at once (`... WHERE fk IN (?, ...)`).
 #[derive(Debug, Clone)]
 pub(crate) struct ChildSelect {
@@ -107,14 +257,13 @@ pub(crate) struct TypeStatements {
     /// Insert as a child, per parent link; binds per row: the fields, the foreign key, the
     /// position.
     pub insert_as_child: Vec<ChildInsert>,
-    /// Per parent link: the update of one child row in place (its fields but the pk, and its
-    /// position); binds: those fields, the position, the foreign key, the pk.
-    pub update_as_child: Vec<Sql>,
+    /// Per parent link: the update of child rows in place (their fields but the pk, and
+    /// their positions), found by key.
+    pub update_as_child: Vec<ChildUpdate>,
     /// Per parent link: the delete of one child row; binds: the foreign key, the pk.
     pub delete_as_child: Vec<Sql>,
-    /// Per parent link: the update of the child row at one position that keeps its key;
-    /// binds: the fields, the foreign key, the position, the key.
-    pub update_at_position: Vec<Sql>,
+    /// Per parent link: the update of child rows at positions that keep their keys.
+    pub update_at_position: Vec<ChildUpdate>,
     /// The top-level row by pk; selects the fields.
     pub select: Sql,
     /// Deletes the top-level row by pk (children go by cascade).
@@ -245,42 +394,15 @@ fn type_statements(model: &Model, ty: &EntityType, dialect: Dialect) -> TypeStat
         .collect();
 
     let pk_column = q(&ty.pk().column);
-    let in_place: Vec<String> = ty
-        .fields
-        .iter()
-        .zip(field_marks(ty, dialect))
-        .filter(|(f, _)| f.column != ty.pk().column)
-        .map(|(f, mark)| format!("{} = {mark}", q(&f.column)))
-        .chain(std::iter::once(format!("{} = ?", q(POSITION_COLUMN))))
-        .collect();
     let update_as_child = ty
         .parents
         .iter()
-        .map(|link| {
-            Sql::new(&format!(
-                "UPDATE {table} SET {} WHERE {} = ? AND {pk_column} = ?",
-                in_place.join(", "),
-                q(&link.fk_column)
-            ))
-        })
-        .collect();
-    let every_field: Vec<String> = ty
-        .fields
-        .iter()
-        .zip(field_marks(ty, dialect))
-        .map(|(f, mark)| format!("{} = {mark}", q(&f.column)))
+        .map(|link| ChildUpdate::new(ty, &link.fk_column, dialect, false))
         .collect();
     let update_at_position = ty
         .parents
         .iter()
-        .map(|link| {
-            Sql::new(&format!(
-                "UPDATE {table} SET {} WHERE {} = ? AND {} = ? AND {pk_column} = ?",
-                every_field.join(", "),
-                q(&link.fk_column),
-                q(POSITION_COLUMN)
-            ))
-        })
+        .map(|link| ChildUpdate::new(ty, &link.fk_column, dialect, true))
         .collect();
     let delete_as_child = ty
         .parents
@@ -520,6 +642,33 @@ mod tests {
         assert_eq!(
             statements(&demo(), Dialect::Postgres)["Todo"].upsert,
             todo.upsert
+        );
+    }
+
+    #[test]
+    fn child_rows_are_updated_in_batches_of_powers_of_two() {
+        let sqlite = &statements(&demo(), Dialect::Sqlite)["Todo"];
+        let update = &sqlite.update_as_child[0];
+        assert_eq!(
+            update.statement(2).text(),
+            "UPDATE \"todos\" SET \"title\" = v.column1, \"completed\" = v.column2, \"nasc_position\" = v.column3 FROM (VALUES (?, ?, ?, ?, ?), (?, ?, ?, ?, ?)) AS v WHERE \"todos\".\"todo_list_id\" = v.column4 AND \"todos\".\"id\" = v.column5"
+        );
+        assert_eq!(update.batches(10), [8, 2]);
+        assert_eq!(update.batches(1000), [256, 256, 256, 128, 64, 32, 8]);
+        assert!(sqlite.update_at_position[0]
+            .statement(1)
+            .text()
+            .ends_with("AND \"todos\".\"nasc_position\" = v.column3"));
+        let postgres = &statements(&demo(), Dialect::Postgres)["Todo"];
+        assert!(postgres.update_as_child[0]
+            .statement(1)
+            .text()
+            .contains(") AS v (column1, column2, column3, column4, column5) WHERE"));
+        let mysql = &statements(&demo(), Dialect::Mysql)["Todo"];
+        assert_eq!(mysql.update_at_position[0].batches(3), [1, 1, 1]);
+        assert_eq!(
+            mysql.update_at_position[0].statement(1).text(),
+            "UPDATE `todos` SET `title` = ?, `completed` = ? WHERE `nasc_position` = ? AND `todo_list_id` = ? AND `id` = ?"
         );
     }
 

@@ -284,6 +284,31 @@ pub fn date_times_are_instants_in_timestamp_columns(b: &Backend) {
     );
 }
 
+pub fn children_with_documents_are_updated_in_batches(b: &Backend) {
+    let store = b.store(registry());
+    let notes = |text: &str, flag: bool| -> Vec<Value> {
+        (1..=3)
+            .map(|i| json!({"id": i, "text": format!("{text} {i}"), "meta": {"flag": flag, "n": [i]}}))
+            .collect()
+    };
+    let profile = |notes: Vec<Value>| json!({"id": "p", "status": "draft", "tags": [], "scores": null, "notes": notes});
+    let first = profile(notes("first", false));
+    store.persist("Profile", "p", &first, &first).unwrap();
+    // Every note changes: updated in place (two statements: 2 rows, then 1 row).
+    let second = profile(notes("second", true));
+    store.persist("Profile", "p", &second, &second).unwrap();
+    assert_eq!(store.loaded("Profile", "p"), second);
+    // The processor's diff names the changed positions.
+    let mut third = second.clone();
+    third["notes"][0]["meta"] = json!({"flag": null});
+    third["notes"][2]["text"] = json!("third");
+    let diff = nasc_runtime::diff(&second, &third).unwrap().to_value();
+    assert_eq!(diff["$positions"], json!({"notes": [0, 2]}));
+    store.persist("Profile", "p", &diff, &third).unwrap();
+    assert_eq!(store.loaded("Profile", "p"), third);
+    assert_eq!(store.count("notes"), 3);
+}
+
 pub fn the_database_checks_enums_and_bounds_too(b: &Backend) {
     let store = b.store(registry());
     let table = b.kind.dialect().quote("profiles");

@@ -462,7 +462,8 @@ fn a_diff_with_changed_positions_writes_those_rows_alone() {
     );
     assert!(
         plan[1].starts_with("UPDATE \"todos\"")
-            && plan[1].ends_with("\"nasc_position\" = ? AND \"id\" = ?"),
+            && plan[1].contains("FROM (VALUES (?, ?, ?, ?, ?)) AS v")
+            && plan[1].ends_with("AND \"todos\".\"nasc_position\" = v.column3"),
         "{plan:?}"
     );
     store.persist("TodoList", "l", &diff, &new).unwrap();

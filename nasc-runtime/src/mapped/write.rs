@@ -4,7 +4,7 @@
 use super::DieselStore;
 use crate::aggregate::{cell_to_value, Cell, RowTree, SqlValue, Target};
 use crate::backend::MappedConnection;
-use crate::sql::{Guard, Sql, Versioned};
+use crate::sql::{ChildUpdate, Guard, Sql, Versioned};
 use crate::{Error, Registry};
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use nasc_model::error::pointer_join;
@@ -81,20 +81,17 @@ impl<C: MappedConnection> DieselStore<C> {
                     return Ok(Written::PositionsNotInPlace);
                 }
                 let link = statements.child_link[relation];
-                for (row, &position) in tree.children[relation].iter().zip(positions) {
-                    let mut binds = row.values.clone();
-                    binds.extend([
-                        tree.pk().clone(),
-                        SqlValue::Integer(position as i64),
-                        row.pk().clone(),
-                    ]);
-                    let updated = conn
-                        .run(&self.statements_of(child).update_at_position[link], &binds)
-                        .map_err(|e| self.unique_conflict(child, &row.pointer, target, e))?;
-                    if updated == 0 {
-                        // Another key at that position: a move, which positions cannot write.
-                        return Ok(Written::PositionsNotInPlace);
-                    }
+                let rows: Vec<(usize, &RowTree<'_>)> = positions
+                    .iter()
+                    .copied()
+                    .zip(&tree.children[relation])
+                    .collect();
+                let update = &self.statements_of(child).update_at_position[link];
+                let updated = self.update_rows(conn, tree, relation, update, &rows, target)?;
+                if updated < rows.len() {
+                    // Another key at one of the positions: a move, which positions cannot
+                    // write.
+                    return Ok(Written::PositionsNotInPlace);
                 }
                 continue;
             }
@@ -152,6 +149,7 @@ impl<C: MappedConnection> DieselStore<C> {
             })
             .collect();
         let mut added = Vec::new();
+        let mut changed = Vec::new();
         for (position, child) in children.iter().enumerate() {
             match stored_by_key.remove(&ChildKey::of(child.pk())) {
                 None => added.push((position, child)),
@@ -162,26 +160,13 @@ impl<C: MappedConnection> DieselStore<C> {
                             .zip(&child.values)
                             .all(|(c, v)| cell_matches(c, v));
                     if !same {
-                        let mut binds: Vec<SqlValue> = child
-                            .values
-                            .iter()
-                            .enumerate()
-                            .filter(|(i, _)| *i != pk)
-                            .map(|(_, v)| v.clone())
-                            .collect();
-                        binds.extend([
-                            SqlValue::Integer(position as i64),
-                            parent.pk().clone(),
-                            child.pk().clone(),
-                        ]);
-                        conn.run(&child_statements.update_as_child[link], &binds)
-                            .map_err(|e| {
-                                self.unique_conflict(child_ty, &child.pointer, target, e)
-                            })?;
+                        changed.push((position, child));
                     }
                 }
             }
         }
+        let update = &child_statements.update_as_child[link];
+        self.update_rows(conn, parent, relation, update, &changed, target)?;
         for key in stored_by_key.into_keys() {
             conn.run(
                 &child_statements.delete_as_child[link],
@@ -278,6 +263,51 @@ impl<C: MappedConnection> DieselStore<C> {
                 .run(&statements.insert, &values)
                 .map_err(unique_conflict),
         }
+    }
+
+    /// Updates `rows` (with their positions), children of `parent` in one of its arrays, in
+    /// place with `update`, in batches. Returns the rows the database found.
+    fn update_rows(
+        &self,
+        conn: &mut impl Executor,
+        parent: &RowTree<'_>,
+        relation: usize,
+        update: &ChildUpdate,
+        rows: &[(usize, &RowTree<'_>)],
+        target: Target<'_>,
+    ) -> Result<usize, Error> {
+        let mut binds: Vec<SqlValue> = Vec::with_capacity(update.binds_per_row);
+        let mut updated = 0;
+        let mut left = rows;
+        for size in update.batches(rows.len()) {
+            let (batch, rest) = left.split_at(size);
+            left = rest;
+            binds.clear();
+            for (position, child) in batch {
+                let pk = child.ty.pk_index;
+                binds.extend(
+                    child
+                        .values
+                        .iter()
+                        .enumerate()
+                        .filter(|(i, _)| *i != pk)
+                        .map(|(_, v)| v.clone()),
+                );
+                binds.extend([
+                    SqlValue::Integer(*position as i64),
+                    parent.pk().clone(),
+                    child.pk().clone(),
+                ]);
+            }
+            updated += conn.run(update.statement(size), &binds).map_err(|e| {
+                let at = match batch {
+                    [(_, child)] => child.pointer.clone(),
+                    _ => pointer_join(&parent.pointer, &parent.ty.relations[relation].property),
+                };
+                self.unique_conflict(batch[0].1.ty, &at, target, e)
+            })?;
+        }
+        Ok(updated)
     }
 
     /// Inserts `rows` (with their positions) as children of `parent` in one of its arrays, in
