@@ -204,8 +204,14 @@ fn the_dry_run_plan_is_what_a_persist_then_executes() {
             |id, _| {
                 Ok(json!({"id": id, "items": [{"id": "1", "title": "first", "completed": false}]}))
             },
-            |_, payload, state| {
-                state["items"].as_array_mut().unwrap().push(payload.clone());
+            |event, payload, state| {
+                let items = state["items"].as_array_mut().unwrap();
+                match event {
+                    "add" => items.push(payload.clone()),
+                    _ => items
+                        .iter_mut()
+                        .for_each(|item| item["title"] = payload.clone()),
+                }
                 Ok(())
             },
         ),
@@ -243,6 +249,27 @@ fn the_dry_run_plan_is_what_a_persist_then_executes() {
         "the parent's upsert, the insert of the one new child (the first is untouched), the change log: {:?}",
         dry.plan
     );
+
+    // Both children change: their positions are rewritten in one batched update.
+    let dry = processor
+        .apply_event("TodoList", "l1", "retitle", &json!("same"), true)
+        .unwrap();
+    executed.lock().unwrap().clear();
+    processor
+        .apply_event("TodoList", "l1", "retitle", &json!("same"), false)
+        .unwrap();
+    let writes: Vec<String> = executed
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|sql| {
+            !sql.starts_with("SELECT") && !sql.starts_with("BEGIN") && !sql.starts_with("COMMIT")
+        })
+        .cloned()
+        .collect();
+    assert_eq!(writes, dry.plan);
+    assert_eq!(dry.plan.len(), 3, "{:?}", dry.plan);
+    assert!(dry.plan[1].contains("FROM (VALUES (?, ?, ?, ?, ?), (?, ?, ?, ?, ?))"));
 }
 
 mod child_sync {

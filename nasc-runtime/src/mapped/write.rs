@@ -379,16 +379,17 @@ impl<C: MappedConnection> Executor for C {
 }
 
 /// Runs the reads of a write on a connection and records its writes instead of making
-/// them, as if each affected one row: a persist's plan.
+/// them, as if each found every row it names: a persist's plan.
 pub(crate) struct Planner<'c, C> {
     pub(super) reads: &'c mut C,
     pub(super) writes: Vec<String>,
 }
 
 impl<C: MappedConnection> Executor for Planner<'_, C> {
-    fn run(&mut self, sql: &Sql, _: &[SqlValue]) -> diesel::QueryResult<usize> {
+    fn run(&mut self, sql: &Sql, binds: &[SqlValue]) -> diesel::QueryResult<usize> {
         self.writes.push(sql.pieces.join("?"));
-        Ok(1)
+        // At least as many as the rows a statement names (a batch binds several per row).
+        Ok(binds.len().max(1))
     }
 
     fn rows(&mut self, sql: &Sql, binds: &[SqlValue]) -> diesel::QueryResult<Vec<Vec<Cell>>> {
