@@ -25,8 +25,47 @@ use app::tables::{todo_lists, todos};
 /// Distinct states cycled through by the persist scenarios (consecutive saves differ).
 const VERSIONS: usize = 64;
 
-/// Medians by scenario, then contender.
-type Results = BTreeMap<String, BTreeMap<String, f64>>;
+/// What the races measured, by scenario then contender: the median of all operations, and
+/// the median of each round.
+#[derive(Default)]
+struct Results {
+    medians: BTreeMap<String, BTreeMap<String, f64>>,
+    rounds: BTreeMap<String, BTreeMap<String, Vec<f64>>>,
+}
+
+impl Results {
+    fn insert(&mut self, scenario: String, race: Race) {
+        self.medians.insert(scenario.clone(), race.medians);
+        self.rounds.insert(scenario, race.rounds);
+    }
+
+    /// The time ratio of contender `a` to `b` in `scenario`: the median over rounds of
+    /// their ratio within each round, so that the machine's drift between rounds cancels.
+    fn ratio(&self, scenario: &str, a: &str, b: &str) -> f64 {
+        let rounds = &self.rounds[scenario];
+        median(
+            rounds[a]
+                .iter()
+                .zip(&rounds[b])
+                .map(|(a, b)| a / b)
+                .collect(),
+        )
+    }
+}
+
+/// One race's medians per contender: over all its operations, and per round.
+struct Race {
+    medians: BTreeMap<String, f64>,
+    rounds: BTreeMap<String, Vec<f64>>,
+}
+
+impl std::ops::Index<&str> for Race {
+    type Output = f64;
+
+    fn index(&self, contender: &str) -> &f64 {
+        &self.medians[contender]
+    }
+}
 
 fn list(id: &str, n: usize, version: usize) -> Value {
     let items: Vec<Value> = (0..n)
@@ -41,13 +80,11 @@ fn median(mut samples: Vec<f64>) -> f64 {
 }
 
 /// Runs each contender `rounds` times `per_round` operations, alternating, and returns the
-/// median seconds per operation of each. The contender that starts a round rotates.
-fn race(
-    rounds: usize,
-    per_round: usize,
-    contenders: &mut [(&str, &mut dyn FnMut(usize))],
-) -> BTreeMap<String, f64> {
+/// median seconds per operation of each, overall and per round. The contender that starts a
+/// round rotates.
+fn race(rounds: usize, per_round: usize, contenders: &mut [(&str, &mut dyn FnMut(usize))]) -> Race {
     let mut samples: Vec<Vec<f64>> = vec![Vec::new(); contenders.len()];
+    let mut round_medians: Vec<Vec<f64>> = vec![Vec::new(); contenders.len()];
     let mut op = 0;
     let count = contenders.len();
     for round in 0..rounds {
@@ -56,19 +93,22 @@ fn race(
         for k in 0..count {
             let i = (round + k) % count;
             let run = &mut contenders[i].1;
+            let mut round = Vec::with_capacity(per_round);
             for _ in 0..per_round {
                 op += 1;
                 let start = Instant::now();
                 run(op);
-                samples[i].push(start.elapsed().as_secs_f64());
+                round.push(start.elapsed().as_secs_f64());
             }
+            samples[i].extend_from_slice(&round);
+            round_medians[i].push(median(round));
         }
     }
-    contenders
-        .iter()
-        .zip(samples)
-        .map(|((name, _), s)| (name.to_string(), median(s)))
-        .collect()
+    let names = || contenders.iter().map(|(name, _)| name.to_string());
+    Race {
+        medians: names().zip(samples.into_iter().map(median)).collect(),
+        rounds: names().zip(round_medians).collect(),
+    }
 }
 
 /// The floor: rusqlite with cached statements, the same rows written in one transaction.
@@ -477,7 +517,7 @@ fn main() {
     let quick = std::env::args().any(|a| a == "--quick");
     let (rounds, per_round) = if quick { (8, 40) } else { (21, 100) };
     let started = Instant::now();
-    let mut results = Results::new();
+    let mut results = Results::default();
     whole_aggregate(&mut results, 10, rounds, per_round, "NORMAL");
     whole_aggregate(&mut results, 100, rounds, per_round / 4, "NORMAL");
     whole_aggregate(&mut results, 10, rounds, per_round / 4, "FULL");
@@ -493,7 +533,7 @@ fn main() {
         "{:<34} {:>16} {:>13} {:>11}",
         "scenario", "contender", "median µs", "ops/s"
     );
-    for (scenario, contenders) in &results {
+    for (scenario, contenders) in &results.medians {
         for (name, seconds) in contenders {
             println!(
                 "{:<34} {:>16} {:>13.1} {:>11.0}",
@@ -504,13 +544,14 @@ fn main() {
             );
         }
     }
-    let m = |scenario: &str, contender: &str| results[scenario][contender];
+    let m = |scenario: &str, contender: &str| results.medians[scenario][contender];
+    let ratio = |scenario: &str, a: &str, b: &str| results.ratio(scenario, a, b);
     let report = json!({
-        "persist_vs_rusqlite": m("persist 10 children", "nasc (dynamic)") / m("persist 10 children", "rusqlite"),
-        "persist_processor_diff_vs_rusqlite": m("persist 10 children", "nasc (processor diff)") / m("persist 10 children", "rusqlite"),
-        "persist_typed_vs_rusqlite": m("persist 10 children", "nasc (typed)") / m("persist 10 children", "rusqlite"),
-        "load_vs_rusqlite": m("load 10 children", "nasc (dynamic)") / m("load 10 children", "rusqlite"),
-        "persist_vs_diesel": m("persist 10 children", "nasc (dynamic)") / m("persist 10 children", "diesel"),
+        "persist_vs_rusqlite": ratio("persist 10 children", "nasc (dynamic)", "rusqlite"),
+        "persist_processor_diff_vs_rusqlite": ratio("persist 10 children", "nasc (processor diff)", "rusqlite"),
+        "persist_typed_vs_rusqlite": ratio("persist 10 children", "nasc (typed)", "rusqlite"),
+        "load_vs_rusqlite": ratio("load 10 children", "nasc (dynamic)", "rusqlite"),
+        "persist_vs_diesel": ratio("persist 10 children", "nasc (dynamic)", "diesel"),
         "one_child_change_seconds": one_child,
         "one_child_10000_vs_10": one_child["10000"] / one_child["10"],
         "one_child_change_seconds_whole_array_diff": one_child_whole_array,
@@ -518,13 +559,13 @@ fn main() {
         "full_vs_normal": m("persist 10 children, synchronous=FULL", "nasc (dynamic)") / m("persist 10 children", "nasc (dynamic)"),
         "postgres": match &postgres {
             Ok(()) => json!({
-                "persist_vs_diesel": m("postgres: persist 10 children", "nasc (dynamic)") / m("postgres: persist 10 children", "diesel"),
-                "persist_processor_diff_vs_diesel": m("postgres: persist 10 children", "nasc (processor diff)") / m("postgres: persist 10 children", "diesel"),
-                "load_vs_diesel": m("postgres: load 10 children", "nasc (dynamic)") / m("postgres: load 10 children", "diesel"),
+                "persist_vs_diesel": ratio("postgres: persist 10 children", "nasc (dynamic)", "diesel"),
+                "persist_processor_diff_vs_diesel": ratio("postgres: persist 10 children", "nasc (processor diff)", "diesel"),
+                "load_vs_diesel": ratio("postgres: load 10 children", "nasc (dynamic)", "diesel"),
             }),
             Err(why) => json!({ "skipped": why }),
         },
-        "medians_seconds": results,
+        "medians_seconds": results.medians,
         "quick": quick,
         "elapsed_seconds": started.elapsed().as_secs_f64(),
     });

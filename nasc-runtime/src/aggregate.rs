@@ -15,7 +15,8 @@ use std::collections::{BTreeMap, HashSet};
 pub enum SqlValue {
     /// NULL of a column of the given type.
     Null(ScalarType),
-    Text(String),
+    /// Text, shared: a value is cloned into the binds of several statements.
+    Text(std::sync::Arc<str>),
     Integer(i64),
     Real(f64),
     Bool(bool),
@@ -122,7 +123,7 @@ pub(crate) fn id_value(ty: &EntityType, target: Target<'_>) -> Result<SqlValue, 
                     ),
                 )
             }),
-        _ => Ok(SqlValue::Text(target.id.to_owned())),
+        _ => Ok(SqlValue::Text(target.id.into())),
     }
 }
 
@@ -136,8 +137,11 @@ pub(crate) fn stamp_times(tree: &mut RowTree<'_>) {
     for index in [created, updated].into_iter().flatten() {
         tree.values[index] = match tree.ty.fields[index].scalar {
             ScalarType::Integer => SqlValue::Integer(now.timestamp_millis()),
-            ScalarType::DateTime => SqlValue::Text(nasc_model::datetime::format_stored(now)),
-            _ => SqlValue::Text(now.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)),
+            ScalarType::DateTime => SqlValue::Text(nasc_model::datetime::format_stored(now).into()),
+            _ => SqlValue::Text(
+                now.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+                    .into(),
+            ),
         };
     }
 }
@@ -405,7 +409,7 @@ fn field_value(
                 field
                     .check_value(value, &pointer(), embedded)
                     .map_err(|(at, message)| target.invalid(&at, message))?;
-                Ok(SqlValue::Text(value.to_string()))
+                Ok(SqlValue::Text(value.to_string().into()))
             }
         };
     }
@@ -425,9 +429,11 @@ fn field_value(
             .map_err(|(at, message)| target.invalid(&at, message))?;
     }
     let converted = match (field.scalar, value) {
-        (ScalarType::String, Value::String(s)) => Some(SqlValue::Text(s.clone())),
+        (ScalarType::String, Value::String(s)) => Some(SqlValue::Text(s.as_str().into())),
         (ScalarType::DateTime, Value::String(s)) => Some(SqlValue::Text(
-            nasc_model::datetime::to_stored(s).map_err(|e| target.invalid(&pointer(), e))?,
+            nasc_model::datetime::to_stored(s)
+                .map_err(|e| target.invalid(&pointer(), e))?
+                .into(),
         )),
         (ScalarType::Boolean, Value::Bool(b)) => Some(SqlValue::Bool(*b)),
         (ScalarType::Number, Value::Number(n)) => n.as_f64().map(SqlValue::Real),
@@ -520,6 +526,6 @@ pub(crate) fn cell_to_value(cell: &Cell, scalar: ScalarType) -> SqlValue {
         Cell::Bool(b) => SqlValue::Bool(*b),
         Cell::Integer(i) => SqlValue::Integer(*i),
         Cell::Real(f) => SqlValue::Real(*f),
-        Cell::Text(s) => SqlValue::Text(s.clone()),
+        Cell::Text(s) => SqlValue::Text(s.as_str().into()),
     }
 }

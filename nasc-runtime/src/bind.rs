@@ -53,7 +53,7 @@ static NULL_BOOL: Option<bool> = None;
 impl<DB> QueryFragment<DB> for Bound<'_>
 where
     DB: Backend + HasSqlType<Text> + HasSqlType<BigInt> + HasSqlType<Double> + HasSqlType<Bool>,
-    String: ToSql<Text, DB>,
+    str: ToSql<Text, DB>,
     i64: ToSql<BigInt, DB>,
     f64: ToSql<Double, DB>,
     bool: ToSql<Bool, DB>,
@@ -69,7 +69,7 @@ where
                 continue;
             };
             match value {
-                SqlValue::Text(s) => out.push_bind_param::<Text, String>(s)?,
+                SqlValue::Text(s) => out.push_bind_param::<Text, str>(s)?,
                 SqlValue::Integer(v) => out.push_bind_param::<BigInt, i64>(v)?,
                 SqlValue::Real(v) => out.push_bind_param::<Double, f64>(v)?,
                 SqlValue::Bool(v) => out.push_bind_param::<Bool, bool>(v)?,

@@ -87,9 +87,9 @@ pub(crate) fn append<C: MappedConnection>(
     conn.run(
         &insert,
         &[
-            SqlValue::Text(ty.to_owned()),
-            SqlValue::Text(id.to_owned()),
-            SqlValue::Text(diff.to_string()),
+            SqlValue::Text(ty.into()),
+            SqlValue::Text(id.into()),
+            SqlValue::Text(diff.to_string().into()),
             version,
             SqlValue::Integer(at),
         ],

@@ -75,7 +75,7 @@ impl<C: MappedConnection> DieselJsonStore<C> {
             dialect.quote(table),
             dialect.quote("id")
         ));
-        conn.rows(&select, &[SqlValue::Text(target.id.to_owned())])
+        conn.rows(&select, &[SqlValue::Text(target.id.into())])
             .map_err(|e| target.database("loading", "", e))
     }
 
@@ -163,8 +163,8 @@ impl<C: MappedConnection> Store for DieselJsonStore<C> {
             conn.run(
                 &Sql::new(&upsert),
                 &[
-                    SqlValue::Text(id.to_owned()),
-                    SqlValue::Text(full.to_string()),
+                    SqlValue::Text(id.into()),
+                    SqlValue::Text(full.to_string().into()),
                 ],
             )
             .map_err(|e| target.database("saving", "", e))?;
@@ -183,7 +183,7 @@ impl<C: MappedConnection> Store for DieselJsonStore<C> {
                 dialect.quote("id")
             ));
             let deleted = conn
-                .run(&delete, &[SqlValue::Text(id.to_owned())])
+                .run(&delete, &[SqlValue::Text(id.into())])
                 .map_err(|e| target.database("deleting", "", e))?;
             Ok(deleted > 0)
         })

@@ -164,9 +164,9 @@ fn apply<C: MappedConnection>(
             &insert,
             &[
                 SqlValue::Integer(version),
-                SqlValue::Text(catalog.hash()),
-                SqlValue::Text(catalog.to_json()),
-                SqlValue::Text(applied.join(";\n")),
+                SqlValue::Text(catalog.hash().into()),
+                SqlValue::Text(catalog.to_json().into()),
+                SqlValue::Text(applied.join(";\n").into()),
                 SqlValue::Integer(now),
             ],
         )?;

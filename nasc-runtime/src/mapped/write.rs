@@ -450,7 +450,7 @@ pub(super) fn changed_positions(
 fn cell_matches(cell: &Cell, value: &SqlValue) -> bool {
     match (cell, value) {
         (Cell::Null, SqlValue::Null(_)) => true,
-        (Cell::Text(a), SqlValue::Text(b)) => a == b,
+        (Cell::Text(a), SqlValue::Text(b)) => a.as_str() == &**b,
         (Cell::Integer(a), SqlValue::Integer(b)) => a == b,
         (Cell::Real(a), SqlValue::Real(b)) => a == b,
         (Cell::Integer(a), SqlValue::Real(b)) => (*a as f64) == *b,
@@ -463,7 +463,7 @@ fn cell_matches(cell: &Cell, value: &SqlValue) -> bool {
 /// A child key as a map key (child keys are strings or integers).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub(super) enum ChildKey {
-    Text(String),
+    Text(std::sync::Arc<str>),
     Integer(i64),
 }
 
@@ -472,7 +472,7 @@ impl ChildKey {
         match value {
             SqlValue::Integer(i) => ChildKey::Integer(*i),
             SqlValue::Text(s) => ChildKey::Text(s.clone()),
-            other => ChildKey::Text(format!("{other:?}")),
+            other => ChildKey::Text(format!("{other:?}").into()),
         }
     }
 
