@@ -82,4 +82,5 @@ conformance!(
     shop::a_pet_cannot_belong_to_two_people,
     shop::generated_structs_use_snake_case_fields_and_schema_names_on_the_wire,
     shop::a_float_json_cannot_carry_is_refused_not_nulled,
+    shop::statements_are_prepared_once_and_loads_take_one_query_per_level,
 );

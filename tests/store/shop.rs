@@ -215,3 +215,74 @@ pub fn a_float_json_cannot_carry_is_refused_not_nulled(b: &Backend) {
     }
     assert_eq!(store.load("Person", "nan").unwrap(), None);
 }
+
+/// On every backend: after warm-up, persists prepare no statement again, and a load takes one
+/// query per table level whatever the number of children.
+pub fn statements_are_prepared_once_and_loads_take_one_query_per_level(b: &Backend) {
+    use diesel::connection::InstrumentationEvent;
+    use std::sync::{Arc, Mutex};
+
+    let db = b.store(shop_types::registry());
+    let options = nasc_runtime::StoreOptions {
+        max_size: 1,
+        ..Default::default()
+    };
+    let store = db.connect_with(shop_types::registry(), options).unwrap();
+    #[derive(Default)]
+    struct Counts {
+        prepared: usize,
+        selects: usize,
+    }
+    let counts = Arc::new(Mutex::new(Counts::default()));
+    let sink = counts.clone();
+    let recorder = move |event: InstrumentationEvent<'_>| {
+        let mut counts = sink.lock().unwrap();
+        match event {
+            InstrumentationEvent::CacheQuery { .. } => counts.prepared += 1,
+            InstrumentationEvent::StartQuery { query, .. }
+                if query.to_string().starts_with("SELECT") =>
+            {
+                counts.selects += 1
+            }
+            _ => {}
+        }
+    };
+    // The pool's one connection is made by its first use.
+    store.load("Person", "nobody").unwrap();
+    server::instrument(&store, recorder);
+    let person = |pets: usize, version: usize| {
+        let pets: Vec<_> = (0..pets)
+            .map(|p| json!({"id": format!("p{p}"), "name": format!("pet {p} v{version}"),
+                "toys": [{"sku": p * 10 + 1, "type": "ball", "squeaks": version % 2 == 0}, {"sku": p * 10 + 2, "type": "rope", "squeaks": true}]}))
+            .collect();
+        json!({"id": "ada", "firstName": "Ada", "order": version, "active": true, "pets": pets})
+    };
+    // Warm-up: every statement of these shapes gets prepared once.
+    for version in 0..3 {
+        let value = person(5, version);
+        store.persist("Person", "ada", &value, &value).unwrap();
+        store.load("Person", "ada").unwrap();
+    }
+    *counts.lock().unwrap() = Counts::default();
+    for version in 3..13 {
+        let value = person(5, version);
+        store.persist("Person", "ada", &value, &value).unwrap();
+        store.load("Person", "ada").unwrap();
+    }
+    assert_eq!(
+        counts.lock().unwrap().prepared,
+        0,
+        "no statement is prepared again after warm-up"
+    );
+    for pets in [1, 5, 40] {
+        let value = person(pets, 20);
+        store.persist("Person", "ada", &value, &value).unwrap();
+        counts.lock().unwrap().selects = 0;
+        assert_eq!(store.load("Person", "ada").unwrap(), Some(value));
+        assert_eq!(
+            counts.lock().unwrap().selects,
+            3,
+            "person, pets, toys: one query per level for {pets} pets"
+        );
+    }
+}

@@ -346,6 +346,18 @@ pub mod server {
         };
     }
 
+    /// Sets `instrumentation` on the connections `store` holds now (one, for a store with a
+    /// pool of one).
+    pub fn instrument(
+        store: &MappedStore,
+        instrumentation: impl diesel::connection::Instrumentation,
+    ) {
+        on_store!(store, |conn| diesel::Connection::set_instrumentation(
+            conn,
+            instrumentation
+        ))
+    }
+
     pub fn lines_on(store: &MappedStore, sql: &str) -> Vec<String> {
         on_store!(store, |conn| diesel::sql_query(sql)
             .load::<Line>(conn)
