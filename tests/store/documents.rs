@@ -309,6 +309,39 @@ pub fn children_with_documents_are_updated_in_batches(b: &Backend) {
     assert_eq!(store.count("notes"), 3);
 }
 
+pub fn children_with_timestamps_are_updated_in_place(b: &Backend) {
+    let registry = nasc_runtime::Registry::from_json_str(
+        "s.json",
+        r##"{"$defs": {
+            "Board": {"type": "object", "properties": {"id": {"type": "string"},
+                "cards": {"type": "array", "items": {"$ref": "#/$defs/Card"}}}, "required": ["id"]},
+            "Card": {"type": "object", "properties": {"id": {"type": "string"},
+                "due": {"type": ["string", "null"], "format": "date-time"}}, "required": ["id", "due"]}}}"##,
+        "m.json",
+        r#"{"Board": {}, "Card": {}}"#,
+    )
+    .unwrap();
+    let store = b.store(registry);
+    let board = |dues: [&str; 3]| {
+        let cards: Vec<Value> = dues
+            .iter()
+            .enumerate()
+            .map(|(i, due)| json!({"id": format!("c{i}"), "due": if due.is_empty() { Value::Null } else { json!(due) }}))
+            .collect();
+        json!({"id": "b", "cards": cards})
+    };
+    let first = board(["2026-01-01T00:00:00Z", "", "2026-01-03T00:00:00.500Z"]);
+    store.persist("Board", "b", &first, &first).unwrap();
+    assert_eq!(store.loaded("Board", "b"), first);
+    // Every card changes; an offset is stored as its instant.
+    let second = board(["2026-02-01T01:00:00+01:00", "2026-02-02T00:00:00Z", ""]);
+    store.persist("Board", "b", &second, &second).unwrap();
+    assert_eq!(
+        store.loaded("Board", "b"),
+        board(["2026-02-01T00:00:00Z", "2026-02-02T00:00:00Z", ""])
+    );
+}
+
 pub fn the_database_checks_enums_and_bounds_too(b: &Backend) {
     let store = b.store(registry());
     let table = b.kind.dialect().quote("profiles");

@@ -72,6 +72,7 @@ conformance!(
     documents::documents_are_validated_against_their_shape,
     documents::date_times_are_instants_in_timestamp_columns,
     documents::children_with_documents_are_updated_in_batches,
+    documents::children_with_timestamps_are_updated_in_place,
     documents::the_database_checks_enums_and_bounds_too,
     shapes::a_recursive_type_round_trips,
     shapes::foreign_key_overrides_let_one_parent_hold_two_arrays_of_one_type,
