@@ -2,7 +2,9 @@
 //! changes that turn one such catalog into another: additive ones applied automatically,
 //! the others listed with the SQL that would make them, up and down.
 
-use crate::ddl::{check_name, index_statements, render_create_table, table_parts, TableParts};
+use crate::ddl::{
+    check_name, foreign_key_name, index_statements, render_create_table, table_parts, TableParts,
+};
 use crate::{Dialect, Model};
 use serde::{Deserialize, Serialize};
 
@@ -295,14 +297,21 @@ impl TableCatalog {
                     "ALTER TABLE {table} ADD COLUMN {} {definition}",
                     q(name)
                 )];
-                // MySQL declares foreign keys at table level.
-                up.extend(
-                    target
-                        .constraints
-                        .iter()
-                        .filter(|c| c.starts_with(&format!("FOREIGN KEY ({})", q(name))))
-                        .map(|c| format!("ALTER TABLE {table} ADD {c}")),
-                );
+                // MySQL declares foreign keys at table level, and must drop one before its
+                // column.
+                let mut down = Vec::new();
+                for line in target
+                    .constraints
+                    .iter()
+                    .filter(|c| c.contains(&format!("FOREIGN KEY ({}) ", q(name))))
+                {
+                    up.push(format!("ALTER TABLE {table} ADD {line}"));
+                    down.push(format!(
+                        "ALTER TABLE {table} DROP FOREIGN KEY {}",
+                        q(&foreign_key_name(&target.name, name))
+                    ));
+                }
+                down.push(format!("ALTER TABLE {table} DROP COLUMN {}", q(name)));
                 let additive = !needs_value(definition);
                 let description = if additive {
                     format!("table `{}`: new column `{name}`", target.name)
@@ -312,20 +321,24 @@ impl TableCatalog {
                 changes.push(Change {
                     description,
                     up,
-                    down: vec![format!("ALTER TABLE {table} DROP COLUMN {}", q(name))],
+                    down,
                     additive,
                     rebuilds_table: false,
                 });
             }
-            // Keys and indexes MySQL declares inside the table.
+            // Keys and indexes MySQL declares inside the table (`KEY `name` (...)`).
             for line in target.constraints.iter().filter(|c| {
                 !self.constraints.contains(c)
                     && (c.starts_with("KEY") || c.starts_with("UNIQUE KEY"))
             }) {
+                let name = line.split_once(" (").map_or("", |(head, _)| {
+                    head.trim_start_matches("UNIQUE ")
+                        .trim_start_matches("KEY ")
+                });
                 changes.push(Change {
-                    description: format!("table `{}`: new index", target.name),
+                    description: format!("table `{}`: new index {name}", target.name),
                     up: vec![format!("ALTER TABLE {table} ADD {line}")],
-                    down: vec![],
+                    down: vec![format!("ALTER TABLE {table} DROP INDEX {name}")],
                     additive: true,
                     rebuilds_table: false,
                 });

@@ -182,8 +182,10 @@ pub fn table_parts(ty: &EntityType, dialect: Dialect) -> TableParts {
     for link in &ty.parents {
         let mut definition = format!("{} NULL", dialect.column_type(link.fk_scalar, true));
         if dialect == Dialect::Mysql {
+            // Named, so that a migration can drop it.
             constraints.push(format!(
-                "FOREIGN KEY ({}) {}",
+                "CONSTRAINT {} FOREIGN KEY ({}) {}",
+                q(&foreign_key_name(&ty.table, &link.fk_column)),
                 q(&link.fk_column),
                 references(link, dialect)
             ));
@@ -390,6 +392,11 @@ fn indexes(ty: &EntityType, dialect: Dialect) -> Vec<Index> {
         });
     }
     indexes
+}
+
+/// The name of the foreign key on `column` in `table` (MySQL names it).
+pub fn foreign_key_name(table: &str, column: &str) -> String {
+    index_name(&[table, column, "fkey"])
 }
 
 /// The name of the `CHECK` of `column` in `table` (PostgreSQL names it).

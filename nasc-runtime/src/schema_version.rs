@@ -127,8 +127,9 @@ pub(crate) fn migrate<C: MappedConnection>(
         .map_err(|e| failed(format!("cannot apply the schema changes: {e}")))
 }
 
-/// Runs `changes` and records `catalog` as `version`, in one transaction (MySQL commits DDL
-/// statement by statement).
+/// Runs `changes` and records `catalog` as `version`, in one transaction. MySQL commits each
+/// DDL statement on its own: there, when a statement fails, the changes already made are
+/// undone with their `down` statements, newest first.
 fn apply<C: MappedConnection>(
     conn: &mut C,
     changes: &[Change],
@@ -145,9 +146,19 @@ fn apply<C: MappedConnection>(
         .iter()
         .flat_map(|c| c.up.iter().map(String::as_str))
         .collect();
+    // The changes begun so far, each with whether it was made whole, for MySQL's undo.
+    let mut begun: Vec<(&Change, bool)> = Vec::new();
     let result = conn.write_transaction(|conn| {
-        for statement in &applied {
-            conn.batch_execute(statement)?;
+        for change in changes {
+            for (i, statement) in change.up.iter().enumerate() {
+                conn.batch_execute(statement)?;
+                if i == 0 {
+                    begun.push((change, false));
+                }
+            }
+            if let Some(last) = begun.last_mut() {
+                last.1 = true;
+            }
         }
         let q = |name: &str| dialect.quote(name);
         let columns: Vec<String> = METADATA_COLUMNS.iter().map(|(name, _)| q(name)).collect();
@@ -183,5 +194,40 @@ fn apply<C: MappedConnection>(
     if rebuilds {
         conn.batch_execute("PRAGMA foreign_keys = ON")?;
     }
-    result
+    match result {
+        Err(error) if dialect == Dialect::Mysql && !begun.is_empty() => {
+            Err(undo(conn, &begun, error))
+        }
+        result => result,
+    }
+}
+
+/// Undoes the `begun` changes, newest first, after `error` stopped a MySQL migration; a
+/// change made in part is undone whole, so its statements that fail are passed over. The
+/// error says whether the database is as it was.
+fn undo<C: MappedConnection>(
+    conn: &mut C,
+    begun: &[(&Change, bool)],
+    error: DieselError,
+) -> DieselError {
+    let mut left = Vec::new();
+    for (change, whole) in begun.iter().rev() {
+        for statement in &change.down {
+            if let Err(e) = conn.batch_execute(statement) {
+                // A change made in part lacks what its later statements would have made.
+                if *whole {
+                    left.push(format!("{statement}: {e}"));
+                }
+            }
+        }
+    }
+    let outcome = if left.is_empty() {
+        "the changes made before it were undone".to_owned()
+    } else {
+        format!(
+            "undoing the changes made before it failed too, so the database holds part of them: {}",
+            left.join("; ")
+        )
+    };
+    DieselError::QueryBuilderError(format!("{error} (MySQL commits each change: {outcome})").into())
 }

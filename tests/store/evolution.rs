@@ -219,3 +219,50 @@ pub fn an_explicit_opt_in_replaces_a_changed_check(b: &Backend) {
     );
     insert(&"x".repeat(20)).unwrap();
 }
+
+pub fn a_failed_additive_migration_leaves_the_database_as_it_was(b: &Backend) {
+    let db = b.store(v1());
+    db.persist("Board", "b1", &board_v1(), &board_v1()).unwrap();
+    // Another program added a column `zzz` behind nasc's back, so that adding it fails
+    // after `aaa` was added.
+    let integer = if b.kind == Kind::Sqlite {
+        "INTEGER"
+    } else {
+        "BIGINT"
+    };
+    db.try_execute(&format!(
+        "ALTER TABLE {} ADD COLUMN {} {integer} NULL",
+        db.quote("boards"),
+        db.quote("zzz")
+    ))
+    .unwrap();
+    let v2 = version(
+        r#", "title": {"type": "string"}, "aaa": {"type": ["string", "null"]}, "zzz": {"type": ["string", "null"]}"#,
+        r#", "text": {"type": "string"}"#,
+        r#", "Tag": {"type": "object", "properties": {"id": {"type": "string"}}, "required": ["id"]}"#,
+        r#", "Tag": {}"#,
+    );
+    match connect(&db, v2, Migrations::Additive) {
+        Err(Error::Open { message, .. }) => {
+            assert!(message.contains("zzz"), "{message}");
+            if b.kind == Kind::Mysql {
+                assert!(message.contains("were undone"), "{message}");
+            }
+        }
+        Err(other) => panic!("expected Error::Open, got {other}"),
+        Ok(_) => panic!("adding a column that exists must fail"),
+    }
+    assert!(
+        !db.columns("boards").contains(&"aaa".to_owned()),
+        "{:?}",
+        db.columns("boards")
+    );
+    assert!(
+        !db.tables().contains(&"tags".to_owned()),
+        "{:?}",
+        db.tables()
+    );
+    assert_eq!(db.count("nasc_schema"), 1);
+    let again = connect(&db, v1(), Migrations::Additive).unwrap();
+    assert_eq!(again.load("Board", "b1").unwrap(), Some(board_v1()));
+}

@@ -66,6 +66,7 @@ conformance!(
     evolution::defaults_fill_left_out_properties_and_new_columns,
     evolution::an_explicit_opt_in_alters_a_parent_table_and_keeps_its_children,
     evolution::an_explicit_opt_in_replaces_a_changed_check,
+    evolution::a_failed_additive_migration_leaves_the_database_as_it_was,
     derived::derived_entities_round_trip_and_match_the_json_shape,
     documents::every_shape_round_trips,
     documents::generated_types_match_the_documents,
