@@ -138,6 +138,30 @@ impl<C: MappedConnection> DieselStore<C> {
             )
             .map_err(|e| target.database("saving", &at, e))?;
         let pk = child_ty.pk_index;
+        let update = &child_statements.update_as_child[link];
+        let row_matches = |cells: &[Cell], child: &RowTree<'_>| {
+            cells
+                .iter()
+                .zip(&child.values)
+                .all(|(c, v)| cell_matches(c, v))
+        };
+        // The common case, the same keys in the same order: compared pairwise.
+        if stored.len() == children.len()
+            && stored
+                .iter()
+                .zip(children)
+                .all(|(cells, child)| cell_matches(&cells[pk], child.pk()))
+        {
+            let changed: Vec<(usize, &RowTree<'_>)> = stored
+                .iter()
+                .zip(children)
+                .enumerate()
+                .filter(|(_, (cells, child))| !row_matches(cells, child))
+                .map(|(position, (_, child))| (position, child))
+                .collect();
+            self.update_rows(conn, parent, relation, update, &changed, target)?;
+            return Ok(());
+        }
         let mut stored_by_key: HashMap<ChildKey, (usize, Vec<Cell>)> = stored
             .into_iter()
             .enumerate()
@@ -154,18 +178,12 @@ impl<C: MappedConnection> DieselStore<C> {
             match stored_by_key.remove(&ChildKey::of(child.pk())) {
                 None => added.push((position, child)),
                 Some((stored_position, cells)) => {
-                    let same = stored_position == position
-                        && cells
-                            .iter()
-                            .zip(&child.values)
-                            .all(|(c, v)| cell_matches(c, v));
-                    if !same {
+                    if stored_position != position || !row_matches(&cells, child) {
                         changed.push((position, child));
                     }
                 }
             }
         }
-        let update = &child_statements.update_as_child[link];
         self.update_rows(conn, parent, relation, update, &changed, target)?;
         for key in stored_by_key.into_keys() {
             conn.run(
