@@ -102,7 +102,7 @@ pub fn documents_are_validated_against_their_shape(b: &Backend) {
     let store = b.store(registry());
     let good = profile();
     store.persist("Profile", "p1", &good, &good).unwrap();
-    let cases: [(&str, Value, &str); 20] = [
+    let cases: [(&str, Value, &str); 22] = [
         (
             "/nickname",
             json!("a"),
@@ -135,6 +135,16 @@ pub fn documents_are_validated_against_their_shape(b: &Backend) {
         ("/kind", json!("other"), "expected one of \"profile\""),
         ("/rating", json!(4), "expected one of 1, 2, 3, null"),
         ("/score", json!(2.25), "`multipleOf` 0.5"),
+        (
+            "/delta",
+            json!(-4),
+            "`minimum` -3.5: number -4 is out of range",
+        ),
+        (
+            "/delta",
+            json!(0),
+            "`exclusiveMaximum` -0.25: number 0 is out of range",
+        ),
         (
             "/tags/2",
             json!(["a", "b", "a"]),
