@@ -230,6 +230,24 @@ pub(crate) fn validate<'m>(
     Ok(tree)
 }
 
+/// A child's key in the set of keys seen in its array (cheap to make: text is shared).
+#[derive(PartialEq, Eq, Hash)]
+enum SeenKey {
+    Text(std::sync::Arc<str>),
+    Integer(i64),
+    Other(String),
+}
+
+impl SeenKey {
+    fn of(value: &SqlValue) -> SeenKey {
+        match value {
+            SqlValue::Text(s) => SeenKey::Text(s.clone()),
+            SqlValue::Integer(i) => SeenKey::Integer(*i),
+            other => SeenKey::Other(describe(other)),
+        }
+    }
+}
+
 fn describe(value: &SqlValue) -> String {
     match value {
         SqlValue::Text(s) => format!("{s:?}"),
@@ -343,16 +361,17 @@ fn row_tree<'m>(
                     ),
                 )
             })?;
+            // (A position needs no escaping in a pointer.)
             let row = row_tree(
                 model,
                 child_ty,
                 item,
-                pointer_join(&at, &i.to_string()),
+                format!("{at}/{i}"),
                 None,
                 dialect,
                 target,
             )?;
-            if whole && !seen.insert(describe(row.pk())) {
+            if whole && !seen.insert(SeenKey::of(row.pk())) {
                 let pk = &child_ty.pk().property;
                 return Err(target.invalid(
                     &pointer_join(&row.pointer, pk),
