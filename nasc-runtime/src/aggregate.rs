@@ -230,20 +230,27 @@ pub(crate) fn validate<'m>(
     Ok(tree)
 }
 
-/// A child's key in the set of keys seen in its array (cheap to make: text is shared).
-#[derive(PartialEq, Eq, Hash)]
-enum SeenKey {
+/// A row key as a map key (keys are strings or integers; text is shared, so cheap to make).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(crate) enum ChildKey {
     Text(std::sync::Arc<str>),
     Integer(i64),
-    Other(String),
 }
 
-impl SeenKey {
-    fn of(value: &SqlValue) -> SeenKey {
+impl ChildKey {
+    pub(crate) fn of(value: &SqlValue) -> ChildKey {
         match value {
-            SqlValue::Text(s) => SeenKey::Text(s.clone()),
-            SqlValue::Integer(i) => SeenKey::Integer(*i),
-            other => SeenKey::Other(describe(other)),
+            SqlValue::Integer(i) => ChildKey::Integer(*i),
+            SqlValue::Text(s) => ChildKey::Text(s.clone()),
+            other => ChildKey::Text(format!("{other:?}").into()),
+        }
+    }
+
+    /// The key as a bind value.
+    pub(crate) fn value(self) -> SqlValue {
+        match self {
+            ChildKey::Integer(i) => SqlValue::Integer(i),
+            ChildKey::Text(s) => SqlValue::Text(s),
         }
     }
 }
@@ -371,7 +378,7 @@ fn row_tree<'m>(
                 dialect,
                 target,
             )?;
-            if whole && !seen.insert(SeenKey::of(row.pk())) {
+            if whole && !seen.insert(ChildKey::of(row.pk())) {
                 let pk = &child_ty.pk().property;
                 return Err(target.invalid(
                     &pointer_join(&row.pointer, pk),

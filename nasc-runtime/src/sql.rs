@@ -169,15 +169,15 @@ impl ChildUpdate {
 
     /// How `rows` rows are split into statements: powers of two, largest first (at most
     /// one statement size per power, so a handful of statements serve every count).
-    pub fn batches(&self, rows: usize) -> Vec<usize> {
-        let mut sizes = Vec::new();
+    pub fn batches(&self, rows: usize) -> impl Iterator<Item = usize> + '_ {
         let mut left = rows;
-        while left > 0 {
-            let size = prev_power_of_two(left).min(self.most_rows);
-            sizes.push(size);
-            left -= size;
-        }
-        sizes
+        std::iter::from_fn(move || {
+            (left > 0).then(|| {
+                let size = prev_power_of_two(left).min(self.most_rows);
+                left -= size;
+                size
+            })
+        })
     }
 
     /// The statement updating `rows` rows, a size [`Self::batches`] gives.
@@ -649,14 +649,20 @@ mod tests {
             update.statement(2).text(),
             "UPDATE \"todos\" SET \"title\" = v.column1, \"completed\" = v.column2, \"nasc_position\" = v.column3 FROM (VALUES (?, ?, ?, ?, ?), (?, ?, ?, ?, ?)) AS v (column1, column2, column3, column4, column5) WHERE \"todos\".\"todo_list_id\" = v.column4 AND \"todos\".\"id\" = v.column5"
         );
-        assert_eq!(update.batches(10), [8, 2]);
-        assert_eq!(update.batches(1000), [256, 256, 256, 128, 64, 32, 8]);
+        assert_eq!(update.batches(10).collect::<Vec<_>>(), [8, 2]);
+        assert_eq!(
+            update.batches(1000).collect::<Vec<_>>(),
+            [256, 256, 256, 128, 64, 32, 8]
+        );
         assert!(postgres.update_at_position[0]
             .statement(1)
             .text()
             .ends_with("AND \"todos\".\"nasc_position\" = v.column3"));
         let sqlite = &statements(&demo(), Dialect::Sqlite)["Todo"];
-        assert_eq!(sqlite.update_at_position[0].batches(3), [1, 1, 1]);
+        assert_eq!(
+            sqlite.update_at_position[0].batches(3).collect::<Vec<_>>(),
+            [1, 1, 1]
+        );
         assert_eq!(
             sqlite.update_at_position[0].statement(1).text(),
             "UPDATE \"todos\" SET \"title\" = ?, \"completed\" = ? WHERE \"nasc_position\" = ? AND \"todo_list_id\" = ? AND \"id\" = ?"

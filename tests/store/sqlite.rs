@@ -225,20 +225,26 @@ fn the_dry_run_plan_is_what_a_persist_then_executes() {
         .unwrap();
     assert!(!dry.persisted && !dry.plan.is_empty());
 
+    // The statements the recorder saw that write.
+    let written = || -> Vec<String> {
+        executed
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|sql| {
+                !sql.starts_with("SELECT")
+                    && !sql.starts_with("BEGIN")
+                    && !sql.starts_with("COMMIT")
+            })
+            .cloned()
+            .collect()
+    };
     executed.lock().unwrap().clear();
     let real = processor
         .apply_event("TodoList", "l1", "add", &item, false)
         .unwrap();
     assert!(real.persisted);
-    let writes: Vec<String> = executed
-        .lock()
-        .unwrap()
-        .iter()
-        .filter(|sql| {
-            !sql.starts_with("SELECT") && !sql.starts_with("BEGIN") && !sql.starts_with("COMMIT")
-        })
-        .cloned()
-        .collect();
+    let writes = written();
     assert_eq!(
         writes, dry.plan,
         "the plan lists exactly the statements the persist ran"
@@ -258,15 +264,7 @@ fn the_dry_run_plan_is_what_a_persist_then_executes() {
     processor
         .apply_event("TodoList", "l1", "retitle", &json!("same"), false)
         .unwrap();
-    let writes: Vec<String> = executed
-        .lock()
-        .unwrap()
-        .iter()
-        .filter(|sql| {
-            !sql.starts_with("SELECT") && !sql.starts_with("BEGIN") && !sql.starts_with("COMMIT")
-        })
-        .cloned()
-        .collect();
+    let writes = written();
     assert_eq!(writes, dry.plan);
     assert_eq!(
         dry.plan.len(),

@@ -1,8 +1,8 @@
 //! The read path of the mapped store: one query per relation and level.
 
-use super::write::{relation_index, ChildKey};
+use super::write::relation_index;
 use super::DieselStore;
-use crate::aggregate::{cell_to_value, object_from_cells, Cell, SqlValue, Target};
+use crate::aggregate::{cell_to_value, object_from_cells, Cell, ChildKey, SqlValue, Target};
 use crate::backend::MappedConnection;
 use crate::Error;
 use nasc_model::error::pointer_join;

@@ -2,7 +2,7 @@
 //! the diff names, by key or by position.
 
 use super::DieselStore;
-use crate::aggregate::{cell_to_value, Cell, RowTree, SqlValue, Target};
+use crate::aggregate::{cell_to_value, Cell, ChildKey, RowTree, SqlValue, Target};
 use crate::backend::MappedConnection;
 use crate::sql::{ChildUpdate, Guard, Sql, Versioned};
 use crate::{Error, Registry};
@@ -475,30 +475,6 @@ fn cell_matches(cell: &Cell, value: &SqlValue) -> bool {
         (Cell::Bool(a), SqlValue::Bool(b)) => a == b,
         (Cell::Integer(a), SqlValue::Bool(b)) => (*a != 0) == *b,
         _ => false,
-    }
-}
-
-/// A child key as a map key (child keys are strings or integers).
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub(super) enum ChildKey {
-    Text(std::sync::Arc<str>),
-    Integer(i64),
-}
-
-impl ChildKey {
-    pub(super) fn of(value: &SqlValue) -> ChildKey {
-        match value {
-            SqlValue::Integer(i) => ChildKey::Integer(*i),
-            SqlValue::Text(s) => ChildKey::Text(s.clone()),
-            other => ChildKey::Text(format!("{other:?}").into()),
-        }
-    }
-
-    fn value(self) -> SqlValue {
-        match self {
-            ChildKey::Integer(i) => SqlValue::Integer(i),
-            ChildKey::Text(s) => SqlValue::Text(s),
-        }
     }
 }
 
