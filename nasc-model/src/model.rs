@@ -24,6 +24,17 @@ pub enum ScalarType {
 }
 
 impl ScalarType {
+    /// Every stored type, so that tests can run each of them (a unit test holds the list
+    /// complete).
+    pub const ALL: [ScalarType; 6] = [
+        ScalarType::String,
+        ScalarType::Integer,
+        ScalarType::Number,
+        ScalarType::Boolean,
+        ScalarType::DateTime,
+        ScalarType::Json,
+    ];
+
     /// The JSON Schema name of the type.
     pub fn schema_name(self) -> &'static str {
         match self {
@@ -300,5 +311,27 @@ impl Model {
             }
         }
         ordered
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ScalarType;
+
+    /// A new variant fails to compile here until it is given a place in
+    /// [`ScalarType::ALL`], and the test fails until it is listed there.
+    #[test]
+    fn every_scalar_type_is_listed_in_all() {
+        let place = |scalar: ScalarType| match scalar {
+            ScalarType::String => 0,
+            ScalarType::Integer => 1,
+            ScalarType::Number => 2,
+            ScalarType::Boolean => 3,
+            ScalarType::DateTime => 4,
+            ScalarType::Json => 5,
+        };
+        for (i, scalar) in ScalarType::ALL.into_iter().enumerate() {
+            assert_eq!(place(scalar), i, "{scalar:?}");
+        }
     }
 }

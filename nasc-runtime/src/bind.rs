@@ -41,6 +41,9 @@ pub struct Bound<'a> {
 impl<'a> Bound<'a> {
     pub fn new(sql: &'a Sql, binds: &'a [SqlValue]) -> Self {
         debug_assert_eq!(sql.binds(), binds.len(), "bind count of {:?}", sql.pieces);
+        if let Some(kind) = sql.kind {
+            crate::coverage::executed(kind);
+        }
         Bound { sql, binds }
     }
 }

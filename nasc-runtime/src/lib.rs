@@ -27,6 +27,7 @@ mod any;
 mod backend;
 mod bind;
 mod change_log;
+mod coverage;
 mod diff;
 mod entity;
 mod error;

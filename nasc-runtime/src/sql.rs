@@ -10,10 +10,58 @@ const MAX_ROWS_PER_INSERT: usize = 500;
 /// The smallest bind-parameter limit of the supported backends (SQLite's 32,766).
 const MAX_BINDS: usize = 32_766;
 
+/// Every statement the mapped store renders for a type, by what it does. Each rendered
+/// statement carries its kind, so that the conformance matrix can check that it ran every
+/// statement a store rendered, with every column kind (see `nasc_runtime::testing`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum Statement {
+    /// Insert-or-update of a top-level row.
+    Upsert,
+    /// MySQL: finds a child row holding a top-level save's id.
+    GuardChildRow,
+    /// MySQL, types with unique keys: the update of a top-level row.
+    UpdateTopLevel,
+    /// MySQL, types with unique keys: the insert when the update matched no row.
+    InsertTopLevel,
+    /// Versioned types: the update guarded by the expected version.
+    VersionedUpdate,
+    /// Versioned types: the stored version, after a guarded update matched no row.
+    VersionedCurrent,
+    /// Versioned types: the insert of a new row.
+    VersionedInsert,
+    /// Multi-row insert of child rows.
+    InsertChildren,
+    /// Update of one child row in place, found by key.
+    UpdateChildByKey,
+    /// Update of several child rows in place, found by key, in one statement.
+    UpdateChildrenByKeyBatched,
+    /// Update of one child row at a position that keeps its key.
+    UpdateChildAtPosition,
+    /// Update of several child rows at positions that keep their keys, in one statement.
+    UpdateChildrenAtPositionBatched,
+    /// Delete of one child row by key.
+    DeleteChild,
+    /// A top-level row by pk.
+    Select,
+    /// Delete of a top-level row.
+    Delete,
+    /// The children of one parent, in order.
+    SelectChildren,
+    /// The children of several parents, grouped by parent and in order.
+    SelectChildrenOfMany,
+    /// Delete of every child row of one parent in one array.
+    DeleteChildren,
+    /// The last position stored under one parent.
+    LastPosition,
+}
+
 /// SQL text split at its bind parameters: values go between the pieces.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Sql {
     pub(crate) pieces: Vec<String>,
+    /// What the statement does, for statements of the mapped store.
+    pub(crate) kind: Option<Statement>,
 }
 
 impl Sql {
@@ -21,6 +69,16 @@ impl Sql {
     pub(crate) fn new(text: &str) -> Self {
         Sql {
             pieces: text.split('?').map(str::to_owned).collect(),
+            kind: None,
+        }
+    }
+
+    /// A statement of the mapped store, of kind `kind`.
+    pub(crate) fn mapped(text: &str, kind: Statement) -> Self {
+        crate::coverage::rendered(kind);
+        Sql {
+            kind: Some(kind),
+            ..Sql::new(text)
         }
     }
 
@@ -62,7 +120,7 @@ impl ChildInsert {
             }
             text.push_str(&self.row);
         }
-        Sql::new(&text)
+        Sql::mapped(&text, Statement::InsertChildren)
     }
 }
 
@@ -87,6 +145,8 @@ pub(crate) struct ChildUpdate {
     pub binds_per_row: usize,
     /// The statement of each power-of-two size, rendered on first use.
     rendered: Vec<std::sync::OnceLock<Sql>>,
+    /// The kinds of the one-row statement and of the batched ones.
+    kinds: (Statement, Statement),
 }
 
 impl ChildUpdate {
@@ -104,6 +164,18 @@ impl ChildUpdate {
             .map(|(f, mark)| (f.column.as_str(), mark))
             .collect();
         let binds_per_row = fields.len() + 3;
+        let kinds = if at_position {
+            (
+                Statement::UpdateChildAtPosition,
+                Statement::UpdateChildrenAtPositionBatched,
+            )
+        } else {
+            (
+                Statement::UpdateChildByKey,
+                Statement::UpdateChildrenByKeyBatched,
+            )
+        };
+        crate::coverage::rendered(kinds.0);
         let (position, fk, pk) = (q(POSITION_COLUMN), q(fk), q(pk));
         if dialect != Dialect::Postgres {
             let mut set: Vec<String> = fields
@@ -126,6 +198,7 @@ impl ChildUpdate {
                 most_rows: 1,
                 binds_per_row,
                 rendered: vec![std::sync::OnceLock::new()],
+                kinds,
             };
         }
         // The VALUES columns, named by the alias list.
@@ -148,6 +221,9 @@ impl ChildUpdate {
         // A power of two within the bind limit, so that few distinct sizes are prepared.
         let most_rows =
             prev_power_of_two((MAX_BINDS / binds_per_row).clamp(1, MAX_ROWS_PER_INSERT));
+        if most_rows > 1 {
+            crate::coverage::rendered(kinds.1);
+        }
         let names: Vec<String> = (1..=binds_per_row).map(|i| format!("column{i}")).collect();
         let alias = format!("v ({})", names.join(", "));
         let marks: Vec<&str> = fields
@@ -164,6 +240,7 @@ impl ChildUpdate {
             rendered: (0..=most_rows.trailing_zeros())
                 .map(|_| std::sync::OnceLock::new())
                 .collect(),
+            kinds,
         }
     }
 
@@ -191,7 +268,7 @@ impl ChildUpdate {
 
     fn render(&self, rows: usize) -> Sql {
         if self.most_rows == 1 {
-            return Sql::new(&self.head);
+            return Sql::mapped(&self.head, self.kinds.0);
         }
         let mut text =
             String::with_capacity(self.head.len() + rows * (self.row.len() + 2) + self.tail.len());
@@ -203,7 +280,14 @@ impl ChildUpdate {
             text.push_str(&self.row);
         }
         text.push_str(&self.tail);
-        Sql::new(&text)
+        Sql::mapped(
+            &text,
+            if rows == 1 {
+                self.kinds.0
+            } else {
+                self.kinds.1
+            },
+        )
     }
 }
 
@@ -227,12 +311,15 @@ impl ChildSelect {
 
     /// The statement for `parents` parents.
     pub fn statement(&self, parents: usize) -> Sql {
-        Sql::new(&format!(
-            "{}{}{}",
-            self.head,
-            vec!["?"; parents].join(", "),
-            self.tail
-        ))
+        Sql::mapped(
+            &format!(
+                "{}{}{}",
+                self.head,
+                vec!["?"; parents].join(", "),
+                self.tail
+            ),
+            Statement::SelectChildrenOfMany,
+        )
     }
 }
 
@@ -359,24 +446,31 @@ fn type_statements(model: &Model, ty: &EntityType, dialect: Dialect) -> TypeStat
     let top_level = top_level_condition(ty, dialect);
     let (upsert, guard) = upsert(ty, dialect);
     let update_then_insert = (dialect == Dialect::Mysql && ty.indexes.iter().any(|i| i.unique))
-        .then(|| update_else_insert(ty, dialect));
+        .then(|| {
+            let (update, insert) = update_else_insert(ty, dialect);
+            (
+                Sql::mapped(&update, Statement::UpdateTopLevel),
+                Sql::mapped(&insert, Statement::InsertTopLevel),
+            )
+        });
     let versioned = ty.version.map(|version| {
-        let (update, insert) = update_else_insert(ty, dialect);
+        let (mut update_text, insert) = update_else_insert(ty, dialect);
         let column = q(&ty.fields[version].column);
-        let mut update_text = update.pieces.join("?");
         update_text.push_str(&format!(" AND {column} = ?"));
         Versioned {
-            update: Sql::new(&update_text),
-            current: Sql::new(&format!(
-                "SELECT {column} FROM {table} WHERE {pk} = ? AND {top_level}"
-            )),
-            insert,
+            update: Sql::mapped(&update_text, Statement::VersionedUpdate),
+            current: Sql::mapped(
+                &format!("SELECT {column} FROM {table} WHERE {pk} = ? AND {top_level}"),
+                Statement::VersionedCurrent,
+            ),
+            insert: Sql::mapped(&insert, Statement::VersionedInsert),
         }
     });
 
     let insert_as_child = ty
         .parents
         .iter()
+        .inspect(|_| crate::coverage::rendered(Statement::InsertChildren))
         .map(|link| ChildInsert {
             head: format!(
                 "INSERT INTO {table} ({}, {}, {}) VALUES ",
@@ -404,10 +498,13 @@ fn type_statements(model: &Model, ty: &EntityType, dialect: Dialect) -> TypeStat
         .parents
         .iter()
         .map(|link| {
-            Sql::new(&format!(
-                "DELETE FROM {table} WHERE {} = ? AND {pk_column} = ?",
-                q(&link.fk_column)
-            ))
+            Sql::mapped(
+                &format!(
+                    "DELETE FROM {table} WHERE {} = ? AND {pk_column} = ?",
+                    q(&link.fk_column)
+                ),
+                Statement::DeleteChild,
+            )
         })
         .collect();
 
@@ -422,11 +519,15 @@ fn type_statements(model: &Model, ty: &EntityType, dialect: Dialect) -> TypeStat
             .expect("relations link mapped types");
         let child_table = q(&child.table);
         let fk = q(&relation.fk_column);
-        select_children.push(Sql::new(&format!(
-            "SELECT {} FROM {child_table} WHERE {fk} = ? ORDER BY {}",
-            select_list(child, dialect),
-            q(POSITION_COLUMN)
-        )));
+        select_children.push(Sql::mapped(
+            &format!(
+                "SELECT {} FROM {child_table} WHERE {fk} = ? ORDER BY {}",
+                select_list(child, dialect),
+                q(POSITION_COLUMN)
+            ),
+            Statement::SelectChildren,
+        ));
+        crate::coverage::rendered(Statement::SelectChildrenOfMany);
         select_children_of_many.push(ChildSelect {
             head: format!(
                 "SELECT {}, {fk} FROM {child_table} WHERE {fk} IN (",
@@ -434,13 +535,17 @@ fn type_statements(model: &Model, ty: &EntityType, dialect: Dialect) -> TypeStat
             ),
             tail: format!(") ORDER BY {fk}, {}", q(POSITION_COLUMN)),
         });
-        delete_children.push(Sql::new(&format!(
-            "DELETE FROM {child_table} WHERE {fk} = ?"
-        )));
-        last_position.push(Sql::new(&format!(
-            "SELECT MAX({}) FROM {child_table} WHERE {fk} = ?",
-            q(POSITION_COLUMN)
-        )));
+        delete_children.push(Sql::mapped(
+            &format!("DELETE FROM {child_table} WHERE {fk} = ?"),
+            Statement::DeleteChildren,
+        ));
+        last_position.push(Sql::mapped(
+            &format!(
+                "SELECT MAX({}) FROM {child_table} WHERE {fk} = ?",
+                q(POSITION_COLUMN)
+            ),
+            Statement::LastPosition,
+        ));
         child_link.push(
             child
                 .parents
@@ -459,13 +564,17 @@ fn type_statements(model: &Model, ty: &EntityType, dialect: Dialect) -> TypeStat
         update_as_child,
         delete_as_child,
         update_at_position,
-        select: Sql::new(&format!(
-            "SELECT {} FROM {table} WHERE {pk} = ? AND {top_level}",
-            select_list(ty, dialect)
-        )),
-        delete: Sql::new(&format!(
-            "DELETE FROM {table} WHERE {pk} = ? AND {top_level}"
-        )),
+        select: Sql::mapped(
+            &format!(
+                "SELECT {} FROM {table} WHERE {pk} = ? AND {top_level}",
+                select_list(ty, dialect)
+            ),
+            Statement::Select,
+        ),
+        delete: Sql::mapped(
+            &format!("DELETE FROM {table} WHERE {pk} = ? AND {top_level}"),
+            Statement::Delete,
+        ),
         select_children,
         select_children_of_many,
         delete_children,
@@ -474,14 +583,18 @@ fn type_statements(model: &Model, ty: &EntityType, dialect: Dialect) -> TypeStat
     }
 }
 
-/// MySQL's update-else-insert of a top-level row (see [`TypeStatements::update_then_insert`]).
-fn update_else_insert(ty: &EntityType, dialect: Dialect) -> (Sql, Sql) {
+/// The texts of the update of a top-level row (binds: the updatable fields, then the pk) and
+/// of its insert (binds: the fields), for saves that try the update first (see
+/// [`TypeStatements::update_then_insert`] and [`Versioned`]). Every value goes through its
+/// column's placeholder, as in the upsert.
+fn update_else_insert(ty: &EntityType, dialect: Dialect) -> (String, String) {
     let q = |name: &str| dialect.quote(name);
     let table = q(&ty.table);
     let pk = q(&ty.pk().column);
+    let marks = field_marks(ty, dialect);
     let mut set: Vec<String> = ty
         .updatable_fields()
-        .map(|(_, f)| format!("{} = ?", q(&f.column)))
+        .map(|(i, f)| format!("{} = {}", q(&f.column), marks[i]))
         .collect();
     if set.is_empty() {
         set.push(format!("{pk} = {pk}"));
@@ -492,8 +605,8 @@ fn update_else_insert(ty: &EntityType, dialect: Dialect) -> (Sql, Sql) {
         top_level_condition(ty, dialect)
     );
     let mut columns = field_list(ty, dialect);
-    let mut values = field_marks(ty, dialect).join(", ");
-    if ty.row_key() == RowKey::Surrogate {
+    let mut values = marks.join(", ");
+    if dialect == Dialect::Mysql && ty.row_key() == RowKey::Surrogate {
         columns.push(q(TOP_LEVEL_COLUMN));
         values.push_str(", TRUE");
     }
@@ -501,7 +614,7 @@ fn update_else_insert(ty: &EntityType, dialect: Dialect) -> (Sql, Sql) {
         "INSERT INTO {table} ({}) VALUES ({values})",
         columns.join(", ")
     );
-    (Sql::new(&update), Sql::new(&insert))
+    (update, insert)
 }
 
 /// The top-level upsert of `ty` in `dialect`, and how it is guarded.
@@ -540,14 +653,17 @@ fn upsert(ty: &EntityType, dialect: Dialect) -> (Sql, Guard) {
             set.join(", ")
         );
         let guard = if ty.row_key() == RowKey::Pk && !ty.parents.is_empty() {
-            Guard::ChildRowExists(Sql::new(&format!(
-                "SELECT {pk} FROM {table} WHERE {pk} = ? AND NOT ({})",
-                top_level_condition(ty, dialect)
-            )))
+            Guard::ChildRowExists(Sql::mapped(
+                &format!(
+                    "SELECT {pk} FROM {table} WHERE {pk} = ? AND NOT ({})",
+                    top_level_condition(ty, dialect)
+                ),
+                Statement::GuardChildRow,
+            ))
         } else {
             Guard::None
         };
-        return (Sql::new(&sql), guard);
+        return (Sql::mapped(&sql, Statement::Upsert), guard);
     }
 
     let set: Vec<String> = updated
@@ -594,7 +710,7 @@ fn upsert(ty: &EntityType, dialect: Dialect) -> (Sql, Guard) {
             )
         }
     };
-    (Sql::new(&sql), guard)
+    (Sql::mapped(&sql, Statement::Upsert), guard)
 }
 
 #[cfg(test)]

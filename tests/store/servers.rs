@@ -33,6 +33,7 @@ fn a_connection_the_server_closed_fails_one_call_then_is_replaced(b: &Backend) {
     );
 }
 
+#[cfg(feature = "postgres")]
 #[test]
 fn on_postgres_a_closed_connection_is_replaced() {
     run(
@@ -41,6 +42,7 @@ fn on_postgres_a_closed_connection_is_replaced() {
     );
 }
 
+#[cfg(feature = "mysql")]
 #[test]
 fn on_mysql_a_closed_connection_is_replaced() {
     run(

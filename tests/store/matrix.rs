@@ -1,0 +1,375 @@
+//! The write-path matrix: every column kind (each stored scalar type, and string enums),
+//! each required, optional and nullable, through every statement the mapped store renders,
+//! read back equal.
+//!
+//! Built by construction rather than by listing: the column kinds come from
+//! [`ScalarType::ALL`], every mapped type of the generated schema holds every column kind,
+//! and the test fails when a statement the store rendered never ran (a new statement kind
+//! joins the check as soon as the store renders it; see `testing::record_statements`).
+
+use crate::support::{Backend, Kind};
+use nasc_model::ScalarType;
+use nasc_runtime::testing::{record_statements, Statement};
+use nasc_runtime::{Error, Registry, Store};
+use serde_json::{json, Map, Value};
+
+/// A kind of column: a stored scalar type, or a string enum (a `String` column with a
+/// CHECK).
+#[derive(Debug, Clone, Copy)]
+enum ColumnKind {
+    Scalar(ScalarType),
+    StringEnum,
+}
+
+fn column_kinds() -> Vec<ColumnKind> {
+    ScalarType::ALL
+        .into_iter()
+        .map(ColumnKind::Scalar)
+        .chain([ColumnKind::StringEnum])
+        .collect()
+}
+
+/// How a property may be left out or null.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Presence {
+    Required,
+    Optional,
+    Nullable,
+}
+
+const PRESENCES: [Presence; 3] = [Presence::Required, Presence::Optional, Presence::Nullable];
+
+/// States a row goes through: each column takes a different value in each.
+const STATES: usize = 3;
+
+impl ColumnKind {
+    fn name(self) -> String {
+        match self {
+            ColumnKind::Scalar(s) => format!("{s:?}").to_lowercase(),
+            ColumnKind::StringEnum => "enum".into(),
+        }
+    }
+
+    /// The property's schema, with `null` allowed when `nullable`.
+    fn schema(self, nullable: bool) -> Value {
+        let ty = |name: &str| {
+            if nullable {
+                json!([name, "null"])
+            } else {
+                json!(name)
+            }
+        };
+        match self {
+            ColumnKind::Scalar(scalar) => match scalar {
+                ScalarType::String => json!({"type": ty("string")}),
+                ScalarType::Integer => json!({"type": ty("integer")}),
+                ScalarType::Number => json!({"type": ty("number")}),
+                ScalarType::Boolean => json!({"type": ty("boolean")}),
+                ScalarType::DateTime => json!({"type": ty("string"), "format": "date-time"}),
+                ScalarType::Json => json!({"type": ty("object")}),
+            },
+            ColumnKind::StringEnum => {
+                let mut values = json!(["draft", "live", "ärchived ✓"]);
+                if nullable {
+                    values.as_array_mut().unwrap().push(Value::Null);
+                }
+                json!({"type": ty("string"), "enum": values})
+            }
+        }
+    }
+
+    /// The value of the column in `state`, each in its loaded form (instants in UTC, with
+    /// the fewest fractional digits), and with edge values among them.
+    fn value(self, state: usize) -> Value {
+        let values: [Value; STATES] = match self {
+            ColumnKind::Scalar(scalar) => match scalar {
+                ScalarType::String => [
+                    json!("plain"),
+                    json!(""),
+                    json!("ünï ✓ \"quoted\" 'single' \\ 🎉 ? $1 %s"),
+                ],
+                ScalarType::Integer => [json!(0), json!(i64::MIN), json!(i64::MAX)],
+                ScalarType::Number => [json!(1.5), json!(-0.25), json!(1.0e300)],
+                ScalarType::Boolean => [json!(true), json!(false), json!(true)],
+                ScalarType::DateTime => [
+                    json!("2025-02-01T08:00:00Z"),
+                    json!("1970-01-01T00:00:00.000001Z"),
+                    json!("9999-12-31T23:59:59.999999Z"),
+                ],
+                ScalarType::Json => [
+                    json!({"a": 1}),
+                    json!({}),
+                    json!({"deep": {"list": [1, "two", null, false, {"x": 2.5}]}, "ü": "✓ '\""}),
+                ],
+            },
+            ColumnKind::StringEnum => [json!("draft"), json!("live"), json!("ärchived ✓")],
+        };
+        values[state % STATES].clone()
+    }
+}
+
+/// The column properties, `<kind>_<presence>`, with their schemas.
+fn column_properties() -> Vec<(String, ColumnKind, Presence)> {
+    column_kinds()
+        .into_iter()
+        .flat_map(|kind| {
+            PRESENCES
+                .into_iter()
+                .map(move |p| (format!("{}_{p:?}", kind.name()).to_lowercase(), kind, p))
+        })
+        .collect()
+}
+
+/// The column values of a row in `state`: in the second state, optional columns are left
+/// out and nullable ones are null.
+fn columns(state: usize) -> Map<String, Value> {
+    let mut row = Map::new();
+    for (property, kind, presence) in column_properties() {
+        match (presence, state % STATES) {
+            (Presence::Optional, 1) => {}
+            (Presence::Nullable, 1) => {
+                row.insert(property, Value::Null);
+            }
+            _ => {
+                row.insert(property, kind.value(state));
+            }
+        }
+    }
+    row
+}
+
+/// A type of the matrix schema: its extra properties (beyond the id and every column).
+fn object_type(extra: Value, extra_required: &[&str]) -> Value {
+    let mut properties = Map::new();
+    properties.insert("id".into(), json!({"type": "string"}));
+    let mut required = vec![json!("id")];
+    for (property, kind, presence) in column_properties() {
+        properties.insert(
+            property.clone(),
+            kind.schema(presence == Presence::Nullable),
+        );
+        if presence != Presence::Optional {
+            required.push(json!(property));
+        }
+    }
+    for (k, v) in extra.as_object().unwrap() {
+        properties.insert(k.clone(), v.clone());
+    }
+    required.extend(extra_required.iter().map(|r| json!(r)));
+    json!({"type": "object", "properties": properties, "required": required})
+}
+
+/// Every way a row is written: top-level plain (upsert), versioned, with a unique key
+/// (update-then-insert on MySQL); children by key (leaves) and replaced (branches, which
+/// have children of their own), each type also saved as a top-level aggregate.
+fn registry() -> Registry {
+    let array =
+        |child: &str| json!({"type": "array", "items": {"$ref": format!("#/$defs/{child}")}});
+    let schema = json!({"$defs": {
+        "Plain": object_type(json!({}), &[]),
+        "Versioned": object_type(json!({"version": {"type": "integer"}}), &["version"]),
+        "Keyed": object_type(json!({"code": {"type": "string"}}), &["code"]),
+        "Parent": object_type(json!({"leaves": array("Leaf"), "branches": array("Branch")}), &[]),
+        "Branch": object_type(json!({"twigs": array("Leaf")}), &[]),
+        "Leaf": object_type(json!({}), &[]),
+    }});
+    let mapping = json!({
+        "Plain": {"x-na:store": {"entity": "plains"}},
+        "Versioned": {"x-na:store": {"entity": "versioneds", "version": "version"}},
+        "Keyed": {"x-na:store": {"entity": "keyeds", "unique": ["code"]}},
+        "Parent": {"x-na:store": {"entity": "parents"}},
+        "Branch": {"x-na:store": {"entity": "branches"}},
+        "Leaf": {"x-na:store": {"entity": "leaves"}},
+    });
+    Registry::from_json_str(
+        "matrix.schema.json",
+        &schema.to_string(),
+        "matrix.mapping.json",
+        &mapping.to_string(),
+    )
+    .unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// A row of `state` with `id` and `extra` properties.
+fn row(id: &str, state: usize, extra: Value) -> Value {
+    let mut row = columns(state);
+    row.insert("id".into(), json!(id));
+    for (k, v) in extra.as_object().unwrap() {
+        row.insert(k.clone(), v.clone());
+    }
+    Value::Object(row)
+}
+
+/// Leaves with the given ids, each in its own state (so that one batch mixes values, nulls
+/// and left-out properties).
+fn leaves(ids: &[&str], state: usize) -> Value {
+    ids.iter()
+        .enumerate()
+        .map(|(i, id)| row(id, state + i, json!({})))
+        .collect()
+}
+
+fn parent(state: usize, leaf_ids: &[&str]) -> Value {
+    let branches = json!([
+        row(
+            "b0",
+            state,
+            json!({"twigs": leaves(&["t0", "t1", "t2"], state)})
+        ),
+        row("b1", state + 1, json!({"twigs": []})),
+    ]);
+    row(
+        "p",
+        state,
+        json!({"leaves": leaves(leaf_ids, state), "branches": branches}),
+    )
+}
+
+/// Saves `value` with `diff` and checks that it loads back equal to `expected`.
+fn save_and_check(store: &dyn Store, ty: &str, diff: &Value, value: &Value, expected: &Value) {
+    let id = value["id"].as_str().unwrap();
+    store
+        .persist(ty, id, diff, value)
+        .unwrap_or_else(|e| panic!("saving {ty} {id}: {e}"));
+    let loaded = store.load(ty, id).unwrap().unwrap();
+    if loaded != *expected {
+        let mut differences = Vec::new();
+        for (k, v) in expected.as_object().unwrap() {
+            if loaded.get(k) != Some(v) {
+                differences.push(format!("{k}: saved {v}, loaded {:?}", loaded.get(k)));
+            }
+        }
+        for k in loaded.as_object().unwrap().keys() {
+            if expected.get(k).is_none() {
+                differences.push(format!("{k}: not saved, loaded {}", loaded[k]));
+            }
+        }
+        panic!(
+            "{ty} {id} loads back different:\n{}",
+            differences.join("\n")
+        );
+    }
+}
+
+fn save(store: &dyn Store, ty: &str, value: &Value) {
+    save_and_check(store, ty, value, value, value);
+}
+
+pub fn every_column_kind_through_every_statement(b: &Backend) {
+    let ((), coverage) = record_statements(|| {
+        let db = b.store(registry());
+        let store: &dyn Store = &db.store;
+
+        // Top-level rows: inserted, then updated through every state.
+        for ty in ["Plain", "Keyed", "Leaf", "Branch"] {
+            for state in 0..=STATES {
+                let extra = if ty == "Keyed" {
+                    json!({"code": format!("k{state}")})
+                } else if ty == "Branch" {
+                    json!({"twigs": leaves(&["t0", "t1"], state)})
+                } else {
+                    json!({})
+                };
+                save(store, ty, &row("top", state, extra.clone()));
+                if state == STATES {
+                    // Saving the same state again changes nothing and fails nothing.
+                    save(store, ty, &row("top", state, extra));
+                }
+            }
+        }
+
+        // Versioned rows: each save stores the version it was based on plus one.
+        for state in 0..=STATES {
+            let value = row("v", state, json!({"version": state}));
+            let mut expected = value.clone();
+            expected["version"] = json!(state + 1);
+            save_and_check(store, "Versioned", &value, &value, &expected);
+        }
+        let stale = row("v", 0, json!({"version": 0}));
+        match store.persist("Versioned", "v", &stale, &stale) {
+            Err(Error::VersionConflict {
+                expected: 0,
+                actual,
+                ..
+            }) => assert_eq!(actual, STATES as i64 + 1),
+            other => panic!("a stale save must be a version conflict: {other:?}"),
+        }
+
+        // Children: inserted; every row changed in place (a batch); one row changed; moved,
+        // removed and added; and rows at positions, one and several.
+        let ids = ["l0", "l1", "l2", "l3", "l4"];
+        save(store, "Parent", &parent(0, &ids));
+        save(store, "Parent", &parent(1, &ids));
+        let mut one_changed = parent(1, &ids);
+        one_changed["leaves"][2] = row("l2", 0, json!({}));
+        save(store, "Parent", &one_changed);
+        save(store, "Parent", &parent(2, &["l4", "l0", "new", "l2"]));
+        let mut at_positions = parent(2, &["l4", "l0", "new", "l2"]);
+        for (position, state) in [(1, 0), (3, 2)] {
+            at_positions["leaves"][position] = row(
+                at_positions["leaves"][position]["id"].as_str().unwrap(),
+                state,
+                json!({}),
+            );
+        }
+        let diff = json!({"leaves": at_positions["leaves"], "$positions": {"leaves": [1, 3]}});
+        save_and_check(store, "Parent", &diff, &at_positions, &at_positions);
+        at_positions["leaves"][0] = row("l4", 1, json!({}));
+        let diff = json!({"leaves": at_positions["leaves"], "$positions": {"leaves": [0]}});
+        save_and_check(store, "Parent", &diff, &at_positions, &at_positions);
+
+        // Deletes.
+        for ty in ["Parent", "Plain", "Keyed", "Versioned", "Leaf", "Branch"] {
+            let id = match ty {
+                "Parent" => "p",
+                "Versioned" => "v",
+                _ => "top",
+            };
+            assert!(store.delete(ty, id).unwrap(), "{ty} {id} was stored");
+            assert_eq!(store.load(ty, id).unwrap(), None);
+        }
+    });
+    let missing = coverage.missing();
+    assert!(
+        missing.is_empty(),
+        "statements the {:?} store rendered but the matrix never ran: {missing:?} (ran: {:?})",
+        b.kind,
+        coverage.executed
+    );
+    // The statements each backend must have: the check above is not vacuous.
+    let mut expected = vec![
+        Statement::Upsert,
+        Statement::VersionedUpdate,
+        Statement::VersionedCurrent,
+        Statement::VersionedInsert,
+        Statement::InsertChildren,
+        Statement::UpdateChildByKey,
+        Statement::UpdateChildAtPosition,
+        Statement::DeleteChild,
+        Statement::DeleteChildren,
+        Statement::LastPosition,
+        Statement::Select,
+        Statement::SelectChildren,
+        Statement::SelectChildrenOfMany,
+        Statement::Delete,
+    ];
+    match b.kind {
+        Kind::Postgres => expected.extend([
+            Statement::UpdateChildrenByKeyBatched,
+            Statement::UpdateChildrenAtPositionBatched,
+        ]),
+        Kind::Mysql => expected.extend([
+            Statement::UpdateTopLevel,
+            Statement::InsertTopLevel,
+            Statement::GuardChildRow,
+        ]),
+        Kind::Sqlite => {}
+    }
+    for statement in expected {
+        assert!(
+            coverage.executed.contains(&statement),
+            "{statement:?} did not run on {:?}",
+            b.kind
+        );
+    }
+}
