@@ -88,7 +88,7 @@ impl Backend {
             Some("postgres") | Some("postgresql") => Ok(Backend::Postgres),
             Some("mysql") | Some("mariadb") => Ok(Backend::Mysql),
             Some(other) => Err(Error::Open {
-                target: url.to_owned(),
+                target: crate::secrets::redact(url),
                 message: format!(
                     "unknown URL scheme `{other}`: use sqlite://, postgres:// or mysql://"
                 ),
@@ -100,7 +100,7 @@ impl Backend {
     #[allow(dead_code)]
     fn not_compiled_in(self, url: &str) -> Error {
         Error::Open {
-            target: url.to_owned(),
+            target: crate::secrets::redact(url),
             message: format!(
                 "this build of nasc-runtime has no {self:?} support: enable its `{}` feature",
                 self.feature()

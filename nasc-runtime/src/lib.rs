@@ -38,6 +38,7 @@ mod pool;
 mod processor;
 mod registry;
 mod schema_version;
+mod secrets;
 mod sql;
 mod store;
 #[cfg(feature = "testing")]

@@ -2,6 +2,8 @@
 
 use crate::backend::MappedConnection;
 use crate::schema_version::Migrations;
+pub(crate) use crate::secrets::redact;
+use crate::secrets::scrub;
 use crate::Error;
 use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool, PooledConnection};
 use std::time::Duration;
@@ -71,7 +73,7 @@ pub(crate) fn build_pool<C: MappedConnection>(
     let target = C::connection_target(url);
     let open_error = |message: String| Error::Open {
         target: redact(url),
-        message,
+        message: scrub(&message, url),
     };
     let mut first = C::establish(&target).map_err(|e| open_error(e.to_string()))?;
     first
@@ -117,7 +119,7 @@ impl<C: MappedConnection> Connections<C> {
         self.pool.get().map_err(|e| Error::Pool {
             ty: ty.to_owned(),
             id: id.to_owned(),
-            message: e.to_string(),
+            message: scrub(&e.to_string(), &self.target),
         })
     }
 
@@ -140,32 +142,5 @@ impl<C: MappedConnection> Connections<C> {
             }
         }
         result
-    }
-}
-
-/// `url` without its password, for messages.
-pub(crate) fn redact(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else {
-        return url.to_owned();
-    };
-    match rest.split_once('@') {
-        Some((credentials, host)) => match credentials.split_once(':') {
-            Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
-            None => url.to_owned(),
-        },
-        None => url.to_owned(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn passwords_are_redacted() {
-        assert_eq!(
-            super::redact("postgres://u:secret@h/db"),
-            "postgres://u:***@h/db"
-        );
-        assert_eq!(super::redact("mysql://root@h/db"), "mysql://root@h/db");
-        assert_eq!(super::redact("app.db"), "app.db");
     }
 }

@@ -50,3 +50,45 @@ fn on_mysql_a_closed_connection_is_replaced() {
         a_connection_the_server_closed_fails_one_call_then_is_replaced,
     );
 }
+
+/// Connection strings with a password never show it: not in the error's message, not in
+/// its `Debug` form, whatever failed (a refused login, a missing database, no server, an
+/// unparsable URL, an unknown scheme).
+#[test]
+fn passwords_never_appear_in_errors() {
+    let secret = "S3cret-PW_x";
+    let mut urls = vec![
+        format!("redis://user:{secret}@127.0.0.1/0"),
+        format!("postgres://postgres:{secret}@127.0.0.1:notaport/test"),
+    ];
+    if cfg!(feature = "postgres") {
+        urls.extend([
+            format!("postgres://postgres:{secret}@127.0.0.1:5432/nasc_no_such_database"),
+            format!("postgres://postgres:{secret}@127.0.0.1:1/test"),
+            format!("postgres://postgres@127.0.0.1:1/test?password={secret}"),
+        ]);
+    }
+    if cfg!(feature = "mysql") {
+        urls.extend([
+            format!("mysql://root:{secret}@127.0.0.1:3306/test"),
+            format!("mysql://root:{secret}@127.0.0.1:1/test"),
+        ]);
+    }
+    for url in &urls {
+        let Err(error) = nasc_runtime::MappedStore::connect(url, demo_registry()) else {
+            panic!("connecting to {url} must fail");
+        };
+        let Err(json_error) = nasc_runtime::JsonStore::connect(url) else {
+            panic!("connecting to {url} must fail");
+        };
+        for shown in [
+            error.to_string(),
+            format!("{error:?}"),
+            json_error.to_string(),
+            format!("{json_error:?}"),
+        ] {
+            assert!(!shown.contains(secret), "the password shows: {shown}");
+            assert!(shown.contains("***"), "the redaction shows: {shown}");
+        }
+    }
+}
