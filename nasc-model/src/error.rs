@@ -108,3 +108,32 @@ pub fn pointer_token(token: &str) -> String {
 pub fn pointer_join(base: &str, token: &str) -> String {
     format!("{base}/{}", pointer_token(token))
 }
+
+/// Longest text, in bytes, that a message quotes whole.
+pub const QUOTED_BYTES: usize = 120;
+
+/// `text` as a message quotes it: whole when short, otherwise its first
+/// [`QUOTED_BYTES`] bytes (at a character boundary) and its length, so that a huge id or
+/// value cannot make a huge message.
+pub fn bounded(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.len() <= QUOTED_BYTES {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut end = QUOTED_BYTES;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    std::borrow::Cow::Owned(format!("{}… ({} bytes)", &text[..end], text.len()))
+}
+
+#[cfg(test)]
+mod bounded_tests {
+    #[test]
+    fn long_text_is_cut_at_a_character_boundary_with_its_length() {
+        assert_eq!(super::bounded("short"), "short");
+        let long = "é".repeat(1000);
+        let shown = super::bounded(&long);
+        assert!(shown.len() < 140, "{shown}");
+        assert!(shown.ends_with("… (2000 bytes)"), "{shown}");
+    }
+}

@@ -4,7 +4,7 @@
 use crate::Error;
 use nasc_model::build::closest;
 use nasc_model::ddl::MYSQL_KEY_LENGTH;
-use nasc_model::error::pointer_join;
+use nasc_model::error::{bounded, pointer_join};
 use nasc_model::shape::kind;
 use nasc_model::{Dialect, EntityType, Field, JsonShape, Model, ObjectShape, ScalarType};
 use serde_json::{Map, Value};
@@ -106,8 +106,67 @@ impl RowTree<'_> {
     }
 }
 
+/// Deepest nesting of a JSON document column: arrays and objects within each other, the
+/// document itself counting as one. One limit for every backend, checked before writing:
+/// MariaDB refuses 32 levels, and a document saved deeper than a reader's limit would be
+/// lost data.
+pub const MAX_DOCUMENT_DEPTH: usize = 31;
+
+/// Why `text` cannot be stored, if it cannot: PostgreSQL cannot store a NUL character, so no
+/// backend stores one.
+fn text_problem(text: &str) -> Option<String> {
+    text.contains('\0').then(|| {
+        "contains a NUL character (U+0000), which PostgreSQL cannot store: nasc refuses it on every backend".to_owned()
+    })
+}
+
+/// Checks a JSON document before it is stored: nested at most [`MAX_DOCUMENT_DEPTH`]
+/// levels, and no NUL character in a key or string. Iterative, so that a hostile depth
+/// cannot overflow the stack. The error names the pointer of the offending value.
+fn check_document(document: &Value, pointer: &str) -> Result<(), (String, String)> {
+    let mut pending: Vec<(&Value, String, usize)> = vec![(document, pointer.to_owned(), 1)];
+    while let Some((value, at, depth)) = pending.pop() {
+        let children: Box<dyn Iterator<Item = (String, &Value)>> = match value {
+            Value::String(s) => {
+                if let Some(problem) = text_problem(s) {
+                    return Err((at, format!("the string {problem}")));
+                }
+                continue;
+            }
+            Value::Array(items) => {
+                Box::new(items.iter().enumerate().map(|(i, v)| (i.to_string(), v)))
+            }
+            Value::Object(map) => {
+                if let Some(key) = map.keys().find(|k| text_problem(k).is_some()) {
+                    return Err((
+                        pointer_join(&at, key),
+                        format!("the key {}", text_problem(key).unwrap_or_default()),
+                    ));
+                }
+                Box::new(map.iter().map(|(k, v)| (k.clone(), v)))
+            }
+            _ => continue,
+        };
+        if depth > MAX_DOCUMENT_DEPTH {
+            return Err((
+                at,
+                format!("the document nests deeper than {MAX_DOCUMENT_DEPTH} levels of arrays and objects, the most nasc stores on every backend"),
+            ));
+        }
+        for (token, child) in children {
+            if child.is_array() || child.is_object() || child.is_string() {
+                pending.push((child, pointer_join(&at, &token), depth + 1));
+            }
+        }
+    }
+    Ok(())
+}
+
 /// The pk value an id string stands for (`"5"` for an integer pk is 5).
 pub(crate) fn id_value(ty: &EntityType, target: Target<'_>) -> Result<SqlValue, Error> {
+    if let Some(problem) = text_problem(target.id) {
+        return Err(target.invalid("", format!("the id {problem}")));
+    }
     match ty.pk().scalar {
         ScalarType::Integer => target
             .id
@@ -158,15 +217,24 @@ pub(crate) fn check_diff(ty: &EntityType, diff: &Value, target: Target<'_>) -> R
     for (key, value) in diff {
         // Changed positions of arrays, as `Diff::to_value` lists them.
         if key == crate::diff::POSITIONS_KEY {
+            let is_array = |name: &str| ty.relations.iter().any(|r| r.property == name);
             let valid = value.as_object().is_some_and(|arrays| {
                 arrays.iter().all(|(name, list)| {
-                    has(name) && list.as_array().is_some_and(|l| l.iter().all(Value::is_u64))
+                    is_array(name) && list.as_array().is_some_and(|l| l.iter().all(Value::is_u64))
                 })
             });
             if !valid {
                 return Err(target.invalid(
                     &pointer_join("", key),
-                    "`$positions` must map array properties to lists of positions",
+                    format!(
+                        "`$positions` must map array properties of `{}` ({}) to lists of positions",
+                        ty.name,
+                        ty.relations
+                            .iter()
+                            .map(|r| format!("`{}`", r.property))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
                 ));
             }
         } else if key == crate::diff::REMOVED_KEY {
@@ -187,7 +255,8 @@ pub(crate) fn check_diff(ty: &EntityType, diff: &Value, target: Target<'_>) -> R
                 return Err(target.invalid(
                     &pointer_join("", key),
                     format!(
-                        "the diff removes `{unknown}`, which `{}` does not have",
+                        "the diff removes `{}`, which `{}` does not have",
+                        bounded(unknown),
                         ty.name
                     ),
                 ));
@@ -195,7 +264,11 @@ pub(crate) fn check_diff(ty: &EntityType, diff: &Value, target: Target<'_>) -> R
         } else if !has(key) {
             return Err(target.invalid(
                 &pointer_join("", key),
-                format!("the diff names `{key}`, which `{}` does not have", ty.name),
+                format!(
+                    "the diff names `{}`, which `{}` does not have",
+                    bounded(key),
+                    ty.name
+                ),
             ));
         }
     }
@@ -223,7 +296,7 @@ pub(crate) fn validate<'m>(
                 "`{}` is {} but the id given is `{}`",
                 ty.pk().property,
                 describe(tree.pk()),
-                target.id
+                bounded(target.id)
             ),
         ));
     }
@@ -257,7 +330,7 @@ impl ChildKey {
 
 fn describe(value: &SqlValue) -> String {
     match value {
-        SqlValue::Text(s) => format!("{s:?}"),
+        SqlValue::Text(s) => format!("{:?}", bounded(s)),
         SqlValue::Integer(i) => i.to_string(),
         other => format!("{other:?}"),
     }
@@ -290,7 +363,7 @@ fn row_tree<'m>(
                 .unwrap_or_default();
             return Err(target.invalid(
                 &pointer_join(&pointer, key),
-                format!("`{}` has no property `{key}`{hint}", ty.name),
+                format!("`{}` has no property `{}`{hint}", ty.name, bounded(key)),
             ));
         }
     }
@@ -432,8 +505,8 @@ fn field_value(
             None => Ok(SqlValue::Null(ScalarType::Json)),
             Some(Value::Null) if field.null_allowed => Ok(SqlValue::Text("null".into())),
             Some(value) => {
-                field
-                    .check_value(value, &pointer(), embedded)
+                check_document(value, &pointer())
+                    .and_then(|()| field.check_value(value, &pointer(), embedded))
                     .map_err(|(at, message)| target.invalid(&at, message))?;
                 Ok(SqlValue::Text(value.to_string().into()))
             }
@@ -455,7 +528,12 @@ fn field_value(
             .map_err(|(at, message)| target.invalid(&at, message))?;
     }
     let converted = match (field.scalar, value) {
-        (ScalarType::String, Value::String(s)) => Some(SqlValue::Text(s.as_str().into())),
+        (ScalarType::String, Value::String(s)) => {
+            if let Some(problem) = text_problem(s) {
+                return Err(target.invalid(&pointer(), format!("the string {problem}")));
+            }
+            Some(SqlValue::Text(s.as_str().into()))
+        }
         (ScalarType::DateTime, Value::String(s)) => Some(SqlValue::Text(
             nasc_model::datetime::to_stored(s)
                 .map_err(|e| target.invalid(&pointer(), e))?

@@ -1,5 +1,6 @@
 //! The one error type of the runtime.
 
+use nasc_model::error::bounded;
 use nasc_model::ModelErrors;
 
 /// Everything that can go wrong saving, loading or deleting an aggregate.
@@ -10,7 +11,7 @@ use nasc_model::ModelErrors;
 #[non_exhaustive]
 pub enum Error {
     /// The type is not in the store's registry.
-    #[error("unknown type `{ty}`: the registry holds {known}")]
+    #[error("unknown type `{}`: the registry holds {known}", bounded(ty))]
     UnknownType {
         /// The type asked for.
         ty: String,
@@ -18,7 +19,7 @@ pub enum Error {
         known: String,
     },
     /// The input does not match the schema; nothing was written.
-    #[error("invalid {ty} `{id}` at {}: {message}", at(pointer))]
+    #[error("invalid {ty} `{}` at {}: {message}", bounded(id), at(pointer))]
     Invalid {
         /// Aggregate type.
         ty: String,
@@ -30,7 +31,7 @@ pub enum Error {
         message: String,
     },
     /// The write would take over rows that belong to another aggregate; nothing was written.
-    #[error("conflict saving {ty} `{id}` at {}: {message}", at(pointer))]
+    #[error("conflict saving {ty} `{}` at {}: {message}", bounded(id), at(pointer))]
     Conflict {
         /// Aggregate type.
         ty: String,
@@ -43,7 +44,7 @@ pub enum Error {
     },
     /// The state was based on an older version than the stored one (another writer saved in
     /// between); nothing was written. Load again and reapply.
-    #[error("version conflict on {ty} `{id}`: the state is based on version {expected}, the stored version is {actual}")]
+    #[error("version conflict on {ty} `{}`: the state is based on version {expected}, the stored version is {actual}", bounded(id))]
     VersionConflict {
         /// Aggregate type.
         ty: String,
@@ -55,7 +56,11 @@ pub enum Error {
         actual: i64,
     },
     /// A stored row does not fit the schema (edited outside nasc, or a schema change).
-    #[error("stored {ty} `{id}` cannot be read at {}: {message}", at(pointer))]
+    #[error(
+        "stored {ty} `{}` cannot be read at {}: {message}",
+        bounded(id),
+        at(pointer)
+    )]
     Corrupt {
         /// Aggregate type.
         ty: String,
@@ -68,7 +73,8 @@ pub enum Error {
     },
     /// The database reported an error; the transaction was rolled back.
     #[error(
-        "database error while {action} {ty} `{id}` at {}: {source}",
+        "database error while {action} {ty} `{}` at {}: {source}",
+        bounded(id),
         at(pointer)
     )]
     Database {
@@ -114,7 +120,7 @@ pub enum Error {
         changes: Vec<nasc_model::catalog::Change>,
     },
     /// An event handler refused the event; nothing changed.
-    #[error("{ty} `{id}`: event `{event}` failed: {message}")]
+    #[error("{ty} `{}`: event `{}` failed: {message}", bounded(id), bounded(event))]
     Handler {
         /// Instance type.
         ty: String,
@@ -135,7 +141,7 @@ fn at(pointer: &str) -> String {
     if pointer.is_empty() {
         "the document root".to_owned()
     } else {
-        format!("`{pointer}`")
+        format!("`{}`", bounded(pointer))
     }
 }
 
@@ -144,7 +150,7 @@ fn for_aggregate(ty: &str, id: &str) -> String {
     if ty.is_empty() {
         String::new()
     } else {
-        format!(" for {ty} `{id}`")
+        format!(" for {ty} `{}`", bounded(id))
     }
 }
 

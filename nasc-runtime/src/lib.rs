@@ -47,6 +47,7 @@ pub mod testing;
 #[doc(hidden)]
 pub mod __private;
 
+pub use aggregate::MAX_DOCUMENT_DEPTH;
 pub use any::{JsonStore, MappedStore};
 pub use backend::MappedConnection;
 pub use change_log::{LoggedChange, CHANGE_LOG_TABLE};

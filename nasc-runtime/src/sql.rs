@@ -454,15 +454,22 @@ fn type_statements(model: &Model, ty: &EntityType, dialect: Dialect) -> TypeStat
             )
         });
     let versioned = ty.version.map(|version| {
-        let (mut update_text, insert) = update_else_insert(ty, dialect);
+        let (mut update_text, mut insert) = update_else_insert(ty, dialect);
         let column = q(&ty.fields[version].column);
         update_text.push_str(&format!(" AND {column} = ?"));
+        // A first save that loses the race to another inserts nothing (MySQL: fails), and
+        // then finds the winner's version.
+        let mut current = format!("SELECT {column} FROM {table} WHERE {pk} = ? AND {top_level}");
+        match (dialect, ty.row_key()) {
+            (Dialect::Mysql, _) => current.push_str(" LOCK IN SHARE MODE"),
+            (_, RowKey::Surrogate) => {
+                insert.push_str(&format!(" ON CONFLICT ({pk}) WHERE {top_level} DO NOTHING"))
+            }
+            (_, RowKey::Pk) => insert.push_str(&format!(" ON CONFLICT ({pk}) DO NOTHING")),
+        }
         Versioned {
             update: Sql::mapped(&update_text, Statement::VersionedUpdate),
-            current: Sql::mapped(
-                &format!("SELECT {column} FROM {table} WHERE {pk} = ? AND {top_level}"),
-                Statement::VersionedCurrent,
-            ),
+            current: Sql::mapped(&current, Statement::VersionedCurrent),
             insert: Sql::mapped(&insert, Statement::VersionedInsert),
         }
     });

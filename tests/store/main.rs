@@ -10,6 +10,7 @@ mod documents;
 mod dynamic;
 mod evolution;
 mod family;
+mod hostile;
 mod keys;
 mod matrix;
 mod names;
@@ -39,6 +40,12 @@ macro_rules! conformance {
 }
 
 conformance!(
+    hostile::nul_characters_are_refused_before_writing_on_every_backend,
+    hostile::documents_deeper_than_the_limit_are_refused_and_the_limit_round_trips,
+    hostile::huge_ids_and_keys_are_quoted_as_a_bounded_prefix,
+    hostile::a_version_that_cannot_be_incremented_is_refused,
+    hostile::positions_must_name_an_array,
+    hostile::racing_first_saves_of_a_versioned_aggregate_are_a_version_conflict,
     matrix::every_column_kind_through_every_statement,
     dynamic::todo_list_round_trips_in_order_and_reorders,
     dynamic::no_foreign_key_or_position_leaks_into_children,

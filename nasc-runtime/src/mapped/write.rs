@@ -253,8 +253,15 @@ impl<C: MappedConnection> DieselStore<C> {
         };
         let unique_conflict =
             |e: DieselError| self.unique_conflict(tree.ty, &tree.pointer, target, e);
+        let Some(next) = expected.checked_add(1) else {
+            let property = &tree.ty.fields[index].property;
+            return Err(target.invalid(
+                &pointer_join(&tree.pointer, property),
+                format!("version {expected} is the largest a 64-bit integer holds: `{property}` cannot count another save"),
+            ));
+        };
         let mut values = tree.values.clone();
-        values[index] = SqlValue::Integer(expected + 1);
+        values[index] = SqlValue::Integer(next);
         let mut binds = update_binds(tree, &values);
         binds.push(SqlValue::Integer(expected));
         if conn
@@ -264,22 +271,33 @@ impl<C: MappedConnection> DieselStore<C> {
         {
             return Ok(1);
         }
-        let current = conn
-            .rows(&statements.current, std::slice::from_ref(tree.pk()))
-            .map_err(|e| target.database("saving", &tree.pointer, e))?;
-        match current.first().map(Vec::as_slice) {
-            Some([Cell::Integer(actual)]) => Err(Error::VersionConflict {
-                ty: target.ty.to_owned(),
-                id: target.id.to_owned(),
-                expected,
-                actual: *actual,
-            }),
-            Some(other) => {
-                Err(target.corrupt(&tree.pointer, format!("the stored version is {other:?}")))
+        let conflict = |conn: &mut dyn Executor| {
+            version_conflict(conn, &statements.current, tree, expected, target)
+        };
+        if let Some(conflict) = conflict(conn)? {
+            return Err(conflict);
+        }
+        // No row yet: insert one. Another writer's first save may win the race (the insert
+        // then does nothing on SQLite and PostgreSQL, and fails on MySQL): that is a version
+        // conflict like any other, so that the loser reloads and retries.
+        match conn.run(&statements.insert, &values) {
+            Ok(0) => Err(conflict(conn)?.unwrap_or_else(|| {
+                target.conflict(
+                    &tree.pointer,
+                    format!(
+                        "`{}` `{}` is already stored as a child of another aggregate",
+                        tree.ty.name, target.id
+                    ),
+                )
+            })),
+            Ok(inserted) => Ok(inserted),
+            Err(e @ DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => {
+                match conflict(conn)? {
+                    Some(conflict) => Err(conflict),
+                    None => Err(unique_conflict(e)),
+                }
             }
-            None => conn
-                .run(&statements.insert, &values)
-                .map_err(unique_conflict),
+            Err(e) => Err(unique_conflict(e)),
         }
     }
 
@@ -369,6 +387,33 @@ impl<C: MappedConnection> DieselStore<C> {
             }
         }
         Ok(())
+    }
+}
+
+/// The version conflict of a save of `tree` based on version `expected`, when a top-level
+/// row is stored (`current` reads its version; on MySQL a locking read, which sees what
+/// another writer committed since this transaction's first read).
+fn version_conflict(
+    conn: &mut dyn Executor,
+    current: &Sql,
+    tree: &RowTree<'_>,
+    expected: i64,
+    target: Target<'_>,
+) -> Result<Option<Error>, Error> {
+    let rows = conn
+        .rows(current, std::slice::from_ref(tree.pk()))
+        .map_err(|e| target.database("saving", &tree.pointer, e))?;
+    match rows.first().map(Vec::as_slice) {
+        None => Ok(None),
+        Some([Cell::Integer(actual)]) => Ok(Some(Error::VersionConflict {
+            ty: target.ty.to_owned(),
+            id: target.id.to_owned(),
+            expected,
+            actual: *actual,
+        })),
+        Some(other) => {
+            Err(target.corrupt(&tree.pointer, format!("the stored version is {other:?}")))
+        }
     }
 }
 

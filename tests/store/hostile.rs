@@ -1,0 +1,217 @@
+//! Hostile and careless input: NUL characters, documents nested without end, huge ids,
+//! overflowing versions, malformed diffs, racing first saves. Each is refused with an
+//! `Error::Invalid` (or the error a caller can act on) naming the path, and nothing is
+//! written.
+
+use crate::support::*;
+use nasc_runtime::{Error, Registry, Store, MAX_DOCUMENT_DEPTH};
+use serde_json::{json, Value};
+
+fn registry() -> Registry {
+    Registry::from_json_str(
+        "hostile.schema.json",
+        r##"{"$defs": {
+            "Doc": {"type": "object", "properties": {
+                "id": {"type": "string"}, "text": {"type": "string"}, "data": {},
+                "parts": {"type": "array", "items": {"$ref": "#/$defs/Part"}}},
+                "required": ["id"]},
+            "Part": {"type": "object", "properties": {"id": {"type": "string"}, "text": {"type": "string"}},
+                "required": ["id"]},
+            "Counter": {"type": "object", "properties": {
+                "id": {"type": "string"}, "rev": {"type": "integer"}, "n": {"type": "integer"}},
+                "required": ["id", "rev"]}
+        }}"##,
+        "hostile.mapping.json",
+        r#"{"Doc": {}, "Part": {}, "Counter": {"x-na:store": {"version": "rev"}}}"#,
+    )
+    .unwrap()
+}
+
+/// `error` is `Invalid` at `pointer`, with a message containing `says`.
+fn assert_invalid(result: Result<impl std::fmt::Debug, Error>, pointer: &str, says: &str) {
+    match result {
+        Err(Error::Invalid {
+            pointer: at,
+            message,
+            ..
+        }) => {
+            assert_eq!(at, pointer, "{message}");
+            assert!(message.contains(says), "{message}");
+        }
+        other => panic!("expected Invalid at {pointer}, got {other:?}"),
+    }
+}
+
+/// Nothing of any type is stored.
+fn assert_nothing_written(db: &TestDb) {
+    for table in ["docs", "parts", "counters"] {
+        assert_eq!(db.count(table), 0, "{table} holds rows");
+    }
+}
+
+/// `levels` arrays within each other around `leaf`, built without recursion.
+fn nested(levels: usize, leaf: Value) -> Value {
+    let mut value = leaf;
+    for _ in 0..levels {
+        value = Value::Array(vec![value]);
+    }
+    value
+}
+
+/// Drops `value` piece by piece: a value this deep would overflow a recursive drop.
+fn drop_iteratively(value: Value) {
+    let mut pending = vec![value];
+    while let Some(mut value) = pending.pop() {
+        match &mut value {
+            Value::Array(items) => pending.append(items),
+            Value::Object(map) => pending.extend(std::mem::take(map).into_iter().map(|(_, v)| v)),
+            _ => {}
+        }
+    }
+}
+
+pub fn nul_characters_are_refused_before_writing_on_every_backend(b: &Backend) {
+    let db = b.store(registry());
+    let nul = "before\0after";
+    let cases = [
+        (json!({"id": "d", "text": nul}), "/text"),
+        (json!({"id": "d", "data": {"k": ["x", nul]}}), "/data/k/1"),
+        (json!({"id": "d", "data": {nul: 1}}), "/data/before\0after"),
+        (
+            json!({"id": "d", "parts": [{"id": "p", "text": "ok"}, {"id": "q", "text": nul}]}),
+            "/parts/1/text",
+        ),
+        (json!({"id": "d", "parts": [{"id": nul}]}), "/parts/0/id"),
+    ];
+    for (value, pointer) in cases {
+        assert_invalid(
+            db.persist("Doc", "d", &value, &value),
+            pointer,
+            "NUL character",
+        );
+    }
+    let value = json!({"id": nul});
+    assert_invalid(
+        db.persist("Doc", nul, &value, &value),
+        "/id",
+        "NUL character",
+    );
+    assert_invalid(db.load("Doc", nul), "", "NUL character");
+    assert_invalid(db.delete("Doc", nul), "", "NUL character");
+    assert_nothing_written(&db);
+}
+
+pub fn documents_deeper_than_the_limit_are_refused_and_the_limit_round_trips(b: &Backend) {
+    let db = b.store(registry());
+    // At the limit: saved and loaded back on every backend.
+    let deepest = json!({"id": "d", "data": nested(MAX_DOCUMENT_DEPTH - 1, json!({"leaf": true})), "parts": []});
+    db.persist("Doc", "d", &deepest, &deepest)
+        .unwrap_or_else(|e| panic!("a document {MAX_DOCUMENT_DEPTH} levels deep: {e}"));
+    assert_eq!(db.loaded("Doc", "d"), deepest);
+    assert!(db.delete("Doc", "d").unwrap());
+    // One level more, and far more: refused, naming the level past the limit.
+    let deeper_pointer = format!("/data{}", "/0".repeat(MAX_DOCUMENT_DEPTH));
+    for levels in [MAX_DOCUMENT_DEPTH, 5_000] {
+        // (Not through `json!`, which would serialise the value recursively.)
+        let mut too_deep = json!({"id": "d"});
+        too_deep["data"] = nested(levels, json!({"leaf": true}));
+        assert_invalid(
+            db.persist("Doc", "d", &too_deep, &too_deep),
+            &deeper_pointer,
+            &format!("deeper than {MAX_DOCUMENT_DEPTH} levels"),
+        );
+        drop_iteratively(too_deep);
+    }
+    assert_nothing_written(&db);
+}
+
+pub fn huge_ids_and_keys_are_quoted_as_a_bounded_prefix(b: &Backend) {
+    let db = b.store(registry());
+    let huge = "x".repeat(1_000_000);
+    let value = json!({"id": "d", &huge: 1});
+    let error = db.persist("Doc", "d", &value, &value).unwrap_err();
+    assert!(
+        error.to_string().len() < 1_000,
+        "{}",
+        error.to_string().len()
+    );
+    let value = json!({"id": huge, "text": 5});
+    let error = db.persist("Doc", &huge, &value, &value).unwrap_err();
+    assert!(
+        error.to_string().len() < 1_000,
+        "{}",
+        error.to_string().len()
+    );
+    assert!(error.to_string().contains("(1000000 bytes)"), "{error}");
+    let error = db.load(&huge, "d").unwrap_err();
+    assert!(
+        error.to_string().len() < 1_000,
+        "{}",
+        error.to_string().len()
+    );
+    assert_nothing_written(&db);
+}
+
+pub fn a_version_that_cannot_be_incremented_is_refused(b: &Backend) {
+    let db = b.store(registry());
+    let max = json!({"id": "c", "rev": i64::MAX, "n": 1});
+    assert_invalid(db.persist("Counter", "c", &max, &max), "/rev", "largest");
+    assert_nothing_written(&db);
+}
+
+pub fn positions_must_name_an_array(b: &Backend) {
+    let db = b.store(registry());
+    let value = json!({"id": "d", "text": "t", "parts": []});
+    for positions in [
+        json!({"text": [0]}),
+        json!({"nothing": [0]}),
+        json!({"parts": ["x"]}),
+    ] {
+        let diff = json!({"text": "t", "$positions": positions});
+        assert_invalid(
+            db.persist("Doc", "d", &diff, &value),
+            "/$positions",
+            "array properties of `Doc` (`parts`)",
+        );
+    }
+    assert_nothing_written(&db);
+}
+
+/// Two first saves of one versioned aggregate at once: one wins, the other gets a version
+/// conflict (which the processor retries), never another error.
+pub fn racing_first_saves_of_a_versioned_aggregate_are_a_version_conflict(b: &Backend) {
+    let db = b.store(registry());
+    let second = db.reopen(registry());
+    for round in 0..20 {
+        let id = format!("c{round}");
+        let value = json!({"id": id, "rev": 0, "n": round});
+        let barrier = std::sync::Barrier::new(2);
+        let results: Vec<Result<(), Error>> = std::thread::scope(|s| {
+            let handles: Vec<_> = [&db.store, &second]
+                .map(|store| {
+                    let (barrier, value, id) = (&barrier, &value, &id);
+                    s.spawn(move || {
+                        barrier.wait();
+                        store.persist("Counter", id, value, value)
+                    })
+                })
+                .into_iter()
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        let won = results.iter().filter(|r| r.is_ok()).count();
+        assert_eq!(won, 1, "exactly one first save wins: {results:?}");
+        for result in results {
+            match result {
+                Ok(()) => {}
+                Err(Error::VersionConflict {
+                    expected: 0,
+                    actual: 1,
+                    ..
+                }) => {}
+                Err(other) => panic!("the loser must get a version conflict: {other}"),
+            }
+        }
+        assert_eq!(db.loaded("Counter", &id)["rev"], json!(1));
+    }
+}
