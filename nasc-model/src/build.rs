@@ -208,7 +208,7 @@ impl Builder<'_> {
                 continue;
             }
             let pointer = self.def_pointer(&name);
-            match (ShapeReader { defs }).read(&defs[&name], &pointer) {
+            match ShapeReader::new(defs).read(&defs[&name], &pointer) {
                 Ok(JsonShape::Object(object)) => {
                     JsonShape::Object(object.clone()).refs(&mut pending);
                     embedded.insert(name, object);
@@ -219,7 +219,14 @@ impl Builder<'_> {
                         format!("`{name}` is embedded by `$ref` but declares no `properties`"),
                     );
                 }
-                Ok(_) => unreachable!("references resolve to object types"),
+                Ok(_) => {
+                    // An object type with `enum`, `const` or validation keywords: its values
+                    // are not objects of declared properties alone.
+                    self.schema_error(
+                        &pointer,
+                        format!("`{name}` is embedded by `$ref` as an object type, but its schema is not only `properties`: remove `enum`, `const` and validation keywords from `{name}`, or describe the values where they are used"),
+                    );
+                }
                 Err((at, what)) => {
                     self.schema_error(&at, format!("`{name}` is embedded by `$ref` but {what}"));
                 }
@@ -712,7 +719,7 @@ impl Builder<'_> {
         defs: &Map<String, Value>,
         stores: &[(String, StoreBlock)],
     ) -> Option<Shape> {
-        let shape = match (ShapeReader { defs }).read(schema, pointer) {
+        let shape = match ShapeReader::new(defs).read(schema, pointer) {
             Ok(shape) => shape,
             Err((at, what)) => {
                 let error =
@@ -1179,5 +1186,39 @@ mod tests {
         assert!(text.contains("m.json#/T/x-na:store/version: version property `note` of `T` must be a required, non-null integer"), "{text}");
         let text = errors(schema, r#"{"T": {"x-na:store": {"version": "revision"}}}"#);
         assert!(text.contains("has no property `revision`"), "{text}");
+    }
+
+    /// Hostile schemas: references that never reach a value, and object types that are
+    /// enums, are model errors naming the pointer (they once overflowed the stack or
+    /// panicked).
+    #[test]
+    fn reference_cycles_and_object_enums_are_errors_not_crashes() {
+        let with = |defs: &str| {
+            format!(
+                r##"{{"$defs": {{"Doc": {{"type": "object", "properties": {{"id": {{"type": "string"}}, "x": {{"$ref": "#/$defs/T"}}}}, "required": ["id"]}}, {defs}}}}}"##
+            )
+        };
+        let mapping = r#"{"Doc": {}}"#;
+        for (defs, says) in [
+            (r##""T": {"$ref": "#/$defs/T"}"##, "(T -> T)"),
+            (
+                r##""T": {"$ref": "#/$defs/U"}, "U": {"type": "array", "items": {"$ref": "#/$defs/T"}}"##,
+                "(T -> U -> T)",
+            ),
+            (
+                r##""T": {"type": "array", "items": {"type": "object", "additionalProperties": {"$ref": "#/$defs/T"}}}"##,
+                "(T -> T)",
+            ),
+            (
+                r##""T": {"type": "object", "enum": [{"a": 1}]}"##,
+                "`T` is embedded by `$ref` as an object type, but its schema is not only `properties`",
+            ),
+        ] {
+            let text = errors(&with(defs), mapping);
+            assert!(text.contains(says), "{defs}: {text}");
+        }
+        // An object type may contain itself: it is embedded by name, not expanded.
+        let tree = r##""T": {"type": "object", "properties": {"kids": {"type": "array", "items": {"$ref": "#/$defs/T"}}}}"##;
+        model(&with(tree), mapping).unwrap();
     }
 }

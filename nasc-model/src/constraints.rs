@@ -347,7 +347,7 @@ mod tests {
     #[test]
     fn the_official_test_suite_passes_for_the_supported_keywords() {
         let defs = Map::new();
-        let reader = ShapeReader { defs: &defs };
+        let reader = ShapeReader::new(&defs);
         let mut failures = Vec::new();
         let mut passed = 0;
         for file in suite_files() {

@@ -65,10 +65,21 @@ pub fn ref_target(reference: &str) -> Option<&str> {
 /// Reads shapes from a schema, resolving `$ref`s against its type definitions.
 pub struct ShapeReader<'a> {
     /// Every type definition (`$defs` and `definitions`).
-    pub defs: &'a Map<String, Value>,
+    defs: &'a Map<String, Value>,
+    /// The types being expanded in place (references to non-object types), innermost
+    /// last: a reference back to one of them is a cycle, which would never end.
+    expanding: std::cell::RefCell<Vec<String>>,
 }
 
-impl ShapeReader<'_> {
+impl<'a> ShapeReader<'a> {
+    /// A reader of shapes whose `$ref`s name types of `defs`.
+    pub fn new(defs: &'a Map<String, Value>) -> Self {
+        ShapeReader {
+            defs,
+            expanding: Default::default(),
+        }
+    }
+
     /// The shape `schema` (at `pointer`) describes, or what makes it unsupported (with the
     /// pointer of the offending part).
     pub fn read(&self, schema: &Value, pointer: &str) -> Result<JsonShape, (String, String)> {
@@ -87,11 +98,29 @@ impl ShapeReader<'_> {
                 ));
             };
             let target = &self.defs[name];
-            return if target.get("type").and_then(Value::as_str) == Some("object") {
-                Ok(JsonShape::Ref(name.to_owned()))
-            } else {
-                self.read(target, &pointer_join("/$defs", name))
+            if target.get("type").and_then(Value::as_str) == Some("object") {
+                return Ok(JsonShape::Ref(name.to_owned()));
+            }
+            // Any other type is expanded in place, so it must not contain itself.
+            let cycle = {
+                let expanding = self.expanding.borrow();
+                expanding.iter().position(|n| n == name).map(|start| {
+                    let mut names: Vec<&str> =
+                        expanding[start..].iter().map(String::as_str).collect();
+                    names.push(name);
+                    names.join(" -> ")
+                })
             };
+            if let Some(cycle) = cycle {
+                return Err((
+                    pointer_join(pointer, "$ref"),
+                    format!("`{reference}` makes a cycle of references ({cycle}) that never reaches a value; only object types (`\"type\": \"object\"`) may contain themselves"),
+                ));
+            }
+            self.expanding.borrow_mut().push(name.to_owned());
+            let shape = self.read(target, &pointer_join("/$defs", name));
+            self.expanding.borrow_mut().pop();
+            return shape;
         }
         if object.contains_key("anyOf")
             || object.contains_key("oneOf")
@@ -357,7 +386,7 @@ mod tests {
 
     fn read(schema: Value, defs: Value) -> Result<JsonShape, (String, String)> {
         let defs = defs.as_object().unwrap().clone();
-        ShapeReader { defs: &defs }.read(&schema, "/p")
+        ShapeReader::new(&defs).read(&schema, "/p")
     }
 
     #[test]
