@@ -56,8 +56,83 @@ fn metadata_ddl(dialect: Dialect) -> String {
     )
 }
 
-/// Brings the database of `conn` to the catalog of `registry`.
+/// Brings the database of `conn` to the catalog of `registry`, holding the database's
+/// schema lock, so that replicas starting together take turns: each reads the recorded
+/// schema only once it holds the lock, and finds what an earlier one applied. The lock is
+/// PostgreSQL's advisory lock and MySQL's `GET_LOCK` (named after the schema or database),
+/// and SQLite's write lock (`BEGIN IMMEDIATE`, with foreign keys off so that a table
+/// rebuild cascades nothing, checked before commit).
 pub(crate) fn migrate<C: MappedConnection>(
+    conn: &mut C,
+    registry: &Registry,
+    policy: Migrations,
+    target: &str,
+) -> Result<(), Error> {
+    let failed = |message: String| Error::Open {
+        target: target.to_owned(),
+        message,
+    };
+    match C::DIALECT {
+        Dialect::Sqlite => {
+            conn.batch_execute("PRAGMA foreign_keys = OFF")
+                .map_err(|e| failed(format!("cannot turn foreign keys off: {e}")))?;
+            let result = conn.write_transaction(|conn| {
+                migrate_locked(conn, registry, policy, target).map_err(Locked::Nasc)
+            });
+            let on = conn.batch_execute("PRAGMA foreign_keys = ON");
+            match result {
+                Err(Locked::Nasc(e)) => Err(e),
+                Err(Locked::Database(e)) => {
+                    Err(failed(format!("cannot apply the schema changes: {e}")))
+                }
+                Ok(()) => on.map_err(|e| failed(format!("cannot turn foreign keys on: {e}"))),
+            }
+        }
+        dialect => {
+            let (lock, unlock) = if dialect == Dialect::Postgres {
+                (
+                    "SELECT pg_advisory_lock(hashtextextended('nasc_schema:' || current_schema(), 0))",
+                    "SELECT pg_advisory_unlock(hashtextextended('nasc_schema:' || current_schema(), 0))",
+                )
+            } else {
+                // (Lock names are at most 64 characters.)
+                (
+                    "SELECT GET_LOCK(CONCAT('nasc_schema:', SHA1(DATABASE())), 600)",
+                    "SELECT RELEASE_LOCK(CONCAT('nasc_schema:', SHA1(DATABASE())))",
+                )
+            };
+            let lock_error = |e| failed(format!("cannot take the schema lock: {e}"));
+            if dialect == Dialect::Mysql {
+                let taken = conn.rows(&Sql::new(lock), &[]).map_err(lock_error)?;
+                if taken.first().map(Vec::as_slice) != Some(&[Cell::Integer(1)]) {
+                    return Err(failed(
+                        "another connection held the schema lock for 10 minutes".into(),
+                    ));
+                }
+            } else {
+                conn.batch_execute(lock).map_err(lock_error)?;
+            }
+            let result = migrate_locked(conn, registry, policy, target);
+            let released = conn.batch_execute(unlock);
+            result.and(released.map_err(|e| failed(format!("cannot release the schema lock: {e}"))))
+        }
+    }
+}
+
+/// A failure inside SQLite's locked migration.
+enum Locked {
+    Nasc(Error),
+    Database(DieselError),
+}
+
+impl From<DieselError> for Locked {
+    fn from(e: DieselError) -> Self {
+        Locked::Database(e)
+    }
+}
+
+/// [`migrate`], once the schema lock is held.
+fn migrate_locked<C: MappedConnection>(
     conn: &mut C,
     registry: &Registry,
     policy: Migrations,
@@ -137,18 +212,16 @@ fn apply<C: MappedConnection>(
     catalog: &Catalog,
 ) -> Result<(), DieselError> {
     let dialect = C::DIALECT;
+    // (On SQLite, [`migrate`] turned foreign keys off, so that a table rebuild, which drops
+    // the old table, cascades nothing; the rebuilt tables' keys are checked below.)
     let rebuilds = changes.iter().any(|c| c.rebuilds_table);
-    if rebuilds {
-        // SQLite's table rebuild drops the old table: its children must not cascade.
-        conn.batch_execute("PRAGMA foreign_keys = OFF")?;
-    }
     let applied: Vec<&str> = changes
         .iter()
         .flat_map(|c| c.up.iter().map(String::as_str))
         .collect();
     // The changes begun so far, each with whether it was made whole, for MySQL's undo.
     let mut begun: Vec<(&Change, bool)> = Vec::new();
-    let result = conn.write_transaction(|conn| {
+    let body = |conn: &mut C| {
         for change in changes {
             for (i, statement) in change.up.iter().enumerate() {
                 conn.batch_execute(statement)?;
@@ -190,10 +263,13 @@ fn apply<C: MappedConnection>(
             }
         }
         Ok(())
-    });
-    if rebuilds {
-        conn.batch_execute("PRAGMA foreign_keys = ON")?;
-    }
+    };
+    // On SQLite, [`migrate`] already holds the write lock: this is a savepoint within it.
+    let result = if dialect == Dialect::Sqlite {
+        conn.transaction(body)
+    } else {
+        conn.write_transaction(body)
+    };
     match result {
         Err(error) if dialect == Dialect::Mysql && !begun.is_empty() => {
             Err(undo(conn, &begun, error))

@@ -266,3 +266,57 @@ pub fn a_failed_additive_migration_leaves_the_database_as_it_was(b: &Backend) {
     let again = connect(&db, v1(), Migrations::Additive).unwrap();
     assert_eq!(again.load("Board", "b1").unwrap(), Some(board_v1()));
 }
+
+/// Replicas that start together: many connects at once to one fresh database, then many at
+/// once with an additive change, all succeed, and the tables and recorded schema are whole.
+pub fn replicas_starting_together_all_connect(b: &Backend) {
+    const REPLICAS: usize = 8;
+    let (url, _cleanup) = b.empty_database();
+    let connect_all = |registry: fn() -> Registry| {
+        let barrier = std::sync::Barrier::new(REPLICAS);
+        std::thread::scope(|s| {
+            let handles: Vec<_> = (0..REPLICAS)
+                .map(|_| {
+                    let (barrier, url) = (&barrier, &url);
+                    s.spawn(move || {
+                        barrier.wait();
+                        MappedStore::connect(url, registry())
+                    })
+                })
+                .collect();
+            let results: Vec<_> = handles.into_iter().map(|h| h.join().unwrap()).collect();
+            let failed: Vec<String> = results
+                .iter()
+                .filter_map(|r| r.as_ref().err().map(|e| e.to_string()))
+                .collect();
+            assert!(
+                failed.is_empty(),
+                "{} of {REPLICAS} connects failed: {failed:#?}",
+                failed.len()
+            );
+            results.into_iter().next().unwrap().unwrap()
+        })
+    };
+    let store = connect_all(v1);
+    store
+        .persist("Board", "b1", &board_v1(), &board_v1())
+        .unwrap();
+    drop(store);
+    // An additive change (a new property and a new type), applied by whichever replica
+    // takes the lock first; the others find it applied.
+    let store = connect_all(|| {
+        version(
+            r#", "title": {"type": "string"}, "color": {"type": "string"}"#,
+            r#", "text": {"type": "string"}"#,
+            r#", "Label": {"type": "object", "properties": {"id": {"type": "string"}}, "required": ["id"]}"#,
+            r#", "Label": {}"#,
+        )
+    });
+    let mut board = store.load("Board", "b1").unwrap().unwrap();
+    assert_eq!(board, board_v1());
+    board["color"] = json!("red");
+    store.persist("Board", "b1", &board, &board).unwrap();
+    assert_eq!(store.load("Board", "b1").unwrap().unwrap(), board);
+    let label = json!({"id": "l"});
+    store.persist("Label", "l", &label, &label).unwrap();
+}

@@ -40,6 +40,7 @@ macro_rules! conformance {
 }
 
 conformance!(
+    evolution::replicas_starting_together_all_connect,
     hostile::nul_characters_are_refused_before_writing_on_every_backend,
     hostile::documents_deeper_than_the_limit_are_refused_and_the_limit_round_trips,
     hostile::huge_ids_and_keys_are_quoted_as_a_bounded_prefix,

@@ -106,7 +106,19 @@ impl Backend {
 
     /// A store on a fresh, empty database.
     pub fn store(&self, registry: Registry) -> TestDb {
-        let (url, cleanup) = match self.kind {
+        let (url, cleanup) = self.empty_database();
+        let store = MappedStore::connect(&url, registry).unwrap_or_else(|e| panic!("{e}"));
+        TestDb {
+            store,
+            kind: self.kind,
+            url,
+            _cleanup: cleanup,
+        }
+    }
+
+    /// The URL of a fresh database that no store has touched, and what drops it.
+    pub fn empty_database(&self) -> (String, Cleanup) {
+        match self.kind {
             Kind::Sqlite => {
                 let dir = tempfile::tempdir().unwrap();
                 let path = dir.path().join("test.db").display().to_string();
@@ -114,13 +126,6 @@ impl Backend {
             }
             Kind::Postgres => server::postgres_schema(self.url.as_deref().unwrap(), &unique_name()),
             Kind::Mysql => server::mysql_database(self.url.as_deref().unwrap(), &unique_name()),
-        };
-        let store = MappedStore::connect(&url, registry).unwrap_or_else(|e| panic!("{e}"));
-        TestDb {
-            store,
-            kind: self.kind,
-            url,
-            _cleanup: cleanup,
         }
     }
 }
