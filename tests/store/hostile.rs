@@ -215,3 +215,44 @@ pub fn racing_first_saves_of_a_versioned_aggregate_are_a_version_conflict(b: &Ba
         assert_eq!(db.loaded("Counter", &id)["rev"], json!(1));
     }
 }
+
+/// A child id twice in one aggregate, at two places of a type whose ids are unique across
+/// its table (it has children of its own): Invalid naming both places, nothing written.
+pub fn one_aggregate_holding_a_keyed_child_twice_is_invalid(b: &Backend) {
+    let registry = Registry::from_json_str(
+        "board.schema.json",
+        r##"{"$defs": {
+            "Board": {"type": "object", "properties": {"id": {"type": "string"},
+                "columns": {"type": "array", "items": {"$ref": "#/$defs/Column"}}}, "required": ["id"]},
+            "Column": {"type": "object", "properties": {"id": {"type": "string"},
+                "cards": {"type": "array", "items": {"$ref": "#/$defs/Card"}}}, "required": ["id"]},
+            "Card": {"type": "object", "properties": {"id": {"type": "string"},
+                "tasks": {"type": "array", "items": {"$ref": "#/$defs/Task"}}}, "required": ["id"]},
+            "Task": {"type": "object", "properties": {"id": {"type": "string"}}, "required": ["id"]}
+        }}"##,
+        "board.mapping.json",
+        r#"{"Board": {}, "Column": {}, "Card": {}, "Task": {}}"#,
+    )
+    .unwrap();
+    let db = b.store(registry);
+    let board = json!({"id": "b", "columns": [
+        {"id": "todo", "cards": [{"id": "c1", "tasks": [{"id": "t"}]}, {"id": "c2", "tasks": []}]},
+        {"id": "done", "cards": [{"id": "c3", "tasks": [{"id": "t"}]}, {"id": "c1", "tasks": []}]}
+    ]});
+    match db.persist("Board", "b", &board, &board) {
+        Err(Error::Invalid {
+            pointer, message, ..
+        }) => {
+            assert_eq!(pointer, "/columns/1/cards/1/id", "{message}");
+            assert!(
+                message.contains("is also at `/columns/0/cards/0`"),
+                "{message}"
+            );
+        }
+        other => panic!("expected Invalid, got {other:?}"),
+    }
+    // (The same task id under two cards is fine: tasks are leaves, keyed per parent.)
+    for table in ["boards", "columns", "cards", "tasks"] {
+        assert_eq!(db.count(table), 0, "{table} holds rows");
+    }
+}
