@@ -8,6 +8,12 @@ use crate::naming::{MAX_IDENTIFIER_BYTES, POSITION_COLUMN, ROW_COLUMN, TOP_LEVEL
 /// stays under InnoDB's 3,072-byte limit.
 pub const MYSQL_KEY_LENGTH: usize = 255;
 
+/// The type of string key columns on MySQL: bytes, compared byte for byte. A character
+/// column would compare with its collation, and MariaDB's and MySQL's binary collations
+/// pad with spaces, so that `"pad"` and `"pad "` would be one key. 1,020 bytes hold
+/// [`MYSQL_KEY_LENGTH`] characters of up to four bytes.
+pub const MYSQL_KEY_TYPE: &str = "VARBINARY(1020)";
+
 /// A SQL dialect nasc renders for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum Dialect {
@@ -42,7 +48,7 @@ impl Dialect {
             (Dialect::Postgres, ScalarType::Integer) => "BIGINT".into(),
             (Dialect::Postgres, ScalarType::Number) => "DOUBLE PRECISION".into(),
             (Dialect::Postgres, ScalarType::Boolean) => "BOOLEAN".into(),
-            (Dialect::Mysql, ScalarType::String) if key => format!("VARCHAR({MYSQL_KEY_LENGTH})"),
+            (Dialect::Mysql, ScalarType::String) if key => MYSQL_KEY_TYPE.into(),
             (Dialect::Mysql, ScalarType::String) => "LONGTEXT".into(),
             (Dialect::Mysql, ScalarType::Integer) => "BIGINT".into(),
             (Dialect::Mysql, ScalarType::Number) => "DOUBLE".into(),
@@ -503,10 +509,10 @@ mod tests {
         let todos = &ddl[2];
         for expected in [
             "`nasc_row` BIGINT AUTO_INCREMENT PRIMARY KEY",
-            "`id` VARCHAR(255) NOT NULL",
+            "`id` VARBINARY(1020) NOT NULL",
             "`title` LONGTEXT NOT NULL",
             "`completed` BOOLEAN NOT NULL",
-            "`todo_list_id` VARCHAR(255) NULL",
+            "`todo_list_id` VARBINARY(1020) NULL",
             "`nasc_top_level` BOOLEAN NULL",
             "FOREIGN KEY (`todo_list_id`) REFERENCES `todo_lists` (`id`) ON DELETE CASCADE",
             "KEY `todos_todo_list_id_position` (`todo_list_id`, `nasc_position`)",

@@ -413,7 +413,7 @@ fn row_tree<'m>(
     if let (Dialect::Mysql, SqlValue::Text(id)) = (dialect, &values[ty.pk_index]) {
         if id.chars().count() > MYSQL_KEY_LENGTH {
             let at = pointer_join(&pointer, &ty.pk().property);
-            return Err(target.invalid(&at, format!("ids are at most {MYSQL_KEY_LENGTH} characters on MySQL (key columns are VARCHAR({MYSQL_KEY_LENGTH}))")));
+            return Err(target.invalid(&at, format!("ids are at most {MYSQL_KEY_LENGTH} characters on MySQL (key columns are {}, compared byte for byte)", nasc_model::ddl::MYSQL_KEY_TYPE)));
         }
     }
     let mut children = Vec::with_capacity(ty.relations.len());

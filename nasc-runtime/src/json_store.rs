@@ -5,7 +5,7 @@ use crate::backend::MappedConnection;
 use crate::pool::{build_pool, Connections, StoreOptions};
 use crate::sql::Sql;
 use crate::{Error, Store};
-use nasc_model::ddl::MYSQL_KEY_LENGTH;
+use nasc_model::ddl::{MYSQL_KEY_LENGTH, MYSQL_KEY_TYPE};
 use nasc_model::{naming, Dialect};
 use serde_json::Value;
 use std::collections::{HashMap, HashSet};
@@ -96,7 +96,7 @@ impl<C: MappedConnection> DieselJsonStore<C> {
             Dialect::Sqlite => format!("CREATE TABLE IF NOT EXISTS {q} ({id} TEXT NOT NULL PRIMARY KEY, {data} TEXT NOT NULL CHECK (json_valid({data}))) STRICT"),
             Dialect::Postgres => format!("CREATE TABLE IF NOT EXISTS {q} ({id} TEXT NOT NULL PRIMARY KEY, {data} JSONB NOT NULL)"),
             Dialect::Mysql => format!(
-                "CREATE TABLE IF NOT EXISTS {q} ({id} VARCHAR({MYSQL_KEY_LENGTH}) NOT NULL PRIMARY KEY, {data} JSON NOT NULL) \
+                "CREATE TABLE IF NOT EXISTS {q} ({id} {MYSQL_KEY_TYPE} NOT NULL PRIMARY KEY, {data} JSON NOT NULL) \
                  ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin"
             ),
         };

@@ -40,6 +40,7 @@ macro_rules! conformance {
 }
 
 conformance!(
+    hostile::keys_compare_exactly,
     hostile::one_aggregate_holding_a_keyed_child_twice_is_invalid,
     evolution::replicas_starting_together_all_connect,
     hostile::nul_characters_are_refused_before_writing_on_every_backend,

@@ -122,7 +122,7 @@ fn the_ddl_of_every_dialect_is_available_and_quoted() {
         "{postgres}"
     );
     let mysql = registry.ddl(Dialect::Mysql).join(";\n");
-    assert!(mysql.contains("`id` VARCHAR(255) NOT NULL"), "{mysql}");
+    assert!(mysql.contains("`id` VARBINARY(1020) NOT NULL"), "{mysql}");
 }
 
 #[test]
