@@ -824,6 +824,12 @@ impl Builder<'_> {
                     format!("table name `{}` of `{}` {problem}", ty.table, ty.name),
                 )
                 .hint = Some("choose a name of ASCII letters, digits and `_`".into());
+            } else if let Some(problem) = naming::backend_table_problem(&ty.table) {
+                self.mapping_error(
+                    &entity_pointer,
+                    format!("table name `{}` of `{}` {problem}", ty.table, ty.name),
+                )
+                .hint = Some("choose another `entity`".into());
             } else if let Some(other) = tables.insert(naming::collision_key(&ty.table), &ty.name) {
                 self.mapping_error(
                     &entity_pointer,
@@ -876,6 +882,14 @@ impl Builder<'_> {
                 if column.starts_with(naming::RESERVED_PREFIX) {
                     self.schema_error(&pointer, format!("column `{column}` of table `{}` ({origin}) uses the prefix `{}` that nasc reserves for its own columns", ty.table, naming::RESERVED_PREFIX))
                         .hint = Some("rename the property".into());
+                    continue;
+                }
+                if let Some(problem) = naming::backend_column_problem(column) {
+                    self.schema_error(
+                        &pointer,
+                        format!("column `{column}` of table `{}` ({origin}) {problem}", ty.table),
+                    )
+                    .hint = Some("map the property to another column with `\"columns\": { \"<property>\": \"<column>\" }` in the mapping, or rename it".into());
                     continue;
                 }
                 if let Some(first) = seen.insert(naming::collision_key(column), origin.clone()) {
@@ -1220,5 +1234,30 @@ mod tests {
         // An object type may contain itself: it is embedded by name, not expanded.
         let tree = r##""T": {"type": "object", "properties": {"kids": {"type": "array", "items": {"$ref": "#/$defs/T"}}}}"##;
         model(&with(tree), mapping).unwrap();
+    }
+
+    /// Names a backend keeps for itself are refused for every backend, naming the file
+    /// and pointer (they passed the model and failed when a store opened).
+    #[test]
+    fn backend_object_names_are_refused() {
+        let schema = r#"{"$defs": {"T": {"type": "object", "properties": {"id": {"type": "string"}, "xmin": {"type": "integer"}}, "required": ["id"]}}}"#;
+        for entity in ["sqlite_master", "SQLITE_stat1", "pg_class", "Pg_Tables"] {
+            let mapping = format!(r#"{{"T": {{"x-na:store": {{"entity": "{entity}"}}}}}}"#);
+            let text = errors(schema, &mapping);
+            assert!(text.contains("m.json#/T/x-na:store/entity"), "{text}");
+            assert!(text.contains("keeps for its own tables"), "{text}");
+        }
+        let text = errors(schema, r#"{"T": {}}"#);
+        assert!(text.contains("column `xmin` of table `ts`"), "{text}");
+        assert!(
+            text.contains("system column of every PostgreSQL table"),
+            "{text}"
+        );
+        // Mapped to another column, the property is fine.
+        model(
+            schema,
+            r#"{"T": {"x-na:store": {"columns": {"xmin": "x_min"}}}}"#,
+        )
+        .unwrap();
     }
 }

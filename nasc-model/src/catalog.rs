@@ -45,6 +45,10 @@ pub struct Change {
     pub additive: bool,
     /// SQLite only: the change rebuilds a table, so it runs with foreign keys off.
     pub rebuilds_table: bool,
+    /// What the change drops with its data, when it drops something: a table (`"table"`)
+    /// or a column (`"table.column"`). Such a change is applied only when the user names
+    /// it (`StoreOptions::drops`).
+    pub drops: Option<String>,
 }
 
 impl Catalog {
@@ -107,6 +111,7 @@ impl Catalog {
                     down: vec![format!("DROP TABLE {}", dialect.quote(&table.name))],
                     additive: true,
                     rebuilds_table: false,
+                    drops: None,
                 }),
                 Some(old) => changes.extend(old.changes_to(table, dialect)),
             }
@@ -122,6 +127,7 @@ impl Catalog {
                     down: old.create_statements(dialect),
                     additive: false,
                     rebuilds_table: false,
+                    drops: Some(old.name.clone()),
                 });
             }
         }
@@ -229,6 +235,7 @@ impl TableCatalog {
                 down: rebuild(target, self, dialect),
                 additive: false,
                 rebuilds_table: true,
+                drops: None,
             });
         } else {
             for (name, definition) in &altered {
@@ -258,6 +265,7 @@ impl TableCatalog {
                     down,
                     additive: false,
                     rebuilds_table: false,
+                    drops: None,
                 });
             }
             if key_changed {
@@ -273,6 +281,7 @@ impl TableCatalog {
                     down: vec![],
                     additive: false,
                     rebuilds_table: false,
+                    drops: None,
                 });
             }
             for (name, definition) in &removed {
@@ -282,6 +291,7 @@ impl TableCatalog {
                     down: vec![format!("ALTER TABLE {table} ADD COLUMN {} {definition}", q(name))],
                     additive: false,
                     rebuilds_table: false,
+                    drops: Some(format!("{}.{name}", target.name)),
                 });
             }
         }
@@ -324,6 +334,7 @@ impl TableCatalog {
                     down,
                     additive,
                     rebuilds_table: false,
+                    drops: None,
                 });
             }
             // Keys and indexes MySQL declares inside the table (`KEY `name` (...)`).
@@ -341,6 +352,7 @@ impl TableCatalog {
                     down: vec![format!("ALTER TABLE {table} DROP INDEX {name}")],
                     additive: true,
                     rebuilds_table: false,
+                    drops: None,
                 });
             }
             for (name, create) in target
@@ -354,6 +366,7 @@ impl TableCatalog {
                     down: vec![format!("DROP INDEX IF EXISTS {}", q(name))],
                     additive: true,
                     rebuilds_table: false,
+                    drops: None,
                 });
             }
         }

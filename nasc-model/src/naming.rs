@@ -2,6 +2,34 @@
 
 use heck::ToSnakeCase;
 
+/// Table-name prefixes a backend keeps for its own objects, with the backend: SQLite
+/// refuses `sqlite_` tables, and PostgreSQL resolves `pg_` names to its catalogs first.
+/// A schema must work on every backend, so no backend takes them.
+pub const BACKEND_TABLE_PREFIXES: [(&str, &str); 2] =
+    [("sqlite_", "SQLite"), ("pg_", "PostgreSQL")];
+
+/// Column names PostgreSQL keeps for the system columns of every table.
+pub const BACKEND_COLUMNS: [&str; 6] = ["tableoid", "xmin", "cmin", "xmax", "cmax", "ctid"];
+
+/// Why a table may not be named `name` on some backend, if it may not.
+pub fn backend_table_problem(name: &str) -> Option<String> {
+    let lower = name.to_ascii_lowercase();
+    BACKEND_TABLE_PREFIXES
+        .iter()
+        .find(|(prefix, _)| lower.starts_with(prefix))
+        .map(|(prefix, backend)| {
+            format!("starts with `{prefix}`, which {backend} keeps for its own tables")
+        })
+}
+
+/// Why a column may not be named `name` on some backend, if it may not.
+pub fn backend_column_problem(name: &str) -> Option<String> {
+    let lower = name.to_ascii_lowercase();
+    BACKEND_COLUMNS
+        .contains(&lower.as_str())
+        .then(|| "is the name of a system column of every PostgreSQL table".to_owned())
+}
+
 /// Prefix reserved for columns nasc adds itself (`nasc_row`, `nasc_position`).
 pub const RESERVED_PREFIX: &str = "nasc_";
 /// Surrogate row key of tables whose type is stored as a child and has no children itself.

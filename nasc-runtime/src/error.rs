@@ -157,10 +157,12 @@ fn for_aggregate(ty: &str, id: &str) -> String {
 fn list_changes(changes: &[nasc_model::catalog::Change]) -> String {
     let mut text = String::new();
     for change in changes {
-        let kind = if change.additive {
-            "additive"
-        } else {
-            "needs opt-in"
+        let kind = match (&change.drops, change.additive) {
+            (Some(object), _) => format!(
+                "drops data: applied only with Migrations::All and `{object}` in StoreOptions::drops"
+            ),
+            (None, true) => "additive".to_owned(),
+            (None, false) => "needs Migrations::All".to_owned(),
         };
         text.push_str(&format!("- {} ({kind})\n", change.description));
         for statement in &change.up {

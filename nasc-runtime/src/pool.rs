@@ -18,6 +18,11 @@ pub struct StoreOptions {
     pub connection_timeout: Duration,
     /// Which changes between the database's schema and the compiled one are applied.
     pub migrations: Migrations,
+    /// What a migration with [`Migrations::All`] may drop with its data: tables
+    /// (`"table"`) and columns (`"table.column"`), each named. Nothing else is ever dropped:
+    /// a property or type removed from the schema keeps its column or table (the store
+    /// works without it) until it is named here.
+    pub drops: Vec<String>,
     /// Append every persist and delete to the `nasc_changes` table, in the same transaction
     /// (mapped stores only).
     pub change_log: bool,
@@ -36,6 +41,7 @@ impl Default for StoreOptions {
             max_size: 8,
             connection_timeout: Duration::from_secs(10),
             migrations: Migrations::Additive,
+            drops: Vec::new(),
             change_log: false,
             replace_children: false,
             test_on_checkout: false,

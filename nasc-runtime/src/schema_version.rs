@@ -19,7 +19,9 @@ pub enum Migrations {
     /// Apply additive changes; refuse the others with [`Error::Migration`].
     #[default]
     Additive,
-    /// Apply every change, removals and alterations included.
+    /// Apply every change: alterations, and the removals named in
+    /// [`StoreOptions::drops`](crate::StoreOptions::drops) (a removal not named there stops
+    /// the connection: nothing is dropped by default).
     All,
 }
 
@@ -66,6 +68,7 @@ pub(crate) fn migrate<C: MappedConnection>(
     conn: &mut C,
     registry: &Registry,
     policy: Migrations,
+    drops: &[String],
     target: &str,
 ) -> Result<(), Error> {
     let failed = |message: String| Error::Open {
@@ -77,7 +80,7 @@ pub(crate) fn migrate<C: MappedConnection>(
             conn.batch_execute("PRAGMA foreign_keys = OFF")
                 .map_err(|e| failed(format!("cannot turn foreign keys off: {e}")))?;
             let result = conn.write_transaction(|conn| {
-                migrate_locked(conn, registry, policy, target).map_err(Locked::Nasc)
+                migrate_locked(conn, registry, policy, drops, target).map_err(Locked::Nasc)
             });
             let on = conn.batch_execute("PRAGMA foreign_keys = ON");
             match result {
@@ -112,11 +115,37 @@ pub(crate) fn migrate<C: MappedConnection>(
             } else {
                 conn.batch_execute(lock).map_err(lock_error)?;
             }
-            let result = migrate_locked(conn, registry, policy, target);
+            let result = migrate_locked(conn, registry, policy, drops, target);
             let released = conn.batch_execute(unlock);
             result.and(released.map_err(|e| failed(format!("cannot release the schema lock: {e}"))))
         }
     }
+}
+
+/// The columns of `table` as the database holds them (none when there is no such table).
+fn live_columns<C: MappedConnection>(
+    conn: &mut C,
+    table: &str,
+) -> Result<Vec<String>, DieselError> {
+    let query = match C::DIALECT {
+        Dialect::Sqlite => "SELECT name FROM pragma_table_info(?) ORDER BY cid",
+        Dialect::Postgres => {
+            "SELECT CAST(column_name AS TEXT) FROM information_schema.columns \
+             WHERE table_schema = current_schema() AND table_name = ? ORDER BY ordinal_position"
+        }
+        Dialect::Mysql => {
+            "SELECT CAST(column_name AS CHAR) FROM information_schema.columns \
+             WHERE table_schema = DATABASE() AND table_name = ? ORDER BY ordinal_position"
+        }
+    };
+    let rows = conn.rows(&Sql::new(query), &[SqlValue::Text(table.into())])?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|row| match row.into_iter().next() {
+            Some(Cell::Text(name)) => Some(name),
+            _ => None,
+        })
+        .collect())
 }
 
 /// A failure inside SQLite's locked migration.
@@ -136,9 +165,18 @@ fn migrate_locked<C: MappedConnection>(
     conn: &mut C,
     registry: &Registry,
     policy: Migrations,
+    drops: &[String],
     target: &str,
 ) -> Result<(), Error> {
     let dialect = C::DIALECT;
+    // A change that drops data is made only with `Migrations::All` and its object named.
+    let named = |change: &Change| {
+        policy == Migrations::All
+            && change
+                .drops
+                .as_ref()
+                .is_some_and(|d| drops.iter().any(|n| n == d))
+    };
     let q = |name: &str| dialect.quote(name);
     let failed = |message: String| Error::Open {
         target: target.to_owned(),
@@ -165,12 +203,37 @@ fn migrate_locked<C: MappedConnection>(
 
     let (version, changes) = match latest.into_iter().next().as_deref() {
         None => {
+            // No schema recorded: the tables must not exist, or be exactly nasc's (made by
+            // the exported DDL, say). A table of the same name made for something else
+            // would make every save fail.
+            for table in &wanted.tables {
+                let live = live_columns(conn, &table.name).map_err(|e| {
+                    failed(format!(
+                        "cannot read the columns of table `{}`: {e}",
+                        table.name
+                    ))
+                })?;
+                let ours: Vec<&str> = table.columns.iter().map(|(c, _)| c.as_str()).collect();
+                let mut sorted_live: Vec<&str> = live.iter().map(String::as_str).collect();
+                let mut sorted_ours = ours.clone();
+                sorted_live.sort_unstable();
+                sorted_ours.sort_unstable();
+                if !live.is_empty() && sorted_live != sorted_ours {
+                    return Err(failed(format!(
+                        "table `{}` already exists with columns ({}), not the ones nasc makes ({}), and `{METADATA_TABLE}` records no schema: it belongs to something else. Map the type to another table (`entity` in the mapping), or rename or drop that table",
+                        table.name,
+                        live.join(", "),
+                        ours.join(", ")
+                    )));
+                }
+            }
             let create = Change {
                 description: "create the tables".into(),
                 up: registry.ddl(dialect),
                 down: Vec::new(),
                 additive: true,
                 rebuilds_table: false,
+                drops: None,
             };
             (0, vec![create])
         }
@@ -183,7 +246,15 @@ fn migrate_locked<C: MappedConnection>(
             if held.hash() == wanted.hash() {
                 return Ok(());
             }
-            (*version, held.changes_to(&wanted))
+            let changes = held.changes_to(&wanted);
+            // The database holds more than this schema, and only additions: a newer binary
+            // extended it (a rolling deploy, a rollback), or properties were removed. This
+            // one works with what it knows, drops nothing unless told to, and leaves the
+            // record as it is.
+            if wanted.changes_to(&held).iter().all(|c| c.additive) && !changes.iter().any(named) {
+                return Ok(());
+            }
+            (*version, changes)
         }
         Some(other) => {
             return Err(failed(format!(
@@ -192,7 +263,8 @@ fn migrate_locked<C: MappedConnection>(
         }
     };
 
-    if policy == Migrations::Additive && changes.iter().any(|c| !c.additive) {
+    let unnamed_drop = changes.iter().any(|c| c.drops.is_some() && !named(c));
+    if unnamed_drop || (policy == Migrations::Additive && changes.iter().any(|c| !c.additive)) {
         return Err(Error::Migration {
             target: target.to_owned(),
             changes,

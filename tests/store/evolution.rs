@@ -68,8 +68,6 @@ pub fn destructive_changes_are_refused_with_their_sql(b: &Backend) {
     let db = b.store(v1());
     db.persist("Board", "b1", &board_v1(), &board_v1()).unwrap();
     let cases = [
-        // A removed property (also what a rename looks like).
-        (version("", r#", "text": {"type": "string"}"#, "", ""), "column `title` is no longer in the schema", "DROP COLUMN"),
         // A type change.
         (version(r#", "title": {"type": "string"}"#, r#", "text": {"type": "integer"}"#, "", ""), "column `text` changes", ""),
         // Nullable to required, without a default.
@@ -116,16 +114,60 @@ pub fn destructive_changes_are_refused_with_their_sql(b: &Backend) {
     }
 }
 
-pub fn an_explicit_opt_in_applies_a_removal(b: &Backend) {
-    let db = b.store(v1());
+/// A property or type removed from the schema keeps its column or table, with its data:
+/// connecting works (with `Migrations::All` too) and the store ignores it. Only a drop named
+/// in `StoreOptions::drops`, with `Migrations::All`, removes it.
+pub fn a_removal_drops_nothing_until_it_is_named(b: &Backend) {
+    let with_label = version(
+        r#", "title": {"type": "string"}"#,
+        r#", "text": {"type": "string"}"#,
+        r#", "Label": {"type": "object", "properties": {"id": {"type": "string"}}, "required": ["id"]}"#,
+        r#", "Label": {}"#,
+    );
+    let db = b.store(with_label);
     db.persist("Board", "b1", &board_v1(), &board_v1()).unwrap();
-    let v2 = version("", r#", "text": {"type": "string"}"#, "", "");
-    let store = connect(&db, v2, Migrations::All).unwrap();
-    assert_eq!(db.count("nasc_schema"), 2);
+    db.persist("Label", "l", &json!({"id": "l"}), &json!({"id": "l"}))
+        .unwrap();
+    // v2 removes `title` and the `Label` type.
+    let v2 = || version("", r#", "text": {"type": "string"}"#, "", "");
     let mut expected = board_v1();
     expected.as_object_mut().unwrap().remove("title");
-    assert_eq!(store.load("Board", "b1").unwrap(), Some(expected));
+    for policy in [Migrations::Additive, Migrations::All] {
+        let store = connect(&db, v2(), policy).unwrap();
+        assert_eq!(store.load("Board", "b1").unwrap(), Some(expected.clone()));
+        store.persist("Board", "b2", &expected, &expected).ok();
+        assert!(
+            db.columns("boards").contains(&"title".to_owned()),
+            "{policy:?}"
+        );
+        assert_eq!(db.count("labels"), 1, "{policy:?}");
+    }
+    assert_eq!(db.count("nasc_schema"), 1);
+    let with_drops = |drops: &[&str]| {
+        db.connect_with(
+            v2(),
+            StoreOptions {
+                migrations: Migrations::All,
+                drops: drops.iter().map(|d| d.to_string()).collect(),
+                ..StoreOptions::default()
+            },
+        )
+    };
+    // Naming one drop of two: refused, saying which is not named; nothing dropped.
+    match with_drops(&["boards.title"]) {
+        Err(e @ Error::Migration { .. }) => {
+            let text = e.to_string();
+            assert!(text.contains("`labels` in StoreOptions::drops"), "{text}");
+        }
+        other => panic!("expected Error::Migration, got {:?}", other.err()),
+    }
+    assert_eq!(db.count("labels"), 1);
+    // Both named: dropped, the rest kept.
+    let store = with_drops(&["boards.title", "labels"]).unwrap();
+    assert_eq!(db.count("nasc_schema"), 2);
     assert!(!db.columns("boards").contains(&"title".to_owned()));
+    assert!(db.columns("labels").is_empty(), "the table is gone");
+    assert_eq!(store.load("Board", "b1").unwrap(), Some(expected));
     assert_eq!(db.count("cards"), 2, "the children survive the change");
 }
 
@@ -319,4 +361,64 @@ pub fn replicas_starting_together_all_connect(b: &Backend) {
     assert_eq!(store.load("Board", "b1").unwrap().unwrap(), board);
     let label = json!({"id": "l"});
     store.persist("Label", "l", &label, &label).unwrap();
+}
+
+/// A rolling deploy or a rollback: after a newer binary extended the database additively
+/// (a new nullable column, a new type with its table, a new index), the older one starts
+/// and works, ignoring what it does not know, and does not record its older schema.
+pub fn an_older_binary_works_on_a_database_a_newer_one_extended(b: &Backend) {
+    let db = b.store(v1());
+    db.persist("Board", "b1", &board_v1(), &board_v1()).unwrap();
+    let v2 = || {
+        version(
+            r##", "title": {"type": "string"}, "color": {"type": ["string", "null"]}"##,
+            r#", "text": {"type": "string"}"#,
+            r#", "Label": {"type": "object", "properties": {"id": {"type": "string"}, "name": {"type": "string"}}, "required": ["id"]}"#,
+            r#", "Label": {"x-na:store": {"indexes": ["name"]}}"#,
+        )
+    };
+    let newer = connect(&db, v2(), Migrations::Additive).unwrap();
+    let mut colored = board_v1();
+    colored["color"] = json!("red");
+    newer.persist("Board", "b1", &colored, &colored).unwrap();
+    assert_eq!(db.count("nasc_schema"), 2);
+
+    // The older binary: connects, loads what it knows, saves without touching the rest.
+    let older = connect(&db, v1(), Migrations::Additive)
+        .unwrap_or_else(|e| panic!("the older binary must start: {e}"));
+    assert_eq!(older.load("Board", "b1").unwrap(), Some(board_v1()));
+    let mut edited = board_v1();
+    edited["title"] = json!("Edited by the older binary");
+    older.persist("Board", "b1", &edited, &edited).unwrap();
+    let board = json!({"id": "b2", "title": "new", "cards": []});
+    older.persist("Board", "b2", &board, &board).unwrap();
+    assert_eq!(
+        db.count("nasc_schema"),
+        2,
+        "the older schema is not recorded"
+    );
+
+    // The newer binary again: nothing to apply, and its column kept its value.
+    let newer = connect(&db, v2(), Migrations::Additive).unwrap();
+    assert_eq!(db.count("nasc_schema"), 2);
+    let mut expected = edited.clone();
+    expected["color"] = json!("red");
+    assert_eq!(newer.load("Board", "b1").unwrap(), Some(expected));
+    assert_eq!(
+        newer.load("Board", "b2").unwrap().unwrap()["color"],
+        Value::Null
+    );
+    // A schema that is not contained in the database's is still refused: here `text` is an
+    // integer.
+    let different = version(
+        r#", "title": {"type": "string"}"#,
+        r#", "text": {"type": "integer"}"#,
+        "",
+        "",
+    );
+    assert!(matches!(
+        connect(&db, different, Migrations::Additive),
+        Err(Error::Migration { .. })
+    ));
+    assert_eq!(db.count("nasc_schema"), 2);
 }

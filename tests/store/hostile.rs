@@ -296,3 +296,44 @@ pub fn keys_compare_exactly(b: &Backend) {
         );
     }
 }
+
+/// A table of the mapping's name that nasc did not make: connecting fails, naming it,
+/// instead of every save failing later. A table exactly as nasc makes it (from the exported
+/// DDL, run by another tool) is taken as is.
+pub fn a_foreign_table_of_the_same_name_is_refused_at_connect(b: &Backend) {
+    let (url, _cleanup) = b.empty_database();
+    let first = nasc_runtime::JsonStore::connect(&url).unwrap();
+    let foreign = json!({"id": "x"});
+    // (The JSON store keeps `Doc` in `docs (id, data)`: another shape, the same name.)
+    first.persist("Doc", "x", &foreign, &foreign).unwrap();
+    let Err(error) = nasc_runtime::MappedStore::connect(&url, registry()) else {
+        panic!("connecting over a foreign `docs` table must fail");
+    };
+    let text = error.to_string();
+    assert!(
+        text.contains("table `docs` already exists with columns (id, data)"),
+        "{text}"
+    );
+
+    let (url, _cleanup) = b.empty_database();
+    let dialect = b.kind.dialect();
+    let ddl = registry().ddl(dialect);
+    for statement in &ddl {
+        match b.kind {
+            Kind::Sqlite => {
+                use diesel::connection::SimpleConnection;
+                use diesel::Connection;
+                diesel::SqliteConnection::establish(&url)
+                    .unwrap()
+                    .batch_execute(statement)
+                    .unwrap()
+            }
+            _ => server::execute(&url, statement),
+        }
+    }
+    let store = nasc_runtime::MappedStore::connect(&url, registry())
+        .unwrap_or_else(|e| panic!("tables made by the exported DDL: {e}"));
+    let doc = json!({"id": "d", "parts": [{"id": "p"}]});
+    store.persist("Doc", "d", &doc, &doc).unwrap();
+    assert_eq!(store.load("Doc", "d").unwrap(), Some(doc));
+}

@@ -40,6 +40,8 @@ macro_rules! conformance {
 }
 
 conformance!(
+    hostile::a_foreign_table_of_the_same_name_is_refused_at_connect,
+    evolution::an_older_binary_works_on_a_database_a_newer_one_extended,
     hostile::keys_compare_exactly,
     hostile::one_aggregate_holding_a_keyed_child_twice_is_invalid,
     evolution::replicas_starting_together_all_connect,
@@ -78,7 +80,7 @@ conformance!(
     keys::a_unique_key_violation_names_the_key_and_writes_nothing,
     evolution::additive_changes_apply_on_connect_and_keep_the_data,
     evolution::destructive_changes_are_refused_with_their_sql,
-    evolution::an_explicit_opt_in_applies_a_removal,
+    evolution::a_removal_drops_nothing_until_it_is_named,
     evolution::defaults_fill_left_out_properties_and_new_columns,
     evolution::an_explicit_opt_in_alters_a_parent_table_and_keeps_its_children,
     evolution::an_explicit_opt_in_replaces_a_changed_check,

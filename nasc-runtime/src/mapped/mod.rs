@@ -50,7 +50,13 @@ impl<C: MappedConnection> DieselStore<C> {
         let migrations = options.migrations;
         let change_log = options.change_log;
         let prepare = |first: &mut C| {
-            crate::schema_version::migrate(first, &registry, migrations, &redact(url))?;
+            crate::schema_version::migrate(
+                first,
+                &registry,
+                migrations,
+                &options.drops,
+                &redact(url),
+            )?;
             if change_log {
                 first
                     .batch_execute(&crate::change_log::ddl(C::DIALECT))
