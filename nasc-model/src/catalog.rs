@@ -45,10 +45,10 @@ pub struct Change {
     pub additive: bool,
     /// SQLite only: the change rebuilds a table, so it runs with foreign keys off.
     pub rebuilds_table: bool,
-    /// What the change drops with its data, when it drops something: a table (`"table"`)
-    /// or a column (`"table.column"`). Such a change is applied only when the user names
-    /// it (`StoreOptions::drops`).
-    pub drops: Option<String>,
+    /// What the change drops with its data: tables (`"table"`) and columns
+    /// (`"table.column"`). A change that drops something is applied only when the user
+    /// names each (`StoreOptions::drops`).
+    pub drops: Vec<String>,
 }
 
 impl Catalog {
@@ -111,7 +111,7 @@ impl Catalog {
                     down: vec![format!("DROP TABLE {}", dialect.quote(&table.name))],
                     additive: true,
                     rebuilds_table: false,
-                    drops: None,
+                    drops: Vec::new(),
                 }),
                 Some(old) => changes.extend(old.changes_to(table, dialect)),
             }
@@ -127,12 +127,35 @@ impl Catalog {
                     down: old.create_statements(dialect),
                     additive: false,
                     rebuilds_table: false,
-                    drops: Some(old.name.clone()),
+                    drops: vec![old.name.clone()],
                 });
             }
         }
         changes
     }
+}
+
+/// The `DEFAULT` of a column definition, if it has one (`CHECK` and `CONSTRAINT` clauses,
+/// which come last, left out).
+fn column_default(definition: &str) -> Option<&str> {
+    let at = definition.find(" DEFAULT ")?;
+    let rest = &definition[at + " DEFAULT ".len()..];
+    let end = [" CONSTRAINT ", " CHECK ("]
+        .iter()
+        .filter_map(|clause| rest.rfind(clause))
+        .min()
+        .unwrap_or(rest.len());
+    Some(&rest[..end])
+}
+
+/// The value that a column going from `old` to `new` takes where it holds NULL: the new
+/// default, when the column becomes `NOT NULL` and has one (existing NULLs would otherwise
+/// stop the change).
+fn fill_for_nulls<'d>(old: &str, new: &'d str) -> Option<&'d str> {
+    let not_null = |definition: &str| definition.contains(" NOT NULL");
+    (!not_null(old) && not_null(new))
+        .then(|| column_default(new))
+        .flatten()
 }
 
 /// A column definition that needs a value in existing rows: `NOT NULL` without `DEFAULT`.
@@ -235,12 +258,15 @@ impl TableCatalog {
                 down: rebuild(target, self, dialect),
                 additive: false,
                 rebuilds_table: true,
-                drops: None,
+                drops: removed
+                    .iter()
+                    .map(|(name, _)| format!("{}.{name}", target.name))
+                    .collect(),
             });
         } else {
             for (name, definition) in &altered {
                 let old = self.column(name).unwrap_or_default();
-                let (up, down) = match dialect {
+                let (mut up, down) = match dialect {
                     Dialect::Mysql => (
                         vec![format!(
                             "ALTER TABLE {table} MODIFY COLUMN {} {definition}",
@@ -256,6 +282,16 @@ impl TableCatalog {
                         postgres_alter(&target.name, name, definition, old),
                     ),
                 };
+                if let Some(value) = fill_for_nulls(old, definition) {
+                    // First, in the same migration: existing NULLs take the default.
+                    up.insert(
+                        0,
+                        format!(
+                            "UPDATE {table} SET {column} = {value} WHERE {column} IS NULL",
+                            column = q(name)
+                        ),
+                    );
+                }
                 changes.push(Change {
                     description: format!(
                         "table `{}`: column `{name}` changes from `{old}` to `{definition}`",
@@ -265,7 +301,7 @@ impl TableCatalog {
                     down,
                     additive: false,
                     rebuilds_table: false,
-                    drops: None,
+                    drops: Vec::new(),
                 });
             }
             if key_changed {
@@ -281,7 +317,7 @@ impl TableCatalog {
                     down: vec![],
                     additive: false,
                     rebuilds_table: false,
-                    drops: None,
+                    drops: Vec::new(),
                 });
             }
             for (name, definition) in &removed {
@@ -291,7 +327,7 @@ impl TableCatalog {
                     down: vec![format!("ALTER TABLE {table} ADD COLUMN {} {definition}", q(name))],
                     additive: false,
                     rebuilds_table: false,
-                    drops: Some(format!("{}.{name}", target.name)),
+                    drops: vec![format!("{}.{name}", target.name)],
                 });
             }
         }
@@ -334,7 +370,7 @@ impl TableCatalog {
                     down,
                     additive,
                     rebuilds_table: false,
-                    drops: None,
+                    drops: Vec::new(),
                 });
             }
             // Keys and indexes MySQL declares inside the table (`KEY `name` (...)`).
@@ -352,7 +388,7 @@ impl TableCatalog {
                     down: vec![format!("ALTER TABLE {table} DROP INDEX {name}")],
                     additive: true,
                     rebuilds_table: false,
-                    drops: None,
+                    drops: Vec::new(),
                 });
             }
             for (name, create) in target
@@ -366,7 +402,7 @@ impl TableCatalog {
                     down: vec![format!("DROP INDEX IF EXISTS {}", q(name))],
                     additive: true,
                     rebuilds_table: false,
-                    drops: None,
+                    drops: Vec::new(),
                 });
             }
         }
@@ -449,19 +485,28 @@ fn postgres_alter(table: &str, column: &str, old: &str, new: &str) -> Vec<String
 fn rebuild(from: &TableCatalog, to: &TableCatalog, dialect: Dialect) -> Vec<String> {
     let q = |name: &str| dialect.quote(name);
     let temporary = format!("{}__nasc_rebuild", to.name);
-    let kept: Vec<String> = to
+    let kept: Vec<(&str, &str, &str)> = to
         .columns
         .iter()
-        .filter(|(name, _)| from.column(name).is_some())
-        .map(|(name, _)| q(name))
+        .filter_map(|(name, new)| Some((name.as_str(), from.column(name)?, new.as_str())))
+        .collect();
+    let columns: Vec<String> = kept.iter().map(|(name, _, _)| q(name)).collect();
+    // A column that becomes NOT NULL with a default takes it where it held NULL.
+    let values: Vec<String> = kept
+        .iter()
+        .map(|(name, old, new)| match fill_for_nulls(old, new) {
+            Some(value) => format!("COALESCE({}, {value})", q(name)),
+            None => q(name),
+        })
         .collect();
     let mut statements = vec![
         render_create_table(&temporary, &to.parts(), dialect),
         format!(
-            "INSERT INTO {} ({kept}) SELECT {kept} FROM {}",
+            "INSERT INTO {} ({}) SELECT {} FROM {}",
             q(&temporary),
+            columns.join(", "),
+            values.join(", "),
             q(&from.name),
-            kept = kept.join(", ")
         ),
         format!("DROP TABLE {}", q(&from.name)),
         format!("ALTER TABLE {} RENAME TO {}", q(&temporary), q(&to.name)),

@@ -157,12 +157,17 @@ fn for_aggregate(ty: &str, id: &str) -> String {
 fn list_changes(changes: &[nasc_model::catalog::Change]) -> String {
     let mut text = String::new();
     for change in changes {
-        let kind = match (&change.drops, change.additive) {
-            (Some(object), _) => format!(
-                "drops data: applied only with Migrations::All and `{object}` in StoreOptions::drops"
+        let kind = match (change.drops.as_slice(), change.additive) {
+            ([], true) => "additive".to_owned(),
+            ([], false) => "needs Migrations::All".to_owned(),
+            (objects, _) => format!(
+                "drops data: applied only with Migrations::All and {} in StoreOptions::drops",
+                objects
+                    .iter()
+                    .map(|o| format!("`{o}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ),
-            (None, true) => "additive".to_owned(),
-            (None, false) => "needs Migrations::All".to_owned(),
         };
         text.push_str(&format!("- {} ({kind})\n", change.description));
         for statement in &change.up {

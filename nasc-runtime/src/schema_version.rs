@@ -172,10 +172,8 @@ fn migrate_locked<C: MappedConnection>(
     // A change that drops data is made only with `Migrations::All` and its object named.
     let named = |change: &Change| {
         policy == Migrations::All
-            && change
-                .drops
-                .as_ref()
-                .is_some_and(|d| drops.iter().any(|n| n == d))
+            && !change.drops.is_empty()
+            && change.drops.iter().all(|d| drops.contains(d))
     };
     let q = |name: &str| dialect.quote(name);
     let failed = |message: String| Error::Open {
@@ -233,7 +231,7 @@ fn migrate_locked<C: MappedConnection>(
                 down: Vec::new(),
                 additive: true,
                 rebuilds_table: false,
-                drops: None,
+                drops: Vec::new(),
             };
             (0, vec![create])
         }
@@ -263,7 +261,7 @@ fn migrate_locked<C: MappedConnection>(
         }
     };
 
-    let unnamed_drop = changes.iter().any(|c| c.drops.is_some() && !named(c));
+    let unnamed_drop = changes.iter().any(|c| !c.drops.is_empty() && !named(c));
     if unnamed_drop || (policy == Migrations::Additive && changes.iter().any(|c| !c.additive)) {
         return Err(Error::Migration {
             target: target.to_owned(),

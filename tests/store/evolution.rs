@@ -422,3 +422,29 @@ pub fn an_older_binary_works_on_a_database_a_newer_one_extended(b: &Backend) {
     ));
     assert_eq!(db.count("nasc_schema"), 2);
 }
+
+/// A property that becomes required with a default: existing NULLs take the default in the
+/// same migration (the change failed on SQLite and PostgreSQL), on a parent table whose
+/// children stay.
+pub fn a_property_becoming_required_with_a_default_fills_existing_nulls(b: &Backend) {
+    let db = b.store(v1());
+    db.persist("Board", "b1", &board_v1(), &board_v1()).unwrap();
+    let untitled = json!({"id": "b2", "cards": [{"id": "c3"}]});
+    db.persist("Board", "b2", &untitled, &untitled).unwrap();
+    let v2 = Registry::from_json_str(
+        "s",
+        r##"{"$defs": {"Board": {"type": "object", "properties": {"id": {"type": "string"},
+            "title": {"type": "string", "default": "untitled"},
+            "cards": {"type": "array", "items": {"$ref": "#/$defs/Card"}}}, "required": ["id", "title"]},
+            "Card": {"type": "object", "properties": {"id": {"type": "string"}, "text": {"type": "string"}}, "required": ["id"]}}}"##,
+        "m",
+        r#"{"Board": {}, "Card": {}}"#,
+    )
+    .unwrap();
+    let store = connect(&db, v2, Migrations::All).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(store.load("Board", "b1").unwrap(), Some(board_v1()));
+    let mut expected = untitled.clone();
+    expected["title"] = json!("untitled");
+    assert_eq!(store.load("Board", "b2").unwrap(), Some(expected));
+    assert_eq!(db.count("cards"), 3, "the children survive the change");
+}

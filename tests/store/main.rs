@@ -40,6 +40,7 @@ macro_rules! conformance {
 }
 
 conformance!(
+    evolution::a_property_becoming_required_with_a_default_fills_existing_nulls,
     hostile::a_foreign_table_of_the_same_name_is_refused_at_connect,
     evolution::an_older_binary_works_on_a_database_a_newer_one_extended,
     hostile::keys_compare_exactly,
