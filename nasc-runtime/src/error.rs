@@ -108,16 +108,17 @@ pub enum Error {
         /// Why.
         message: String,
     },
-    /// The database holds an older schema whose differences from the compiled one are not
-    /// all additive; nothing was changed. Each change lists the SQL that would make it
-    /// ([`crate::migration_files`] writes them as up and down files); connecting with
-    /// [`crate::Migrations::All`] applies them.
-    #[error("the schema of `{target}` differs from the compiled one in ways that are not only additions:\n{}", list_changes(changes))]
+    /// The database holds a schema whose differences from the compiled one are not all
+    /// additive; nothing was changed. The plan lists each change with its SQL, and writes
+    /// them as a diesel migration ([`crate::MigrationPlan::write_diesel_migration`]) that
+    /// records the new schema when it runs; connecting with [`crate::Migrations::All`]
+    /// (and the drops named in [`crate::StoreOptions::drops`]) applies them instead.
+    #[error("the schema of `{target}` differs from the compiled one in ways that are not only additions:\n{}", list_changes(&plan.changes))]
     Migration {
         /// The database.
         target: String,
-        /// Every change, additive ones included.
-        changes: Vec<nasc_model::catalog::Change>,
+        /// Every change, additive ones included, and the schema they make.
+        plan: Box<crate::MigrationPlan>,
     },
     /// An event handler refused the event; nothing changed.
     #[error("{ty} `{}`: event `{}` failed: {message}", bounded(id), bounded(event))]

@@ -265,7 +265,11 @@ fn migrate_locked<C: MappedConnection>(
     if unnamed_drop || (policy == Migrations::Additive && changes.iter().any(|c| !c.additive)) {
         return Err(Error::Migration {
             target: target.to_owned(),
-            changes,
+            plan: Box::new(crate::MigrationPlan {
+                dialect,
+                changes,
+                catalog: wanted,
+            }),
         });
     }
     apply(conn, &changes, version + 1, &wanted)

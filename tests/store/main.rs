@@ -9,6 +9,7 @@ mod derived;
 mod documents;
 mod dynamic;
 mod evolution;
+mod exported;
 mod family;
 mod hostile;
 mod keys;
@@ -40,6 +41,7 @@ macro_rules! conformance {
 }
 
 conformance!(
+    exported::exported_files_run_by_diesel_keep_every_row,
     evolution::a_property_becoming_required_with_a_default_fills_existing_nulls,
     hostile::a_foreign_table_of_the_same_name_is_refused_at_connect,
     evolution::an_older_binary_works_on_a_database_a_newer_one_extended,

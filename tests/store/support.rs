@@ -202,6 +202,26 @@ impl TestDb {
         all
     }
 
+    /// Every row of `table`, its `columns` as text joined by `|` (`NULL` for NULL), sorted:
+    /// what a migration must keep.
+    pub fn rows(&self, table: &str, columns: &[String]) -> Vec<String> {
+        let cast = match self.kind {
+            Kind::Mysql => "CHAR",
+            _ => "TEXT",
+        };
+        let values: Vec<String> = columns
+            .iter()
+            .map(|c| format!("COALESCE(CAST({} AS {cast}), 'NULL')", self.quote(c)))
+            .collect();
+        let line = match self.kind {
+            Kind::Mysql => format!("CONCAT_WS('|', {})", values.join(", ")),
+            _ => values.join(" || '|' || "),
+        };
+        let mut rows = self.lines(&format!("SELECT {line} AS line FROM {}", self.quote(table)));
+        rows.sort();
+        rows
+    }
+
     /// Rows of `table`.
     pub fn count(&self, table: &str) -> i64 {
         let sql = format!(
