@@ -9,6 +9,19 @@ fn compile_errors_and_checked_structs() {
     let cases = trybuild::TestCases::new();
     cases.pass("tests/ui/pass/*.rs");
     cases.compile_fail("tests/ui/fail/*.rs");
+    drop(cases);
+    // trybuild held the output equal to these files: none names an internal path.
+    for entry in std::fs::read_dir("tests/ui/fail").unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "stderr") {
+            let text = std::fs::read_to_string(&path).unwrap();
+            assert!(
+                !text.contains("__private"),
+                "{} shows an internal path:\n{text}",
+                path.display()
+            );
+        }
+    }
 }
 
 /// Editing the schema makes cargo expand `schema!` again: a scratch crate is built, its

@@ -272,7 +272,7 @@ fn check_field_type(
                 ScalarType::Boolean => quote!(Boolean),
             };
             Ok(quote_spanned! {inner.span()=>
-                nasc_runtime::__private::assert_stores_as::<nasc_runtime::__private::kind::#kind, #inner>();
+                nasc_runtime::schema_type::assert_stores_as::<nasc_runtime::schema_type::#kind, #inner>();
             })
         }
         Binding::Children(r) => {
@@ -287,7 +287,7 @@ fn check_field_type(
             };
             let tag = type_tag(&r.child);
             Ok(quote_spanned! {inner.span()=>
-                nasc_runtime::__private::assert_schema_type::<#tag, #inner>();
+                nasc_runtime::schema_type::assert_schema_type::<#tag, #inner>();
             })
         }
     }

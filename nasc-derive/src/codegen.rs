@@ -251,11 +251,11 @@ pub fn entity_impl(ty: &EntityType, self_ty: &Ident, bindings: &[(Ident, Binding
             }
         }
 
-        impl nasc_runtime::__private::IsSchemaType<#tag> for #self_ty {}
+        impl nasc_runtime::schema_type::IsSchemaType<#tag> for #self_ty {}
     }
 }
 
-/// The tag of a type name as a literal (see `nasc_runtime::__private::type_tag`).
+/// The tag of a type name as a literal (see `nasc_runtime::schema_type::type_tag`).
 pub fn type_tag(name: &str) -> proc_macro2::Literal {
     let mut hash: u64 = 0xcbf29ce484222325;
     for byte in name.bytes() {

@@ -38,6 +38,7 @@ mod migration_plan;
 mod pool;
 mod processor;
 mod registry;
+pub mod schema_type;
 mod schema_version;
 mod secrets;
 mod sql;

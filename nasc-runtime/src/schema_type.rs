@@ -1,0 +1,76 @@
+//! The JSON Schema types, as the compile-time checks of `#[derive(Entity)]` name them:
+//! a field whose Rust type cannot hold its property's schema type fails to compile with
+//! `StoresAs<nasc_runtime::schema_type::Boolean>` (say) in the message. The traits and
+//! functions here serve those checks; code rarely names them.
+
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+/// JSON Schema `string`: `String`.
+pub struct String;
+/// JSON Schema `integer`: `i64`, or a narrower integer.
+pub struct Integer;
+/// JSON Schema `number`: `f64` or `f32`.
+pub struct Number;
+/// JSON Schema `boolean`: `bool`.
+pub struct Boolean;
+/// JSON Schema `string` with `format: date-time`: `chrono::DateTime<Utc>` (or
+/// `DateTime<FixedOffset>`, or `String`).
+pub struct DateTime;
+/// An `enum` of strings: any serde type (values are checked when saved).
+pub struct Enum;
+/// A JSON document (nested object, map, array or embedded `$ref`): any serde type (its
+/// shape is checked when saved).
+pub struct Json;
+
+/// Rust types that can hold a schema scalar of kind `K`.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot hold the schema type `{K}` of this property",
+    label = "does not match the schema",
+    note = "schema `string` takes `String`; `integer` takes `i64` (or a narrower integer); `number` takes `f64` or `f32`; `boolean` takes `bool`; a `date-time` string takes `chrono::DateTime<Utc>` (or `String`)"
+)]
+pub trait StoresAs<K> {}
+
+impl StoresAs<String> for std::string::String {}
+impl StoresAs<Integer> for i64 {}
+impl StoresAs<Integer> for i32 {}
+impl StoresAs<Integer> for i16 {}
+impl StoresAs<Integer> for i8 {}
+impl StoresAs<Integer> for u32 {}
+impl StoresAs<Integer> for u16 {}
+impl StoresAs<Integer> for u8 {}
+impl StoresAs<Number> for f64 {}
+impl StoresAs<Number> for f32 {}
+impl StoresAs<Boolean> for bool {}
+impl StoresAs<DateTime> for chrono::DateTime<chrono::Utc> {}
+impl StoresAs<DateTime> for chrono::DateTime<chrono::FixedOffset> {}
+impl StoresAs<DateTime> for std::string::String {}
+impl<T: Serialize + DeserializeOwned> StoresAs<Enum> for T {}
+impl<T: Serialize + DeserializeOwned> StoresAs<Json> for T {}
+
+/// Entities that stand for the schema type whose name hashes to `TAG`.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not the entity of this array's schema item type",
+    label = "the schema's `items.$ref` names another type",
+    note = "use the struct generated or derived for the referenced type"
+)]
+pub trait IsSchemaType<const TAG: u64> {}
+
+/// Stable tag of a schema type name (FNV-1a).
+pub const fn type_tag(name: &str) -> u64 {
+    let bytes = name.as_bytes();
+    let mut hash: u64 = 0xcbf29ce484222325;
+    let mut i = 0;
+    while i < bytes.len() {
+        hash ^= bytes[i] as u64;
+        hash = hash.wrapping_mul(0x100000001b3);
+        i += 1;
+    }
+    hash
+}
+
+/// Compile-time check that `T` holds kind `K` (called nowhere; its bound is the check).
+pub fn assert_stores_as<K, T: StoresAs<K>>() {}
+
+/// Compile-time check that `T` is the entity of `TAG`.
+pub fn assert_schema_type<const TAG: u64, T: IsSchemaType<TAG>>() {}
