@@ -38,6 +38,7 @@ mod migration_plan;
 mod pool;
 mod processor;
 mod registry;
+mod retry;
 pub mod schema_type;
 mod schema_version;
 mod secrets;

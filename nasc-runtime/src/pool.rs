@@ -33,6 +33,11 @@ pub struct StoreOptions {
     /// default: it costs a round trip per call on a server, and a connection that broke is
     /// dropped by the pool after the call that found it broken fails.
     pub test_on_checkout: bool,
+    /// How many times a persist runs again when the database gave up on its transaction
+    /// (a deadlock, a serialization failure, a lock wait timeout: MariaDB reports deadlocks
+    /// between writers of different aggregates now and then), after a random, growing
+    /// delay (up to 100 ms); 5 by default.
+    pub retries: u32,
 }
 
 impl Default for StoreOptions {
@@ -45,6 +50,7 @@ impl Default for StoreOptions {
             change_log: false,
             replace_children: false,
             test_on_checkout: false,
+            retries: 5,
         }
     }
 }

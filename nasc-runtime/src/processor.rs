@@ -162,7 +162,7 @@ impl<S: Store> Processor<S> {
             handlers: HashMap::new(),
             locks: InstanceLocks::default(),
             subscribers: Vec::new(),
-            retries: 10,
+            retries: 50,
         }
     }
 
@@ -173,7 +173,8 @@ impl<S: Store> Processor<S> {
     }
 
     /// How many times an event is applied again when its save meets a newer version of the
-    /// instance (another writer saved in between); 10 by default.
+    /// instance (another writer saved in between), waiting a random, growing delay (up to
+    /// 100 ms) before each; 50 by default.
     pub fn retries(mut self, retries: usize) -> Self {
         self.retries = retries;
         self
@@ -212,6 +213,9 @@ impl<S: Store> Processor<S> {
                         expected, actual, ..
                     }) if attempt < self.retries => {
                         attempt += 1;
+                        // Backoff with jitter: the writers that collided do not collide
+                        // again in step.
+                        crate::retry::wait(attempt as u32);
                         tracing::debug!(
                             ty,
                             id,

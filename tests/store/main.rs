@@ -41,6 +41,8 @@ macro_rules! conformance {
 }
 
 conformance!(
+    processing::eight_writers_of_one_versioned_counter_all_succeed,
+    processing::writers_of_different_aggregates_never_fail,
     exported::exported_files_run_by_diesel_keep_every_row,
     evolution::a_property_becoming_required_with_a_default_fills_existing_nulls,
     hostile::a_foreign_table_of_the_same_name_is_refused_at_connect,

@@ -33,6 +33,7 @@ pub struct DieselStore<C: MappedConnection> {
     statements: HashMap<String, TypeStatements>,
     change_log: bool,
     replace_children: bool,
+    retries: u32,
 }
 
 impl<C: MappedConnection> DieselStore<C> {
@@ -74,6 +75,7 @@ impl<C: MappedConnection> DieselStore<C> {
             registry,
             change_log,
             replace_children: options.replace_children,
+            retries: options.retries,
         })
     }
 
@@ -146,6 +148,7 @@ impl<C: MappedConnection> Store for DieselStore<C> {
         let entity = self.registry.entity(ty)?;
         let target = Target { ty, id };
         let mut changed = changed_positions(&self.registry, entity, diff, self.replace_children);
+        let mut attempt = 0;
         loop {
             let mut tree = aggregate::validate(
                 self.registry.model(),
@@ -182,6 +185,15 @@ impl<C: MappedConnection> Store for DieselStore<C> {
                 // Rolled back: write again, comparing the whole arrays.
                 Err(Failure::NotInPlace) if changed.is_some() => {
                     changed = None;
+                    continue;
+                }
+                // The database gave up on the transaction (a deadlock, say): run it again.
+                Err(
+                    Failure::Nasc(Error::Database { ref source, .. }) | Failure::Diesel(ref source),
+                ) if crate::retry::is_transient(source) && attempt < self.retries => {
+                    attempt += 1;
+                    tracing::debug!(ty, id, attempt, error = %source, "transaction given up by the database: running it again");
+                    crate::retry::wait(attempt);
                     continue;
                 }
                 Err(Failure::NotInPlace) => {
