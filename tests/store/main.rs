@@ -5,6 +5,7 @@
 
 mod support;
 
+mod crash;
 mod derived;
 mod documents;
 mod dynamic;
@@ -41,6 +42,7 @@ macro_rules! conformance {
 }
 
 conformance!(
+    crash::a_killed_save_leaves_the_old_or_the_new_aggregate,
     processing::eight_writers_of_one_versioned_counter_all_succeed,
     processing::writers_of_different_aggregates_never_fail,
     exported::exported_files_run_by_diesel_keep_every_row,
