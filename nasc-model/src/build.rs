@@ -32,8 +32,10 @@ pub const STORE_KEYS: [&str; 2] = ["x-na:store", "x-nc:store"];
 /// Top-level mapping keys that are not types.
 const MAPPING_META_KEYS: [&str; 3] = ["$id", "$schema", "$comment"];
 /// Keys allowed inside a store block.
-const STORE_BLOCK_KEYS: [&str; 8] = [
+const STORE_BLOCK_KEYS: [&str; 10] = [
     "entity",
+    "renamedFrom",
+    "renamed",
     "pk",
     "relations",
     "indexes",
@@ -75,6 +77,10 @@ struct StoreBlock {
     version: Option<String>,
     /// Properties nasc fills with the creation and last-save times (`timestamps`).
     timestamps: (Option<String>, Option<String>),
+    /// The table's former name (`renamedFrom`).
+    renamed_from: Option<String>,
+    /// Renamed properties (`renamed`): former property name, current one, pointer.
+    renamed: Vec<(String, String, String)>,
     pointer: String,
 }
 
@@ -437,6 +443,55 @@ impl Builder<'_> {
                 }
             }
         }
+        let renamed_from = match block.get("renamedFrom") {
+            None => None,
+            Some(Value::String(table)) => match naming::identifier_problem(table) {
+                None => Some(table.clone()),
+                Some(problem) => {
+                    self.mapping_error(
+                        &pointer_join(pointer, "renamedFrom"),
+                        format!("the former table name `{table}` {problem}"),
+                    );
+                    None
+                }
+            },
+            Some(_) => {
+                self.mapping_error(
+                    &pointer_join(pointer, "renamedFrom"),
+                    "`renamedFrom` must be the table's former name",
+                );
+                None
+            }
+        };
+        let mut renamed = Vec::new();
+        if let Some(spec) = block.get("renamed") {
+            let at = pointer_join(pointer, "renamed");
+            match spec.as_object() {
+                Some(spec) => {
+                    for (former, current) in spec {
+                        match current.as_str() {
+                            Some(current) => renamed.push((
+                                former.clone(),
+                                current.to_owned(),
+                                pointer_join(&at, former),
+                            )),
+                            None => {
+                                self.mapping_error(
+                                    &pointer_join(&at, former),
+                                    "a renamed property maps its former name to its current one",
+                                );
+                            }
+                        }
+                    }
+                }
+                None => {
+                    self.mapping_error(
+                        &at,
+                        "`renamed` must map former property names to current ones: `{\"note\": \"comment\"}`",
+                    );
+                }
+            }
+        }
         Some(StoreBlock {
             entity,
             pk,
@@ -445,6 +500,8 @@ impl Builder<'_> {
             columns,
             version,
             timestamps,
+            renamed_from,
+            renamed,
             pointer: pointer.to_owned(),
         })
     }
@@ -662,6 +719,27 @@ impl Builder<'_> {
             timestamp(&store.timestamps.0, "created"),
             timestamp(&store.timestamps.1, "updated"),
         );
+        let mut renamed_columns = Vec::new();
+        for (former, current, at) in &store.renamed {
+            match fields.iter().find(|f| &f.property == current) {
+                Some(field) => {
+                    let column = naming::column_name(former);
+                    if column != field.column {
+                        renamed_columns.push((column, field.column.clone()));
+                    }
+                }
+                None => {
+                    let hint = closest(current, fields.iter().map(|f| f.property.as_str()))
+                        .map(|c| format!("did you mean `{c}`?"))
+                        .unwrap_or_else(|| "name a scalar property of the type".into());
+                    self.mapping_error(
+                        at,
+                        format!("`{name}` has no scalar property `{current}` that `{former}` was renamed to"),
+                    )
+                    .hint = Some(hint);
+                }
+            }
+        }
         let mut indexes = Vec::new();
         for (properties, unique, at) in &store.keys {
             let mut columns = Vec::new();
@@ -704,6 +782,8 @@ impl Builder<'_> {
                 indexes,
                 version,
                 timestamps,
+                renamed_from: store.renamed_from.clone(),
+                renamed_columns,
             },
             store: store.clone(),
         })
@@ -764,13 +844,25 @@ impl Builder<'_> {
     /// Names every foreign key and records each relation on its child.
     fn link_relations(&mut self, parsed: &mut [Parsed]) {
         let mut links: Vec<(String, ParentLink)> = Vec::new();
+        // Foreign keys named after a renamed parent table are renamed with it.
+        let mut renamed_keys: Vec<(String, (String, String))> = Vec::new();
         for p in parsed.iter_mut() {
             let pk_column = p.ty.pk().column.clone();
             let pk_scalar = p.ty.pk().scalar;
             for relation in &mut p.ty.relations {
                 relation.fk_column = match p.store.fk_overrides.get(&relation.property) {
                     Some(fk) => fk.clone(),
-                    None => naming::foreign_key(&p.store.entity, &pk_column),
+                    None => {
+                        let fk = naming::foreign_key(&p.store.entity, &pk_column);
+                        if let Some(former) = &p.store.renamed_from {
+                            let former_fk = naming::foreign_key(former, &pk_column);
+                            if former_fk != fk {
+                                renamed_keys
+                                    .push((relation.child.clone(), (former_fk, fk.clone())));
+                            }
+                        }
+                        fk
+                    }
                 };
                 links.push((
                     relation.child.clone(),
@@ -797,6 +889,11 @@ impl Builder<'_> {
         for (child, link) in links {
             if let Some(c) = parsed.iter_mut().find(|p| p.ty.name == child) {
                 c.ty.parents.push(link);
+            }
+        }
+        for (child, rename) in renamed_keys {
+            if let Some(c) = parsed.iter_mut().find(|p| p.ty.name == child) {
+                c.ty.renamed_columns.push(rename);
             }
         }
     }
@@ -1259,5 +1356,33 @@ mod tests {
             r#"{"T": {"x-na:store": {"columns": {"xmin": "x_min"}}}}"#,
         )
         .unwrap();
+    }
+
+    /// Renames name a current property and a valid former table.
+    #[test]
+    fn renames_are_checked() {
+        let schema = r#"{"$defs": {"T": {"type": "object", "properties": {"id": {"type": "string"}, "comment": {"type": "string"}}, "required": ["id"]}}}"#;
+        let m = model(
+            schema,
+            r#"{"T": {"x-na:store": {"renamedFrom": "old_ts", "renamed": {"note": "comment"}}}}"#,
+        )
+        .unwrap();
+        let t = m.get("T").unwrap();
+        assert_eq!(t.renamed_from.as_deref(), Some("old_ts"));
+        assert_eq!(
+            t.renamed_columns,
+            [("note".to_owned(), "comment".to_owned())]
+        );
+        let text = errors(
+            schema,
+            r#"{"T": {"x-na:store": {"renamed": {"note": "coment"}}}}"#,
+        );
+        assert!(text.contains("m.json#/T/x-na:store/renamed/note"), "{text}");
+        assert!(text.contains("did you mean `comment`?"), "{text}");
+        let text = errors(
+            schema,
+            r#"{"T": {"x-na:store": {"renamedFrom": "old-ts"}}}"#,
+        );
+        assert!(text.contains("the former table name `old-ts`"), "{text}");
     }
 }

@@ -28,6 +28,13 @@ pub struct TableCatalog {
     pub constraints: Vec<String>,
     /// What follows the closing parenthesis of `CREATE TABLE`.
     pub suffix: String,
+    /// The table's former name, when the mapping declares one (not recorded: a rename
+    /// applies to a database that holds the former name).
+    #[serde(skip)]
+    pub renamed_from: Option<String>,
+    /// Renamed columns, `(former, current)` (not recorded either).
+    #[serde(skip)]
+    pub renamed_columns: Vec<(String, String)>,
     /// `(name, CREATE INDEX statement)` of the indexes outside `CREATE TABLE`.
     pub indexes: Vec<(String, String)>,
 }
@@ -69,6 +76,8 @@ impl Catalog {
                     constraints,
                     suffix: suffix.to_owned(),
                     indexes: index_statements(ty, dialect),
+                    renamed_from: ty.renamed_from.clone(),
+                    renamed_columns: ty.renamed_columns.clone(),
                 }
             })
             .collect();
@@ -103,9 +112,46 @@ impl Catalog {
     pub fn changes_to(&self, target: &Catalog) -> Vec<Change> {
         let dialect = target.dialect;
         let mut changes = Vec::new();
+        // Tables renamed by the mapping: `(former, current)`, when the database holds the
+        // former name and not the current one.
+        let renamed: Vec<(&str, &str)> = target
+            .tables
+            .iter()
+            .filter_map(|t| {
+                let former = t.renamed_from.as_deref()?;
+                (self.table(former).is_some() && self.table(&t.name).is_none())
+                    .then_some((former, t.name.as_str()))
+            })
+            .collect();
         for table in &target.tables {
-            match self.table(&table.name) {
-                None => changes.push(Change {
+            let former = renamed
+                .iter()
+                .find(|(_, current)| *current == table.name)
+                .and_then(|(former, _)| self.table(former));
+            match (self.table(&table.name), former) {
+                (Some(old), _) => {
+                    let (view, renames) = old.renamed(table, dialect, &renamed);
+                    changes.extend(renames);
+                    changes.extend(view.changes_to(table, dialect));
+                }
+                (None, Some(old)) => {
+                    let (from, to) = (dialect.quote(&old.name), dialect.quote(&table.name));
+                    changes.push(Change {
+                        description: format!(
+                            "table `{}` is renamed `{}` (the mapping's `renamedFrom`)",
+                            old.name, table.name
+                        ),
+                        up: vec![format!("ALTER TABLE {from} RENAME TO {to}")],
+                        down: vec![format!("ALTER TABLE {to} RENAME TO {from}")],
+                        additive: false,
+                        rebuilds_table: false,
+                        drops: Vec::new(),
+                    });
+                    let (view, renames) = old.renamed(table, dialect, &renamed);
+                    changes.extend(renames);
+                    changes.extend(view.changes_to(table, dialect));
+                }
+                (None, None) => changes.push(Change {
                     description: format!("new table `{}`", table.name),
                     up: table.create_statements(dialect),
                     down: vec![format!("DROP TABLE {}", dialect.quote(&table.name))],
@@ -113,11 +159,12 @@ impl Catalog {
                     rebuilds_table: false,
                     drops: Vec::new(),
                 }),
-                Some(old) => changes.extend(old.changes_to(table, dialect)),
             }
         }
         for old in self.tables.iter().rev() {
-            if target.table(&old.name).is_none() {
+            if target.table(&old.name).is_none()
+                && !renamed.iter().any(|(former, _)| *former == old.name)
+            {
                 changes.push(Change {
                     description: format!(
                         "table `{}` is no longer in the schema: dropping it deletes its rows",
@@ -180,6 +227,106 @@ fn column_type(definition: &str) -> &str {
 }
 
 impl TableCatalog {
+    /// This table (as the database holds it) once renamed as `target` declares: its name
+    /// `target`'s, and each column `target` renames (held under its former name, not yet
+    /// under its current one) under its current name, with the changes that rename them;
+    /// `tables` are the renamed tables, `(former, current)`.
+    /// Every quoted mention of a former name in the definitions, constraints and indexes
+    /// follows, and on PostgreSQL the named `CHECK` of a renamed column or table is
+    /// renamed too.
+    fn renamed(
+        &self,
+        target: &TableCatalog,
+        dialect: Dialect,
+        tables: &[(&str, &str)],
+    ) -> (TableCatalog, Vec<Change>) {
+        let q = |name: &str| dialect.quote(name);
+        let mut view = self.clone();
+        let mut changes = Vec::new();
+        // Every renamed table, this one or a parent its foreign keys reference.
+        let mut replacements: Vec<(String, String)> =
+            tables.iter().map(|(from, to)| (q(from), q(to))).collect();
+        let table = q(&target.name);
+        for (former, current) in &target.renamed_columns {
+            if self.column(former).is_none() || self.column(current).is_some() {
+                continue;
+            }
+            let (from, to) = (q(former), q(current));
+            changes.push(Change {
+                description: format!(
+                    "table `{}`: column `{former}` is renamed `{current}` (the mapping's `renamed`)",
+                    target.name
+                ),
+                up: vec![format!("ALTER TABLE {table} RENAME COLUMN {from} TO {to}")],
+                down: vec![format!("ALTER TABLE {table} RENAME COLUMN {to} TO {from}")],
+                additive: false,
+                rebuilds_table: false,
+                drops: Vec::new(),
+            });
+            for column in &mut view.columns {
+                if column.0 == *former {
+                    column.0 = current.clone();
+                }
+            }
+            replacements.push((from, to));
+        }
+        view.name = target.name.clone();
+        if dialect == Dialect::Postgres {
+            // Named CHECKs carry the table's and the column's names.
+            let former_names: Vec<(String, String)> = self
+                .columns
+                .iter()
+                .zip(&view.columns)
+                .map(|((former, _), (current, _))| {
+                    (
+                        check_name(&self.name, former),
+                        check_name(&target.name, current),
+                    )
+                })
+                .filter(|(a, b)| a != b)
+                .collect();
+            for (from, to) in former_names {
+                if self.columns.iter().any(|(_, d)| d.contains(&q(&from))) {
+                    changes.push(Change {
+                        description: format!(
+                            "table `{}`: check `{from}` is renamed `{to}`",
+                            target.name
+                        ),
+                        up: vec![format!(
+                            "ALTER TABLE {table} RENAME CONSTRAINT {} TO {}",
+                            q(&from),
+                            q(&to)
+                        )],
+                        down: vec![format!(
+                            "ALTER TABLE {table} RENAME CONSTRAINT {} TO {}",
+                            q(&to),
+                            q(&from)
+                        )],
+                        additive: false,
+                        rebuilds_table: false,
+                        drops: Vec::new(),
+                    });
+                    replacements.push((q(&from), q(&to)));
+                }
+            }
+        }
+        let rewrite = |text: &mut String| {
+            for (from, to) in &replacements {
+                *text = text.replace(from.as_str(), to);
+            }
+        };
+        for (_, definition) in &mut view.columns {
+            rewrite(definition);
+        }
+        for line in &mut view.constraints {
+            rewrite(line);
+        }
+        for (_, statement) in &mut view.indexes {
+            rewrite(statement);
+        }
+        (view, changes)
+    }
+
     fn parts(&self) -> TableParts {
         TableParts {
             columns: self.columns.clone(),
@@ -680,5 +827,40 @@ mod tests {
             !changes[0].additive && changes[0].description.contains("without a default"),
             "{changes:?}"
         );
+    }
+
+    /// A renamed column keeps its data and its CHECK: on PostgreSQL the named check is
+    /// renamed with it, nothing is dropped or added.
+    #[test]
+    fn a_renamed_constrained_column_is_renamed_with_its_check() {
+        let catalog = |property: &str, mapping: &str| {
+            let schema = format!(
+                r#"{{"$defs": {{"T": {{"type": "object", "properties": {{"id": {{"type": "string"}}, "{property}": {{"type": "string", "maxLength": 5}}}}, "required": ["id"]}}}}}}"#
+            );
+            let model = build(&Source::new("s", schema), &Source::new("m", mapping)).unwrap();
+            Catalog::of(&model, Dialect::Postgres)
+        };
+        let v1 = catalog("note", r#"{"T": {}}"#);
+        let v2 = catalog(
+            "comment",
+            r#"{"T": {"x-na:store": {"renamed": {"note": "comment"}}}}"#,
+        );
+        let changes = v1.changes_to(&v2);
+        let up: Vec<&str> = changes
+            .iter()
+            .flat_map(|c| c.up.iter().map(String::as_str))
+            .collect();
+        assert_eq!(
+            up,
+            [
+                r#"ALTER TABLE "ts" RENAME COLUMN "note" TO "comment""#,
+                r#"ALTER TABLE "ts" RENAME CONSTRAINT "ts_note_check" TO "ts_comment_check""#,
+            ],
+            "{changes:#?}"
+        );
+        assert!(changes.iter().all(|c| c.drops.is_empty() && !c.additive));
+        // Once applied (recorded), nothing is left to do.
+        let recorded = Catalog::from_json(&v2.to_json()).unwrap();
+        assert!(recorded.changes_to(&v2).is_empty());
     }
 }

@@ -195,6 +195,12 @@ pub struct EntityType {
     /// Indexes in `fields` of the properties nasc fills with the time a top-level row was
     /// created and last saved, when the mapping names them.
     pub timestamps: (Option<usize>, Option<usize>),
+    /// The table's former name, when the mapping declares it (`renamedFrom`): a database
+    /// holding that table has it renamed.
+    pub renamed_from: Option<String>,
+    /// Columns renamed: `(former column, current column)`, from the mapping's `renamed`
+    /// and from foreign keys named after a renamed parent table.
+    pub renamed_columns: Vec<(String, String)>,
 }
 
 /// A secondary index or unique key declared in the mapping (`indexes`, `unique`).

@@ -453,3 +453,70 @@ pub fn a_property_becoming_required_with_a_default_fills_existing_nulls(b: &Back
     assert_eq!(store.load("Board", "b2").unwrap(), Some(expected));
     assert_eq!(db.count("cards"), 3, "the children survive the change");
 }
+
+/// Renames declared in the mapping (`renamedFrom` for a table, `renamed` for properties)
+/// are applied as renames with `Migrations::All`: no column is emptied, no row lost, and the
+/// children's foreign key (named after the parent table) follows.
+pub fn declared_renames_keep_the_data(b: &Backend) {
+    let db = b.store(v1());
+    db.persist("Board", "b1", &board_v1(), &board_v1()).unwrap();
+    let v2 = || {
+        Registry::from_json_str(
+            "s",
+            r##"{"$defs": {"Board": {"type": "object", "properties": {"id": {"type": "string"}, "name": {"type": "string"},
+                "cards": {"type": "array", "items": {"$ref": "#/$defs/Card"}}}, "required": ["id"]},
+                "Card": {"type": "object", "properties": {"id": {"type": "string"}, "body": {"type": "string"}}, "required": ["id"]}}}"##,
+            "m",
+            r#"{"Board": {"x-na:store": {"entity": "projects", "renamedFrom": "boards", "renamed": {"title": "name"}}},
+                "Card": {"x-na:store": {"renamed": {"text": "body"}}}}"#,
+        )
+        .unwrap()
+    };
+    // Renames change what an older binary reads: they need the opt-in.
+    match connect(&db, v2(), Migrations::Additive) {
+        Err(Error::Migration { plan, .. }) => {
+            let text: Vec<&str> = plan
+                .changes
+                .iter()
+                .map(|c| c.description.as_str())
+                .collect();
+            assert!(
+                text.iter()
+                    .any(|d| d.contains("table `boards` is renamed `projects`")),
+                "{text:?}"
+            );
+            assert!(
+                text.iter()
+                    .any(|d| d.contains("column `title` is renamed `name`")),
+                "{text:?}"
+            );
+            assert!(
+                text.iter()
+                    .any(|d| d.contains("column `board_id` is renamed `project_id`")),
+                "{text:?}"
+            );
+            assert!(plan.changes.iter().all(|c| c.drops.is_empty()), "{text:?}");
+        }
+        other => panic!("expected Error::Migration, got {:?}", other.err()),
+    }
+    let store = connect(&db, v2(), Migrations::All).unwrap_or_else(|e| panic!("{e}"));
+    let expected = json!({"id": "b1", "name": "Plans", "cards": [{"id": "c1", "body": "draw"}, {"id": "c2", "body": "build"}]});
+    assert_eq!(store.load("Board", "b1").unwrap(), Some(expected.clone()));
+    assert_eq!(db.count("cards"), 2);
+    assert!(
+        db.columns("boards").is_empty(),
+        "the table has its new name"
+    );
+    assert_eq!(db.columns("projects"), ["id", "name"]);
+    // Saving and deleting work through the renamed foreign key.
+    let mut edited = expected.clone();
+    edited["cards"] = json!([{"id": "c3", "body": "ship"}]);
+    store.persist("Board", "b1", &edited, &edited).unwrap();
+    assert_eq!(store.load("Board", "b1").unwrap(), Some(edited));
+    // The rename is recorded: connecting again changes nothing.
+    assert_eq!(db.count("nasc_schema"), 2);
+    let again = connect(&db, v2(), Migrations::Additive).unwrap_or_else(|e| panic!("{e}"));
+    assert!(again.delete("Board", "b1").unwrap());
+    assert_eq!(db.count("cards"), 0);
+    assert_eq!(db.count("nasc_schema"), 2);
+}
