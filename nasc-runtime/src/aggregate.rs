@@ -114,7 +114,7 @@ pub const MAX_DOCUMENT_DEPTH: usize = 31;
 
 /// Why `text` cannot be stored, if it cannot: PostgreSQL cannot store a NUL character, so no
 /// backend stores one.
-fn text_problem(text: &str) -> Option<String> {
+pub(crate) fn text_problem(text: &str) -> Option<String> {
     text.contains('\0').then(|| {
         "contains a NUL character (U+0000), which PostgreSQL cannot store: nasc refuses it on every backend".to_owned()
     })
@@ -123,7 +123,7 @@ fn text_problem(text: &str) -> Option<String> {
 /// Checks a JSON document before it is stored: nested at most [`MAX_DOCUMENT_DEPTH`]
 /// levels, and no NUL character in a key or string. Iterative, so that a hostile depth
 /// cannot overflow the stack. The error names the pointer of the offending value.
-fn check_document(document: &Value, pointer: &str) -> Result<(), (String, String)> {
+pub(crate) fn check_document(document: &Value, pointer: &str) -> Result<(), (String, String)> {
     let mut pending: Vec<(&Value, String, usize)> = vec![(document, pointer.to_owned(), 1)];
     while let Some((value, at, depth)) = pending.pop() {
         let children: Box<dyn Iterator<Item = (String, &Value)>> = match value {

@@ -110,6 +110,7 @@ impl<C: MappedConnection> DieselJsonStore<C> {
 impl<C: MappedConnection> Store for DieselJsonStore<C> {
     fn load(&self, ty: &str, id: &str) -> Result<Option<Value>, Error> {
         let target = Target { ty, id };
+        refuse_nul_id(target)?;
         let rows = self.pool.with(ty, id, |conn| {
             let table = self.ensure_table(conn, ty, target)?;
             self.select(conn, &table, target)
@@ -145,6 +146,11 @@ impl<C: MappedConnection> Store for DieselJsonStore<C> {
                 ),
             ));
         }
+        // The same limits as the mapped store's documents: no NUL, at most
+        // `MAX_DOCUMENT_DEPTH` levels, on every backend alike.
+        refuse_nul_id(target)?;
+        crate::aggregate::check_document(full, "")
+            .map_err(|(at, message)| target.invalid(&at, message))?;
         let dialect = C::DIALECT;
         if dialect == Dialect::Mysql && id.chars().count() > MYSQL_KEY_LENGTH {
             return Err(target.invalid(
@@ -174,6 +180,7 @@ impl<C: MappedConnection> Store for DieselJsonStore<C> {
 
     fn delete(&self, ty: &str, id: &str) -> Result<bool, Error> {
         let target = Target { ty, id };
+        refuse_nul_id(target)?;
         let dialect = C::DIALECT;
         self.pool.with(ty, id, |conn| {
             let table = self.ensure_table(conn, ty, target)?;
@@ -187,5 +194,13 @@ impl<C: MappedConnection> Store for DieselJsonStore<C> {
                 .map_err(|e| target.database("deleting", "", e))?;
             Ok(deleted > 0)
         })
+    }
+}
+
+/// An id no backend can store (PostgreSQL refuses NUL characters) is refused alike on all.
+fn refuse_nul_id(target: Target<'_>) -> Result<(), Error> {
+    match crate::aggregate::text_problem(target.id) {
+        Some(problem) => Err(target.invalid("", format!("the id {problem}"))),
+        None => Ok(()),
     }
 }

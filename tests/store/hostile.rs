@@ -337,3 +337,43 @@ pub fn a_foreign_table_of_the_same_name_is_refused_at_connect(b: &Backend) {
     store.persist("Doc", "d", &doc, &doc).unwrap();
     assert_eq!(store.load("Doc", "d").unwrap(), Some(doc));
 }
+
+/// The JSON-document store keeps the same limits: NUL characters and documents deeper
+/// than `MAX_DOCUMENT_DEPTH` are Invalid before writing; the limit itself round-trips.
+pub fn the_json_store_refuses_what_no_backend_stores(b: &Backend) {
+    let (url, _cleanup) = b.empty_database();
+    let store = nasc_runtime::JsonStore::connect(&url).unwrap();
+    let nul = json!({"id": "d", "text": "a\0b"});
+    assert_invalid(
+        store.persist("Note", "d", &nul, &nul),
+        "/text",
+        "NUL character",
+    );
+    let key = json!({"id": "d", "m": {"a\0": 1}});
+    assert_invalid(
+        store.persist("Note", "d", &key, &key),
+        "/m/a\0",
+        "NUL character",
+    );
+    let doc = json!({"id": "x"});
+    assert_invalid(
+        store.persist("Note", "x\0", &doc, &doc),
+        "",
+        "NUL character",
+    );
+    assert_invalid(store.load("Note", "x\0"), "", "NUL character");
+    assert_invalid(store.delete("Note", "x\0"), "", "NUL character");
+    // The document is level 1: `data` nests the rest.
+    let mut deepest = json!({"id": "d"});
+    deepest["data"] = nested(MAX_DOCUMENT_DEPTH - 2, json!({"leaf": true}));
+    store.persist("Note", "d", &deepest, &deepest).unwrap();
+    assert_eq!(store.load("Note", "d").unwrap(), Some(deepest));
+    let mut deeper = json!({"id": "e"});
+    deeper["data"] = nested(MAX_DOCUMENT_DEPTH - 1, json!({"leaf": true}));
+    assert_invalid(
+        store.persist("Note", "e", &deeper, &deeper),
+        &format!("/data{}", "/0".repeat(MAX_DOCUMENT_DEPTH - 1)),
+        "deeper than",
+    );
+    assert_eq!(store.load("Note", "e").unwrap(), None);
+}

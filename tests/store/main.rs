@@ -42,6 +42,7 @@ macro_rules! conformance {
 }
 
 conformance!(
+    hostile::the_json_store_refuses_what_no_backend_stores,
     evolution::declared_renames_keep_the_data,
     crash::a_killed_save_leaves_the_old_or_the_new_aggregate,
     processing::eight_writers_of_one_versioned_counter_all_succeed,
