@@ -104,6 +104,78 @@ impl Catalog {
         format!("{hash:016x}")
     }
 
+    /// MySQL refuses to change the type of a column a foreign key uses: the foreign keys
+    /// on key columns whose type changes are dropped before the changes and added back
+    /// after them.
+    fn drop_foreign_keys_around_key_changes(&self, target: &Catalog, changes: &mut Vec<Change>) {
+        let q = |name: &str| Dialect::Mysql.quote(name);
+        let retyped: Vec<(&str, &str)> = target
+            .tables
+            .iter()
+            .filter_map(|t| Some((t, self.table(&t.name)?)))
+            .flat_map(|(t, held)| {
+                t.columns.iter().filter_map(move |(name, definition)| {
+                    let old = held.column(name)?;
+                    (column_type(old) != column_type(definition))
+                        .then_some((t.name.as_str(), name.as_str()))
+                })
+            })
+            .collect();
+        let mut foreign_keys: Vec<(String, String, &str)> = Vec::new();
+        for table in &target.tables {
+            let Some(held) = self.table(&table.name) else {
+                continue;
+            };
+            for line in table.constraints.iter().filter(|c| {
+                c.starts_with("CONSTRAINT ")
+                    && c.contains(" FOREIGN KEY (")
+                    && held.constraints.contains(c)
+            }) {
+                let uses_retyped = retyped.iter().any(|(t, column)| {
+                    (*t == table.name && line.contains(&format!("FOREIGN KEY ({})", q(column))))
+                        || line.contains(&format!("REFERENCES {} ({})", q(t), q(column)))
+                });
+                if uses_retyped {
+                    let name = line["CONSTRAINT ".len()..]
+                        .split(" FOREIGN KEY")
+                        .next()
+                        .unwrap_or_default();
+                    foreign_keys.push((q(&table.name), name.to_owned(), line));
+                }
+            }
+        }
+        if foreign_keys.is_empty() {
+            return;
+        }
+        let drop: Vec<String> = foreign_keys
+            .iter()
+            .map(|(table, name, _)| format!("ALTER TABLE {table} DROP FOREIGN KEY {name}"))
+            .collect();
+        let add: Vec<String> = foreign_keys
+            .iter()
+            .map(|(table, _, line)| format!("ALTER TABLE {table} ADD {line}"))
+            .collect();
+        changes.insert(
+            0,
+            Change {
+                description: "drop the foreign keys of key columns whose type changes (MySQL changes no key column a foreign key uses)".into(),
+                up: drop.clone(),
+                down: add.clone(),
+                additive: false,
+                rebuilds_table: false,
+                drops: Vec::new(),
+            },
+        );
+        changes.push(Change {
+            description: "add those foreign keys back".into(),
+            up: add,
+            down: drop,
+            additive: false,
+            rebuilds_table: false,
+            drops: Vec::new(),
+        });
+    }
+
     fn table(&self, name: &str) -> Option<&TableCatalog> {
         self.tables.iter().find(|t| t.name == name)
     }
@@ -160,6 +232,9 @@ impl Catalog {
                     drops: Vec::new(),
                 }),
             }
+        }
+        if dialect == Dialect::Mysql {
+            self.drop_foreign_keys_around_key_changes(target, &mut changes);
         }
         for old in self.tables.iter().rev() {
             if target.table(&old.name).is_none()

@@ -1,7 +1,7 @@
 //! What only a database server does: close a connection under the store.
 
 use crate::support::*;
-use nasc_runtime::Store;
+use nasc_runtime::{MappedStore, Store};
 use serde_json::json;
 
 /// The server ends the session of the store's one pooled connection: the call that finds
@@ -91,4 +91,68 @@ fn passwords_never_appear_in_errors() {
             assert!(shown.contains("***"), "the redaction shows: {shown}");
         }
     }
+}
+
+/// A MySQL database made before string keys became `VARBINARY(1020)` holds them as
+/// `VARCHAR(255)`: connecting lists the type changes, and `Migrations::All` applies them
+/// with every row and every link kept.
+#[cfg(feature = "mysql")]
+#[test]
+fn on_mysql_varchar_keys_of_an_older_database_become_binary() {
+    run(Kind::Mysql, |b| {
+        let registry = demo_registry();
+        let (url, _cleanup) = b.empty_database();
+        let old = |text: &str| text.replace("VARBINARY(1020)", "VARCHAR(255)");
+        let catalog = nasc_runtime::Catalog::of(registry.model(), nasc_runtime::Dialect::Mysql);
+        let old_catalog = nasc_runtime::Catalog::from_json(&old(&catalog.to_json())).unwrap();
+        for statement in registry.ddl(nasc_runtime::Dialect::Mysql) {
+            server::execute(&url, &old(&statement));
+        }
+        server::execute(&url, "CREATE TABLE nasc_schema (version BIGINT NOT NULL PRIMARY KEY, schema_hash VARCHAR(64) NOT NULL, catalog LONGTEXT NOT NULL, applied_sql LONGTEXT NOT NULL, applied_at BIGINT NOT NULL)");
+        server::execute(
+            &url,
+            &format!(
+                "INSERT INTO nasc_schema VALUES (1, '{}', '{}', '', 0)",
+                old_catalog.hash(),
+                old_catalog
+                    .to_json()
+                    .replace('\\', "\\\\")
+                    .replace('\'', "''")
+            ),
+        );
+        server::execute(&url, "INSERT INTO todo_lists (id) VALUES ('l1')");
+        server::execute(&url, "INSERT INTO todos (id, title, completed, todo_list_id, nasc_position) VALUES ('t1', 'a', FALSE, 'l1', 0), ('t2', 'b', TRUE, 'l1', 1)");
+        let expected = json!({"id": "l1", "items": [
+            {"id": "t1", "title": "a", "completed": false}, {"id": "t2", "title": "b", "completed": true}]});
+        match MappedStore::connect(&url, demo_registry()) {
+            Err(nasc_runtime::Error::Migration { plan, .. }) => assert!(
+                plan.changes
+                    .iter()
+                    .any(|c| c.description.contains("VARBINARY(1020)")),
+                "{:#?}",
+                plan.changes
+            ),
+            other => panic!("expected Error::Migration, got {:?}", other.err()),
+        }
+        let options = nasc_runtime::StoreOptions {
+            migrations: nasc_runtime::Migrations::All,
+            ..Default::default()
+        };
+        let store = MappedStore::connect_with(&url, demo_registry(), options)
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(store.load("TodoList", "l1").unwrap(), Some(expected));
+        // Ids that differ by a trailing space are two aggregates now.
+        for id in ["pad", "pad "] {
+            let list = json!({"id": id, "items": []});
+            store.persist("TodoList", id, &list, &list).unwrap();
+        }
+        assert_eq!(
+            store.load("TodoList", "pad ").unwrap().unwrap()["id"],
+            json!("pad ")
+        );
+        assert_eq!(
+            store.load("TodoList", "pad").unwrap().unwrap()["id"],
+            json!("pad")
+        );
+    });
 }
