@@ -729,9 +729,8 @@ impl Builder<'_> {
                     }
                 }
                 None => {
-                    let hint = closest(current, fields.iter().map(|f| f.property.as_str()))
-                        .map(|c| format!("did you mean `{c}`?"))
-                        .unwrap_or_else(|| "name a scalar property of the type".into());
+                    let hint =
+                        property_hint(current, &fields, "name a scalar property of the type");
                     self.mapping_error(
                         at,
                         format!("`{name}` has no scalar property `{current}` that `{former}` was renamed to"),
@@ -752,9 +751,11 @@ impl Builder<'_> {
                         self.mapping_error(at, format!("`{property}` of `{name}` is a JSON document, which cannot be indexed"));
                     }
                     None => {
-                        let hint = closest(property, fields.iter().map(|f| f.property.as_str()))
-                            .map(|c| format!("did you mean `{c}`?"))
-                            .unwrap_or_else(|| "only scalar properties can be indexed".into());
+                        let hint = property_hint(
+                            property,
+                            &fields,
+                            "only scalar properties can be indexed",
+                        );
                         self.mapping_error(
                             at,
                             format!("`{name}` has no scalar property `{property}` to index"),
@@ -1001,6 +1002,13 @@ impl Builder<'_> {
             }
         }
     }
+}
+
+/// A hint for `name`, which names no field: the closest field's name, or `otherwise`.
+fn property_hint(name: &str, fields: &[Field], otherwise: &str) -> String {
+    closest(name, fields.iter().map(|f| f.property.as_str()))
+        .map(|c| format!("did you mean `{c}`?"))
+        .unwrap_or_else(|| otherwise.to_owned())
 }
 
 /// How a property is stored.

@@ -178,6 +178,17 @@ pub fn no_update_is_lost_under_contention(b: &Backend) {
     );
 }
 
+/// The handler of the versioned counter: mounts at 0, each event adds one.
+fn versioned_counter() -> impl nasc_runtime::Handler {
+    FnHandler::new(
+        |id, _| Ok(json!({"id": id, "value": 0, "rev": 0})),
+        |_, _, state| {
+            state["value"] = json!(state["value"].as_i64().unwrap() + 1);
+            Ok(())
+        },
+    )
+}
+
 fn versioned_registry() -> Registry {
     Registry::from_json_str(
         "counter.schema.json",
@@ -223,15 +234,7 @@ pub fn a_stale_save_fails_with_both_versions(b: &Backend) {
 
 pub fn two_writers_lose_nothing_thanks_to_versions(b: &Backend) {
     let db = b.store(versioned_registry());
-    let handler = || {
-        FnHandler::new(
-            |id, _| Ok(json!({"id": id, "value": 0, "rev": 0})),
-            |_, _, state| {
-                state["value"] = json!(state["value"].as_i64().unwrap() + 1);
-                Ok(())
-            },
-        )
-    };
+    let handler = versioned_counter;
     // Two processors over two stores (two pools): only the versions keep them apart.
     let last_version = Arc::new(std::sync::Mutex::new(None));
     let sink = last_version.clone();
@@ -384,15 +387,7 @@ pub fn eight_writers_of_one_versioned_counter_all_succeed(b: &Backend) {
     const WRITERS: usize = 8;
     const INCREMENTS: usize = 100;
     let db = b.store(versioned_registry());
-    let handler = || {
-        FnHandler::new(
-            |id, _| Ok(json!({"id": id, "value": 0, "rev": 0})),
-            |_, _, state| {
-                state["value"] = json!(state["value"].as_i64().unwrap() + 1);
-                Ok(())
-            },
-        )
-    };
+    let handler = versioned_counter;
     let processors: Vec<_> = (0..WRITERS)
         .map(|_| Processor::new(db.reopen(versioned_registry())).handle("Counter", handler()))
         .collect();
