@@ -173,9 +173,29 @@ pub fn a_killed_save_leaves_the_old_or_the_new_aggregate(b: &Backend) {
     db.persist("Board", "b", &initial(), &initial()).unwrap();
     let exe = std::env::current_exe().unwrap();
     let mut random = Random(0x5eed);
-    let (mut during_save, mut after_commit) = (0, 0);
+    let (mut during_save, mut after_commit, mut waited_for_session) = (0, 0, 0);
+    // A server may still commit the transaction of a killed client whose COMMIT it had
+    // received: each check waits until the worker's session is gone. The worker's
+    // PostgreSQL sessions carry a name; MySQL's are counted on the test's database.
+    let application = format!("nasc_crash_{}", std::process::id());
+    let worker_url = match b.kind {
+        Kind::Postgres => format!("{}&application_name={application}", db.url()),
+        _ => db.url().to_owned(),
+    };
+    let sessions = || {
+        match b.kind {
+        Kind::Sqlite => 0,
+        Kind::Postgres => db.count_of(&format!(
+            "SELECT COUNT(*) FROM pg_stat_activity WHERE application_name = '{application}'"
+        )),
+        Kind::Mysql => db.count_of(
+            "SELECT COUNT(*) FROM information_schema.processlist WHERE db = DATABASE() AND id <> CONNECTION_ID()",
+        ),
+    }
+    };
     for kill in 0..KILLS {
         let before = db.loaded("Board", "b");
+        let idle = sessions();
         let mut child = Command::new(&exe)
             .args([
                 "--ignored",
@@ -184,7 +204,7 @@ pub fn a_killed_save_leaves_the_old_or_the_new_aggregate(b: &Backend) {
                 "--nocapture",
                 "--test-threads=1",
             ])
-            .env("NASC_CRASH_URL", db.url())
+            .env("NASC_CRASH_URL", &worker_url)
             .env("NASC_CRASH_SEED", (kill as u64 + 1).to_string())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
@@ -200,6 +220,17 @@ pub fn a_killed_save_leaves_the_old_or_the_new_aggregate(b: &Backend) {
         std::thread::sleep(Duration::from_micros(random.below(20_000) as u64));
         child.kill().unwrap();
         child.wait().unwrap();
+        let waited = std::time::Instant::now();
+        if sessions() > idle {
+            waited_for_session += 1;
+        }
+        while sessions() > idle {
+            assert!(
+                waited.elapsed() < Duration::from_secs(30),
+                "kill {kill}: the killed worker's session is still open after 30 s"
+            );
+            std::thread::sleep(Duration::from_millis(2));
+        }
         // What the worker said: the states it saved, and whether the last one committed.
         let mut saved = vec![before];
         let mut in_flight = None;
@@ -243,7 +274,7 @@ pub fn a_killed_save_leaves_the_old_or_the_new_aggregate(b: &Backend) {
     }
     // Most kills must land in a save, or the test proves little.
     eprintln!(
-        "{:?}: {KILLS} kills, {during_save} during a save ({after_commit} of them after its commit)",
+        "{:?}: {KILLS} kills, {during_save} during a save ({after_commit} of them after its commit), {waited_for_session} waited for the server to end the session",
         b.kind
     );
     assert!(

@@ -222,6 +222,16 @@ impl TestDb {
         rows
     }
 
+    /// The one integer `sql` selects (as its first column).
+    pub fn count_of(&self, sql: &str) -> i64 {
+        let cast = match self.kind {
+            Kind::Mysql => "CHAR(20)",
+            _ => "TEXT",
+        };
+        let line = self.lines(&format!("SELECT CAST(({sql}) AS {cast}) AS line"));
+        line[0].parse().unwrap()
+    }
+
     /// Rows of `table`.
     pub fn count(&self, table: &str) -> i64 {
         let sql = format!(
