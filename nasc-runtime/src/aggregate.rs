@@ -312,7 +312,8 @@ fn check_keys_unique_across_tables(tree: &RowTree<'_>, target: Target<'_>) -> Re
     // Depth first, in document order, so that the first place is the earlier one.
     let mut pending = vec![tree];
     while let Some(row) = pending.pop() {
-        if row.ty.row_key() == RowKey::Pk {
+        // (A type that is never a child has one row here at most: the root.)
+        if row.ty.row_key() == RowKey::Pk && !row.ty.parents.is_empty() {
             let key = (row.ty.name.as_str(), ChildKey::of(row.pk()));
             if let Some(first) = seen.insert(key, &row.pointer) {
                 let pk = &row.ty.pk().property;
