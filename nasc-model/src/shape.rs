@@ -114,7 +114,7 @@ impl<'a> ShapeReader<'a> {
             if let Some(cycle) = cycle {
                 return Err((
                     pointer_join(pointer, "$ref"),
-                    format!("`{reference}` makes a cycle of references ({cycle}) that never reaches a value; only object types (`\"type\": \"object\"`) may contain themselves"),
+                    format!("reaches a cycle of references ({cycle}) at `{reference}` that never ends in a value; only object types (`\"type\": \"object\"`) may contain themselves"),
                 ));
             }
             self.expanding.borrow_mut().push(name.to_owned());
