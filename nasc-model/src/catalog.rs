@@ -280,6 +280,22 @@ fn fill_for_nulls<'d>(old: &str, new: &'d str) -> Option<&'d str> {
         .flatten()
 }
 
+/// `"table.column"` when a column's type changes in a way that may change its values (a
+/// fraction rounded to an integer, an integer beyond 2^53 made a float, a text parsed):
+/// such a change is made only when the user names it, like a drop. nasc's own changes of
+/// how it stores a value (MySQL's binary keys, `date-time` columns) keep every value.
+fn converted(table: &str, column: &str, old: &str, new: &str) -> Option<String> {
+    let (from, to) = (column_type(old), column_type(new));
+    let keeps_values = from == to
+        || matches!(
+            (from, to),
+            ("VARCHAR(255)", "VARBINARY(1020)")
+                | ("TEXT", "TIMESTAMPTZ")
+                | ("LONGTEXT", "DATETIME(6)")
+        );
+    (!keeps_values).then(|| format!("{table}.{column}"))
+}
+
 /// A column definition that needs a value in existing rows: `NOT NULL` without `DEFAULT`.
 fn needs_value(definition: &str) -> bool {
     definition.contains("NOT NULL") && !definition.contains("DEFAULT")
@@ -483,6 +499,9 @@ impl TableCatalog {
                 drops: removed
                     .iter()
                     .map(|(name, _)| format!("{}.{name}", target.name))
+                    .chain(altered.iter().filter_map(|(name, definition)| {
+                        converted(&target.name, name, self.column(name)?, definition)
+                    }))
                     .collect(),
             });
         } else {
@@ -523,7 +542,9 @@ impl TableCatalog {
                     down,
                     additive: false,
                     rebuilds_table: false,
-                    drops: Vec::new(),
+                    drops: converted(&target.name, name, old, definition)
+                        .into_iter()
+                        .collect(),
                 });
             }
             if key_changed {

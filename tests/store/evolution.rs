@@ -520,3 +520,33 @@ pub fn declared_renames_keep_the_data(b: &Backend) {
     assert_eq!(db.count("cards"), 0);
     assert_eq!(db.count("nasc_schema"), 2);
 }
+
+/// A type change that may change values (here `number` to `integer`: fractions would be
+/// rounded) is made only when named, like a drop; `Migrations::All` alone refuses it and
+/// changes nothing.
+pub fn a_type_change_that_converts_values_needs_naming(b: &Backend) {
+    let with_score = |ty: &str| {
+        version(
+            &format!(r#", "title": {{"type": "string"}}, "score": {{"type": "{ty}"}}"#),
+            r#", "text": {"type": "string"}"#,
+            "",
+            "",
+        )
+    };
+    let db = b.store(with_score("number"));
+    let board = json!({"id": "b1", "title": "Plans", "score": 2.5, "cards": []});
+    db.persist("Board", "b1", &board, &board).unwrap();
+    match connect(&db, with_score("integer"), Migrations::All) {
+        Err(e @ Error::Migration { .. }) => {
+            let text = e.to_string();
+            assert!(
+                text.contains("`boards.score` in StoreOptions::drops"),
+                "{text}"
+            );
+        }
+        other => panic!("expected Error::Migration, got {:?}", other.err()),
+    }
+    assert_eq!(db.count("nasc_schema"), 1);
+    let store = connect(&db, with_score("number"), Migrations::Additive).unwrap();
+    assert_eq!(store.load("Board", "b1").unwrap(), Some(board));
+}

@@ -42,6 +42,7 @@ macro_rules! conformance {
 }
 
 conformance!(
+    evolution::a_type_change_that_converts_values_needs_naming,
     hostile::the_json_store_refuses_what_no_backend_stores,
     evolution::declared_renames_keep_the_data,
     crash::a_killed_save_leaves_the_old_or_the_new_aggregate,
