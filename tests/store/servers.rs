@@ -156,3 +156,66 @@ fn on_mysql_varchar_keys_of_an_older_database_become_binary() {
         );
     });
 }
+
+/// A real deadlock between a persist and another transaction: PostgreSQL aborts the
+/// persist (it waited first, so its deadlock check runs first). Without retries the caller
+/// gets the deadlock; with the default retries the persist runs again once the other
+/// transaction is done, and succeeds.
+#[cfg(feature = "postgres")]
+#[test]
+fn on_postgres_a_persist_chosen_as_deadlock_victim_runs_again() {
+    use diesel::connection::SimpleConnection;
+    use diesel::Connection;
+    run(Kind::Postgres, |b| {
+        let registry = || {
+            nasc_runtime::Registry::from_json_str(
+                "s.json",
+                r##"{"$defs": {"Doc": {"type": "object", "properties": {"id": {"type": "string"}, "text": {"type": "string"},
+                    "parts": {"type": "array", "items": {"$ref": "#/$defs/Part"}}}, "required": ["id"]},
+                    "Part": {"type": "object", "properties": {"id": {"type": "string"}, "text": {"type": "string"}}, "required": ["id"]}}}"##,
+                "m.json",
+                r#"{"Doc": {}, "Part": {}}"#,
+            )
+            .unwrap()
+        };
+        let db = b.store(registry());
+        let doc =
+            |text: &str| json!({"id": "d", "text": text, "parts": [{"id": "p", "text": text}]});
+        db.persist("Doc", "d", &doc("v0"), &doc("v0")).unwrap();
+        for retries in [0, nasc_runtime::StoreOptions::default().retries] {
+            let store = db
+                .connect_with(
+                    registry(),
+                    nasc_runtime::StoreOptions {
+                        retries,
+                        ..Default::default()
+                    },
+                )
+                .unwrap();
+            let mut other = diesel::PgConnection::establish(db.url()).unwrap();
+            // The other transaction holds the child row...
+            other
+                .batch_execute("BEGIN; UPDATE parts SET text = text WHERE id = 'p'")
+                .unwrap();
+            let text = format!("after {retries}");
+            let result = std::thread::scope(|s| {
+                let saving = s.spawn(|| store.persist("Doc", "d", &doc(&text), &doc(&text)));
+                // ...the persist takes the parent row and waits for the child row...
+                std::thread::sleep(std::time::Duration::from_millis(300));
+                // ...and the other transaction now waits for the parent row: a deadlock.
+                other
+                    .batch_execute("UPDATE docs SET text = text WHERE id = 'd'; COMMIT")
+                    .unwrap();
+                saving.join().unwrap()
+            });
+            if retries == 0 {
+                let error = result.expect_err("the persist was the deadlock's victim");
+                assert!(error.to_string().contains("deadlock detected"), "{error}");
+                assert_eq!(db.load("Doc", "d").unwrap(), Some(doc("v0")));
+            } else {
+                result.unwrap_or_else(|e| panic!("the persist must run again: {e}"));
+                assert_eq!(db.load("Doc", "d").unwrap(), Some(doc(&text)));
+            }
+        }
+    });
+}
