@@ -317,7 +317,7 @@ pub fn a_failed_additive_migration_leaves_the_database_as_it_was(b: &Backend) {
 /// Replicas that start together: many connects at once to one fresh database, then many at
 /// once with an additive change, all succeed, and the tables and recorded schema are whole.
 pub fn replicas_starting_together_all_connect(b: &Backend) {
-    const REPLICAS: usize = 16;
+    const REPLICAS: usize = 40;
     let (url, _cleanup) = b.empty_database();
     let connect_all = |registry: fn() -> Registry| {
         let barrier = std::sync::Barrier::new(REPLICAS);
