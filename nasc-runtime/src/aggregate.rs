@@ -122,8 +122,42 @@ pub(crate) fn text_problem(text: &str) -> Option<String> {
 
 /// Checks a JSON document before it is stored: nested at most [`MAX_DOCUMENT_DEPTH`]
 /// levels, and no NUL character in a key or string. Iterative, so that a hostile depth
-/// cannot overflow the stack. The error names the pointer of the offending value.
+/// cannot overflow the stack. The error names the pointer of the offending value (found by
+/// a second walk: a document that fits costs no pointer).
 pub(crate) fn check_document(document: &Value, pointer: &str) -> Result<(), (String, String)> {
+    if document_fits(document) {
+        return Ok(());
+    }
+    locate_document_problem(document, pointer)
+}
+
+/// Whether `document` passes [`check_document`].
+fn document_fits(document: &Value) -> bool {
+    let mut pending: Vec<(&Value, usize)> = Vec::new();
+    let mut next = Some((document, 1));
+    while let Some((value, depth)) = next.take().or_else(|| pending.pop()) {
+        match value {
+            Value::String(s) if text_problem(s).is_some() => return false,
+            Value::Array(items) => {
+                if depth > MAX_DOCUMENT_DEPTH {
+                    return false;
+                }
+                pending.extend(items.iter().map(|v| (v, depth + 1)));
+            }
+            Value::Object(map) => {
+                if depth > MAX_DOCUMENT_DEPTH || map.keys().any(|k| text_problem(k).is_some()) {
+                    return false;
+                }
+                pending.extend(map.values().map(|v| (v, depth + 1)));
+            }
+            _ => {}
+        }
+    }
+    true
+}
+
+/// The pointer and message of what makes `document` fail [`check_document`].
+fn locate_document_problem(document: &Value, pointer: &str) -> Result<(), (String, String)> {
     let mut pending: Vec<(&Value, String, usize)> = vec![(document, pointer.to_owned(), 1)];
     while let Some((value, at, depth)) = pending.pop() {
         let children: Box<dyn Iterator<Item = (String, &Value)>> = match value {
