@@ -46,6 +46,10 @@ macro_rules! backend_enum {
                 self.store().delete(ty, id)
             }
 
+            fn create(&self, ty: &str, id: &str, full: &Value) -> Result<bool, Error> {
+                self.store().create(ty, id, full)
+            }
+
             fn plan_persist(&self, ty: &str, id: &str, diff: &Value, full: &Value) -> Result<Vec<String>, Error> {
                 self.store().plan_persist(ty, id, diff, full)
             }

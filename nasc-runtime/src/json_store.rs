@@ -135,8 +135,48 @@ impl<C: MappedConnection> Store for DieselJsonStore<C> {
     }
 
     fn persist(&self, ty: &str, id: &str, diff: &Value, full: &Value) -> Result<(), Error> {
-        let target = Target { ty, id };
         crate::diff::check_shallow_diff(diff, ty, id)?;
+        self.write(Target { ty, id }, full, Write::Replace)
+            .map(|_| ())
+    }
+
+    fn create(&self, ty: &str, id: &str, full: &Value) -> Result<bool, Error> {
+        self.write(Target { ty, id }, full, Write::Create)
+    }
+
+    fn delete(&self, ty: &str, id: &str) -> Result<bool, Error> {
+        let target = Target { ty, id };
+        refuse_nul_id(target)?;
+        let dialect = C::DIALECT;
+        self.pool.with(ty, id, |conn| {
+            let table = self.ensure_table(conn, ty, target)?;
+            let delete = Sql::new(&format!(
+                "DELETE FROM {} WHERE {} = ?",
+                dialect.quote(&table),
+                dialect.quote("id")
+            ));
+            let deleted = conn
+                .run(&delete, &[SqlValue::Text(id.into())])
+                .map_err(|e| target.database("deleting", "", e))?;
+            Ok(deleted > 0)
+        })
+    }
+}
+
+/// How [`DieselJsonStore::write`] treats a stored document of the same id.
+#[derive(Clone, Copy, PartialEq)]
+enum Write {
+    /// Replaces it.
+    Replace,
+    /// Leaves it, and writes nothing.
+    Create,
+}
+
+impl<C: MappedConnection> DieselJsonStore<C> {
+    /// Writes `full` as the document of `target`: `false` when `how` is [`Write::Create`]
+    /// and one is stored already.
+    fn write(&self, target: Target<'_>, full: &Value, how: Write) -> Result<bool, Error> {
+        let Target { ty, id } = target;
         if !full.is_object() {
             return Err(target.invalid(
                 "",
@@ -161,38 +201,38 @@ impl<C: MappedConnection> Store for DieselJsonStore<C> {
         self.pool.with(ty, id, |conn| {
             let table = dialect.quote(&self.ensure_table(conn, ty, target)?);
             let (id_column, data) = (dialect.quote("id"), dialect.quote("data"));
-            let upsert = match dialect {
-            Dialect::Sqlite => format!("INSERT INTO {table} ({id_column}, {data}) VALUES (?, ?) ON CONFLICT ({id_column}) DO UPDATE SET {data} = excluded.{data}"),
-            Dialect::Postgres => format!("INSERT INTO {table} ({id_column}, {data}) VALUES (?, CAST(? AS JSONB)) ON CONFLICT ({id_column}) DO UPDATE SET {data} = excluded.{data}"),
-            Dialect::Mysql => format!("INSERT INTO {table} ({id_column}, {data}) VALUES (?, ?) ON DUPLICATE KEY UPDATE {data} = VALUES({data})"),
-        };
-            conn.run(
-                &Sql::new(&upsert),
+            let value = if dialect == Dialect::Postgres {
+                "CAST(? AS JSONB)"
+            } else {
+                "?"
+            };
+            let insert = format!("INSERT INTO {table} ({id_column}, {data}) VALUES (?, {value})");
+            let statement = match (dialect, how) {
+                (Dialect::Mysql, Write::Replace) => {
+                    format!("{insert} ON DUPLICATE KEY UPDATE {data} = VALUES({data})")
+                }
+                (_, Write::Replace) => format!(
+                    "{insert} ON CONFLICT ({id_column}) DO UPDATE SET {data} = excluded.{data}"
+                ),
+                // (MySQL: a duplicate key fails the insert, below.)
+                (Dialect::Mysql, Write::Create) => insert,
+                (_, Write::Create) => format!("{insert} ON CONFLICT ({id_column}) DO NOTHING"),
+            };
+            let written = conn.run(
+                &Sql::new(&statement),
                 &[
                     SqlValue::Text(id.into()),
                     SqlValue::Text(full.to_string().into()),
                 ],
-            )
-            .map_err(|e| target.database("saving", "", e))?;
-            Ok(())
-        })
-    }
-
-    fn delete(&self, ty: &str, id: &str) -> Result<bool, Error> {
-        let target = Target { ty, id };
-        refuse_nul_id(target)?;
-        let dialect = C::DIALECT;
-        self.pool.with(ty, id, |conn| {
-            let table = self.ensure_table(conn, ty, target)?;
-            let delete = Sql::new(&format!(
-                "DELETE FROM {} WHERE {} = ?",
-                dialect.quote(&table),
-                dialect.quote("id")
-            ));
-            let deleted = conn
-                .run(&delete, &[SqlValue::Text(id.into())])
-                .map_err(|e| target.database("deleting", "", e))?;
-            Ok(deleted > 0)
+            );
+            match written {
+                Ok(rows) => Ok(rows > 0),
+                Err(diesel::result::Error::DatabaseError(
+                    diesel::result::DatabaseErrorKind::UniqueViolation,
+                    _,
+                )) if how == Write::Create => Ok(false),
+                Err(e) => Err(target.database("saving", "", e)),
+            }
         })
     }
 }

@@ -51,6 +51,17 @@ impl Store for MemoryStore {
         Ok(())
     }
 
+    fn create(&self, ty: &str, id: &str, full: &Value) -> Result<bool, Error> {
+        use std::collections::hash_map::Entry;
+        match self.write().entry((ty.to_owned(), id.to_owned())) {
+            Entry::Occupied(_) => Ok(false),
+            Entry::Vacant(slot) => {
+                slot.insert(full.clone());
+                Ok(true)
+            }
+        }
+    }
+
     fn delete(&self, ty: &str, id: &str) -> Result<bool, Error> {
         Ok(self
             .write()

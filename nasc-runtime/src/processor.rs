@@ -302,7 +302,23 @@ impl<S: Store> Processor<S> {
                 plan,
             });
         }
-        self.store.persist(ty, id, &change.to_value(), &new)?;
+        if old.is_null() {
+            // A new instance: created only if no other writer mounted it first; if one
+            // did, its state is the instance's.
+            if !self.store.create(ty, id, &new)? {
+                let state = self.store.load(ty, id)?.ok_or_else(|| {
+                    failed("another writer mounted the instance and it is gone again".into())
+                })?;
+                return Ok(Outcome {
+                    diff: Diff::default(),
+                    state,
+                    persisted: false,
+                    plan: Vec::new(),
+                });
+            }
+        } else {
+            self.store.persist(ty, id, &change.to_value(), &new)?;
+        }
         // The store bumped the version: the state returned and announced carries the new one.
         let mut new = new;
         let version = self.store.version_property(ty).and_then(|property| {

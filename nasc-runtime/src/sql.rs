@@ -30,6 +30,9 @@ pub enum Statement {
     VersionedCurrent,
     /// Versioned types: the insert of a new row.
     VersionedInsert,
+    /// The insert of a new top-level row that does nothing (MySQL: fails) when the id is
+    /// taken: [`crate::Store::create`].
+    CreateTopLevel,
     /// Multi-row insert of child rows.
     InsertChildren,
     /// Update of one child row in place, found by key.
@@ -337,6 +340,9 @@ pub(crate) struct TypeStatements {
     pub update_then_insert: Option<(Sql, Sql)>,
     /// Types with a version: the guarded update, the current version, and the insert.
     pub versioned: Option<Versioned>,
+    /// The insert of a new top-level row, which writes nothing when the id is taken (on
+    /// MySQL it fails with a duplicate key); binds: the fields.
+    pub create: Sql,
     /// Insert as a child, per parent link; binds per row: the fields, the foreign key, the
     /// position.
     pub insert_as_child: Vec<ChildInsert>,
@@ -454,19 +460,16 @@ fn type_statements(model: &Model, ty: &EntityType, dialect: Dialect) -> TypeStat
             )
         });
     let versioned = ty.version.map(|version| {
-        let (mut update_text, mut insert) = update_else_insert(ty, dialect);
+        let (mut update_text, _) = update_else_insert(ty, dialect);
         let column = q(&ty.fields[version].column);
         update_text.push_str(&format!(" AND {column} = ?"));
         // A first save that loses the race to another inserts nothing (MySQL: fails), and
         // then finds the winner's version.
         let mut current = format!("SELECT {column} FROM {table} WHERE {pk} = ? AND {top_level}");
-        match (dialect, ty.row_key()) {
-            (Dialect::Mysql, _) => current.push_str(" LOCK IN SHARE MODE"),
-            (_, RowKey::Surrogate) => {
-                insert.push_str(&format!(" ON CONFLICT ({pk}) WHERE {top_level} DO NOTHING"))
-            }
-            (_, RowKey::Pk) => insert.push_str(&format!(" ON CONFLICT ({pk}) DO NOTHING")),
+        if dialect == Dialect::Mysql {
+            current.push_str(" LOCK IN SHARE MODE");
         }
+        let insert = insert_if_absent(ty, dialect);
         Versioned {
             update: Sql::mapped(&update_text, Statement::VersionedUpdate),
             current: Sql::mapped(&current, Statement::VersionedCurrent),
@@ -567,6 +570,7 @@ fn type_statements(model: &Model, ty: &EntityType, dialect: Dialect) -> TypeStat
         guard,
         update_then_insert,
         versioned,
+        create: Sql::mapped(&insert_if_absent(ty, dialect), Statement::CreateTopLevel),
         insert_as_child,
         update_as_child,
         delete_as_child,
@@ -622,6 +626,22 @@ fn update_else_insert(ty: &EntityType, dialect: Dialect) -> (String, String) {
         columns.join(", ")
     );
     (update, insert)
+}
+
+/// The insert of a new top-level row of `ty` that writes nothing when its id is taken (on
+/// SQLite and PostgreSQL; on MySQL it fails with a duplicate key); binds: the fields.
+fn insert_if_absent(ty: &EntityType, dialect: Dialect) -> String {
+    let (_, mut insert) = update_else_insert(ty, dialect);
+    let pk = dialect.quote(&ty.pk().column);
+    match (dialect, ty.row_key()) {
+        (Dialect::Mysql, _) => {}
+        (_, RowKey::Surrogate) => insert.push_str(&format!(
+            " ON CONFLICT ({pk}) WHERE {} DO NOTHING",
+            top_level_condition(ty, dialect)
+        )),
+        (_, RowKey::Pk) => insert.push_str(&format!(" ON CONFLICT ({pk}) DO NOTHING")),
+    }
+    insert
 }
 
 /// The top-level upsert of `ty` in `dialect`, and how it is guarded.

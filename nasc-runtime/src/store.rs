@@ -19,6 +19,20 @@ pub trait Store: Send + Sync {
     /// Removes the aggregate with all its child rows; `true` when it existed.
     fn delete(&self, ty: &str, id: &str) -> Result<bool, Error>;
 
+    /// Saves `full` as a new aggregate `ty` / `id`, only if none is stored: `false`, and
+    /// nothing written, when one is (another writer created it first). A versioned type's
+    /// version is stored plus one, as [`Store::persist`] does.
+    ///
+    /// nasc's stores do this atomically; this default (a load, then a persist) is not, for
+    /// stores that do not override it.
+    fn create(&self, ty: &str, id: &str, full: &Value) -> Result<bool, Error> {
+        if self.load(ty, id)?.is_some() {
+            return Ok(false);
+        }
+        self.persist(ty, id, full, full)?;
+        Ok(true)
+    }
+
     /// The property that holds the version of type `ty`'s aggregates, for stores with
     /// optimistic locking: a persist stores it plus one.
     fn version_property(&self, ty: &str) -> Option<String> {

@@ -58,6 +58,45 @@ pub fn check_store<S: Store + ?Sized>(store: &S) {
     delete_removes(store);
     non_object_diff_is_refused(store);
     many_threads(store);
+    create_only_creates(store);
+}
+
+/// `create` saves a new aggregate, and leaves a stored one as it is (`false`); of several
+/// creates of one id at once, exactly one wins and every loser sees its state.
+pub fn create_only_creates<S: Store + ?Sized>(store: &S) {
+    let first = json!({"id": "created", "text": "first", "flag": null});
+    assert!(
+        store.create("Note", "created", &first).expect("create"),
+        "a new id is created"
+    );
+    let second = json!({"id": "created", "text": "second", "flag": true});
+    assert!(
+        !store.create("Note", "created", &second).expect("create"),
+        "a stored id is not created again"
+    );
+    assert_eq!(store.load("Note", "created").expect("load"), Some(first));
+    for round in 0..5 {
+        let id = format!("raced{round}");
+        let barrier = std::sync::Barrier::new(4);
+        let won: usize = std::thread::scope(|s| {
+            let handles: Vec<_> = (0..4)
+                .map(|writer| {
+                    let (barrier, id) = (&barrier, &id);
+                    s.spawn(move || {
+                        let value =
+                            json!({"id": id, "text": format!("writer {writer}"), "flag": null});
+                        barrier.wait();
+                        usize::from(store.create("Note", id, &value).expect("create"))
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().expect("a writer"))
+                .sum()
+        });
+        assert_eq!(won, 1, "exactly one of four creates of `{id}` at once wins");
+    }
 }
 
 /// Loading what was never saved is `None`.

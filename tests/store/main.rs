@@ -42,6 +42,7 @@ macro_rules! conformance {
 }
 
 conformance!(
+    processing::racing_mounts_of_a_new_instance_all_see_the_winner,
     evolution::a_type_change_that_converts_values_needs_naming,
     hostile::the_json_store_refuses_what_no_backend_stores,
     evolution::declared_renames_keep_the_data,

@@ -278,6 +278,33 @@ pub fn every_column_kind_through_every_statement(b: &Backend) {
             }
         }
 
+        // Creates: a new id is inserted whole (children too); a taken one is left alone.
+        for ty in ["Plain", "Keyed", "Leaf", "Branch", "Parent", "Versioned"] {
+            let extra = match ty {
+                "Keyed" => json!({"code": "created"}),
+                "Branch" => json!({"twigs": leaves(&["t0", "t1"], 1)}),
+                "Parent" => json!({"leaves": leaves(&["c0", "c1"], 2), "branches": [
+                    row("cb", 0, json!({"twigs": leaves(&["t9"], 2)}))]}),
+                "Versioned" => json!({"version": 7}),
+                _ => json!({}),
+            };
+            let value = row("created", 0, extra.clone());
+            assert!(store.create(ty, "created", &value).unwrap(), "{ty}");
+            let mut expected = value.clone();
+            if ty == "Versioned" {
+                expected["version"] = json!(8);
+            }
+            assert_eq!(
+                store.load(ty, "created").unwrap(),
+                Some(expected.clone()),
+                "{ty}"
+            );
+            let other = row("created", 2, extra);
+            assert!(!store.create(ty, "created", &other).unwrap(), "{ty}");
+            assert_eq!(store.load(ty, "created").unwrap(), Some(expected), "{ty}");
+            assert!(store.delete(ty, "created").unwrap());
+        }
+
         // Versioned rows: each save stores the version it was based on plus one.
         for state in 0..=STATES {
             let value = row("v", state, json!({"version": state}));
@@ -352,6 +379,7 @@ pub fn every_column_kind_through_every_statement(b: &Backend) {
         Statement::SelectChildren,
         Statement::SelectChildrenOfMany,
         Statement::Delete,
+        Statement::CreateTopLevel,
     ];
     match b.kind {
         Kind::Postgres => expected.extend([

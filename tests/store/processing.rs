@@ -446,3 +446,44 @@ pub fn writers_of_different_aggregates_never_fail(b: &Backend) {
     });
     assert_eq!(failures.load(Ordering::Relaxed), 0);
 }
+
+/// Processors mounting one new instance of a type without a version at once, each with its
+/// own initial state: one creates it, every other one gets that state (none overwrites it).
+pub fn racing_mounts_of_a_new_instance_all_see_the_winner(b: &Backend) {
+    const WRITERS: usize = 8;
+    let db = b.store(registry());
+    for round in 0..5 {
+        let id = format!("raced{round}");
+        let processors: Vec<_> = (0..WRITERS)
+            .map(|writer| {
+                let handler = FnHandler::new(
+                    move |id, _| Ok(json!({"id": id, "value": writer})),
+                    |_, _, _| Ok(()),
+                );
+                Processor::new(db.reopen(registry())).handle("Counter", handler)
+            })
+            .collect();
+        let barrier = std::sync::Barrier::new(WRITERS);
+        let states: Vec<Value> = std::thread::scope(|scope| {
+            let handles: Vec<_> = processors
+                .iter()
+                .map(|processor| {
+                    let (barrier, id) = (&barrier, &id);
+                    scope.spawn(move || {
+                        barrier.wait();
+                        processor
+                            .apply_event("Counter", id, MOUNT, &Value::Null, false)
+                            .unwrap_or_else(|e| panic!("mount: {e}"))
+                            .state
+                    })
+                })
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        let stored = db.loaded("Counter", &id);
+        assert!(
+            states.iter().all(|s| *s == stored),
+            "every mount sees the stored state {stored}: {states:?}"
+        );
+    }
+}

@@ -148,7 +148,6 @@ impl<C: MappedConnection> Store for DieselStore<C> {
         let entity = self.registry.entity(ty)?;
         let target = Target { ty, id };
         let mut changed = changed_positions(&self.registry, entity, diff, self.replace_children);
-        let mut attempt = 0;
         loop {
             let mut tree = aggregate::validate(
                 self.registry.model(),
@@ -160,25 +159,15 @@ impl<C: MappedConnection> Store for DieselStore<C> {
             )?;
             aggregate::check_diff(entity, diff, target)?;
             aggregate::stamp_times(&mut tree);
-            let result = self.pool.with(ty, id, |conn| {
-                transaction(conn, true, |conn| {
-                    match self
-                        .write_top_level(conn, &tree, diff, target)
-                        .map_err(Failure::Nasc)?
-                    {
-                        Written::PositionsNotInPlace => return Err(Failure::NotInPlace),
-                        Written::Done => {}
-                    }
-                    if self.change_log {
-                        let version = entity.version.map(|i| match tree.values[i] {
-                            SqlValue::Integer(v) => v + 1,
-                            _ => unreachable!("validation made the version an integer"),
-                        });
-                        crate::change_log::append::<C>(conn, ty, id, diff, version)
-                            .map_err(|e| Failure::Nasc(target.database("logging", "", e)))?;
-                    }
-                    Ok(())
-                })
+            let result = self.write_transaction(target, |conn| {
+                match self
+                    .write_top_level(conn, &tree, diff, target)
+                    .map_err(Failure::Nasc)?
+                {
+                    Written::PositionsNotInPlace => return Err(Failure::NotInPlace),
+                    Written::Done => {}
+                }
+                self.log_change(conn, &tree, diff, target)
             });
             return match result {
                 Ok(()) => Ok(()),
@@ -187,22 +176,33 @@ impl<C: MappedConnection> Store for DieselStore<C> {
                     changed = None;
                     continue;
                 }
-                // The database gave up on the transaction (a deadlock, say): run it again.
-                Err(
-                    Failure::Nasc(Error::Database { ref source, .. }) | Failure::Diesel(ref source),
-                ) if crate::retry::is_transient(source) && attempt < self.retries => {
-                    attempt += 1;
-                    tracing::debug!(ty, id, attempt, error = %source, "transaction given up by the database: running it again");
-                    crate::retry::wait(attempt);
-                    continue;
-                }
-                Err(Failure::NotInPlace) => {
-                    unreachable!("positions are only written when the diff lists them")
-                }
-                Err(Failure::Nasc(e)) => Err(e),
-                Err(Failure::Diesel(e)) => Err(target.database("saving", "", e)),
+                Err(failure) => Err(failure.into_error(target)),
             };
         }
+    }
+
+    fn create(&self, ty: &str, id: &str, full: &Value) -> Result<bool, Error> {
+        let entity = self.registry.entity(ty)?;
+        let target = Target { ty, id };
+        let mut tree = aggregate::validate(
+            self.registry.model(),
+            entity,
+            full,
+            None,
+            C::DIALECT,
+            target,
+        )?;
+        aggregate::stamp_times(&mut tree);
+        self.write_transaction(target, |conn| {
+            let created = self
+                .create_top_level(conn, &tree, target)
+                .map_err(Failure::Nasc)?;
+            if created {
+                self.log_change(conn, &tree, full, target)?;
+            }
+            Ok(created)
+        })
+        .map_err(|failure| failure.into_error(target))
     }
 
     fn version_property(&self, ty: &str) -> Option<String> {
@@ -271,6 +271,54 @@ impl<C: MappedConnection> Store for DieselStore<C> {
     }
 }
 
+impl<C: MappedConnection> DieselStore<C> {
+    /// Runs `write` in a write transaction on a pooled connection, again (after a random,
+    /// growing delay) when the database gave up on the transaction (a deadlock, say), up
+    /// to [`StoreOptions::retries`] times.
+    fn write_transaction<T>(
+        &self,
+        target: Target<'_>,
+        write: impl Fn(&mut C) -> Result<T, Failure>,
+    ) -> Result<T, Failure> {
+        let mut attempt = 0;
+        loop {
+            let result = self
+                .pool
+                .with(target.ty, target.id, |conn| transaction(conn, true, &write));
+            match result {
+                Err(
+                    Failure::Nasc(Error::Database { ref source, .. }) | Failure::Diesel(ref source),
+                ) if crate::retry::is_transient(source) && attempt < self.retries => {
+                    attempt += 1;
+                    tracing::debug!(ty = target.ty, id = target.id, attempt, error = %source, "transaction given up by the database: running it again");
+                    crate::retry::wait(attempt);
+                }
+                result => return result,
+            }
+        }
+    }
+
+    /// Appends the write of `tree` (its `diff`) to the change log, when the store keeps one.
+    fn log_change(
+        &self,
+        conn: &mut C,
+        tree: &aggregate::RowTree<'_>,
+        diff: &Value,
+        target: Target<'_>,
+    ) -> Result<(), Failure> {
+        if !self.change_log {
+            return Ok(());
+        }
+        let version = tree.ty.version.map(|i| match tree.values[i] {
+            SqlValue::Integer(v) => v.saturating_add(1),
+            _ => unreachable!("validation made the version an integer"),
+        });
+        crate::change_log::append::<C>(conn, target.ty, target.id, diff, version)
+            .map(|_| ())
+            .map_err(|e| Failure::Nasc(target.database("logging", "", e)))
+    }
+}
+
 /// Why a transaction was rolled back.
 enum Failure {
     /// An error of nasc's.
@@ -279,6 +327,19 @@ enum Failure {
     Diesel(DieselError),
     /// A persist's positions did not hold their children (see [`Written`]).
     NotInPlace,
+}
+
+impl Failure {
+    /// The error a caller gets (a persist handles [`Failure::NotInPlace`] itself).
+    fn into_error(self, target: Target<'_>) -> Error {
+        match self {
+            Failure::Nasc(e) => e,
+            Failure::Diesel(e) => target.database("saving", "", e),
+            Failure::NotInPlace => {
+                unreachable!("positions are only written when the diff lists them")
+            }
+        }
+    }
 }
 
 impl From<Error> for Failure {

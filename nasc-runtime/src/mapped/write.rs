@@ -114,6 +114,61 @@ impl<C: MappedConnection> DieselStore<C> {
         Ok(Written::Done)
     }
 
+    /// Writes `tree` as a new top-level row with all its children (a versioned type's
+    /// version plus one); `false`, with nothing written, when a top-level row holds its id.
+    pub(super) fn create_top_level(
+        &self,
+        conn: &mut impl Executor,
+        tree: &RowTree<'_>,
+        target: Target<'_>,
+    ) -> Result<bool, Error> {
+        let statements = self.statements_of(tree.ty);
+        let mut values = tree.values.clone();
+        if let Some((index, next)) = next_version(tree, target)? {
+            values[index] = SqlValue::Integer(next);
+        }
+        let stored_top_level = |conn: &mut dyn Executor| {
+            conn.rows(&statements.select, std::slice::from_ref(tree.pk()))
+                .map(|rows| !rows.is_empty())
+                .map_err(|e| target.database("saving", &tree.pointer, e))
+        };
+        let held_elsewhere = || {
+            target.conflict(&tree.pointer, format!(
+                "`{}` `{}` is already stored as a child of another aggregate; ids of types with child arrays are unique across table `{}`",
+                tree.ty.name, target.id, tree.ty.table
+            ))
+        };
+        match conn.run(&statements.create, &values) {
+            Ok(0) => {
+                // The id is taken: by a top-level row (another writer created it first), or
+                // by a child row.
+                return if stored_top_level(conn)? {
+                    Ok(false)
+                } else {
+                    Err(held_elsewhere())
+                };
+            }
+            Ok(_) => {}
+            // MySQL's insert fails on a taken id (and it can read on after the failure).
+            Err(e @ DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _))
+                if C::DIALECT == nasc_model::Dialect::Mysql =>
+            {
+                return if stored_top_level(conn)? {
+                    Ok(false)
+                } else {
+                    Err(self.unique_conflict(tree.ty, &tree.pointer, target, e))
+                };
+            }
+            Err(e) => return Err(self.unique_conflict(tree.ty, &tree.pointer, target, e)),
+        }
+        for relation in 0..tree.children.len() {
+            let all: Vec<(usize, &RowTree<'_>)> =
+                tree.children[relation].iter().enumerate().collect();
+            self.insert_rows(conn, tree, relation, &all, target)?;
+        }
+        Ok(true)
+    }
+
     /// Brings the rows of one array of leaf children to match it, by child key: deletes the
     /// rows whose key is gone, updates in place the rows that changed or moved, inserts the
     /// new ones, and leaves the others alone.
@@ -253,13 +308,7 @@ impl<C: MappedConnection> DieselStore<C> {
         };
         let unique_conflict =
             |e: DieselError| self.unique_conflict(tree.ty, &tree.pointer, target, e);
-        let Some(next) = expected.checked_add(1) else {
-            let property = &tree.ty.fields[index].property;
-            return Err(target.invalid(
-                &pointer_join(&tree.pointer, property),
-                format!("version {expected} is the largest a 64-bit integer holds: `{property}` cannot count another save"),
-            ));
-        };
+        let next = next_version(tree, target)?.map_or(expected, |(_, next)| next);
         let mut values = tree.values.clone();
         values[index] = SqlValue::Integer(next);
         let mut binds = update_binds(tree, &values);
@@ -387,6 +436,27 @@ impl<C: MappedConnection> DieselStore<C> {
             }
         }
         Ok(())
+    }
+}
+
+/// The index of `tree`'s version and the version a save stores (the one the state carries,
+/// plus one), for a versioned type; a version that cannot grow is `Invalid`.
+fn next_version(tree: &RowTree<'_>, target: Target<'_>) -> Result<Option<(usize, i64)>, Error> {
+    let Some(index) = tree.ty.version else {
+        return Ok(None);
+    };
+    let SqlValue::Integer(expected) = tree.values[index] else {
+        unreachable!("validation made the version an integer")
+    };
+    match expected.checked_add(1) {
+        Some(next) => Ok(Some((index, next))),
+        None => {
+            let property = &tree.ty.fields[index].property;
+            Err(target.invalid(
+                &pointer_join(&tree.pointer, property),
+                format!("version {expected} is the largest a 64-bit integer holds: `{property}` cannot count another save"),
+            ))
+        }
     }
 }
 
