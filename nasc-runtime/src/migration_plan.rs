@@ -3,7 +3,9 @@
 //! run` or `diesel_migrations`, keep every row and record the new schema in
 //! `nasc_schema`, so that the next connect finds it applied.
 
-use crate::schema_version::METADATA_TABLE;
+use crate::schema_version::{
+    METADATA_COLUMNS, METADATA_TABLE, MYSQL_SCHEMA_LOCK, POSTGRES_SCHEMA_LOCK,
+};
 use nasc_model::catalog::{Catalog, Change};
 use nasc_model::Dialect;
 use std::path::{Path, PathBuf};
@@ -111,13 +113,12 @@ impl MigrationPlan {
                 )
             }
             Dialect::Postgres => (
-                "SELECT pg_advisory_xact_lock(hashtextextended('nasc_schema:' || current_schema(), 0));\n"
-                    .to_owned(),
+                format!("SELECT pg_advisory_xact_lock({POSTGRES_SCHEMA_LOCK});\n"),
                 String::new(),
             ),
             Dialect::Mysql => (
-                "DO GET_LOCK(CONCAT('nasc_schema:', SHA1(DATABASE())), 600);\n".to_owned(),
-                "DO RELEASE_LOCK(CONCAT('nasc_schema:', SHA1(DATABASE())));\n".to_owned(),
+                format!("DO GET_LOCK({MYSQL_SCHEMA_LOCK}, 600);\n"),
+                format!("DO RELEASE_LOCK({MYSQL_SCHEMA_LOCK});\n"),
             ),
         }
     }
@@ -135,17 +136,16 @@ impl MigrationPlan {
             .duration_since(std::time::UNIX_EPOCH)
             .map(|t| t.as_secs())
             .unwrap_or_default();
+        // The metadata table's columns, in order: the version, then the values.
+        let columns: Vec<String> = METADATA_COLUMNS.iter().map(|(name, _)| q(name)).collect();
         format!(
-            "INSERT INTO {table} ({version}, {hash}, {catalog}, {sql}, {at}) SELECT COALESCE(MAX({version}), 0) + 1, {}, {}, {}, {now} FROM {table}",
+            "INSERT INTO {table} ({}) SELECT COALESCE(MAX({version}), 0) + 1, {}, {}, {}, {now} FROM {table}",
+            columns.join(", "),
             d.string_literal(&self.catalog.hash()),
             d.string_literal(&self.catalog.to_json()),
             d.string_literal(&applied.join(";\n")),
             table = q(METADATA_TABLE),
-            version = q("version"),
-            hash = q("schema_hash"),
-            catalog = q("catalog"),
-            sql = q("applied_sql"),
-            at = q("applied_at"),
+            version = q(METADATA_COLUMNS[0].0),
         )
     }
 

@@ -25,9 +25,17 @@ pub enum Migrations {
     All,
 }
 
+/// The key of PostgreSQL's advisory lock on the schema of the current search path, taken by
+/// connects and by exported migrations alike.
+pub(crate) const POSTGRES_SCHEMA_LOCK: &str =
+    "hashtextextended('nasc_schema:' || current_schema(), 0)";
+/// The name of MySQL's lock on the schema of the current database (lock names are at most
+/// 64 characters), taken by connects and by exported migrations alike.
+pub(crate) const MYSQL_SCHEMA_LOCK: &str = "CONCAT('nasc_schema:', SHA1(DATABASE()))";
+
 /// The metadata table's columns, in order, with their types (`{text}` is the dialect's
 /// long text type).
-const METADATA_COLUMNS: [(&str, &str); 5] = [
+pub(crate) const METADATA_COLUMNS: [(&str, &str); 5] = [
     ("version", "BIGINT NOT NULL PRIMARY KEY"),
     ("schema_hash", "VARCHAR(64) NOT NULL"),
     ("catalog", "{text} NOT NULL"),
@@ -94,29 +102,28 @@ pub(crate) fn migrate<C: MappedConnection>(
         dialect => {
             let (lock, unlock) = if dialect == Dialect::Postgres {
                 (
-                    "SELECT pg_advisory_lock(hashtextextended('nasc_schema:' || current_schema(), 0))",
-                    "SELECT pg_advisory_unlock(hashtextextended('nasc_schema:' || current_schema(), 0))",
+                    format!("SELECT pg_advisory_lock({POSTGRES_SCHEMA_LOCK})"),
+                    format!("SELECT pg_advisory_unlock({POSTGRES_SCHEMA_LOCK})"),
                 )
             } else {
-                // (Lock names are at most 64 characters.)
                 (
-                    "SELECT GET_LOCK(CONCAT('nasc_schema:', SHA1(DATABASE())), 600)",
-                    "SELECT RELEASE_LOCK(CONCAT('nasc_schema:', SHA1(DATABASE())))",
+                    format!("SELECT GET_LOCK({MYSQL_SCHEMA_LOCK}, 600)"),
+                    format!("SELECT RELEASE_LOCK({MYSQL_SCHEMA_LOCK})"),
                 )
             };
             let lock_error = |e| failed(format!("cannot take the schema lock: {e}"));
             if dialect == Dialect::Mysql {
-                let taken = conn.rows(&Sql::new(lock), &[]).map_err(lock_error)?;
+                let taken = conn.rows(&Sql::new(&lock), &[]).map_err(lock_error)?;
                 if taken.first().map(Vec::as_slice) != Some(&[Cell::Integer(1)]) {
                     return Err(failed(
                         "another connection held the schema lock for 10 minutes".into(),
                     ));
                 }
             } else {
-                conn.batch_execute(lock).map_err(lock_error)?;
+                conn.batch_execute(&lock).map_err(lock_error)?;
             }
             let result = migrate_locked(conn, registry, policy, drops, target);
-            let released = conn.batch_execute(unlock);
+            let released = conn.batch_execute(&unlock);
             result.and(released.map_err(|e| failed(format!("cannot release the schema lock: {e}"))))
         }
     }

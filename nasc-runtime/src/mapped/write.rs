@@ -23,18 +23,12 @@ impl<C: MappedConnection> DieselStore<C> {
         target: Target<'_>,
     ) -> Result<Written, Error> {
         let statements = self.statements_of(tree.ty);
-        let held_elsewhere = || {
-            target.conflict(&tree.pointer, format!(
-                "`{}` `{}` is already stored as a child of another aggregate; ids of types with child arrays are unique across table `{}`",
-                tree.ty.name, target.id, tree.ty.table
-            ))
-        };
         if let Guard::ChildRowExists(query) = &statements.guard {
             let found = conn
                 .rows(query, std::slice::from_ref(tree.pk()))
                 .map_err(|e| target.database("saving", &tree.pointer, e))?;
             if !found.is_empty() {
-                return Err(held_elsewhere());
+                return Err(held_elsewhere(tree, target));
             }
         }
         let unique_conflict =
@@ -55,7 +49,7 @@ impl<C: MappedConnection> DieselStore<C> {
                 .map_err(unique_conflict)?,
         };
         if matches!(statements.guard, Guard::UpsertAffectsNoRow) && written == 0 {
-            return Err(held_elsewhere());
+            return Err(held_elsewhere(tree, target));
         }
         for (relation, spec) in tree.ty.relations.iter().enumerate() {
             if !diff_names(diff, &spec.property) {
@@ -132,12 +126,6 @@ impl<C: MappedConnection> DieselStore<C> {
                 .map(|rows| !rows.is_empty())
                 .map_err(|e| target.database("saving", &tree.pointer, e))
         };
-        let held_elsewhere = || {
-            target.conflict(&tree.pointer, format!(
-                "`{}` `{}` is already stored as a child of another aggregate; ids of types with child arrays are unique across table `{}`",
-                tree.ty.name, target.id, tree.ty.table
-            ))
-        };
         match conn.run(&statements.create, &values) {
             Ok(0) => {
                 // The id is taken: by a top-level row (another writer created it first), or
@@ -145,7 +133,7 @@ impl<C: MappedConnection> DieselStore<C> {
                 return if stored_top_level(conn)? {
                     Ok(false)
                 } else {
-                    Err(held_elsewhere())
+                    Err(held_elsewhere(tree, target))
                 };
             }
             Ok(_) => {}
@@ -302,13 +290,11 @@ impl<C: MappedConnection> DieselStore<C> {
         statements: &Versioned,
         target: Target<'_>,
     ) -> Result<usize, Error> {
-        let index = tree.ty.version.expect("a versioned type names its version");
-        let SqlValue::Integer(expected) = tree.values[index] else {
-            unreachable!("validation made the version an integer")
-        };
+        let (index, next) =
+            next_version(tree, target)?.expect("a versioned type names its version");
+        let expected = next - 1;
         let unique_conflict =
             |e: DieselError| self.unique_conflict(tree.ty, &tree.pointer, target, e);
-        let next = next_version(tree, target)?.map_or(expected, |(_, next)| next);
         let mut values = tree.values.clone();
         values[index] = SqlValue::Integer(next);
         let mut binds = update_binds(tree, &values);
@@ -330,15 +316,7 @@ impl<C: MappedConnection> DieselStore<C> {
         // then does nothing on SQLite and PostgreSQL, and fails on MySQL): that is a version
         // conflict like any other, so that the loser reloads and retries.
         match conn.run(&statements.insert, &values) {
-            Ok(0) => Err(conflict(conn)?.unwrap_or_else(|| {
-                target.conflict(
-                    &tree.pointer,
-                    format!(
-                        "`{}` `{}` is already stored as a child of another aggregate",
-                        tree.ty.name, target.id
-                    ),
-                )
-            })),
+            Ok(0) => Err(conflict(conn)?.unwrap_or_else(|| held_elsewhere(tree, target))),
             Ok(inserted) => Ok(inserted),
             Err(e @ DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => {
                 match conflict(conn)? {
@@ -437,6 +415,15 @@ impl<C: MappedConnection> DieselStore<C> {
         }
         Ok(())
     }
+}
+
+/// The conflict of a top-level save of `tree` whose id a child row of another aggregate
+/// holds.
+fn held_elsewhere(tree: &RowTree<'_>, target: Target<'_>) -> Error {
+    target.conflict(&tree.pointer, format!(
+        "`{}` `{}` is already stored as a child of another aggregate; ids of types with child arrays are unique across table `{}`",
+        tree.ty.name, target.id, tree.ty.table
+    ))
 }
 
 /// The index of `tree`'s version and the version a save stores (the one the state carries,
