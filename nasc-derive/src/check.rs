@@ -108,7 +108,7 @@ fn checked(input: &DeriveInput) -> Result<TokenStream, TokenStream> {
         let binding = ty
             .fields
             .iter()
-            .find(|f| codegen::field_name(&f.column) == name)
+            .find(|f| codegen::field_name(&f.field) == name)
             .map(Binding::Scalar)
             .or_else(|| {
                 ty.relations
@@ -152,7 +152,7 @@ fn unknown_field(ty: &EntityType, ident: &Ident, name: &str, schema: &str) -> sy
     let candidates = ty
         .fields
         .iter()
-        .map(|f| f.column.as_str())
+        .map(|f| f.field.as_str())
         .chain(ty.relations.iter().map(|r| r.field.as_str()));
     let hint = match closest(name, candidates) {
         Some(close) => format!("; did you mean `{close}`?"),
@@ -160,7 +160,7 @@ fn unknown_field(ty: &EntityType, ident: &Ident, name: &str, schema: &str) -> sy
             let all: Vec<String> = ty
                 .fields
                 .iter()
-                .map(|f| format!("`{}`", f.column))
+                .map(|f| format!("`{}`", f.field))
                 .chain(ty.relations.iter().map(|r| format!("`{}`", r.field)))
                 .collect();
             format!("; its fields are {}", all.join(", "))
@@ -187,9 +187,9 @@ fn missing_properties(ty: &EntityType, bindings: &[(Ident, Binding)]) -> Vec<Str
     for f in ty.fields.iter().filter(|f| !bound(&f.property)) {
         let rust = rust_scalar(f.scalar);
         let (what, decl) = if f.nullable() {
-            ("optional property", format!("{}: Option<{rust}>", f.column))
+            ("optional property", format!("{}: Option<{rust}>", f.field))
         } else {
-            ("required property", format!("{}: {rust}", f.column))
+            ("required property", format!("{}: {rust}", f.field))
         };
         missing.push(format!(
             "the struct lacks the {what} `{}` of `{}`; add `{decl}` (every property needs a field, or saving would lose its value)",

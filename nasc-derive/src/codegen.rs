@@ -37,7 +37,7 @@ pub fn schema_macro(input: TokenStream) -> TokenStream {
         let bindings: Vec<(Ident, Binding)> = ty
             .fields
             .iter()
-            .map(|f| (field_ident(&f.column), Binding::Scalar(f)))
+            .map(|f| (field_ident(&f.field), Binding::Scalar(f)))
             .chain(
                 ty.relations
                     .iter()
@@ -126,7 +126,7 @@ fn entity_struct(types: &mut TypeGen<'_>, ty: &EntityType, ident: &Ident) -> Tok
         ty.pk().property
     );
     let fields = ty.fields.iter().map(|f| {
-        let name = field_ident(&f.column);
+        let name = field_ident(&f.field);
         // A pk is an id: a `date-time` one stays text.
         let base = if f.property == ty.pk().property && f.scalar == ScalarType::String && f.enum_values().is_none() {
             crate::types::scalar_type(f.scalar)

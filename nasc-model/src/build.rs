@@ -593,6 +593,7 @@ impl Builder<'_> {
                             .get(property)
                             .cloned()
                             .unwrap_or_else(|| naming::column_name(property)),
+                        field: naming::column_name(property),
                         scalar,
                         shape,
                         required: is_required,
@@ -1000,6 +1001,40 @@ impl Builder<'_> {
                         .hint = Some(hint.into());
                 }
             }
+            // Rust field names, which keep the property's snake_case whatever the column
+            // (when their columns collide too, that is reported above).
+            let mut fields: HashMap<&str, (&str, Option<&str>)> = HashMap::new();
+            let names = ty
+                .fields
+                .iter()
+                .map(|f| {
+                    (
+                        f.field.as_str(),
+                        f.property.as_str(),
+                        Some(f.column.as_str()),
+                    )
+                })
+                .chain(
+                    ty.relations
+                        .iter()
+                        .map(|r| (r.field.as_str(), r.property.as_str(), None)),
+                );
+            for (field, property, column) in names {
+                let Some((first, first_column)) = fields.insert(field, (property, column)) else {
+                    continue;
+                };
+                let columns_collide = matches!(
+                    (column, first_column),
+                    (Some(a), Some(b)) if naming::collision_key(a) == naming::collision_key(b)
+                );
+                if !columns_collide {
+                    self.schema_error(
+                        &pointer_join(&props, property),
+                        format!("properties `{first}` and `{property}` of `{}` both make the Rust field `{field}`", ty.name),
+                    )
+                    .hint = Some("rename one of the properties".into());
+                }
+            }
         }
     }
 }
@@ -1364,6 +1399,32 @@ mod tests {
             r#"{"T": {"x-na:store": {"columns": {"xmin": "x_min"}}}}"#,
         )
         .unwrap();
+    }
+
+    /// A column named in the mapping leaves the Rust field named after the property, and
+    /// two properties whose fields would be one are refused even when their columns differ.
+    #[test]
+    fn column_overrides_keep_the_field_name() {
+        let schema = r#"{"$defs": {"T": {"type": "object", "properties": {"id": {"type": "string"}, "firstName": {"type": "string"}, "first_name": {"type": "string"}}, "required": ["id"]}}}"#;
+        let text = errors(
+            schema,
+            r#"{"T": {"x-na:store": {"columns": {"firstName": "given"}}}}"#,
+        );
+        assert!(
+            text.contains("properties `firstName` and `first_name` of `T` both make the Rust field `first_name`"),
+            "{text}"
+        );
+        let schema = r#"{"$defs": {"T": {"type": "object", "properties": {"id": {"type": "string"}, "comment": {"type": "string"}}, "required": ["id"]}}}"#;
+        let m = model(
+            schema,
+            r#"{"T": {"x-na:store": {"columns": {"comment": "note"}}}}"#,
+        )
+        .unwrap();
+        let comment = m.get("T").unwrap().field("comment").unwrap();
+        assert_eq!(
+            (comment.column.as_str(), comment.field.as_str()),
+            ("note", "comment")
+        );
     }
 
     /// Renames name a current property and a valid former table.

@@ -63,8 +63,10 @@ impl ScalarType {
 pub struct Field {
     /// Property name in the schema and on the wire.
     pub property: String,
-    /// Column name (snake_case of the property); also the Rust field name.
+    /// Column name: the snake_case of the property, or the mapping's `columns` override.
     pub column: String,
+    /// Rust field name: the snake_case of the property, whatever the column is named.
+    pub field: String,
     /// The stored type.
     pub scalar: ScalarType,
     /// The value's full shape: the scalar itself, an enum of strings, or the shape of a
