@@ -355,10 +355,13 @@ fn tables_module(model: &Model) -> TokenStream {
         }
         let mut fks = Vec::new();
         for link in &ty.parents {
-            fks.push((
-                column(&link.fk_column, diesel_type(link.fk_scalar, true)),
-                link,
-            ));
+            let fk = column(&link.fk_column, diesel_type(link.fk_scalar, true));
+            // A parent that is a child itself is joined by its row.
+            let joined_by = match &link.parent_row_column {
+                Some(row) => column(row, quote!(Nullable<BigInt>)),
+                None => fk,
+            };
+            fks.push((joined_by, link));
         }
         if !ty.parents.is_empty() {
             column(POSITION_COLUMN, quote!(Nullable<BigInt>));

@@ -875,6 +875,7 @@ impl Builder<'_> {
                         fk_scalar: pk_scalar,
                         parent_table: p.ty.table.clone(),
                         parent_pk_column: pk_column.clone(),
+                        parent_row_column: None,
                     },
                 ));
             }
@@ -888,14 +889,31 @@ impl Builder<'_> {
                 }
             }
         }
-        for (child, link) in links {
+        // A parent that is itself a child is identified by its row (its ids are local to
+        // one array).
+        let children: Vec<String> = links.iter().map(|(child, _)| child.clone()).collect();
+        for (child, mut link) in links {
+            if children.contains(&link.parent) {
+                link.parent_row_column = Some(naming::parent_row_column(&link.fk_column));
+            }
             if let Some(c) = parsed.iter_mut().find(|p| p.ty.name == child) {
                 c.ty.parents.push(link);
             }
         }
-        for (child, rename) in renamed_keys {
+        for (child, (former, current)) in renamed_keys {
             if let Some(c) = parsed.iter_mut().find(|p| p.ty.name == child) {
-                c.ty.renamed_columns.push(rename);
+                // The parent's row column is named after the foreign key: renamed with it.
+                let via_row =
+                    c.ty.parents
+                        .iter()
+                        .any(|l| l.fk_column == current && l.parent_row_column.is_some());
+                if via_row {
+                    c.ty.renamed_columns.push((
+                        naming::parent_row_column(&former),
+                        naming::parent_row_column(&current),
+                    ));
+                }
+                c.ty.renamed_columns.push((former, current));
             }
         }
     }
@@ -1265,7 +1283,7 @@ mod tests {
     }
 
     #[test]
-    fn types_with_children_keep_their_pk_as_primary_key() {
+    fn every_child_type_has_a_surrogate_key_and_its_children_name_its_row() {
         let m = model(
             r##"{"$defs": {"Board": {"type": "object", "properties": {"id": {"type": "string"}, "lists": {"type": "array", "items": {"$ref": "#/$defs/List"}}}, "required": ["id"]},
                 "List": {"type": "object", "properties": {"id": {"type": "string"}, "cards": {"type": "array", "items": {"$ref": "#/$defs/Card"}}}, "required": ["id"]},
@@ -1273,10 +1291,31 @@ mod tests {
             r##"{"Board": {}, "List": {}, "Card": {}}"##,
         )
         .unwrap();
-        assert_eq!(m.get("List").unwrap().row_key(), RowKey::Pk);
+        assert_eq!(m.get("Board").unwrap().row_key(), RowKey::Pk);
+        assert_eq!(m.get("List").unwrap().row_key(), RowKey::Surrogate);
         assert_eq!(m.get("Card").unwrap().row_key(), RowKey::Surrogate);
-        assert_eq!(m.get("Card").unwrap().parents[0].fk_column, "list_id");
-        assert_eq!(m.get("List").unwrap().parents[0].fk_column, "board_id");
+        let (card, list) = (
+            &m.get("Card").unwrap().parents[0],
+            &m.get("List").unwrap().parents[0],
+        );
+        assert_eq!(card.fk_column, "list_id");
+        assert_eq!(card.parent_row_column.as_deref(), Some("nasc_list_id_row"));
+        assert_eq!(card.key_column(), "nasc_list_id_row");
+        assert_eq!(list.fk_column, "board_id");
+        assert_eq!(
+            (list.parent_row_column.as_deref(), list.key_column()),
+            (None, "board_id")
+        );
+        assert_eq!(
+            m.get("Card").unwrap().columns(),
+            [
+                "nasc_row",
+                "id",
+                "list_id",
+                "nasc_list_id_row",
+                "nasc_position"
+            ]
+        );
     }
 
     #[test]

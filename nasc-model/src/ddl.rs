@@ -187,6 +187,30 @@ pub fn table_parts(ty: &EntityType, dialect: Dialect) -> TableParts {
     }
     for link in &ty.parents {
         let mut definition = format!("{} NULL", dialect.column_type(link.fk_scalar, true));
+        if let Some(row_column) = &link.parent_row_column {
+            // The parent is a child itself: its row is named by `(nasc_row, pk)`.
+            columns.push((link.fk_column.clone(), definition));
+            columns.push((
+                row_column.clone(),
+                format!("{} NULL", dialect.column_type(ScalarType::Integer, false)),
+            ));
+            let name = match dialect {
+                Dialect::Mysql => format!(
+                    "CONSTRAINT {} ",
+                    q(&foreign_key_name(&ty.table, row_column))
+                ),
+                _ => String::new(),
+            };
+            constraints.push(format!(
+                "{name}FOREIGN KEY ({}, {}) REFERENCES {} ({}, {}) ON DELETE CASCADE",
+                q(row_column),
+                q(&link.fk_column),
+                q(&link.parent_table),
+                q(ROW_COLUMN),
+                q(&link.parent_pk_column)
+            ));
+            continue;
+        }
         if dialect == Dialect::Mysql {
             // Named, so that a migration can drop it.
             constraints.push(format!(
@@ -220,6 +244,13 @@ pub fn table_parts(ty: &EntityType, dialect: Dialect) -> TableParts {
     }
     if ty.row_key() == RowKey::Pk {
         constraints.push(format!("PRIMARY KEY ({})", q(&ty.pk().column)));
+    } else if !ty.relations.is_empty() {
+        // What the foreign keys of its children reference.
+        constraints.push(format!(
+            "UNIQUE ({}, {})",
+            q(ROW_COLUMN),
+            q(&ty.pk().column)
+        ));
     }
     let suffix = match dialect {
         Dialect::Sqlite => " STRICT",
@@ -356,20 +387,20 @@ fn indexes(ty: &EntityType, dialect: Dialect) -> Vec<Index> {
     let pk = &ty.pk().column;
     let mut indexes = Vec::new();
     for link in &ty.parents {
+        let key = link.key_column();
         indexes.push(Index {
-            name: index_name(&[&ty.table, &link.fk_column, "position"]),
-            columns: vec![link.fk_column.clone(), POSITION_COLUMN.into()],
+            name: index_name(&[&ty.table, key, "position"]),
+            columns: vec![key.to_owned(), POSITION_COLUMN.into()],
             unique: false,
             predicate: None,
         });
-        if ty.row_key() == RowKey::Surrogate {
-            indexes.push(Index {
-                name: index_name(&[&ty.table, &link.fk_column, pk]),
-                columns: vec![link.fk_column.clone(), pk.clone()],
-                unique: true,
-                predicate: None,
-            });
-        }
+        // Ids are unique within one array.
+        indexes.push(Index {
+            name: index_name(&[&ty.table, key, pk]),
+            columns: vec![key.to_owned(), pk.clone()],
+            unique: true,
+            predicate: None,
+        });
     }
     for spec in &ty.indexes {
         indexes.push(Index {

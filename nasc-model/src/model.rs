@@ -162,16 +162,37 @@ pub struct ParentLink {
     pub parent_table: String,
     /// Parent pk column referenced.
     pub parent_pk_column: String,
+    /// When the parent is itself a child (its rows have a surrogate key, and its ids are
+    /// only unique within one array): the hidden column (in this table) holding the parent
+    /// row's `nasc_row`, which identifies the parent; the foreign key then references the
+    /// parent's `(nasc_row, pk)`.
+    pub parent_row_column: Option<String>,
+}
+
+impl ParentLink {
+    /// The column that identifies the parent row: [`Self::parent_row_column`] when there is
+    /// one, else the foreign key.
+    pub fn key_column(&self) -> &str {
+        self.parent_row_column.as_deref().unwrap_or(&self.fk_column)
+    }
+
+    /// The stored type of [`Self::key_column`].
+    pub fn key_scalar(&self) -> ScalarType {
+        match self.parent_row_column {
+            Some(_) => ScalarType::Integer,
+            None => self.fk_scalar,
+        }
+    }
 }
 
 /// How rows of a table are identified.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RowKey {
-    /// The type's pk is the table's primary key: the type is never a child, or it has
-    /// children of its own (their foreign keys need a unique parent key).
+    /// The type's pk is the table's primary key: the type is never a child.
     Pk,
-    /// A surrogate `nasc_row` key: the type is a child without children of its own, so the
-    /// same id may appear under several parents and once more as a top-level aggregate.
+    /// A surrogate `nasc_row` key: the type is a child, so the same id may appear under
+    /// several parents (ids are local to one array) and once more as a top-level aggregate.
+    /// Its own children refer to their parent row by its `nasc_row`.
     Surrogate,
 }
 
@@ -234,7 +255,7 @@ impl EntityType {
 
     /// How rows are identified; see [`RowKey`].
     pub fn row_key(&self) -> RowKey {
-        if self.parents.is_empty() || !self.relations.is_empty() {
+        if self.parents.is_empty() {
             RowKey::Pk
         } else {
             RowKey::Surrogate
@@ -262,7 +283,10 @@ impl EntityType {
             columns.push(naming::ROW_COLUMN);
         }
         columns.extend(self.fields.iter().map(|f| f.column.as_str()));
-        columns.extend(self.parents.iter().map(|p| p.fk_column.as_str()));
+        for link in &self.parents {
+            columns.push(link.fk_column.as_str());
+            columns.extend(link.parent_row_column.as_deref());
+        }
         if !self.parents.is_empty() {
             columns.push(naming::POSITION_COLUMN);
         }

@@ -34,6 +34,13 @@ pub fn backend_column_problem(name: &str) -> Option<String> {
 pub const RESERVED_PREFIX: &str = "nasc_";
 /// Surrogate row key of tables whose type is stored as a child and has no children itself.
 pub const ROW_COLUMN: &str = "nasc_row";
+
+/// The hidden column of a child table holding its parent row's `nasc_row`, for a parent
+/// that is itself a child, named after the foreign key column (shortened with a hash when
+/// too long).
+pub fn parent_row_column(fk_column: &str) -> String {
+    crate::ddl::index_name(&["nasc", fk_column, "row"])
+}
 /// Position of a child row inside its parent's array.
 pub const POSITION_COLUMN: &str = "nasc_position";
 /// On MySQL, marks the top-level rows of surrogate-keyed tables (TRUE, else NULL), so that a

@@ -6,9 +6,9 @@ use nasc_model::build::closest;
 use nasc_model::ddl::MYSQL_KEY_LENGTH;
 use nasc_model::error::{bounded, pointer_join};
 use nasc_model::shape::kind;
-use nasc_model::{Dialect, EntityType, Field, JsonShape, Model, ObjectShape, RowKey, ScalarType};
+use nasc_model::{Dialect, EntityType, Field, JsonShape, Model, ObjectShape, ScalarType};
 use serde_json::{Map, Value};
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashSet};
 
 /// A value bound to a SQL statement.
 #[derive(Debug, Clone, PartialEq)]
@@ -321,7 +321,6 @@ pub(crate) fn validate<'m>(
     target: Target<'_>,
 ) -> Result<RowTree<'m>, Error> {
     let tree = row_tree(model, ty, full, String::new(), changed, dialect, target)?;
-    check_keys_unique_across_tables(&tree, target)?;
     let expected = id_value(ty, target)?;
     if *tree.pk() != expected {
         let pointer = pointer_join("", &ty.pk().property);
@@ -336,38 +335,6 @@ pub(crate) fn validate<'m>(
         ));
     }
     Ok(tree)
-}
-
-/// Checks that the aggregate holds each id of a type whose rows are keyed by their pk (types
-/// with child arrays) once: such ids are unique across their table, so a second place could
-/// only take the first one's row. The error names both places.
-fn check_keys_unique_across_tables(tree: &RowTree<'_>, target: Target<'_>) -> Result<(), Error> {
-    let mut seen: HashMap<(&str, ChildKey), &str> = HashMap::new();
-    // Depth first, in document order, so that the first place is the earlier one.
-    let mut pending = vec![tree];
-    while let Some(row) = pending.pop() {
-        // (A type that is never a child has one row here at most: the root.)
-        if row.ty.row_key() == RowKey::Pk && !row.ty.parents.is_empty() {
-            let key = (row.ty.name.as_str(), ChildKey::of(row.pk()));
-            if let Some(first) = seen.insert(key, &row.pointer) {
-                let pk = &row.ty.pk().property;
-                return Err(target.invalid(
-                    &pointer_join(&row.pointer, pk),
-                    format!(
-                        "`{}` {} `{pk}` {} is also at {}: ids of `{}` are unique across table `{}`, so one aggregate holds each once",
-                        row.ty.name,
-                        if row.pointer.is_empty() { "root" } else { "child" },
-                        describe(row.pk()),
-                        if first.is_empty() { "the document root".to_owned() } else { format!("`{first}`") },
-                        row.ty.name,
-                        row.ty.table
-                    ),
-                ));
-            }
-        }
-        pending.extend(row.children.iter().rev().flat_map(|rows| rows.iter().rev()));
-    }
-    Ok(())
 }
 
 /// A row key as a map key (keys are strings or integers; text is shared, so cheap to make).

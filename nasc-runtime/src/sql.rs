@@ -1,7 +1,7 @@
 //! The SQL statements of every mapped type, rendered once per store from the model.
 
 use nasc_model::ddl::top_level_condition;
-use nasc_model::naming::{POSITION_COLUMN, TOP_LEVEL_COLUMN};
+use nasc_model::naming::{POSITION_COLUMN, ROW_COLUMN, TOP_LEVEL_COLUMN};
 use nasc_model::{Dialect, EntityType, Model, RowKey, ScalarType};
 use std::collections::HashMap;
 
@@ -18,8 +18,12 @@ const MAX_BINDS: usize = 32_766;
 pub enum Statement {
     /// Insert-or-update of a top-level row.
     Upsert,
-    /// MySQL: finds a child row holding a top-level save's id.
-    GuardChildRow,
+    /// The `nasc_row` of a top-level row of a type that is also a child and has children
+    /// (they refer to it by that row).
+    SelectTopLevelRow,
+    /// The `nasc_row`s of the children of one parent, in order, after they were inserted
+    /// (their own children refer to them by those rows).
+    SelectChildRows,
     /// MySQL, types with unique keys: the update of a top-level row.
     UpdateTopLevel,
     /// MySQL, types with unique keys: the insert when the update matched no row.
@@ -331,8 +335,9 @@ impl ChildSelect {
 pub(crate) struct TypeStatements {
     /// Upsert of a top-level row; binds: the fields.
     pub upsert: Sql,
-    /// How a top-level save must not take over a row held by another aggregate.
-    pub guard: Guard,
+    /// For a type that is a child and has children: the `nasc_row` of the top-level row;
+    /// binds the pk.
+    pub top_level_row: Option<Sql>,
     /// MySQL, for tables with unique keys of their own: an `UPDATE` of the top-level row
     /// (binds: the fields other than the pk, then the pk), and the `INSERT` to run when it
     /// matched no row (binds: the fields). `ON DUPLICATE KEY UPDATE` would otherwise update
@@ -343,13 +348,13 @@ pub(crate) struct TypeStatements {
     /// The insert of a new top-level row, which writes nothing when the id is taken (on
     /// MySQL it fails with a duplicate key); binds: the fields.
     pub create: Sql,
-    /// Insert as a child, per parent link; binds per row: the fields, the foreign key, the
-    /// position.
+    /// Insert as a child, per parent link; binds per row: the fields, the foreign key (the
+    /// parent's pk), the parent's row when the link has a row column, the position.
     pub insert_as_child: Vec<ChildInsert>,
     /// Per parent link: the update of child rows in place (their fields but the pk, and
     /// their positions), found by key.
     pub update_as_child: Vec<ChildUpdate>,
-    /// Per parent link: the delete of one child row; binds: the foreign key, the pk.
+    /// Per parent link: the delete of one child row; binds: the parent key, the pk.
     pub delete_as_child: Vec<Sql>,
     /// Per parent link: the update of child rows at positions that keep their keys.
     pub update_at_position: Vec<ChildUpdate>,
@@ -357,14 +362,19 @@ pub(crate) struct TypeStatements {
     pub select: Sql,
     /// Deletes the top-level row by pk (children go by cascade).
     pub delete: Sql,
-    /// Per relation: the children of one parent in order; binds the parent pk.
+    /// Per relation: the children of one parent in order (a child type with children of
+    /// its own: its `nasc_row` selected after the fields); binds the parent key (see
+    /// [`nasc_model::ParentLink::key_column`]).
     pub select_children: Vec<Sql>,
-    /// Per relation: the children of several parents, grouped by parent and in order, the
-    /// foreign key selected last; binds the parents' pks.
+    /// Per relation: the children of several parents, grouped by parent and in order, as
+    /// `select_children` selects them, then the parent key; binds the parents' keys.
     pub select_children_of_many: Vec<ChildSelect>,
-    /// Per relation: deletes the children of one parent; binds the parent pk.
+    /// Per relation whose children have children: their `nasc_row`s, in order; binds the
+    /// parent key.
+    pub child_rows: Vec<Option<Sql>>,
+    /// Per relation: deletes the children of one parent; binds the parent key.
     pub delete_children: Vec<Sql>,
-    /// Per relation: the last position stored under one parent; binds the parent pk.
+    /// Per relation: the last position stored under one parent; binds the parent key.
     pub last_position: Vec<Sql>,
     /// Per relation: index of the child's parent link for this relation.
     pub child_link: Vec<usize>,
@@ -380,18 +390,6 @@ pub(crate) struct Versioned {
     pub current: Sql,
     /// The insert of a new row; binds: the fields (the version bumped).
     pub insert: Sql,
-}
-
-/// How a top-level upsert of a type whose pk is its primary key and that is also stored as
-/// a child detects that the id belongs to a child row.
-#[derive(Debug, Clone)]
-pub(crate) enum Guard {
-    /// Nothing to guard: the type is never a child, or its top-level rows have their own key.
-    None,
-    /// The upsert's `DO UPDATE ... WHERE` affects no row when the id is a child's.
-    UpsertAffectsNoRow,
-    /// This query (binds: the pk) finds the child row first (MySQL).
-    ChildRowExists(Sql),
 }
 
 /// Renders the statements of every type of `model`.
@@ -450,7 +448,17 @@ fn type_statements(model: &Model, ty: &EntityType, dialect: Dialect) -> TypeStat
     let pk = q(&ty.pk().column);
     let columns = field_list(ty, dialect);
     let top_level = top_level_condition(ty, dialect);
-    let (upsert, guard) = upsert(ty, dialect);
+    let upsert = upsert(ty, dialect);
+    let top_level_row =
+        (ty.row_key() == RowKey::Surrogate && !ty.relations.is_empty()).then(|| {
+            Sql::mapped(
+                &format!(
+                    "SELECT {} FROM {table} WHERE {pk} = ? AND {top_level}",
+                    q(ROW_COLUMN)
+                ),
+                Statement::SelectTopLevelRow,
+            )
+        });
     let update_then_insert = (dialect == Dialect::Mysql && ty.indexes.iter().any(|i| i.unique))
         .then(|| {
             let (update, insert) = update_else_insert(ty, dialect);
@@ -481,15 +489,24 @@ fn type_statements(model: &Model, ty: &EntityType, dialect: Dialect) -> TypeStat
         .parents
         .iter()
         .inspect(|_| crate::coverage::rendered(Statement::InsertChildren))
-        .map(|link| ChildInsert {
-            head: format!(
-                "INSERT INTO {table} ({}, {}, {}) VALUES ",
-                columns.join(", "),
-                q(&link.fk_column),
-                q(POSITION_COLUMN)
-            ),
-            row: format!("({}, ?, ?)", field_marks(ty, dialect).join(", ")),
-            binds_per_row: columns.len() + 2,
+        .map(|link| {
+            let mut parent = q(&link.fk_column);
+            let mut marks = field_marks(ty, dialect);
+            marks.push("?");
+            if let Some(row) = &link.parent_row_column {
+                parent.push_str(&format!(", {}", q(row)));
+                marks.push("?");
+            }
+            marks.push("?");
+            ChildInsert {
+                head: format!(
+                    "INSERT INTO {table} ({}, {parent}, {}) VALUES ",
+                    columns.join(", "),
+                    q(POSITION_COLUMN)
+                ),
+                row: format!("({})", marks.join(", ")),
+                binds_per_row: marks.len(),
+            }
         })
         .collect();
 
@@ -497,12 +514,12 @@ fn type_statements(model: &Model, ty: &EntityType, dialect: Dialect) -> TypeStat
     let update_as_child = ty
         .parents
         .iter()
-        .map(|link| ChildUpdate::new(ty, &link.fk_column, dialect, false))
+        .map(|link| ChildUpdate::new(ty, link.key_column(), dialect, false))
         .collect();
     let update_at_position = ty
         .parents
         .iter()
-        .map(|link| ChildUpdate::new(ty, &link.fk_column, dialect, true))
+        .map(|link| ChildUpdate::new(ty, link.key_column(), dialect, true))
         .collect();
     let delete_as_child = ty
         .parents
@@ -511,7 +528,7 @@ fn type_statements(model: &Model, ty: &EntityType, dialect: Dialect) -> TypeStat
             Sql::mapped(
                 &format!(
                     "DELETE FROM {table} WHERE {} = ? AND {pk_column} = ?",
-                    q(&link.fk_column)
+                    q(link.key_column())
                 ),
                 Statement::DeleteChild,
             )
@@ -520,6 +537,7 @@ fn type_statements(model: &Model, ty: &EntityType, dialect: Dialect) -> TypeStat
 
     let mut select_children = Vec::new();
     let mut select_children_of_many = Vec::new();
+    let mut child_rows = Vec::new();
     let mut delete_children = Vec::new();
     let mut last_position = Vec::new();
     let mut child_link = Vec::new();
@@ -527,24 +545,37 @@ fn type_statements(model: &Model, ty: &EntityType, dialect: Dialect) -> TypeStat
         let child = model
             .get(&relation.child)
             .expect("relations link mapped types");
+        let link = child
+            .parents
+            .iter()
+            .position(|l| l.parent == ty.name && l.property == relation.property)
+            .expect("every relation has its parent link");
+        child_link.push(link);
         let child_table = q(&child.table);
-        let fk = q(&relation.fk_column);
+        let fk = q(child.parents[link].key_column());
+        let position = q(POSITION_COLUMN);
+        let mut selected = select_list(child, dialect);
+        if !child.relations.is_empty() {
+            selected.push_str(&format!(", {}", q(ROW_COLUMN)));
+        }
         select_children.push(Sql::mapped(
-            &format!(
-                "SELECT {} FROM {child_table} WHERE {fk} = ? ORDER BY {}",
-                select_list(child, dialect),
-                q(POSITION_COLUMN)
-            ),
+            &format!("SELECT {selected} FROM {child_table} WHERE {fk} = ? ORDER BY {position}"),
             Statement::SelectChildren,
         ));
         crate::coverage::rendered(Statement::SelectChildrenOfMany);
         select_children_of_many.push(ChildSelect {
-            head: format!(
-                "SELECT {}, {fk} FROM {child_table} WHERE {fk} IN (",
-                select_list(child, dialect)
-            ),
-            tail: format!(") ORDER BY {fk}, {}", q(POSITION_COLUMN)),
+            head: format!("SELECT {selected}, {fk} FROM {child_table} WHERE {fk} IN ("),
+            tail: format!(") ORDER BY {fk}, {position}"),
         });
+        child_rows.push((!child.relations.is_empty()).then(|| {
+            Sql::mapped(
+                &format!(
+                    "SELECT {} FROM {child_table} WHERE {fk} = ? ORDER BY {position}",
+                    q(ROW_COLUMN)
+                ),
+                Statement::SelectChildRows,
+            )
+        }));
         delete_children.push(Sql::mapped(
             &format!("DELETE FROM {child_table} WHERE {fk} = ?"),
             Statement::DeleteChildren,
@@ -556,18 +587,11 @@ fn type_statements(model: &Model, ty: &EntityType, dialect: Dialect) -> TypeStat
             ),
             Statement::LastPosition,
         ));
-        child_link.push(
-            child
-                .parents
-                .iter()
-                .position(|l| l.parent == ty.name && l.property == relation.property)
-                .expect("every relation has its parent link"),
-        );
     }
 
     TypeStatements {
         upsert,
-        guard,
+        top_level_row,
         update_then_insert,
         versioned,
         create: Sql::mapped(&insert_if_absent(ty, dialect), Statement::CreateTopLevel),
@@ -588,6 +612,7 @@ fn type_statements(model: &Model, ty: &EntityType, dialect: Dialect) -> TypeStat
         ),
         select_children,
         select_children_of_many,
+        child_rows,
         delete_children,
         last_position,
         child_link,
@@ -644,8 +669,8 @@ fn insert_if_absent(ty: &EntityType, dialect: Dialect) -> String {
     insert
 }
 
-/// The top-level upsert of `ty` in `dialect`, and how it is guarded.
-fn upsert(ty: &EntityType, dialect: Dialect) -> (Sql, Guard) {
+/// The top-level upsert of `ty` in `dialect`.
+fn upsert(ty: &EntityType, dialect: Dialect) -> Sql {
     let q = |name: &str| dialect.quote(name);
     let table = q(&ty.table);
     let pk = q(&ty.pk().column);
@@ -658,7 +683,7 @@ fn upsert(ty: &EntityType, dialect: Dialect) -> (Sql, Guard) {
     // Nothing but the pk to store: a type that is never a child needs no update at all
     // (setting the pk to itself would make SQLite check every child row's foreign key).
     let only_pk = updated.is_empty();
-    // Otherwise the pk is set to itself, so that the row counts as written for the guard.
+    // Otherwise the pk is set to itself, so that the row counts as written.
     let updated = if updated.is_empty() {
         vec![ty.pk().column.as_str()]
     } else {
@@ -679,18 +704,7 @@ fn upsert(ty: &EntityType, dialect: Dialect) -> (Sql, Guard) {
             columns.join(", "),
             set.join(", ")
         );
-        let guard = if ty.row_key() == RowKey::Pk && !ty.parents.is_empty() {
-            Guard::ChildRowExists(Sql::mapped(
-                &format!(
-                    "SELECT {pk} FROM {table} WHERE {pk} = ? AND NOT ({})",
-                    top_level_condition(ty, dialect)
-                ),
-                Statement::GuardChildRow,
-            ))
-        } else {
-            Guard::None
-        };
-        return (Sql::mapped(&sql, Statement::Upsert), guard);
+        return Sql::mapped(&sql, Statement::Upsert);
     }
 
     let set: Vec<String> = updated
@@ -701,43 +715,19 @@ fn upsert(ty: &EntityType, dialect: Dialect) -> (Sql, Guard) {
         "INSERT INTO {table} ({}) VALUES ({values})",
         columns.join(", ")
     );
-    let top_level = top_level_condition(ty, dialect);
-    let (sql, guard) = match ty.row_key() {
-        RowKey::Surrogate => (
-            format!(
-                "{insert} ON CONFLICT ({pk}) WHERE {top_level} DO UPDATE SET {}",
-                set.join(", ")
-            ),
-            Guard::None,
+    let sql = match ty.row_key() {
+        RowKey::Surrogate => format!(
+            "{insert} ON CONFLICT ({pk}) WHERE {} DO UPDATE SET {}",
+            top_level_condition(ty, dialect),
+            set.join(", ")
         ),
-        RowKey::Pk if ty.parents.is_empty() && only_pk => (
-            format!("{insert} ON CONFLICT ({pk}) DO NOTHING"),
-            Guard::None,
+        RowKey::Pk if only_pk => format!("{insert} ON CONFLICT ({pk}) DO NOTHING"),
+        RowKey::Pk => format!(
+            "{insert} ON CONFLICT ({pk}) DO UPDATE SET {}",
+            set.join(", ")
         ),
-        RowKey::Pk if ty.parents.is_empty() => (
-            format!(
-                "{insert} ON CONFLICT ({pk}) DO UPDATE SET {}",
-                set.join(", ")
-            ),
-            Guard::None,
-        ),
-        RowKey::Pk => {
-            let held: Vec<String> = ty
-                .parents
-                .iter()
-                .map(|l| format!("{table}.{} IS NULL", q(&l.fk_column)))
-                .collect();
-            (
-                format!(
-                    "{insert} ON CONFLICT ({pk}) DO UPDATE SET {} WHERE {}",
-                    set.join(", "),
-                    held.join(" AND ")
-                ),
-                Guard::UpsertAffectsNoRow,
-            )
-        }
     };
-    (Sql::mapped(&sql, Statement::Upsert), guard)
+    Sql::mapped(&sql, Statement::Upsert)
 }
 
 #[cfg(test)]

@@ -216,9 +216,10 @@ pub fn racing_first_saves_of_a_versioned_aggregate_are_a_version_conflict(b: &Ba
     }
 }
 
-/// A child id twice in one aggregate, at two places of a type whose ids are unique across
-/// its table (it has children of its own): Invalid naming both places, nothing written.
-pub fn one_aggregate_holding_a_keyed_child_twice_is_invalid(b: &Backend) {
+/// Child ids are local to one array at every level of a four-level aggregate: the same card
+/// id under two columns, the same task id under two cards, and a second board holding the
+/// same ids, all kept apart; an id twice in one array is Invalid and writes nothing.
+pub fn child_ids_are_local_to_their_array_at_every_level(b: &Backend) {
     let registry = Registry::from_json_str(
         "board.schema.json",
         r##"{"$defs": {
@@ -226,35 +227,57 @@ pub fn one_aggregate_holding_a_keyed_child_twice_is_invalid(b: &Backend) {
                 "columns": {"type": "array", "items": {"$ref": "#/$defs/Column"}}}, "required": ["id"]},
             "Column": {"type": "object", "properties": {"id": {"type": "string"},
                 "cards": {"type": "array", "items": {"$ref": "#/$defs/Card"}}}, "required": ["id"]},
-            "Card": {"type": "object", "properties": {"id": {"type": "string"},
+            "Card": {"type": "object", "properties": {"id": {"type": "string"}, "title": {"type": "string"},
                 "tasks": {"type": "array", "items": {"$ref": "#/$defs/Task"}}}, "required": ["id"]},
-            "Task": {"type": "object", "properties": {"id": {"type": "string"}}, "required": ["id"]}
+            "Task": {"type": "object", "properties": {"id": {"type": "string"}, "done": {"type": "boolean"}}, "required": ["id"]}
         }}"##,
         "board.mapping.json",
         r#"{"Board": {}, "Column": {}, "Card": {}, "Task": {}}"#,
     )
     .unwrap();
     let db = b.store(registry);
-    let board = json!({"id": "b", "columns": [
-        {"id": "todo", "cards": [{"id": "c1", "tasks": [{"id": "t"}]}, {"id": "c2", "tasks": []}]},
-        {"id": "done", "cards": [{"id": "c3", "tasks": [{"id": "t"}]}, {"id": "c1", "tasks": []}]}
-    ]});
-    match db.persist("Board", "b", &board, &board) {
+    let board = |id: &str, title: &str| {
+        json!({"id": id, "columns": [
+            {"id": "todo", "cards": [
+                {"id": "c1", "title": title, "tasks": [{"id": "t", "done": false}]},
+                {"id": "c2", "tasks": []}]},
+            {"id": "done", "cards": [
+                {"id": "c3", "tasks": [{"id": "t", "done": true}]},
+                {"id": "c1", "title": "other", "tasks": [{"id": "t"}, {"id": "u", "done": true}]}]}
+        ]})
+    };
+    let (one, two) = (board("one", "first"), board("two", "second"));
+    db.persist("Board", "one", &one, &one).unwrap();
+    db.persist("Board", "two", &two, &two).unwrap();
+    assert_eq!(db.loaded("Board", "one"), one);
+    assert_eq!(db.loaded("Board", "two"), two);
+    let mut changed = two.clone();
+    changed["columns"][1]["cards"][1]["tasks"][0]["done"] = json!(true);
+    changed["columns"].as_array_mut().unwrap().reverse();
+    db.persist("Board", "two", &changed, &changed).unwrap();
+    assert_eq!(db.loaded("Board", "one"), one);
+    assert_eq!(db.loaded("Board", "two"), changed);
+    assert!(db.delete("Board", "two").unwrap());
+    assert_eq!(db.loaded("Board", "one"), one);
+    let counts: Vec<i64> = ["boards", "columns", "cards", "tasks"]
+        .iter()
+        .map(|t| db.count(t))
+        .collect();
+    assert_eq!(counts, [1, 2, 4, 4]);
+
+    let mut twice = board("three", "x");
+    twice["columns"][1]["cards"][0]["id"] = json!("c1");
+    match db.persist("Board", "three", &twice, &twice) {
         Err(Error::Invalid {
             pointer, message, ..
         }) => {
             assert_eq!(pointer, "/columns/1/cards/1/id", "{message}");
-            assert!(
-                message.contains("is also at `/columns/0/cards/0`"),
-                "{message}"
-            );
+            assert!(message.contains("appears twice"), "{message}");
         }
         other => panic!("expected Invalid, got {other:?}"),
     }
-    // (The same task id under two cards is fine: tasks are leaves, keyed per parent.)
-    for table in ["boards", "columns", "cards", "tasks"] {
-        assert_eq!(db.count(table), 0, "{table} holds rows");
-    }
+    assert_eq!(db.load("Board", "three").unwrap(), None);
+    assert_eq!(db.count("cards"), 4);
 }
 
 /// Ids that differ only in trailing spaces, case or a tab are different keys on every

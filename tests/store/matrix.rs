@@ -380,17 +380,15 @@ pub fn every_column_kind_through_every_statement(b: &Backend) {
         Statement::SelectChildrenOfMany,
         Statement::Delete,
         Statement::CreateTopLevel,
+        Statement::SelectTopLevelRow,
+        Statement::SelectChildRows,
     ];
     match b.kind {
         Kind::Postgres => expected.extend([
             Statement::UpdateChildrenByKeyBatched,
             Statement::UpdateChildrenAtPositionBatched,
         ]),
-        Kind::Mysql => expected.extend([
-            Statement::UpdateTopLevel,
-            Statement::InsertTopLevel,
-            Statement::GuardChildRow,
-        ]),
+        Kind::Mysql => expected.extend([Statement::UpdateTopLevel, Statement::InsertTopLevel]),
         Kind::Sqlite => {}
     }
     for statement in expected {

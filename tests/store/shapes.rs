@@ -28,7 +28,13 @@ pub fn a_recursive_type_round_trips(b: &Backend) {
     ]});
     store.persist("Node", "root", &tree, &tree).unwrap();
     assert_eq!(store.load("Node", "root").unwrap(), Some(tree));
-    assert_eq!(store.foreign_keys("nodes"), ["node_id->nodes.id CASCADE"]);
+    assert_eq!(
+        store.foreign_keys("nodes"),
+        [
+            "nasc_node_id_row->nodes.nasc_row CASCADE",
+            "node_id->nodes.id CASCADE"
+        ]
+    );
     assert_eq!(
         store.load("Node", "a").unwrap(),
         None,

@@ -48,8 +48,16 @@ pub fn tables_columns_and_foreign_keys_follow_the_rules(b: &Backend) {
     );
     assert_eq!(
         store.columns("pets"),
-        ["id", "name", "nick_name", "people_id", "nasc_position"]
+        store.child_columns(&[
+            "nasc_row",
+            "id",
+            "name",
+            "nick_name",
+            "people_id",
+            "nasc_position"
+        ])
     );
+    // A pet is itself a child: its toys name it by its row as well as by its id.
     assert_eq!(
         store.columns("toys"),
         store.child_columns(&[
@@ -58,13 +66,20 @@ pub fn tables_columns_and_foreign_keys_follow_the_rules(b: &Backend) {
             "type",
             "squeaks",
             "pet_id",
+            "nasc_pet_id_row",
             "nasc_position",
         ])
     );
     assert_eq!(store.foreign_keys("pets"), ["people_id->people.id CASCADE"]);
-    assert_eq!(store.foreign_keys("toys"), ["pet_id->pets.id CASCADE"]);
+    assert_eq!(
+        store.foreign_keys("toys"),
+        [
+            "nasc_pet_id_row->pets.nasc_row CASCADE",
+            "pet_id->pets.id CASCADE"
+        ]
+    );
     assert!(store.indexed("pets", "people_id"));
-    assert!(store.indexed("toys", "pet_id"));
+    assert!(store.indexed("toys", "nasc_pet_id_row"));
 }
 
 pub fn grandchildren_reserved_words_and_nullable_scalars_round_trip(b: &Backend) {
@@ -117,27 +132,43 @@ pub fn deleting_a_person_removes_pets_and_toys(b: &Backend) {
     assert_eq!((store.count("pets"), store.count("toys")), (0, 0));
 }
 
-pub fn a_pet_cannot_belong_to_two_people(b: &Backend) {
+/// Ids are local to one array at every level: two people may each have pets `p1` and `p2`
+/// with toys of their own, and a pet may also be saved on its own; each keeps its rows.
+pub fn two_people_may_each_have_pets_with_the_same_ids(b: &Backend) {
     let store = b.store(shop_types::registry());
     let ada = person();
     store.persist("Person", "ada", &ada, &ada).unwrap();
     let mut bob = person();
     bob["id"] = json!("bob");
-    let error = store.persist("Person", "bob", &bob, &bob).unwrap_err();
-    match &error {
-        Error::Conflict {
-            ty, id, pointer, ..
-        } => assert_eq!(
-            (ty.as_str(), id.as_str(), pointer.as_str()),
-            ("Person", "bob", "/pets")
-        ),
-        other => panic!("expected a conflict, got {other}"),
-    }
-    assert_eq!(store.load("Person", "ada").unwrap(), Some(ada));
-    assert_eq!(store.load("Person", "bob").unwrap(), None);
-    let pet = json!({"id": "p1", "name": "taken"});
-    let error = store.persist("Pet", "p1", &pet, &pet).unwrap_err();
-    assert!(matches!(error, Error::Conflict { .. }), "{error}");
+    bob["pets"][0]["toys"] = json!([{"sku": 30, "type": "bone", "squeaks": false}]);
+    store.persist("Person", "bob", &bob, &bob).unwrap();
+    let pet = json!({"id": "p2", "name": "alone", "toys": [{"sku": 10, "type": "stick", "squeaks": false}]});
+    store.persist("Pet", "p2", &pet, &pet).unwrap();
+    assert_eq!(store.load("Person", "ada").unwrap(), Some(ada.clone()));
+    assert_eq!(store.load("Person", "bob").unwrap(), Some(bob.clone()));
+    assert_eq!(store.load("Pet", "p2").unwrap(), Some(pet.clone()));
+    assert_eq!((store.count("pets"), store.count("toys")), (5, 4));
+
+    // Changing bob's pets leaves ada's alone, and the other way round.
+    bob["pets"][0]["toys"][0]["squeaks"] = json!(true);
+    bob["pets"].as_array_mut().unwrap().reverse();
+    store.persist("Person", "bob", &bob, &bob).unwrap();
+    assert_eq!(store.load("Person", "ada").unwrap(), Some(ada.clone()));
+    assert_eq!(store.load("Person", "bob").unwrap(), Some(bob.clone()));
+    assert!(store.delete("Person", "ada").unwrap());
+    assert_eq!(store.load("Person", "bob").unwrap(), Some(bob));
+    assert_eq!(store.load("Pet", "p2").unwrap(), Some(pet));
+    assert_eq!((store.count("pets"), store.count("toys")), (3, 2));
+
+    // Within one array an id is still one child.
+    let mut twice = person();
+    twice["pets"][1]["id"] = json!("p2");
+    let error = store.persist("Person", "ada", &twice, &twice).unwrap_err();
+    assert!(
+        matches!(&error, Error::Invalid { pointer, .. } if pointer == "/pets/1/id"),
+        "{error}"
+    );
+    assert_eq!(store.load("Person", "ada").unwrap(), None);
 }
 
 pub fn generated_structs_use_snake_case_fields_and_schema_names_on_the_wire(b: &Backend) {

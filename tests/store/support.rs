@@ -272,7 +272,8 @@ impl TestDb {
 
     /// Foreign keys of `table` as `column->table.column ON-DELETE`.
     pub fn foreign_keys(&self, table: &str) -> Vec<String> {
-        self.lines(&match self.kind {
+        // One line per column of each foreign key (composite ones have several), sorted.
+        let mut lines = self.lines(&match self.kind {
             Kind::Sqlite => format!(
                 "SELECT \"from\" || '->' || \"table\" || '.' || \"to\" || ' ' || on_delete AS line FROM pragma_foreign_key_list('{table}')"
             ),
@@ -280,8 +281,9 @@ impl TestDb {
                 "SELECT a.attname || '->' || cf.relname || '.' || af.attname || ' ' || \
                  CASE c.confdeltype WHEN 'c' THEN 'CASCADE' ELSE c.confdeltype::text END AS line \
                  FROM pg_constraint c JOIN pg_class t ON t.oid = c.conrelid JOIN pg_class cf ON cf.oid = c.confrelid \
-                 JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1] \
-                 JOIN pg_attribute af ON af.attrelid = c.confrelid AND af.attnum = c.confkey[1] \
+                 CROSS JOIN LATERAL unnest(c.conkey, c.confkey) AS k(col, fcol) \
+                 JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.col \
+                 JOIN pg_attribute af ON af.attrelid = c.confrelid AND af.attnum = k.fcol \
                  WHERE c.contype = 'f' AND t.relname = '{table}' AND t.relnamespace = current_schema()::regnamespace"
             ),
             Kind::Mysql => format!(
@@ -290,7 +292,9 @@ impl TestDb {
                  ON r.constraint_schema = k.constraint_schema AND r.constraint_name = k.constraint_name \
                  WHERE k.table_schema = DATABASE() AND k.table_name = '{table}' AND k.referenced_table_name IS NOT NULL"
             ),
-        })
+        });
+        lines.sort();
+        lines
     }
 
     /// Whether some index of `table` starts with `column`.

@@ -133,10 +133,11 @@ impl<C: MappedConnection> Store for DieselStore<C> {
                     return Ok(None);
                 };
                 let mut object = object_from_cells(entity, cells, "", target)?;
+                let key = self.row_key_of(conn, entity, &pk, "", target)?;
                 self.read_children(
                     conn,
                     entity,
-                    &mut [(pk.clone(), &mut object, String::new())],
+                    &mut [(key, &mut object, String::new())],
                     target,
                 )?;
                 Ok(Some(Value::Object(object)))

@@ -6,13 +6,14 @@ use crate::aggregate::{cell_to_value, object_from_cells, Cell, ChildKey, SqlValu
 use crate::backend::MappedConnection;
 use crate::Error;
 use nasc_model::error::pointer_join;
-use nasc_model::EntityType;
+use nasc_model::{EntityType, ScalarType};
 use serde_json::{Map, Value};
 use std::collections::HashMap;
 
 impl<C: MappedConnection> DieselStore<C> {
-    /// Rebuilds the children arrays of `parents` (rows of `ty` already read), one level at a
-    /// time: one query per relation and level, whatever the number of parents.
+    /// Rebuilds the children arrays of `parents` (rows of `ty` already read, each with the
+    /// key its children refer to it by), one level at a time: one query per relation and
+    /// level, whatever the number of parents.
     pub(super) fn read_children(
         &self,
         conn: &mut C,
@@ -26,6 +27,7 @@ impl<C: MappedConnection> DieselStore<C> {
         let statements = self.statements_of(ty);
         for (relation, select) in ty.relations.iter().zip(&statements.select_children_of_many) {
             let child_ty = self.registry.entity(&relation.child)?;
+            let link = &child_ty.parents[statements.child_link[relation_index(ty, relation)]];
             let at = |parent: &str| pointer_join(parent, &relation.property);
             // The children of every parent, grouped by the parent's key.
             let mut by_parent: HashMap<ChildKey, Vec<Vec<Cell>>> = HashMap::new();
@@ -49,25 +51,27 @@ impl<C: MappedConnection> DieselStore<C> {
                     .map_err(|e| target.database("loading", &at(&chunk[0].2), e))?;
                 for mut cells in rows {
                     let fk = cells.pop().expect("the foreign key is selected last");
-                    let parent = ChildKey::of(&cell_to_value(&fk, ty.pk().scalar));
+                    let parent = ChildKey::of(&cell_to_value(&fk, link.key_scalar()));
                     by_parent.entry(parent).or_default().push(cells);
                 }
             }
-            // A child's key and pointer are only needed to read its own children.
+            // A child's key (its row, selected last) and pointer are only needed to read its
+            // own children.
             let deeper = !child_ty.relations.is_empty();
             let mut children: Vec<(usize, Map<String, Value>, String, SqlValue)> = Vec::new();
             for (index, (pk, _, pointer)) in parents.iter().enumerate() {
                 let rows = by_parent.remove(&ChildKey::of(pk)).unwrap_or_default();
                 let array_at = at(pointer);
-                for (i, cells) in rows.into_iter().enumerate() {
+                for (i, mut cells) in rows.into_iter().enumerate() {
                     let item_at = pointer_join(&array_at, &i.to_string());
-                    let child_pk = if deeper {
-                        cell_to_value(&cells[child_ty.pk_index], child_ty.pk().scalar)
+                    let child_key = if deeper {
+                        let row = cells.pop().expect("the row is selected last");
+                        cell_to_value(&row, ScalarType::Integer)
                     } else {
-                        SqlValue::Null(child_ty.pk().scalar)
+                        SqlValue::Null(ScalarType::Integer)
                     };
                     let child = object_from_cells(child_ty, cells, &item_at, target)?;
-                    children.push((index, child, item_at, child_pk));
+                    children.push((index, child, item_at, child_key));
                 }
             }
             if deeper {

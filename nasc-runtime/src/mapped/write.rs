@@ -4,11 +4,11 @@
 use super::DieselStore;
 use crate::aggregate::{cell_to_value, Cell, ChildKey, RowTree, SqlValue, Target};
 use crate::backend::MappedConnection;
-use crate::sql::{ChildUpdate, Guard, Sql, Versioned};
+use crate::sql::{ChildUpdate, Sql, Versioned};
 use crate::{Error, Registry};
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use nasc_model::error::pointer_join;
-use nasc_model::{EntityType, RowKey};
+use nasc_model::EntityType;
 use serde_json::{Map, Value};
 use std::collections::HashMap;
 
@@ -23,17 +23,9 @@ impl<C: MappedConnection> DieselStore<C> {
         target: Target<'_>,
     ) -> Result<Written, Error> {
         let statements = self.statements_of(tree.ty);
-        if let Guard::ChildRowExists(query) = &statements.guard {
-            let found = conn
-                .rows(query, std::slice::from_ref(tree.pk()))
-                .map_err(|e| target.database("saving", &tree.pointer, e))?;
-            if !found.is_empty() {
-                return Err(held_elsewhere(tree, target));
-            }
-        }
         let unique_conflict =
             |e: DieselError| self.unique_conflict(tree.ty, &tree.pointer, target, e);
-        let written = match (&statements.versioned, &statements.update_then_insert) {
+        match (&statements.versioned, &statements.update_then_insert) {
             (Some(versioned), _) => self.write_versioned(conn, tree, versioned, target)?,
             (None, Some((update, insert))) => {
                 match conn
@@ -48,9 +40,7 @@ impl<C: MappedConnection> DieselStore<C> {
                 .run(&statements.upsert, &tree.values)
                 .map_err(unique_conflict)?,
         };
-        if matches!(statements.guard, Guard::UpsertAffectsNoRow) && written == 0 {
-            return Err(held_elsewhere(tree, target));
-        }
+        let key = self.top_level_key(conn, tree, target)?;
         for (relation, spec) in tree.ty.relations.iter().enumerate() {
             if !diff_names(diff, &spec.property) {
                 // An array the diff leaves out keeps its rows.
@@ -64,7 +54,7 @@ impl<C: MappedConnection> DieselStore<C> {
                 let last = conn
                     .rows(
                         &statements.last_position[relation],
-                        std::slice::from_ref(tree.pk()),
+                        std::slice::from_ref(&key),
                     )
                     .map_err(|e| target.database("saving", &tree.pointer, e))?;
                 let stored_length = match last.first().map(Vec::as_slice) {
@@ -81,7 +71,8 @@ impl<C: MappedConnection> DieselStore<C> {
                     .zip(&tree.children[relation])
                     .collect();
                 let update = &self.statements_of(child).update_at_position[link];
-                let updated = self.update_rows(conn, tree, relation, update, &rows, target)?;
+                let updated =
+                    self.update_rows(conn, tree, &key, relation, update, &rows, target)?;
                 if updated < rows.len() {
                     // Another key at one of the positions: a move, which positions cannot
                     // write.
@@ -89,20 +80,20 @@ impl<C: MappedConnection> DieselStore<C> {
                 }
                 continue;
             }
-            if self.replace_children || child.row_key() != RowKey::Surrogate {
+            if self.replace_children || !child.relations.is_empty() {
                 // Children with children of their own are replaced (their rows cascade).
                 conn.run(
                     &statements.delete_children[relation],
-                    std::slice::from_ref(tree.pk()),
+                    std::slice::from_ref(&key),
                 )
                 .map_err(|e| {
                     target.database("saving", &pointer_join(&tree.pointer, &spec.property), e)
                 })?;
                 let all: Vec<(usize, &RowTree<'_>)> =
                     tree.children[relation].iter().enumerate().collect();
-                self.insert_rows(conn, tree, relation, &all, target)?;
+                self.insert_rows(conn, tree, &key, relation, &all, target)?;
             } else {
-                self.sync_children(conn, tree, relation, target)?;
+                self.sync_children(conn, tree, &key, relation, target)?;
             }
         }
         Ok(Written::Done)
@@ -133,7 +124,7 @@ impl<C: MappedConnection> DieselStore<C> {
                 return if stored_top_level(conn)? {
                     Ok(false)
                 } else {
-                    Err(held_elsewhere(tree, target))
+                    Err(vanished(tree, target))
                 };
             }
             Ok(_) => {}
@@ -149,10 +140,11 @@ impl<C: MappedConnection> DieselStore<C> {
             }
             Err(e) => return Err(self.unique_conflict(tree.ty, &tree.pointer, target, e)),
         }
+        let key = self.top_level_key(conn, tree, target)?;
         for relation in 0..tree.children.len() {
             let all: Vec<(usize, &RowTree<'_>)> =
                 tree.children[relation].iter().enumerate().collect();
-            self.insert_rows(conn, tree, relation, &all, target)?;
+            self.insert_rows(conn, tree, &key, relation, &all, target)?;
         }
         Ok(true)
     }
@@ -164,6 +156,7 @@ impl<C: MappedConnection> DieselStore<C> {
         &self,
         conn: &mut impl Executor,
         parent: &RowTree<'_>,
+        parent_key: &SqlValue,
         relation: usize,
         target: Target<'_>,
     ) -> Result<(), Error> {
@@ -177,7 +170,7 @@ impl<C: MappedConnection> DieselStore<C> {
         let stored = conn
             .rows(
                 &statements.select_children[relation],
-                std::slice::from_ref(parent.pk()),
+                std::slice::from_ref(parent_key),
             )
             .map_err(|e| target.database("saving", &at, e))?;
         let pk = child_ty.pk_index;
@@ -202,7 +195,7 @@ impl<C: MappedConnection> DieselStore<C> {
                 .filter(|(_, (cells, child))| !row_matches(cells, child))
                 .map(|(position, (_, child))| (position, child))
                 .collect();
-            self.update_rows(conn, parent, relation, update, &changed, target)?;
+            self.update_rows(conn, parent, parent_key, relation, update, &changed, target)?;
             return Ok(());
         }
         let mut stored_by_key: HashMap<ChildKey, (usize, Vec<Cell>)> = stored
@@ -227,15 +220,15 @@ impl<C: MappedConnection> DieselStore<C> {
                 }
             }
         }
-        self.update_rows(conn, parent, relation, update, &changed, target)?;
+        self.update_rows(conn, parent, parent_key, relation, update, &changed, target)?;
         for key in stored_by_key.into_keys() {
             conn.run(
                 &child_statements.delete_as_child[link],
-                &[parent.pk().clone(), key.value()],
+                &[parent_key.clone(), key.value()],
             )
             .map_err(|e| target.database("saving", &at, e))?;
         }
-        self.insert_rows(conn, parent, relation, &added, target)
+        self.insert_rows(conn, parent, parent_key, relation, &added, target)
     }
 
     /// A database error of a write of `ty` at `pointer`: a unique key's violation becomes a
@@ -268,15 +261,21 @@ impl<C: MappedConnection> DieselStore<C> {
                 || message.ends_with(&sqlite_columns.join(", "))
         });
         match key {
-            Some(key) => target.conflict(pointer, format!(
-                "unique key ({}) of `{}` is already held by another row{detail}",
-                key.properties.join(", "),
-                ty.name
-            )),
-            None => target.conflict(pointer, format!(
-                "a `{}` id is already stored elsewhere (top-level or under another parent); ids of types with child arrays are unique across table `{}`{detail}",
-                ty.name, ty.table
-            )),
+            Some(key) => target.conflict(
+                pointer,
+                format!(
+                    "unique key ({}) of `{}` is already held by another row{detail}",
+                    key.properties.join(", "),
+                    ty.name
+                ),
+            ),
+            None => target.conflict(
+                pointer,
+                format!(
+                    "this `{}` id is already stored in table `{}`{detail}",
+                    ty.name, ty.table
+                ),
+            ),
         }
     }
 
@@ -316,7 +315,7 @@ impl<C: MappedConnection> DieselStore<C> {
         // then does nothing on SQLite and PostgreSQL, and fails on MySQL): that is a version
         // conflict like any other, so that the loser reloads and retries.
         match conn.run(&statements.insert, &values) {
-            Ok(0) => Err(conflict(conn)?.unwrap_or_else(|| held_elsewhere(tree, target))),
+            Ok(0) => Err(conflict(conn)?.unwrap_or_else(|| vanished(tree, target))),
             Ok(inserted) => Ok(inserted),
             Err(e @ DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => {
                 match conflict(conn)? {
@@ -330,10 +329,12 @@ impl<C: MappedConnection> DieselStore<C> {
 
     /// Updates `rows` (with their positions), children of `parent` in one of its arrays, in
     /// place with `update`, in batches. Returns the rows the database found.
+    #[allow(clippy::too_many_arguments)]
     fn update_rows(
         &self,
         conn: &mut impl Executor,
         parent: &RowTree<'_>,
+        parent_key: &SqlValue,
         relation: usize,
         update: &ChildUpdate,
         rows: &[(usize, &RowTree<'_>)],
@@ -358,7 +359,7 @@ impl<C: MappedConnection> DieselStore<C> {
                 );
                 binds.extend([
                     SqlValue::Integer(*position as i64),
-                    parent.pk().clone(),
+                    parent_key.clone(),
                     child.pk().clone(),
                 ]);
             }
@@ -373,12 +374,14 @@ impl<C: MappedConnection> DieselStore<C> {
         Ok(updated)
     }
 
-    /// Inserts `rows` (with their positions) as children of `parent` in one of its arrays, in
-    /// multi-row batches, then their own children.
+    /// Inserts `rows` (with their positions) as children of `parent` (whose children refer
+    /// to it by `parent_key`) in one of its arrays, in multi-row batches, then their own
+    /// children. Rows of a type with children of its own are the whole array.
     pub(super) fn insert_rows(
         &self,
         conn: &mut impl Executor,
         parent: &RowTree<'_>,
+        parent_key: &SqlValue,
         relation: usize,
         rows: &[(usize, &RowTree<'_>)],
         target: Target<'_>,
@@ -387,13 +390,18 @@ impl<C: MappedConnection> DieselStore<C> {
             return Ok(());
         };
         let statements = self.statements_of(parent.ty);
-        let insert = &self.statements_of(first.ty).insert_as_child[statements.child_link[relation]];
+        let link = statements.child_link[relation];
+        let by_row = first.ty.parents[link].parent_row_column.is_some();
+        let insert = &self.statements_of(first.ty).insert_as_child[link];
         let mut binds: Vec<SqlValue> = Vec::new();
         for chunk in rows.chunks(insert.rows_per_statement()) {
             binds.clear();
             for (position, child) in chunk {
                 binds.extend_from_slice(&child.values);
                 binds.push(parent.pk().clone());
+                if by_row {
+                    binds.push(parent_key.clone());
+                }
                 binds.push(SqlValue::Integer(*position as i64));
             }
             conn.run(&insert.statement(chunk.len()), &binds)
@@ -406,24 +414,78 @@ impl<C: MappedConnection> DieselStore<C> {
                     self.unique_conflict(first.ty, &at, target, e)
                 })?;
         }
-        for (_, child) in rows {
+        let Some(select_rows) = &statements.child_rows[relation] else {
+            return Ok(());
+        };
+        // Their children refer to them by the rows the database gave them.
+        let at = pointer_join(&parent.pointer, &parent.ty.relations[relation].property);
+        let keys = conn
+            .row_ids(select_rows, std::slice::from_ref(parent_key), rows.len())
+            .map_err(|e| target.database("saving", &at, e))?;
+        if keys.len() != rows.len() {
+            return Err(target.corrupt(
+                &at,
+                format!(
+                    "{} rows were written and {} found under their parent",
+                    rows.len(),
+                    keys.len()
+                ),
+            ));
+        }
+        for ((_, child), key) in rows.iter().zip(keys) {
+            let key = SqlValue::Integer(key);
             for grandchildren in 0..child.children.len() {
                 let all: Vec<(usize, &RowTree<'_>)> =
                     child.children[grandchildren].iter().enumerate().collect();
-                self.insert_rows(conn, child, grandchildren, &all, target)?;
+                self.insert_rows(conn, child, &key, grandchildren, &all, target)?;
             }
         }
         Ok(())
     }
+
+    /// The key the children of top-level row `tree` refer to it by: its pk, or (a type that
+    /// is also a child) its `nasc_row`.
+    pub(super) fn top_level_key(
+        &self,
+        conn: &mut impl Executor,
+        tree: &RowTree<'_>,
+        target: Target<'_>,
+    ) -> Result<SqlValue, Error> {
+        self.row_key_of(conn, tree.ty, tree.pk(), &tree.pointer, target)
+    }
+
+    /// [`Self::top_level_key`] of the top-level row of `ty` whose pk is `pk`.
+    pub(super) fn row_key_of(
+        &self,
+        conn: &mut impl Executor,
+        ty: &EntityType,
+        pk: &SqlValue,
+        pointer: &str,
+        target: Target<'_>,
+    ) -> Result<SqlValue, Error> {
+        let Some(select) = &self.statements_of(ty).top_level_row else {
+            return Ok(pk.clone());
+        };
+        let rows = conn
+            .row_ids(select, std::slice::from_ref(pk), 1)
+            .map_err(|e| target.database("reading", pointer, e))?;
+        match rows.as_slice() {
+            [row] => Ok(SqlValue::Integer(*row)),
+            _ => Err(target.corrupt(pointer, "the top-level row is not stored once")),
+        }
+    }
 }
 
-/// The conflict of a top-level save of `tree` whose id a child row of another aggregate
-/// holds.
-fn held_elsewhere(tree: &RowTree<'_>, target: Target<'_>) -> Error {
-    target.conflict(&tree.pointer, format!(
-        "`{}` `{}` is already stored as a child of another aggregate; ids of types with child arrays are unique across table `{}`",
-        tree.ty.name, target.id, tree.ty.table
-    ))
+/// The conflict of a new top-level row of `tree` whose id was taken when it was inserted
+/// and free again when read: another writer created and removed it meanwhile.
+fn vanished(tree: &RowTree<'_>, target: Target<'_>) -> Error {
+    target.conflict(
+        &tree.pointer,
+        format!(
+            "another writer created and removed `{}` `{}` while this save ran; save again",
+            tree.ty.name, target.id
+        ),
+    )
 }
 
 /// The index of `tree`'s version and the version a save stores (the one the state carries,
@@ -486,6 +548,24 @@ pub(crate) enum Written {
 pub(crate) trait Executor {
     fn run(&mut self, sql: &Sql, binds: &[SqlValue]) -> diesel::QueryResult<usize>;
     fn rows(&mut self, sql: &Sql, binds: &[SqlValue]) -> diesel::QueryResult<Vec<Vec<Cell>>>;
+
+    /// The `nasc_row`s a query of one column selects, where `expected` rows were written.
+    fn row_ids(
+        &mut self,
+        sql: &Sql,
+        binds: &[SqlValue],
+        expected: usize,
+    ) -> diesel::QueryResult<Vec<i64>> {
+        let _ = expected;
+        Ok(self
+            .rows(sql, binds)?
+            .into_iter()
+            .filter_map(|cells| match cells.as_slice() {
+                [Cell::Integer(row)] => Some(*row),
+                _ => None,
+            })
+            .collect())
+    }
 }
 
 impl<C: MappedConnection> Executor for C {
@@ -514,6 +594,20 @@ impl<C: MappedConnection> Executor for Planner<'_, C> {
 
     fn rows(&mut self, sql: &Sql, binds: &[SqlValue]) -> diesel::QueryResult<Vec<Vec<Cell>>> {
         MappedConnection::rows(self.reads, sql, binds)
+    }
+
+    /// The rows of a plan's inserts are not there: stand-ins take their place.
+    fn row_ids(
+        &mut self,
+        sql: &Sql,
+        binds: &[SqlValue],
+        expected: usize,
+    ) -> diesel::QueryResult<Vec<i64>> {
+        let stored = MappedConnection::rows(self.reads, sql, binds)?;
+        Ok(match stored.first().map(Vec::as_slice) {
+            Some([Cell::Integer(row)]) if stored.len() == expected => vec![*row],
+            _ => (0..expected as i64).map(|i| -1 - i).collect(),
+        })
     }
 }
 
@@ -558,7 +652,7 @@ pub(super) fn changed_positions(
                 &r.property == *property
                     && registry
                         .entity(&r.child)
-                        .is_ok_and(|c| c.row_key() == RowKey::Surrogate)
+                        .is_ok_and(|c| c.relations.is_empty())
             })
         })
         .map(|(k, v)| (k.clone(), v.clone()))
