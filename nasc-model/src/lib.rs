@@ -15,6 +15,7 @@ pub mod ddl;
 pub mod error;
 pub mod model;
 pub mod naming;
+pub mod relayout;
 pub mod shape;
 pub mod source;
 

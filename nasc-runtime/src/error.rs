@@ -30,7 +30,8 @@ pub enum Error {
         /// What is wrong.
         message: String,
     },
-    /// The write would take over rows that belong to another aggregate; nothing was written.
+    /// The write would break a unique key another row holds (a mapping's `unique`, or an id
+    /// another writer took meanwhile); nothing was written.
     #[error("conflict saving {ty} `{}` at {}: {message}", bounded(id), at(pointer))]
     Conflict {
         /// Aggregate type.

@@ -202,6 +202,43 @@ pub fn an_explicit_opt_in_alters_a_parent_table_and_keeps_its_children(b: &Backe
     );
 }
 
+/// A child type without arrays that gains one: its table is rebuilt with the key its new
+/// children's foreign keys reference, keeping its rows, and the new children are stored.
+pub fn a_leaf_type_that_gains_an_array_is_rebuilt_keeping_its_rows(b: &Backend) {
+    let db = b.store(v1());
+    db.persist("Board", "b1", &board_v1(), &board_v1()).unwrap();
+    let card = json!({"id": "c1", "text": "alone"});
+    db.persist("Card", "c1", &card, &card).unwrap();
+    let v2 = version(
+        r#", "title": {"type": "string"}"#,
+        r##", "text": {"type": "string"}, "checks": {"type": "array", "items": {"$ref": "#/$defs/Check"}}"##,
+        r#", "Check": {"type": "object", "properties": {"id": {"type": "string"}}, "required": ["id"]}"#,
+        r#", "Check": {}"#,
+    );
+    match connect(&db, v2.clone(), Migrations::Additive) {
+        Err(Error::Migration { plan, .. }) => assert!(
+            plan.changes[0].description.contains("tables `cards`"),
+            "{:?}",
+            plan.changes
+        ),
+        other => panic!("expected Error::Migration, got {:?}", other.err()),
+    }
+    let store = connect(&db, v2, Migrations::All).unwrap();
+    let mut expected = board_v1();
+    for card in expected["cards"].as_array_mut().unwrap() {
+        card["checks"] = json!([]);
+    }
+    assert_eq!(store.load("Board", "b1").unwrap(), Some(expected.clone()));
+    assert_eq!(
+        store.load("Card", "c1").unwrap(),
+        Some(json!({"id": "c1", "text": "alone", "checks": []}))
+    );
+    expected["cards"][1]["checks"] = json!([{"id": "k1"}, {"id": "k2"}]);
+    store.persist("Board", "b1", &expected, &expected).unwrap();
+    assert_eq!(store.load("Board", "b1").unwrap(), Some(expected));
+    assert_eq!(db.count("cards"), 3);
+}
+
 pub fn defaults_fill_left_out_properties_and_new_columns(b: &Backend) {
     let db = b.store(v1());
     db.persist("Board", "b1", &board_v1(), &board_v1()).unwrap();

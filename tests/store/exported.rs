@@ -29,7 +29,7 @@ fn boards(title_schema: &str) -> Registry {
 }
 
 /// Runs the pending migrations of `dir` on `url` with diesel's harness, or reverts the last.
-fn run_with_diesel(kind: Kind, url: &str, dir: &std::path::Path, revert: bool) {
+pub(crate) fn run_with_diesel(kind: Kind, url: &str, dir: &std::path::Path, revert: bool) {
     fn run<C>(url: &str, dir: &std::path::Path, revert: bool)
     where
         C: diesel::Connection + MigrationHarness<C::Backend>,

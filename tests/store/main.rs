@@ -14,6 +14,7 @@ mod exported;
 mod family;
 mod hostile;
 mod keys;
+mod layout;
 mod matrix;
 mod names;
 mod processing;
@@ -42,6 +43,10 @@ macro_rules! conformance {
 }
 
 conformance!(
+    evolution::a_leaf_type_that_gains_an_array_is_rebuilt_keeping_its_rows,
+    layout::an_earlier_layout_of_a_recursive_type_is_rebuilt,
+    layout::an_earlier_layout_of_child_keys_is_rebuilt_keeping_every_row,
+    layout::the_exported_rebuild_of_an_earlier_layout_runs_and_reverts,
     processing::racing_mounts_of_a_new_instance_all_see_the_winner,
     evolution::a_type_change_that_converts_values_needs_naming,
     hostile::the_json_store_refuses_what_no_backend_stores,
