@@ -119,16 +119,19 @@ pub fn field_name(column: &str) -> String {
 /// The generated struct of one type.
 fn entity_struct(types: &mut TypeGen<'_>, ty: &EntityType, ident: &Ident) -> TokenStream {
     let model = types.model();
+    let key = match ty.pk() {
+        Some(pk) if !ty.positional => format!("primary key `{}`", pk.property),
+        _ => "rows identified by their position in the array".to_owned(),
+    };
     let doc = format!(
-        " Schema type `{}`, stored in table `{}` (primary key `{}`).",
-        ty.name,
-        ty.table,
-        ty.pk().property
+        " Schema type `{}`, stored in table `{}` ({key}).",
+        ty.name, ty.table
     );
     let fields = ty.fields.iter().map(|f| {
         let name = field_ident(&f.field);
         // A pk is an id: a `date-time` one stays text.
-        let base = if f.property == ty.pk().property && f.scalar == ScalarType::String && f.enum_values().is_none() {
+        let is_pk = ty.pk().is_some_and(|pk| pk.property == f.property);
+        let base = if is_pk && f.scalar == ScalarType::String && f.enum_values().is_none() {
             crate::types::scalar_type(f.scalar)
         } else {
             types.shape_type(&format!("{ident}{}", f.property.to_upper_camel_case()), &f.shape)
@@ -172,11 +175,21 @@ fn entity_struct(types: &mut TypeGen<'_>, ty: &EntityType, ident: &Ident) -> Tok
 pub fn entity_impl(ty: &EntityType, self_ty: &Ident, bindings: &[(Ident, Binding)]) -> TokenStream {
     let type_name = &ty.name;
     let tag = type_tag(&ty.name);
-    let pk = bindings
-        .iter()
-        .find(|(_, b)| matches!(b, Binding::Scalar(f) if f.property == ty.pk().property))
-        .map(|(ident, _)| ident)
-        .expect("the pk is bound");
+    // A type stored as a top-level aggregate is an `Aggregate`, with its pk as its id.
+    let aggregate = ty.pk().filter(|_| ty.is_aggregate()).map(|pk| {
+        let field = bindings
+            .iter()
+            .find(|(_, b)| matches!(b, Binding::Scalar(f) if f.property == pk.property))
+            .map(|(ident, _)| ident)
+            .expect("the pk is bound");
+        quote! {
+            impl nasc_runtime::Aggregate for #self_ty {
+                fn id(&self) -> ::std::string::String {
+                    nasc_runtime::__private::IdString::id_string(&self.#field)
+                }
+            }
+        }
+    });
     // Plain scalars go through `JsonScalar`, which refuses non-finite floats; the rest
     // through serde.
     let convert = |f: &nasc_model::Field, value: TokenStream| {
@@ -232,10 +245,6 @@ pub fn entity_impl(ty: &EntityType, self_ty: &Ident, bindings: &[(Ident, Binding
         impl nasc_runtime::Entity for #self_ty {
             const TYPE_NAME: &'static str = #type_name;
 
-            fn id(&self) -> ::std::string::String {
-                nasc_runtime::__private::IdString::id_string(&self.#pk)
-            }
-
             fn to_json(&self) -> ::std::result::Result<nasc_runtime::serde_json::Value, nasc_runtime::serde_json::Error> {
                 let mut object = nasc_runtime::serde_json::Map::new();
                 #(#to_json)*
@@ -250,6 +259,8 @@ pub fn entity_impl(ty: &EntityType, self_ty: &Ident, bindings: &[(Ident, Binding
                 ::std::result::Result::Ok(entity)
             }
         }
+
+        #aggregate
 
         impl nasc_runtime::schema_type::IsSchemaType<#tag> for #self_ty {}
     }
@@ -344,12 +355,14 @@ fn tables_module(model: &Model) -> TokenStream {
             column(ROW_COLUMN, quote!(BigInt));
         }
         let mut pk = None;
-        for f in ty.fields.iter().filter(|f| {
-            !matches!(f.scalar, ScalarType::Json | ScalarType::DateTime)
-                || f.property == ty.pk().property
-        }) {
+        let is_pk = |f: &nasc_model::Field| ty.pk().is_some_and(|pk| pk.property == f.property);
+        for f in ty
+            .fields
+            .iter()
+            .filter(|f| !matches!(f.scalar, ScalarType::Json | ScalarType::DateTime) || is_pk(f))
+        {
             let ident = column(&f.column, diesel_type(f.scalar, f.nullable()));
-            if f.property == ty.pk().property {
+            if is_pk(f) {
                 pk = Some(ident);
             }
         }

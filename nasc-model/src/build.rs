@@ -32,11 +32,12 @@ pub const STORE_KEYS: [&str; 2] = ["x-na:store", "x-nc:store"];
 /// Top-level mapping keys that are not types.
 const MAPPING_META_KEYS: [&str; 3] = ["$id", "$schema", "$comment"];
 /// Keys allowed inside a store block.
-const STORE_BLOCK_KEYS: [&str; 10] = [
+const STORE_BLOCK_KEYS: [&str; 11] = [
     "entity",
     "renamedFrom",
     "renamed",
     "pk",
+    "positional",
     "relations",
     "indexes",
     "unique",
@@ -68,6 +69,10 @@ pub fn build(schema: &Source, mapping: &Source) -> Result<Model, ModelErrors> {
 struct StoreBlock {
     entity: String,
     pk: String,
+    /// `pk` was given in the mapping (not the default `id`).
+    pk_given: bool,
+    /// Rows are identified by their position in the array (`positional`).
+    positional: bool,
     fk_overrides: HashMap<String, String>,
     /// Declared keys: properties, unique, pointer of the declaration.
     keys: Vec<(Vec<String>, bool, String)>,
@@ -136,6 +141,7 @@ impl Builder<'_> {
             }
         }
         self.link_relations(&mut parsed);
+        self.check_positional(&parsed);
         let types: Vec<EntityType> = parsed.into_iter().map(|p| p.ty).collect();
         self.check_identifiers(&types, &stores);
         let embedded = self.embedded_shapes(&types, &defs);
@@ -336,6 +342,18 @@ impl Builder<'_> {
         };
         let entity = text("entity", naming::default_entity(name))?;
         let pk = text("pk", "id".to_owned())?;
+        let pk_given = block.get("pk").is_some();
+        let positional = match block.get("positional") {
+            None => false,
+            Some(Value::Bool(b)) => *b,
+            Some(_) => {
+                self.mapping_error(
+                    &pointer_join(pointer, "positional"),
+                    "`positional` must be `true` or `false`",
+                );
+                return None;
+            }
+        };
         let mut fk_overrides = HashMap::new();
         if let Some(relations) = block.get("relations") {
             let rel_pointer = pointer_join(pointer, "relations");
@@ -495,6 +513,8 @@ impl Builder<'_> {
         Some(StoreBlock {
             entity,
             pk,
+            pk_given,
+            positional,
             fk_overrides,
             keys,
             columns,
@@ -617,7 +637,11 @@ impl Builder<'_> {
             }
         }
 
-        let Some(pk_index) = fields.iter().position(|f| f.property == store.pk) else {
+        // No `id` and no `pk`: the type's rows are identified by their position in an array
+        // (it must be a child: checked once the relations are known).
+        let keyless = !store.pk_given && !properties.contains_key(&store.pk);
+        let pk_index = fields.iter().position(|f| f.property == store.pk);
+        if pk_index.is_none() && !keyless {
             let already_reported = properties.contains_key(&store.pk)
                 && !relations.iter().any(|r| r.property == store.pk);
             if already_reported {
@@ -645,13 +669,17 @@ impl Builder<'_> {
             };
             self.mapping_error(&store.pointer, message).hint = Some(hint);
             return None;
-        };
-        // A date-time pk is an id like any other: its text is kept as it is.
-        if fields[pk_index].scalar == ScalarType::DateTime {
-            fields[pk_index].scalar = ScalarType::String;
         }
-        let pk = &fields[pk_index];
-        if !matches!(pk.scalar, ScalarType::String | ScalarType::Integer) || pk.nullable() {
+        // A date-time pk is an id like any other: its text is kept as it is.
+        if let Some(pk_index) = pk_index {
+            if fields[pk_index].scalar == ScalarType::DateTime {
+                fields[pk_index].scalar = ScalarType::String;
+            }
+        }
+        let pk = pk_index.map(|i| &fields[i]);
+        if let Some(pk) = pk.filter(|pk| {
+            !matches!(pk.scalar, ScalarType::String | ScalarType::Integer) || pk.nullable()
+        }) {
             let at = pointer_join(&props_pointer, &pk.property);
             self.schema_error(
                 &at,
@@ -778,6 +806,7 @@ impl Builder<'_> {
                 name: name.to_owned(),
                 table: store.entity.clone(),
                 pk_index,
+                positional: store.positional || pk_index.is_none(),
                 fields,
                 relations,
                 parents: Vec::new(),
@@ -843,14 +872,48 @@ impl Builder<'_> {
         })
     }
 
+    /// Checks that a type identified by its position is a child only, and that a type
+    /// without a pk has no arrays (its children's foreign key would hold its pk).
+    fn check_positional(&mut self, parsed: &[Parsed]) {
+        for p in parsed.iter().filter(|p| p.ty.positional) {
+            let pointer = pointer_join("/$defs", &p.ty.name);
+            if p.ty.parents.is_empty() {
+                let message = match p.ty.pk() {
+                    None => format!("`{}` has no `id` property and the mapping names no `pk`, so its rows could only be identified by their position in an array, but no mapped type holds an array of `{}`", p.ty.name, p.ty.name),
+                    Some(_) => format!("`{}` is `positional`, so its rows are identified by their position in an array, but no mapped type holds an array of `{}`", p.ty.name, p.ty.name),
+                };
+                self.schema_error(&pointer, message).hint = Some(format!(
+                    "add an `id` property (or name one with `pk` in the mapping) to store `{}` on its own",
+                    p.ty.name
+                ));
+            }
+            if p.ty.pk().is_none() {
+                if let Some(relation) = p.ty.relations.first() {
+                    self.schema_error(
+                        &pointer_join(&pointer_join(&pointer, "properties"), &relation.property),
+                        format!("`{}` has no pk, so the rows of its array `{}` have no parent key to hold", p.ty.name, relation.property),
+                    )
+                    .hint = Some(format!(
+                        "add an `id` property to `{}`, or name one with `pk` in the mapping",
+                        p.ty.name
+                    ));
+                }
+            }
+        }
+    }
+
     /// Names every foreign key and records each relation on its child.
     fn link_relations(&mut self, parsed: &mut [Parsed]) {
         let mut links: Vec<(String, ParentLink)> = Vec::new();
         // Foreign keys named after a renamed parent table are renamed with it.
         let mut renamed_keys: Vec<(String, (String, String))> = Vec::new();
         for p in parsed.iter_mut() {
-            let pk_column = p.ty.pk().column.clone();
-            let pk_scalar = p.ty.pk().scalar;
+            // (A type without a pk has no arrays: `check_positional` says so.)
+            let Some(pk) = p.ty.pk() else {
+                continue;
+            };
+            let pk_column = pk.column.clone();
+            let pk_scalar = pk.scalar;
             for relation in &mut p.ty.relations {
                 relation.fk_column = match p.store.fk_overrides.get(&relation.property) {
                     Some(fk) => fk.clone(),
@@ -1147,9 +1210,9 @@ mod tests {
         )
         .unwrap();
         assert_eq!(m.get("TodoList").unwrap().table, "todolists");
-        assert_eq!(m.get("TodoList").unwrap().pk().property, "id");
+        assert_eq!(m.get("TodoList").unwrap().pk().unwrap().property, "id");
         assert_eq!(m.get("Person").unwrap().table, "people");
-        assert_eq!(m.get("Person").unwrap().pk().property, "key");
+        assert_eq!(m.get("Person").unwrap().pk().unwrap().property, "key");
     }
 
     #[test]
@@ -1463,6 +1526,46 @@ mod tests {
         assert_eq!(
             (comment.column.as_str(), comment.field.as_str()),
             ("note", "comment")
+        );
+    }
+
+    /// A type without `id` and `pk` is identified by its position: only as an array's item,
+    /// and without arrays of its own.
+    #[test]
+    fn types_without_a_pk_are_positional_children() {
+        let m = model(
+            r##"{"$defs": {"Order": {"type": "object", "properties": {"id": {"type": "string"}, "lines": {"type": "array", "items": {"$ref": "#/$defs/Line"}}}, "required": ["id"]},
+                "Line": {"type": "object", "properties": {"sku": {"type": "string"}}}}}"##,
+            r#"{"Order": {}, "Line": {}}"#,
+        )
+        .unwrap();
+        let line = m.get("Line").unwrap();
+        assert!(line.positional && line.pk().is_none() && !line.is_aggregate());
+        let text = errors(
+            r##"{"$defs": {"Line": {"type": "object", "properties": {"sku": {"type": "string"}}}}}"##,
+            r#"{"Line": {}}"#,
+        );
+        assert!(
+            text.contains("no mapped type holds an array of `Line`"),
+            "{text}"
+        );
+        let text = errors(
+            r##"{"$defs": {"Order": {"type": "object", "properties": {"id": {"type": "string"}, "lines": {"type": "array", "items": {"$ref": "#/$defs/Line"}}}, "required": ["id"]},
+                "Line": {"type": "object", "properties": {"sku": {"type": "string"}, "parts": {"type": "array", "items": {"$ref": "#/$defs/Part"}}}},
+                "Part": {"type": "object", "properties": {"id": {"type": "string"}}, "required": ["id"]}}}"##,
+            r#"{"Order": {}, "Line": {}, "Part": {}}"#,
+        );
+        assert!(
+            text.contains("`Line` has no pk, so the rows of its array `parts` have no parent key"),
+            "{text}"
+        );
+        let text = errors(
+            r##"{"$defs": {"T": {"type": "object", "properties": {"id": {"type": "string"}}, "required": ["id"]}}}"##,
+            r#"{"T": {"x-na:store": {"positional": "yes"}}}"#,
+        );
+        assert!(
+            text.contains("`positional` must be `true` or `false`"),
+            "{text}"
         );
     }
 

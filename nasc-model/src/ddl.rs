@@ -159,7 +159,7 @@ pub fn table_parts(ty: &EntityType, dialect: Dialect) -> TableParts {
         columns.push((ROW_COLUMN.to_owned(), dialect.surrogate_key().to_owned()));
     }
     for field in &ty.fields {
-        let key = field.property == ty.pk().property;
+        let key = ty.pk().is_some_and(|pk| pk.property == field.property);
         let mut definition = dialect.column_type(field.scalar, key);
         definition.push_str(if field.nullable() {
             " NULL"
@@ -229,7 +229,7 @@ pub fn table_parts(ty: &EntityType, dialect: Dialect) -> TableParts {
             POSITION_COLUMN.to_owned(),
             format!("{} NULL", dialect.column_type(ScalarType::Integer, false)),
         ));
-        if ty.row_key() == RowKey::Surrogate && dialect.marks_top_level() {
+        if ty.is_aggregate() && dialect.marks_top_level() {
             columns.push((TOP_LEVEL_COLUMN.to_owned(), "BOOLEAN NULL".to_owned()));
         }
         // A row belongs to at most one parent.
@@ -242,15 +242,13 @@ pub fn table_parts(ty: &EntityType, dialect: Dialect) -> TableParts {
             constraints.push(format!("CHECK ({} <= 1)", set.join(" + ")));
         }
     }
-    if ty.row_key() == RowKey::Pk {
-        constraints.push(format!("PRIMARY KEY ({})", q(&ty.pk().column)));
-    } else if !ty.relations.is_empty() {
+    match (ty.row_key(), ty.pk()) {
+        (RowKey::Pk, Some(pk)) => constraints.push(format!("PRIMARY KEY ({})", q(&pk.column))),
         // What the foreign keys of its children reference.
-        constraints.push(format!(
-            "UNIQUE ({}, {})",
-            q(ROW_COLUMN),
-            q(&ty.pk().column)
-        ));
+        (RowKey::Surrogate, Some(pk)) if !ty.relations.is_empty() => {
+            constraints.push(format!("UNIQUE ({}, {})", q(ROW_COLUMN), q(&pk.column)))
+        }
+        _ => {}
     }
     let suffix = match dialect {
         Dialect::Sqlite => " STRICT",
@@ -384,7 +382,8 @@ fn create_index(ty: &EntityType, index: &Index, dialect: Dialect) -> String {
 /// Indexes of one type: each foreign key (with the position, for ordered loads), and for
 /// surrogate-keyed tables the uniqueness of ids under one parent and of top-level ids.
 fn indexes(ty: &EntityType, dialect: Dialect) -> Vec<Index> {
-    let pk = &ty.pk().column;
+    // The pk that identifies rows (none for a positional type).
+    let pk = ty.pk().filter(|_| !ty.positional).map(|pk| &pk.column);
     let mut indexes = Vec::new();
     for link in &ty.parents {
         let key = link.key_column();
@@ -395,12 +394,14 @@ fn indexes(ty: &EntityType, dialect: Dialect) -> Vec<Index> {
             predicate: None,
         });
         // Ids are unique within one array.
-        indexes.push(Index {
-            name: index_name(&[&ty.table, key, pk]),
-            columns: vec![key.to_owned(), pk.clone()],
-            unique: true,
-            predicate: None,
-        });
+        if let Some(pk) = pk {
+            indexes.push(Index {
+                name: index_name(&[&ty.table, key, pk]),
+                columns: vec![key.to_owned(), pk.clone()],
+                unique: true,
+                predicate: None,
+            });
+        }
     }
     for spec in &ty.indexes {
         indexes.push(Index {
@@ -410,7 +411,7 @@ fn indexes(ty: &EntityType, dialect: Dialect) -> Vec<Index> {
             predicate: None,
         });
     }
-    if ty.row_key() == RowKey::Surrogate {
+    if let (RowKey::Surrogate, Some(pk)) = (ty.row_key(), pk) {
         let name = index_name(&[&ty.table, "top_level", pk]);
         indexes.push(if dialect.marks_top_level() {
             Index {

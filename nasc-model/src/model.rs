@@ -203,8 +203,14 @@ pub struct EntityType {
     pub name: String,
     /// Table name (`entity` in the mapping).
     pub table: String,
-    /// Index of the pk in `fields`.
-    pub pk_index: usize,
+    /// Index of the pk in `fields`; `None` for a child type without one (rows identified
+    /// by their position).
+    pub pk_index: Option<usize>,
+    /// Child rows are identified by their position in the array, not by their pk (the
+    /// type has no pk, or the mapping says `"positional": true`): an array is written
+    /// position by position, and a pk may repeat within it. Such a type is only stored as
+    /// a child.
+    pub positional: bool,
     /// Scalar properties in schema order.
     pub fields: Vec<Field>,
     /// Arrays of children, in schema order.
@@ -248,9 +254,15 @@ impl IndexSpec {
 }
 
 impl EntityType {
-    /// The primary key property.
-    pub fn pk(&self) -> &Field {
-        &self.fields[self.pk_index]
+    /// The primary key property, if the type has one.
+    pub fn pk(&self) -> Option<&Field> {
+        self.pk_index.map(|i| &self.fields[i])
+    }
+
+    /// Whether the type may be stored as a top-level aggregate: it has a pk and is not
+    /// positional.
+    pub fn is_aggregate(&self) -> bool {
+        !self.positional
     }
 
     /// How rows are identified; see [`RowKey`].
@@ -268,7 +280,7 @@ impl EntityType {
         self.fields
             .iter()
             .enumerate()
-            .filter(move |(i, _)| *i != self.pk_index && Some(*i) != self.timestamps.0)
+            .filter(move |(i, _)| Some(*i) != self.pk_index && Some(*i) != self.timestamps.0)
     }
 
     /// Looks up a field by property name.

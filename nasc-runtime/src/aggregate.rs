@@ -100,9 +100,19 @@ pub(crate) struct RowTree<'m> {
 }
 
 impl RowTree<'_> {
-    /// The row's primary key value.
+    /// The row's primary key value, for a type with a pk (every aggregate, and every type
+    /// with arrays of its own).
     pub fn pk(&self) -> &SqlValue {
-        &self.values[self.ty.pk_index]
+        &self.values[self.ty.pk_index.expect("a type with a pk")]
+    }
+
+    /// The value that identifies the row among its siblings: its pk, or none for a
+    /// positional type.
+    pub fn key(&self) -> Option<&SqlValue> {
+        self.ty
+            .pk_index
+            .filter(|_| !self.ty.positional)
+            .map(|i| &self.values[i])
     }
 }
 
@@ -201,7 +211,8 @@ pub(crate) fn id_value(ty: &EntityType, target: Target<'_>) -> Result<SqlValue, 
     if let Some(problem) = text_problem(target.id) {
         return Err(target.invalid("", format!("the id {problem}")));
     }
-    match ty.pk().scalar {
+    let pk = ty.pk().expect("an aggregate type has a pk");
+    match pk.scalar {
         ScalarType::Integer => target
             .id
             .parse::<i64>()
@@ -211,8 +222,7 @@ pub(crate) fn id_value(ty: &EntityType, target: Target<'_>) -> Result<SqlValue, 
                     "",
                     format!(
                         "the id must be an integer, as `{}` of `{}` is",
-                        ty.pk().property,
-                        ty.name
+                        pk.property, ty.name
                     ),
                 )
             }),
@@ -323,12 +333,13 @@ pub(crate) fn validate<'m>(
     let tree = row_tree(model, ty, full, String::new(), changed, dialect, target)?;
     let expected = id_value(ty, target)?;
     if *tree.pk() != expected {
-        let pointer = pointer_join("", &ty.pk().property);
+        let property = &ty.pk().expect("an aggregate type has a pk").property;
+        let pointer = pointer_join("", property);
         return Err(target.invalid(
             &pointer,
             format!(
                 "`{}` is {} but the id given is `{}`",
-                ty.pk().property,
+                property,
                 describe(tree.pk()),
                 bounded(target.id)
             ),
@@ -412,9 +423,10 @@ fn row_tree<'m>(
             target,
         )?);
     }
-    if let (Dialect::Mysql, SqlValue::Text(id)) = (dialect, &values[ty.pk_index]) {
+    let pk = ty.pk_index.map(|i| (&ty.fields[i], &values[i]));
+    if let (Dialect::Mysql, Some((pk, SqlValue::Text(id)))) = (dialect, pk) {
         if id.chars().count() > MYSQL_KEY_LENGTH {
-            let at = pointer_join(&pointer, &ty.pk().property);
+            let at = pointer_join(&pointer, &pk.property);
             return Err(target.invalid(&at, format!("ids are at most {MYSQL_KEY_LENGTH} characters on MySQL (key columns are {}, compared byte for byte)", nasc_model::ddl::MYSQL_KEY_TYPE)));
         }
     }
@@ -485,16 +497,19 @@ fn row_tree<'m>(
                 dialect,
                 target,
             )?;
-            if whole && !seen.insert(ChildKey::of(row.pk())) {
-                let pk = &child_ty.pk().property;
-                return Err(target.invalid(
-                    &pointer_join(&row.pointer, pk),
-                    format!(
-                        "`{pk}` {} appears twice in `{}`",
-                        describe(row.pk()),
-                        relation.property
-                    ),
-                ));
+            // (Rows of a positional type are told apart by their position.)
+            if let Some(key) = row.key().filter(|_| whole) {
+                if !seen.insert(ChildKey::of(key)) {
+                    let pk = &row.ty.fields[row.ty.pk_index.expect("keyed")].property;
+                    return Err(target.invalid(
+                        &pointer_join(&row.pointer, pk),
+                        format!(
+                            "`{pk}` {} appears twice in `{}`",
+                            describe(key),
+                            relation.property
+                        ),
+                    ));
+                }
             }
             rows.push(row);
         }

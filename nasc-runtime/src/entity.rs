@@ -1,4 +1,4 @@
-//! The trait generated for every entity type.
+//! The traits generated for every entity type.
 
 /// A Rust type that stands for one mapped schema type.
 ///
@@ -9,13 +9,23 @@ pub trait Entity: Sized {
     /// The schema type name (the key under `$defs`).
     const TYPE_NAME: &'static str;
 
-    /// The primary key as the string the [`Store`](crate::Store) API takes.
-    fn id(&self) -> String;
-
     /// The entity as schema-shaped JSON; a float JSON cannot carry (NaN, infinite) is an
     /// error naming its property, never a silent `null`.
     fn to_json(&self) -> Result<serde_json::Value, serde_json::Error>;
 
     /// The entity from schema-shaped JSON.
     fn from_json(value: serde_json::Value) -> Result<Self, serde_json::Error>;
+}
+
+/// An entity that is stored as a top-level aggregate: it has a pk. A type whose rows are
+/// identified by their position in an array (no pk, or `"positional": true` in the
+/// mapping) is only an [`Entity`], so saving one on its own does not compile.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not an aggregate: it has no pk, or its mapping says `positional`, so it is stored only in its parents' arrays",
+    label = "saved, loaded or removed on its own here",
+    note = "save the aggregate whose array holds it, or give its schema type an `id` (or a `pk` in the mapping)"
+)]
+pub trait Aggregate: Entity {
+    /// The primary key as the string the [`Store`](crate::Store) API takes.
+    fn id(&self) -> String;
 }

@@ -18,6 +18,13 @@ pub enum Error {
         /// The types the registry holds.
         known: String,
     },
+    /// The type's rows are identified by their position in an array (it has no pk, or the
+    /// mapping says `positional`): it is stored only as a child, never on its own.
+    #[error("`{}` is stored only in its parents' arrays (its rows are identified by their position): it cannot be saved, loaded or deleted on its own", bounded(ty))]
+    NotAnAggregate {
+        /// The type asked for.
+        ty: String,
+    },
     /// The input does not match the schema; nothing was written.
     #[error("invalid {ty} `{}` at {}: {message}", bounded(id), at(pointer))]
     Invalid {

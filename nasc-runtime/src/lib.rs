@@ -55,7 +55,7 @@ pub use any::{JsonStore, MappedStore};
 pub use backend::MappedConnection;
 pub use change_log::{LoggedChange, CHANGE_LOG_TABLE};
 pub use diff::{diff, diff_children, ChildrenDiff, Diff};
-pub use entity::Entity;
+pub use entity::{Aggregate, Entity};
 pub use error::Error;
 pub use json_store::DieselJsonStore;
 pub use mapped::DieselStore;
@@ -127,5 +127,7 @@ pub mod prelude {
     pub use crate::PgMappedStore;
     #[cfg(feature = "sqlite")]
     pub use crate::SqliteMappedStore;
-    pub use crate::{Entity, Error, JsonStore, MappedStore, MemoryStore, Registry, Store};
+    pub use crate::{
+        Aggregate, Entity, Error, JsonStore, MappedStore, MemoryStore, Registry, Store,
+    };
 }

@@ -81,6 +81,16 @@ impl Registry {
         })
     }
 
+    /// The type named `ty`, which the store API saves, loads and deletes as a top-level
+    /// aggregate: a positional type (only ever a child) is refused.
+    pub fn aggregate(&self, ty: &str) -> Result<&EntityType, Error> {
+        let entity = self.entity(ty)?;
+        if !entity.is_aggregate() {
+            return Err(Error::NotAnAggregate { ty: ty.to_owned() });
+        }
+        Ok(entity)
+    }
+
     /// The `CREATE TABLE` / `CREATE INDEX` statements for `dialect`, parents first, each
     /// idempotent, ready to put in a migration.
     pub fn ddl(&self, dialect: Dialect) -> Vec<String> {

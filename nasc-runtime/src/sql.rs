@@ -2,7 +2,7 @@
 
 use nasc_model::ddl::top_level_condition;
 use nasc_model::naming::{POSITION_COLUMN, ROW_COLUMN, TOP_LEVEL_COLUMN};
-use nasc_model::{Dialect, EntityType, Model, RowKey, ScalarType};
+use nasc_model::{Dialect, EntityType, Field, Model, RowKey, ScalarType};
 use std::collections::HashMap;
 
 /// Most rows written by one multi-row `INSERT` (kept under every backend's bind limit).
@@ -59,6 +59,8 @@ pub enum Statement {
     SelectChildrenOfMany,
     /// Delete of every child row of one parent in one array.
     DeleteChildren,
+    /// Delete of the positional child rows of one parent in one array from a position on.
+    DeleteChildrenFrom,
     /// The last position stored under one parent.
     LastPosition,
 }
@@ -157,20 +159,29 @@ pub(crate) struct ChildUpdate {
 }
 
 impl ChildUpdate {
-    /// The update of `ty`'s rows under `link`'s foreign key; `at_position` also requires each
-    /// row to be at the position it is given (and leaves it there).
-    fn new(ty: &EntityType, fk: &str, dialect: Dialect, at_position: bool) -> ChildUpdate {
+    /// The update of `ty`'s rows under a parent, found by the parent key column `fk` and
+    /// their `key` (the pk; `None` for a positional type, whose pk, if any, is data like the
+    /// other fields); `at_position` also requires each row to be at the position it is given
+    /// (and leaves it there). Binds per row: the fields other than the key, the position,
+    /// the parent key, the key.
+    fn new(
+        ty: &EntityType,
+        fk: &str,
+        key: Option<&Field>,
+        dialect: Dialect,
+        at_position: bool,
+    ) -> ChildUpdate {
+        assert!(at_position || key.is_some(), "rows found by key have one");
         let q = |name: &str| dialect.quote(name);
         let table = q(&ty.table);
-        let pk = &ty.pk().column;
         let fields: Vec<(&str, &str)> = ty
             .fields
             .iter()
             .zip(field_marks(ty, dialect))
-            .filter(|(f, _)| &f.column != pk)
+            .filter(|(f, _)| !key.is_some_and(|key| key.column == f.column))
             .map(|(f, mark)| (f.column.as_str(), mark))
             .collect();
-        let binds_per_row = fields.len() + 3;
+        let binds_per_row = fields.len() + 2 + usize::from(key.is_some());
         let kinds = if at_position {
             (
                 Statement::UpdateChildAtPosition,
@@ -183,21 +194,25 @@ impl ChildUpdate {
             )
         };
         crate::coverage::rendered(kinds.0);
-        let (position, fk, pk) = (q(POSITION_COLUMN), q(fk), q(pk));
+        let (position, fk) = (q(POSITION_COLUMN), q(fk));
+        let pk = key.map(|key| q(&key.column));
         if dialect != Dialect::Postgres {
             let mut set: Vec<String> = fields
                 .iter()
                 .map(|(column, mark)| format!("{} = {mark}", q(column)))
                 .collect();
-            let condition = if at_position {
+            let mut condition = if at_position {
                 if set.is_empty() {
                     set.push(format!("{position} = {position}"));
                 }
-                format!("{position} = ? AND {fk} = ? AND {pk} = ?")
+                format!("{position} = ? AND {fk} = ?")
             } else {
                 set.push(format!("{position} = ?"));
-                format!("{fk} = ? AND {pk} = ?")
+                format!("{fk} = ?")
             };
+            if let Some(pk) = &pk {
+                condition.push_str(&format!(" AND {pk} = ?"));
+            }
             return ChildUpdate {
                 head: format!("UPDATE {table} SET {} WHERE {condition}", set.join(", ")),
                 row: String::new(),
@@ -217,11 +232,10 @@ impl ChildUpdate {
             .collect();
         let n = fields.len();
         set.push(format!("{position} = {}", value(n)));
-        let mut condition = format!(
-            "{table}.{fk} = {} AND {table}.{pk} = {}",
-            value(n + 1),
-            value(n + 2)
-        );
+        let mut condition = format!("{table}.{fk} = {}", value(n + 1));
+        if let Some(pk) = &pk {
+            condition.push_str(&format!(" AND {table}.{pk} = {}", value(n + 2)));
+        }
         if at_position {
             condition.push_str(&format!(" AND {table}.{position} = {}", value(n)));
         }
@@ -236,7 +250,7 @@ impl ChildUpdate {
         let marks: Vec<&str> = fields
             .iter()
             .map(|(_, mark)| *mark)
-            .chain(["?", "?", "?"])
+            .chain(["?"; 3].into_iter().take(binds_per_row - fields.len()))
             .collect();
         ChildUpdate {
             head: format!("UPDATE {table} SET {} FROM (VALUES ", set.join(", ")),
@@ -333,35 +347,20 @@ impl ChildSelect {
 /// Statements of one type.
 #[derive(Debug, Clone)]
 pub(crate) struct TypeStatements {
-    /// Upsert of a top-level row; binds: the fields.
-    pub upsert: Sql,
-    /// For a type that is a child and has children: the `nasc_row` of the top-level row;
-    /// binds the pk.
-    pub top_level_row: Option<Sql>,
-    /// MySQL, for tables with unique keys of their own: an `UPDATE` of the top-level row
-    /// (binds: the fields other than the pk, then the pk), and the `INSERT` to run when it
-    /// matched no row (binds: the fields). `ON DUPLICATE KEY UPDATE` would otherwise update
-    /// whichever row holds a clashing unique key.
-    pub update_then_insert: Option<(Sql, Sql)>,
-    /// Types with a version: the guarded update, the current version, and the insert.
-    pub versioned: Option<Versioned>,
-    /// The insert of a new top-level row, which writes nothing when the id is taken (on
-    /// MySQL it fails with a duplicate key); binds: the fields.
-    pub create: Sql,
+    /// The statements of top-level rows (none for a positional type, only ever a child).
+    pub top_level: Option<TopLevel>,
     /// Insert as a child, per parent link; binds per row: the fields, the foreign key (the
     /// parent's pk), the parent's row when the link has a row column, the position.
     pub insert_as_child: Vec<ChildInsert>,
     /// Per parent link: the update of child rows in place (their fields but the pk, and
-    /// their positions), found by key.
-    pub update_as_child: Vec<ChildUpdate>,
-    /// Per parent link: the delete of one child row; binds: the parent key, the pk.
-    pub delete_as_child: Vec<Sql>,
-    /// Per parent link: the update of child rows at positions that keep their keys.
+    /// their positions), found by key (none for a positional type).
+    pub update_as_child: Vec<Option<ChildUpdate>>,
+    /// Per parent link: the delete of one child row; binds: the parent key, the pk (none
+    /// for a positional type).
+    pub delete_as_child: Vec<Option<Sql>>,
+    /// Per parent link: the update of child rows at positions that keep their keys (a
+    /// positional type: at positions, whatever their pk).
     pub update_at_position: Vec<ChildUpdate>,
-    /// The top-level row by pk; selects the fields.
-    pub select: Sql,
-    /// Deletes the top-level row by pk (children go by cascade).
-    pub delete: Sql,
     /// Per relation: the children of one parent in order (a child type with children of
     /// its own: its `nasc_row` selected after the fields); binds the parent key (see
     /// [`nasc_model::ParentLink::key_column`]).
@@ -376,8 +375,45 @@ pub(crate) struct TypeStatements {
     pub delete_children: Vec<Sql>,
     /// Per relation: the last position stored under one parent; binds the parent key.
     pub last_position: Vec<Sql>,
+    /// Per relation of positional children: deletes those of one parent from a position
+    /// on; binds the parent key, the position.
+    pub delete_children_from: Vec<Option<Sql>>,
     /// Per relation: index of the child's parent link for this relation.
     pub child_link: Vec<usize>,
+}
+
+/// The statements of the top-level rows of a type.
+#[derive(Debug, Clone)]
+pub(crate) struct TopLevel {
+    /// Upsert of a top-level row; binds: the fields.
+    pub upsert: Sql,
+    /// For a type that is a child and has children: the `nasc_row` of the top-level row;
+    /// binds the pk.
+    pub row: Option<Sql>,
+    /// MySQL, for tables with unique keys of their own: an `UPDATE` of the top-level row
+    /// (binds: the fields other than the pk, then the pk), and the `INSERT` to run when it
+    /// matched no row (binds: the fields). `ON DUPLICATE KEY UPDATE` would otherwise update
+    /// whichever row holds a clashing unique key.
+    pub update_then_insert: Option<(Sql, Sql)>,
+    /// Types with a version: the guarded update, the current version, and the insert.
+    pub versioned: Option<Versioned>,
+    /// The insert of a new top-level row, which writes nothing when the id is taken (on
+    /// MySQL it fails with a duplicate key); binds: the fields.
+    pub create: Sql,
+    /// The top-level row by pk; selects the fields.
+    pub select: Sql,
+    /// Deletes the top-level row by pk (children go by cascade).
+    pub delete: Sql,
+}
+
+impl TypeStatements {
+    /// The statements of top-level rows, for a type the store API took as an aggregate
+    /// (see [`crate::Registry::aggregate`]).
+    pub fn top(&self) -> &TopLevel {
+        self.top_level
+            .as_ref()
+            .expect("only aggregate types are saved, loaded or deleted at the top level")
+    }
 }
 
 /// The statements of a save that checks the version it was based on.
@@ -442,23 +478,22 @@ fn field_marks(ty: &EntityType, dialect: Dialect) -> Vec<&'static str> {
         .collect()
 }
 
-fn type_statements(model: &Model, ty: &EntityType, dialect: Dialect) -> TypeStatements {
+/// The statements of the top-level rows of aggregate type `ty`.
+fn top_level_statements(ty: &EntityType, pk: &Field, dialect: Dialect) -> TopLevel {
     let q = |name: &str| dialect.quote(name);
     let table = q(&ty.table);
-    let pk = q(&ty.pk().column);
-    let columns = field_list(ty, dialect);
+    let pk = q(&pk.column);
     let top_level = top_level_condition(ty, dialect);
     let upsert = upsert(ty, dialect);
-    let top_level_row =
-        (ty.row_key() == RowKey::Surrogate && !ty.relations.is_empty()).then(|| {
-            Sql::mapped(
-                &format!(
-                    "SELECT {} FROM {table} WHERE {pk} = ? AND {top_level}",
-                    q(ROW_COLUMN)
-                ),
-                Statement::SelectTopLevelRow,
-            )
-        });
+    let row = (ty.row_key() == RowKey::Surrogate && !ty.relations.is_empty()).then(|| {
+        Sql::mapped(
+            &format!(
+                "SELECT {} FROM {table} WHERE {pk} = ? AND {top_level}",
+                q(ROW_COLUMN)
+            ),
+            Statement::SelectTopLevelRow,
+        )
+    });
     let update_then_insert = (dialect == Dialect::Mysql && ty.indexes.iter().any(|i| i.unique))
         .then(|| {
             let (update, insert) = update_else_insert(ty, dialect);
@@ -484,6 +519,36 @@ fn type_statements(model: &Model, ty: &EntityType, dialect: Dialect) -> TypeStat
             insert: Sql::mapped(&insert, Statement::VersionedInsert),
         }
     });
+    TopLevel {
+        upsert,
+        row,
+        update_then_insert,
+        versioned,
+        create: Sql::mapped(&insert_if_absent(ty, dialect), Statement::CreateTopLevel),
+        select: Sql::mapped(
+            &format!(
+                "SELECT {} FROM {table} WHERE {pk} = ? AND {top_level}",
+                select_list(ty, dialect)
+            ),
+            Statement::Select,
+        ),
+        delete: Sql::mapped(
+            &format!("DELETE FROM {table} WHERE {pk} = ? AND {top_level}"),
+            Statement::Delete,
+        ),
+    }
+}
+
+fn type_statements(model: &Model, ty: &EntityType, dialect: Dialect) -> TypeStatements {
+    let q = |name: &str| dialect.quote(name);
+    let table = q(&ty.table);
+    let columns = field_list(ty, dialect);
+    let top_level = ty
+        .pk()
+        .filter(|_| ty.is_aggregate())
+        .map(|pk| top_level_statements(ty, pk, dialect));
+    // The pk that identifies child rows (none for a positional type).
+    let key = ty.pk().filter(|_| !ty.positional);
 
     let insert_as_child = ty
         .parents
@@ -510,28 +575,32 @@ fn type_statements(model: &Model, ty: &EntityType, dialect: Dialect) -> TypeStat
         })
         .collect();
 
-    let pk_column = q(&ty.pk().column);
     let update_as_child = ty
         .parents
         .iter()
-        .map(|link| ChildUpdate::new(ty, link.key_column(), dialect, false))
+        .map(|link| {
+            key.map(|key| ChildUpdate::new(ty, link.key_column(), Some(key), dialect, false))
+        })
         .collect();
     let update_at_position = ty
         .parents
         .iter()
-        .map(|link| ChildUpdate::new(ty, link.key_column(), dialect, true))
+        .map(|link| ChildUpdate::new(ty, link.key_column(), key, dialect, true))
         .collect();
     let delete_as_child = ty
         .parents
         .iter()
         .map(|link| {
-            Sql::mapped(
-                &format!(
-                    "DELETE FROM {table} WHERE {} = ? AND {pk_column} = ?",
-                    q(link.key_column())
-                ),
-                Statement::DeleteChild,
-            )
+            key.map(|key| {
+                Sql::mapped(
+                    &format!(
+                        "DELETE FROM {table} WHERE {} = ? AND {} = ?",
+                        q(link.key_column()),
+                        q(&key.column)
+                    ),
+                    Statement::DeleteChild,
+                )
+            })
         })
         .collect();
 
@@ -540,6 +609,7 @@ fn type_statements(model: &Model, ty: &EntityType, dialect: Dialect) -> TypeStat
     let mut child_rows = Vec::new();
     let mut delete_children = Vec::new();
     let mut last_position = Vec::new();
+    let mut delete_children_from = Vec::new();
     let mut child_link = Vec::new();
     for relation in &ty.relations {
         let child = model
@@ -580,6 +650,12 @@ fn type_statements(model: &Model, ty: &EntityType, dialect: Dialect) -> TypeStat
             &format!("DELETE FROM {child_table} WHERE {fk} = ?"),
             Statement::DeleteChildren,
         ));
+        delete_children_from.push(child.positional.then(|| {
+            Sql::mapped(
+                &format!("DELETE FROM {child_table} WHERE {fk} = ? AND {position} >= ?"),
+                Statement::DeleteChildrenFrom,
+            )
+        }));
         last_position.push(Sql::mapped(
             &format!(
                 "SELECT MAX({}) FROM {child_table} WHERE {fk} = ?",
@@ -590,33 +666,24 @@ fn type_statements(model: &Model, ty: &EntityType, dialect: Dialect) -> TypeStat
     }
 
     TypeStatements {
-        upsert,
-        top_level_row,
-        update_then_insert,
-        versioned,
-        create: Sql::mapped(&insert_if_absent(ty, dialect), Statement::CreateTopLevel),
+        top_level,
         insert_as_child,
         update_as_child,
         delete_as_child,
         update_at_position,
-        select: Sql::mapped(
-            &format!(
-                "SELECT {} FROM {table} WHERE {pk} = ? AND {top_level}",
-                select_list(ty, dialect)
-            ),
-            Statement::Select,
-        ),
-        delete: Sql::mapped(
-            &format!("DELETE FROM {table} WHERE {pk} = ? AND {top_level}"),
-            Statement::Delete,
-        ),
         select_children,
         select_children_of_many,
         child_rows,
         delete_children,
         last_position,
+        delete_children_from,
         child_link,
     }
+}
+
+/// The pk of `ty`, a type saved as a top-level aggregate.
+fn aggregate_pk(ty: &EntityType) -> &Field {
+    ty.pk().expect("an aggregate type has a pk")
 }
 
 /// The texts of the update of a top-level row (binds: the updatable fields, then the pk) and
@@ -626,7 +693,7 @@ fn type_statements(model: &Model, ty: &EntityType, dialect: Dialect) -> TypeStat
 fn update_else_insert(ty: &EntityType, dialect: Dialect) -> (String, String) {
     let q = |name: &str| dialect.quote(name);
     let table = q(&ty.table);
-    let pk = q(&ty.pk().column);
+    let pk = q(&aggregate_pk(ty).column);
     let marks = field_marks(ty, dialect);
     let mut set: Vec<String> = ty
         .updatable_fields()
@@ -657,7 +724,7 @@ fn update_else_insert(ty: &EntityType, dialect: Dialect) -> (String, String) {
 /// SQLite and PostgreSQL; on MySQL it fails with a duplicate key); binds: the fields.
 fn insert_if_absent(ty: &EntityType, dialect: Dialect) -> String {
     let (_, mut insert) = update_else_insert(ty, dialect);
-    let pk = dialect.quote(&ty.pk().column);
+    let pk = dialect.quote(&aggregate_pk(ty).column);
     match (dialect, ty.row_key()) {
         (Dialect::Mysql, _) => {}
         (_, RowKey::Surrogate) => insert.push_str(&format!(
@@ -673,7 +740,7 @@ fn insert_if_absent(ty: &EntityType, dialect: Dialect) -> String {
 fn upsert(ty: &EntityType, dialect: Dialect) -> Sql {
     let q = |name: &str| dialect.quote(name);
     let table = q(&ty.table);
-    let pk = q(&ty.pk().column);
+    let pk = q(&aggregate_pk(ty).column);
     let mut columns = field_list(ty, dialect);
     let mut values = field_marks(ty, dialect).join(", ");
     let updated: Vec<&str> = ty
@@ -685,7 +752,7 @@ fn upsert(ty: &EntityType, dialect: Dialect) -> Sql {
     let only_pk = updated.is_empty();
     // Otherwise the pk is set to itself, so that the row counts as written.
     let updated = if updated.is_empty() {
-        vec![ty.pk().column.as_str()]
+        vec![aggregate_pk(ty).column.as_str()]
     } else {
         updated
     };
@@ -749,7 +816,7 @@ mod tests {
         let all = statements(&demo(), Dialect::Sqlite);
         let todo = &all["Todo"];
         assert_eq!(
-            todo.upsert.text(),
+            todo.top().upsert.text(),
             "INSERT INTO \"todos\" (\"id\", \"title\", \"completed\") VALUES (?, ?, ?) ON CONFLICT (\"id\") WHERE \"todo_list_id\" IS NULL DO UPDATE SET \"title\" = excluded.\"title\", \"completed\" = excluded.\"completed\""
         );
         let insert = &todo.insert_as_child[0];
@@ -765,19 +832,19 @@ mod tests {
             "SELECT \"id\", \"title\", \"completed\" FROM \"todos\" WHERE \"todo_list_id\" = ? ORDER BY \"nasc_position\""
         );
         assert_eq!(
-            list.upsert.text(),
+            list.top().upsert.text(),
             "INSERT INTO \"todo_lists\" (\"id\") VALUES (?) ON CONFLICT (\"id\") DO NOTHING"
         );
         assert_eq!(
-            statements(&demo(), Dialect::Postgres)["Todo"].upsert,
-            todo.upsert
+            statements(&demo(), Dialect::Postgres)["Todo"].top().upsert,
+            todo.top().upsert
         );
     }
 
     #[test]
     fn child_rows_are_updated_in_batches_of_powers_of_two_on_postgres() {
         let postgres = &statements(&demo(), Dialect::Postgres)["Todo"];
-        let update = &postgres.update_as_child[0];
+        let update = postgres.update_as_child[0].as_ref().unwrap();
         assert_eq!(
             update.statement(2).text(),
             "UPDATE \"todos\" SET \"title\" = v.column1, \"completed\" = v.column2, \"nasc_position\" = v.column3 FROM (VALUES (?, ?, ?, ?, ?), (?, ?, ?, ?, ?)) AS v (column1, column2, column3, column4, column5) WHERE \"todos\".\"todo_list_id\" = v.column4 AND \"todos\".\"id\" = v.column5"
@@ -802,7 +869,7 @@ mod tests {
         );
         let mysql = &statements(&demo(), Dialect::Mysql)["Todo"];
         assert_eq!(
-            mysql.update_as_child[0].statement(1).text(),
+            mysql.update_as_child[0].as_ref().unwrap().statement(1).text(),
             "UPDATE `todos` SET `title` = ?, `completed` = ?, `nasc_position` = ? WHERE `todo_list_id` = ? AND `id` = ?"
         );
     }
@@ -811,7 +878,7 @@ mod tests {
     fn mysql_statements_mark_top_level_rows() {
         let all = statements(&demo(), Dialect::Mysql);
         assert_eq!(
-            all["Todo"].upsert.text(),
+            all["Todo"].top().upsert.text(),
             "INSERT INTO `todos` (`id`, `title`, `completed`, `nasc_top_level`) VALUES (?, ?, ?, TRUE) ON DUPLICATE KEY UPDATE `title` = VALUES(`title`), `completed` = VALUES(`completed`)"
         );
         assert_eq!(

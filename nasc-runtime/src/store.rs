@@ -1,6 +1,6 @@
 //! The `Store` interface every store implements.
 
-use crate::{Entity, Error};
+use crate::{Aggregate, Error};
 use serde_json::Value;
 
 /// Loads, persists and deletes whole aggregates by type name and id.
@@ -55,7 +55,7 @@ pub trait Store: Send + Sync {
     }
 
     /// Saves a typed entity (its whole state).
-    fn save<T: Entity>(&self, entity: &T) -> Result<(), Error>
+    fn save<T: Aggregate>(&self, entity: &T) -> Result<(), Error>
     where
         Self: Sized,
     {
@@ -69,7 +69,7 @@ pub trait Store: Send + Sync {
     }
 
     /// Loads a typed entity.
-    fn get<T: Entity>(&self, id: &str) -> Result<Option<T>, Error>
+    fn get<T: Aggregate>(&self, id: &str) -> Result<Option<T>, Error>
     where
         Self: Sized,
     {
@@ -85,7 +85,7 @@ pub trait Store: Send + Sync {
     }
 
     /// Removes a typed entity; `true` when it existed.
-    fn remove<T: Entity>(&self, id: &str) -> Result<bool, Error>
+    fn remove<T: Aggregate>(&self, id: &str) -> Result<bool, Error>
     where
         Self: Sized,
     {

@@ -17,6 +17,7 @@ mod keys;
 mod layout;
 mod matrix;
 mod names;
+mod positional;
 mod processing;
 #[cfg(any(feature = "postgres", feature = "mysql"))]
 mod servers;
@@ -43,6 +44,8 @@ macro_rules! conformance {
 }
 
 conformance!(
+    positional::children_without_ids_are_kept_in_order_position_by_position,
+    positional::positional_children_round_trip_typed,
     evolution::a_leaf_type_that_gains_an_array_is_rebuilt_keeping_its_rows,
     layout::an_earlier_layout_of_a_recursive_type_is_rebuilt,
     layout::an_earlier_layout_of_child_keys_is_rebuilt_keeping_every_row,

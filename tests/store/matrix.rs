@@ -140,9 +140,17 @@ fn columns(state: usize) -> Map<String, Value> {
 
 /// A type of the matrix schema: its extra properties (beyond the id and every column).
 fn object_type(extra: Value, extra_required: &[&str]) -> Value {
+    let mut ty = keyless_type(extra, extra_required);
+    ty["properties"]["id"] = json!({"type": "string"});
+    ty["required"].as_array_mut().unwrap().push(json!("id"));
+    ty
+}
+
+/// A type without an `id` (its rows are identified by their position), with every column
+/// and `extra` properties.
+fn keyless_type(extra: Value, extra_required: &[&str]) -> Value {
     let mut properties = Map::new();
-    properties.insert("id".into(), json!({"type": "string"}));
-    let mut required = vec![json!("id")];
+    let mut required = Vec::new();
     for (property, kind, presence) in column_properties() {
         properties.insert(
             property.clone(),
@@ -160,8 +168,9 @@ fn object_type(extra: Value, extra_required: &[&str]) -> Value {
 }
 
 /// Every way a row is written: top-level plain (upsert), versioned, with a unique key
-/// (update-then-insert on MySQL); children by key (leaves) and replaced (branches, which
-/// have children of their own), each type also saved as a top-level aggregate.
+/// (update-then-insert on MySQL); children by key (leaves), replaced (branches, which
+/// have children of their own), each of those also saved as a top-level aggregate; and
+/// children by position (lines without an id, entries whose id may repeat).
 fn registry() -> Registry {
     let array =
         |child: &str| json!({"type": "array", "items": {"$ref": format!("#/$defs/{child}")}});
@@ -169,7 +178,10 @@ fn registry() -> Registry {
         "Plain": object_type(json!({}), &[]),
         "Versioned": object_type(json!({"version": {"type": "integer"}}), &["version"]),
         "Keyed": object_type(json!({"code": {"type": "string"}}), &["code"]),
-        "Parent": object_type(json!({"leaves": array("Leaf"), "branches": array("Branch")}), &[]),
+        "Parent": object_type(json!({"leaves": array("Leaf"), "branches": array("Branch"),
+            "lines": array("Line"), "entries": array("Entry")}), &[]),
+        "Line": keyless_type(json!({}), &[]),
+        "Entry": object_type(json!({}), &[]),
         "Branch": object_type(json!({"twigs": array("Leaf")}), &[]),
         "Leaf": object_type(json!({}), &[]),
     }});
@@ -180,6 +192,8 @@ fn registry() -> Registry {
         "Parent": {"x-na:store": {"entity": "parents"}},
         "Branch": {"x-na:store": {"entity": "branches"}},
         "Leaf": {"x-na:store": {"entity": "leaves"}},
+        "Line": {"x-na:store": {"entity": "lines"}},
+        "Entry": {"x-na:store": {"entity": "entries", "positional": true}},
     });
     Registry::from_json_str(
         "matrix.schema.json",
@@ -218,10 +232,16 @@ fn parent(state: usize, leaf_ids: &[&str]) -> Value {
         ),
         row("b1", state + 1, json!({"twigs": []})),
     ]);
+    // As many lines as leaves, and entries whose ids repeat.
+    let lines: Vec<Value> = (0..leaf_ids.len())
+        .map(|i| Value::Object(columns(state + i)))
+        .collect();
+    let entry_ids: Vec<&str> = leaf_ids.iter().map(|_| "e").collect();
     row(
         "p",
         state,
-        json!({"leaves": leaves(leaf_ids, state), "branches": branches}),
+        json!({"leaves": leaves(leaf_ids, state), "branches": branches, "lines": lines,
+            "entries": leaves(&entry_ids, state + 1)}),
     )
 }
 
@@ -284,7 +304,8 @@ pub fn every_column_kind_through_every_statement(b: &Backend) {
                 "Keyed" => json!({"code": "created"}),
                 "Branch" => json!({"twigs": leaves(&["t0", "t1"], 1)}),
                 "Parent" => json!({"leaves": leaves(&["c0", "c1"], 2), "branches": [
-                    row("cb", 0, json!({"twigs": leaves(&["t9"], 2)}))]}),
+                    row("cb", 0, json!({"twigs": leaves(&["t9"], 2)}))],
+                    "lines": [Value::Object(columns(1))], "entries": leaves(&["e", "e"], 0)}),
                 "Versioned" => json!({"version": 7}),
                 _ => json!({}),
             };
@@ -345,6 +366,19 @@ pub fn every_column_kind_through_every_statement(b: &Backend) {
         let diff = json!({"leaves": at_positions["leaves"], "$positions": {"leaves": [0]}});
         save_and_check(store, "Parent", &diff, &at_positions, &at_positions);
 
+        // Positional types are stored in arrays only.
+        for ty in ["Line", "Entry"] {
+            let value = row("x", 0, json!({}));
+            match store.persist(ty, "x", &value, &value) {
+                Err(Error::NotAnAggregate { ty: named }) => assert_eq!(named, ty),
+                other => panic!("{ty} saved on its own: {other:?}"),
+            }
+            assert!(matches!(
+                store.load(ty, "x"),
+                Err(Error::NotAnAggregate { .. })
+            ));
+        }
+
         // Deletes.
         for ty in ["Parent", "Plain", "Keyed", "Versioned", "Leaf", "Branch"] {
             let id = match ty {
@@ -382,6 +416,7 @@ pub fn every_column_kind_through_every_statement(b: &Backend) {
         Statement::CreateTopLevel,
         Statement::SelectTopLevelRow,
         Statement::SelectChildRows,
+        Statement::DeleteChildrenFrom,
     ];
     match b.kind {
         Kind::Postgres => expected.extend([

@@ -118,14 +118,14 @@ impl<C: MappedConnection> DieselStore<C> {
 
 impl<C: MappedConnection> Store for DieselStore<C> {
     fn load(&self, ty: &str, id: &str) -> Result<Option<Value>, Error> {
-        let entity = self.registry.entity(ty)?;
+        let entity = self.registry.aggregate(ty)?;
         let target = Target { ty, id };
         let pk = aggregate::id_value(entity, target)?;
         self.pool.with(ty, id, |conn| {
             in_transaction(conn, false, target, "loading", |conn| {
                 let rows = conn
                     .rows(
-                        &self.statements_of(entity).select,
+                        &self.statements_of(entity).top().select,
                         std::slice::from_ref(&pk),
                     )
                     .map_err(|e| target.database("loading", "", e))?;
@@ -146,7 +146,7 @@ impl<C: MappedConnection> Store for DieselStore<C> {
     }
 
     fn persist(&self, ty: &str, id: &str, diff: &Value, full: &Value) -> Result<(), Error> {
-        let entity = self.registry.entity(ty)?;
+        let entity = self.registry.aggregate(ty)?;
         let target = Target { ty, id };
         let mut changed = changed_positions(&self.registry, entity, diff, self.replace_children);
         loop {
@@ -183,7 +183,7 @@ impl<C: MappedConnection> Store for DieselStore<C> {
     }
 
     fn create(&self, ty: &str, id: &str, full: &Value) -> Result<bool, Error> {
-        let entity = self.registry.entity(ty)?;
+        let entity = self.registry.aggregate(ty)?;
         let target = Target { ty, id };
         let mut tree = aggregate::validate(
             self.registry.model(),
@@ -207,7 +207,7 @@ impl<C: MappedConnection> Store for DieselStore<C> {
     }
 
     fn version_property(&self, ty: &str) -> Option<String> {
-        let entity = self.registry.entity(ty).ok()?;
+        let entity = self.registry.aggregate(ty).ok()?;
         entity.version.map(|i| entity.fields[i].property.clone())
     }
 
@@ -218,7 +218,7 @@ impl<C: MappedConnection> Store for DieselStore<C> {
         diff: &Value,
         full: &Value,
     ) -> Result<Vec<String>, Error> {
-        let entity = self.registry.entity(ty)?;
+        let entity = self.registry.aggregate(ty)?;
         let target = Target { ty, id };
         let changed = changed_positions(&self.registry, entity, diff, self.replace_children);
         let tree = aggregate::validate(
@@ -250,14 +250,14 @@ impl<C: MappedConnection> Store for DieselStore<C> {
     }
 
     fn delete(&self, ty: &str, id: &str) -> Result<bool, Error> {
-        let entity = self.registry.entity(ty)?;
+        let entity = self.registry.aggregate(ty)?;
         let target = Target { ty, id };
         let pk = aggregate::id_value(entity, target)?;
         self.pool.with(ty, id, |conn| {
             in_transaction(conn, true, target, "deleting", |conn| {
                 let deleted = conn
                     .run(
-                        &self.statements_of(entity).delete,
+                        &self.statements_of(entity).top().delete,
                         std::slice::from_ref(&pk),
                     )
                     .map_err(|e| target.database("deleting", "", e))?;

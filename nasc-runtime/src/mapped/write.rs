@@ -23,9 +23,10 @@ impl<C: MappedConnection> DieselStore<C> {
         target: Target<'_>,
     ) -> Result<Written, Error> {
         let statements = self.statements_of(tree.ty);
+        let top = statements.top();
         let unique_conflict =
             |e: DieselError| self.unique_conflict(tree.ty, &tree.pointer, target, e);
-        match (&statements.versioned, &statements.update_then_insert) {
+        match (&top.versioned, &top.update_then_insert) {
             (Some(versioned), _) => self.write_versioned(conn, tree, versioned, target)?,
             (None, Some((update, insert))) => {
                 match conn
@@ -37,7 +38,7 @@ impl<C: MappedConnection> DieselStore<C> {
                 }
             }
             (None, None) => conn
-                .run(&statements.upsert, &tree.values)
+                .run(&top.upsert, &tree.values)
                 .map_err(unique_conflict)?,
         };
         let key = self.top_level_key(conn, tree, target)?;
@@ -80,7 +81,9 @@ impl<C: MappedConnection> DieselStore<C> {
                 }
                 continue;
             }
-            if self.replace_children || !child.relations.is_empty() {
+            if child.positional && child.relations.is_empty() && !self.replace_children {
+                self.sync_positions(conn, tree, &key, relation, target)?;
+            } else if self.replace_children || !child.relations.is_empty() {
                 // Children with children of their own are replaced (their rows cascade).
                 conn.run(
                     &statements.delete_children[relation],
@@ -107,17 +110,17 @@ impl<C: MappedConnection> DieselStore<C> {
         tree: &RowTree<'_>,
         target: Target<'_>,
     ) -> Result<bool, Error> {
-        let statements = self.statements_of(tree.ty);
+        let top = self.statements_of(tree.ty).top();
         let mut values = tree.values.clone();
         if let Some((index, next)) = next_version(tree, target)? {
             values[index] = SqlValue::Integer(next);
         }
         let stored_top_level = |conn: &mut dyn Executor| {
-            conn.rows(&statements.select, std::slice::from_ref(tree.pk()))
+            conn.rows(&top.select, std::slice::from_ref(tree.pk()))
                 .map(|rows| !rows.is_empty())
                 .map_err(|e| target.database("saving", &tree.pointer, e))
         };
-        match conn.run(&statements.create, &values) {
+        match conn.run(&top.create, &values) {
             Ok(0) => {
                 // The id is taken: by a top-level row (another writer created it first), or
                 // by a child row.
@@ -173,8 +176,10 @@ impl<C: MappedConnection> DieselStore<C> {
                 std::slice::from_ref(parent_key),
             )
             .map_err(|e| target.database("saving", &at, e))?;
-        let pk = child_ty.pk_index;
-        let update = &child_statements.update_as_child[link];
+        let pk = child_ty.pk_index.expect("children synced by key have a pk");
+        let update = child_statements.update_as_child[link]
+            .as_ref()
+            .expect("children synced by key are updated by key");
         let row_matches = |cells: &[Cell], child: &RowTree<'_>| {
             cells
                 .iter()
@@ -203,7 +208,7 @@ impl<C: MappedConnection> DieselStore<C> {
             .enumerate()
             .map(|(position, cells)| {
                 (
-                    ChildKey::of(&cell_to_value(&cells[pk], child_ty.pk().scalar)),
+                    ChildKey::of(&cell_to_value(&cells[pk], child_ty.fields[pk].scalar)),
                     (position, cells),
                 )
             })
@@ -221,13 +226,66 @@ impl<C: MappedConnection> DieselStore<C> {
             }
         }
         self.update_rows(conn, parent, parent_key, relation, update, &changed, target)?;
+        let delete = child_statements.delete_as_child[link]
+            .as_ref()
+            .expect("children synced by key are deleted by key");
         for key in stored_by_key.into_keys() {
+            conn.run(delete, &[parent_key.clone(), key.value()])
+                .map_err(|e| target.database("saving", &at, e))?;
+        }
+        self.insert_rows(conn, parent, parent_key, relation, &added, target)
+    }
+
+    /// Brings the rows of one array of positional children (without arrays of their own)
+    /// to match it, position by position: updates the rows at the positions both hold
+    /// that changed, deletes the stored rows past the array's end, inserts the new ones
+    /// past the stored end.
+    pub(super) fn sync_positions(
+        &self,
+        conn: &mut impl Executor,
+        parent: &RowTree<'_>,
+        parent_key: &SqlValue,
+        relation: usize,
+        target: Target<'_>,
+    ) -> Result<(), Error> {
+        let statements = self.statements_of(parent.ty);
+        let spec = &parent.ty.relations[relation];
+        let at = pointer_join(&parent.pointer, &spec.property);
+        let children = &parent.children[relation];
+        let child_ty = self.registry.entity(&spec.child)?;
+        let link = statements.child_link[relation];
+        let stored = conn
+            .rows(
+                &statements.select_children[relation],
+                std::slice::from_ref(parent_key),
+            )
+            .map_err(|e| target.database("saving", &at, e))?;
+        let changed: Vec<(usize, &RowTree<'_>)> = stored
+            .iter()
+            .zip(children)
+            .enumerate()
+            .filter(|(_, (cells, child))| {
+                !cells
+                    .iter()
+                    .zip(&child.values)
+                    .all(|(c, v)| cell_matches(c, v))
+            })
+            .map(|(position, (_, child))| (position, child))
+            .collect();
+        let update = &self.statements_of(child_ty).update_at_position[link];
+        self.update_rows(conn, parent, parent_key, relation, update, &changed, target)?;
+        if stored.len() > children.len() {
+            let delete = statements.delete_children_from[relation]
+                .as_ref()
+                .expect("positional children are deleted from a position");
             conn.run(
-                &child_statements.delete_as_child[link],
-                &[parent_key.clone(), key.value()],
+                delete,
+                &[parent_key.clone(), SqlValue::Integer(children.len() as i64)],
             )
             .map_err(|e| target.database("saving", &at, e))?;
         }
+        let added: Vec<(usize, &RowTree<'_>)> =
+            children.iter().enumerate().skip(stored.len()).collect();
         self.insert_rows(conn, parent, parent_key, relation, &added, target)
     }
 
@@ -348,20 +406,19 @@ impl<C: MappedConnection> DieselStore<C> {
             left = rest;
             binds.clear();
             for (position, child) in batch {
-                let pk = child.ty.pk_index;
+                // A keyed row is found by its pk, which stays; a positional one has every
+                // field written.
+                let key = child.ty.pk_index.filter(|_| !child.ty.positional);
                 binds.extend(
                     child
                         .values
                         .iter()
                         .enumerate()
-                        .filter(|(i, _)| *i != pk)
+                        .filter(|(i, _)| Some(*i) != key)
                         .map(|(_, v)| v.clone()),
                 );
-                binds.extend([
-                    SqlValue::Integer(*position as i64),
-                    parent_key.clone(),
-                    child.pk().clone(),
-                ]);
+                binds.extend([SqlValue::Integer(*position as i64), parent_key.clone()]);
+                binds.extend(child.key().cloned());
             }
             updated += conn.run(update.statement(size), &binds).map_err(|e| {
                 let at = match batch {
@@ -463,7 +520,7 @@ impl<C: MappedConnection> DieselStore<C> {
         pointer: &str,
         target: Target<'_>,
     ) -> Result<SqlValue, Error> {
-        let Some(select) = &self.statements_of(ty).top_level_row else {
+        let Some(select) = &self.statements_of(ty).top().row else {
             return Ok(pk.clone());
         };
         let rows = conn

@@ -1,5 +1,5 @@
 //! Hand-written structs checked against the demo schema, including narrower integer types.
-use nasc_runtime::Entity;
+use nasc_runtime::{Aggregate, Entity};
 
 #[derive(Entity, Debug, PartialEq)]
 struct Todo {
