@@ -31,6 +31,8 @@ const VERSIONS: usize = 64;
 struct Results {
     medians: BTreeMap<String, BTreeMap<String, f64>>,
     rounds: BTreeMap<String, BTreeMap<String, Vec<f64>>>,
+    /// Allocations per operation of 10 children, by operation and contender.
+    allocations: BTreeMap<String, f64>,
 }
 
 impl Results {
@@ -151,6 +153,61 @@ impl Raw {
         tx.commit().unwrap();
     }
 
+    /// The typed floor: the same writes, bound by reference from the typed struct.
+    fn persist_typed(&mut self, list: &app::TodoList) {
+        let tx = self.conn.transaction().unwrap();
+        let id = list.id.as_str();
+        tx.prepare_cached("INSERT INTO \"todo_lists\" (\"id\") VALUES (?1) ON CONFLICT (\"id\") DO UPDATE SET \"id\" = excluded.\"id\"")
+            .unwrap()
+            .execute([id])
+            .unwrap();
+        {
+            let mut update = tx
+                .prepare_cached("UPDATE \"todos\" SET \"title\" = ?1, \"completed\" = ?2, \"nasc_position\" = ?3 WHERE \"todo_list_id\" = ?4 AND \"id\" = ?5")
+                .unwrap();
+            for (i, item) in list.items.iter().enumerate() {
+                update
+                    .execute(rusqlite::params![
+                        item.title.as_str(),
+                        item.completed,
+                        i as i64,
+                        id,
+                        item.id.as_str()
+                    ])
+                    .unwrap();
+            }
+        }
+        tx.commit().unwrap();
+    }
+
+    /// The typed load floor: the parent, then its children in order, decoded straight into
+    /// the generated structs, in a read transaction with cached statements.
+    fn load_typed(&mut self, id: &str) -> app::TodoList {
+        let tx = self.conn.transaction().unwrap();
+        let found: String = tx
+            .prepare_cached("SELECT \"id\" FROM \"todo_lists\" WHERE \"id\" = ?1")
+            .unwrap()
+            .query_row([id], |r| r.get(0))
+            .unwrap();
+        let items: Vec<app::Todo> = {
+            let mut select = tx
+                .prepare_cached("SELECT \"id\", \"title\", \"completed\" FROM \"todos\" WHERE \"todo_list_id\" = ?1 ORDER BY \"nasc_position\"")
+                .unwrap();
+            let rows = select
+                .query_map([id], |r| {
+                    Ok(app::Todo {
+                        id: r.get(0)?,
+                        title: r.get(1)?,
+                        completed: r.get(2)?,
+                    })
+                })
+                .unwrap();
+            rows.map(Result::unwrap).collect()
+        };
+        tx.commit().unwrap();
+        app::TodoList { id: found, items }
+    }
+
     /// Loads the list as JSON: the parent, then its children in order.
     fn load(&mut self, id: &str) -> Value {
         let tx = self.conn.transaction().unwrap();
@@ -236,7 +293,11 @@ hand_written_diesel!(
     immediate_transaction
 );
 
+mod allocations;
 mod compile_time;
+
+#[global_allocator]
+static ALLOCATOR: allocations::Counting = allocations::Counting;
 #[cfg(feature = "postgres")]
 mod postgres;
 
@@ -267,6 +328,8 @@ struct Setup {
     _dir: tempfile::TempDir,
     nasc: SqliteMappedStore,
     raw: Raw,
+    /// The typed floor, on a connection of its own.
+    raw_typed: Raw,
     diesel: SqliteConnection,
     json: JsonStore,
     memory: MemoryStore,
@@ -290,6 +353,7 @@ fn setup(synchronous: &str) -> Setup {
     })
     .unwrap();
     let raw = Raw::open(&path, synchronous);
+    let raw_typed = Raw::open(&path, synchronous);
     let mut diesel = SqliteConnection::establish(path.to_str().unwrap()).unwrap();
     diesel::connection::SimpleConnection::batch_execute(
         &mut diesel,
@@ -301,6 +365,7 @@ fn setup(synchronous: &str) -> Setup {
         _dir: dir,
         nasc,
         raw,
+        raw_typed,
         diesel,
         json,
         memory: MemoryStore::new(),
@@ -356,7 +421,7 @@ fn whole_aggregate(
         persist(store, &list("l", n, 0));
     }
     let (nasc, json, memory) = (&s.nasc, &s.json, &s.memory);
-    let (raw, diesel) = (&mut s.raw, &mut s.diesel);
+    let (raw, raw_typed, diesel) = (&mut s.raw, &mut s.raw_typed, &mut s.diesel);
     let States {
         versions,
         typed,
@@ -374,6 +439,9 @@ fn whole_aggregate(
             }),
             ("nasc (typed)", &mut |op| nasc.save(&typed[at(op)]).unwrap()),
             ("rusqlite", &mut |op| raw.persist(&versions[at(op)])),
+            ("rusqlite (typed)", &mut |op| {
+                raw_typed.persist_typed(&typed[at(op)])
+            }),
             ("diesel", &mut |op| {
                 diesel_persist(diesel, &versions[at(op)])
             }),
@@ -403,6 +471,9 @@ fn whole_aggregate(
             ("rusqlite", &mut |_| {
                 raw.load("l");
             }),
+            ("rusqlite (typed)", &mut |_| {
+                raw_typed.load_typed("l");
+            }),
             ("diesel", &mut |_| {
                 diesel_load(diesel, "l");
             }),
@@ -415,6 +486,40 @@ fn whole_aggregate(
         ],
     );
     results.insert(format!("load {n} children"), loads);
+    if n == 10 {
+        // Allocations per operation (the same states as the races, after them: statements
+        // are prepared, caches warm).
+        const RUNS: usize = 200;
+        let mut counts = BTreeMap::new();
+        let mut count = |name: &str, operation: &mut dyn FnMut(usize)| {
+            counts.insert(name.to_owned(), allocations::per_operation(RUNS, operation));
+        };
+        count("persist nasc (typed)", &mut |op| {
+            nasc.save(&typed[at(op)]).unwrap()
+        });
+        count("persist nasc (dynamic)", &mut |op| {
+            persist(nasc, &versions[at(op)])
+        });
+        count("persist rusqlite (typed)", &mut |op| {
+            raw_typed.persist_typed(&typed[at(op)])
+        });
+        count("persist diesel", &mut |op| {
+            diesel_persist(diesel, &versions[at(op)])
+        });
+        count("load nasc (typed)", &mut |_| {
+            nasc.get::<app::TodoList>("l").unwrap().unwrap();
+        });
+        count("load nasc (dynamic)", &mut |_| {
+            nasc.load("TodoList", "l").unwrap().unwrap();
+        });
+        count("load rusqlite (typed)", &mut |_| {
+            raw_typed.load_typed("l");
+        });
+        count("load diesel", &mut |_| {
+            diesel_load(diesel, "l");
+        });
+        results.allocations = counts;
+    }
 }
 
 /// One child of `n` changes per save, with the processor's diff (naming the changed
@@ -549,8 +654,22 @@ fn main() {
     let report = json!({
         "persist_vs_rusqlite": ratio("persist 10 children", "nasc (dynamic)", "rusqlite"),
         "persist_processor_diff_vs_rusqlite": ratio("persist 10 children", "nasc (processor diff)", "rusqlite"),
-        "persist_typed_vs_rusqlite": ratio("persist 10 children", "nasc (typed)", "rusqlite"),
+        "persist_typed_vs_rusqlite": ratio("persist 10 children", "nasc (typed)", "rusqlite (typed)"),
+        "persist_vs_rusqlite_100": ratio("persist 100 children", "nasc (dynamic)", "rusqlite"),
+        "persist_typed_vs_rusqlite_100": ratio("persist 100 children", "nasc (typed)", "rusqlite (typed)"),
         "load_vs_rusqlite": ratio("load 10 children", "nasc (dynamic)", "rusqlite"),
+        "load_vs_floor": ratio("load 10 children", "nasc (dynamic)", "rusqlite"),
+        "load_vs_floor_100": ratio("load 100 children", "nasc (dynamic)", "rusqlite"),
+        "load_typed_vs_floor": ratio("load 10 children", "nasc (typed)", "rusqlite (typed)"),
+        "load_typed_vs_floor_100": ratio("load 100 children", "nasc (typed)", "rusqlite (typed)"),
+        "load_typed_vs_diesel": ratio("load 10 children", "nasc (typed)", "diesel"),
+        "load_typed_vs_diesel_100": ratio("load 100 children", "nasc (typed)", "diesel"),
+        "load_typed_floor": m("load 10 children", "rusqlite (typed)"),
+        "load_typed_floor_100": m("load 100 children", "rusqlite (typed)"),
+        "load_typed_floor_vs_diesel": ratio("load 10 children", "rusqlite (typed)", "diesel"),
+        "allocs_per_typed_persist_10": results.allocations["persist nasc (typed)"],
+        "allocs_per_typed_load_10": results.allocations["load nasc (typed)"],
+        "allocations_per_operation_10": results.allocations,
         "persist_vs_diesel": ratio("persist 10 children", "nasc (dynamic)", "diesel"),
         "one_child_change_seconds": one_child,
         "one_child_10000_vs_10": one_child["10000"] / one_child["10"],
@@ -574,7 +693,13 @@ fn main() {
     println!("\n{}", serde_json::to_string_pretty(&json!({
         "persist_vs_rusqlite": report["persist_vs_rusqlite"], "persist_typed_vs_rusqlite": report["persist_typed_vs_rusqlite"],
         "persist_processor_diff_vs_rusqlite": report["persist_processor_diff_vs_rusqlite"],
-        "load_vs_rusqlite": report["load_vs_rusqlite"], "persist_vs_diesel": report["persist_vs_diesel"],
+        "persist_vs_rusqlite_100": report["persist_vs_rusqlite_100"], "persist_typed_vs_rusqlite_100": report["persist_typed_vs_rusqlite_100"],
+        "load_vs_floor": report["load_vs_floor"], "load_vs_floor_100": report["load_vs_floor_100"],
+        "load_typed_vs_floor": report["load_typed_vs_floor"], "load_typed_vs_floor_100": report["load_typed_vs_floor_100"],
+        "load_typed_vs_diesel": report["load_typed_vs_diesel"], "load_typed_vs_diesel_100": report["load_typed_vs_diesel_100"],
+        "load_typed_floor_vs_diesel": report["load_typed_floor_vs_diesel"],
+        "allocations_per_operation_10": report["allocations_per_operation_10"],
+        "persist_vs_diesel": report["persist_vs_diesel"],
         "one_child_10000_vs_10": report["one_child_10000_vs_10"],
         "one_child_10000_vs_10_whole_array_diff": report["one_child_10000_vs_10_whole_array_diff"],
         "full_vs_normal": report["full_vs_normal"],

@@ -102,6 +102,29 @@ impl Sql {
     }
 }
 
+/// Statements that differ by a count of rows (1 to [`MAX_ROWS_PER_INSERT`]), each rendered
+/// once, when first used.
+#[derive(Debug, Default)]
+struct BySize(std::sync::OnceLock<Box<[std::sync::OnceLock<Sql>]>>);
+
+impl BySize {
+    /// The statement for `rows` rows, rendered by `render` the first time.
+    fn get(&self, rows: usize, render: impl FnOnce() -> Sql) -> &Sql {
+        let sizes = self.0.get_or_init(|| {
+            (0..=MAX_ROWS_PER_INSERT)
+                .map(|_| std::sync::OnceLock::new())
+                .collect()
+        });
+        sizes[rows].get_or_init(render)
+    }
+}
+
+impl Clone for BySize {
+    fn clone(&self) -> Self {
+        BySize::default()
+    }
+}
+
 /// The multi-row insert of one type as the child of one parent link.
 #[derive(Debug, Clone)]
 pub(crate) struct ChildInsert {
@@ -111,6 +134,8 @@ pub(crate) struct ChildInsert {
     row: String,
     /// Bind values per row.
     pub binds_per_row: usize,
+    /// The statement of each row count, once used.
+    rendered: BySize,
 }
 
 impl ChildInsert {
@@ -119,8 +144,12 @@ impl ChildInsert {
         (MAX_BINDS / self.binds_per_row).clamp(1, MAX_ROWS_PER_INSERT)
     }
 
-    /// The statement inserting `rows` rows.
-    pub fn statement(&self, rows: usize) -> Sql {
+    /// The statement inserting `rows` rows (at most [`Self::rows_per_statement`]).
+    pub fn statement(&self, rows: usize) -> &Sql {
+        self.rendered.get(rows, || self.render(rows))
+    }
+
+    fn render(&self, rows: usize) -> Sql {
         let mut text = String::with_capacity(self.head.len() + rows * (self.row.len() + 2));
         text.push_str(&self.head);
         for i in 0..rows {
@@ -322,6 +351,8 @@ fn prev_power_of_two(n: usize) -> usize {
 pub(crate) struct ChildSelect {
     head: String,
     tail: String,
+    /// The statement of each count of parents, once used.
+    rendered: BySize,
 }
 
 impl ChildSelect {
@@ -330,17 +361,19 @@ impl ChildSelect {
         MAX_ROWS_PER_INSERT
     }
 
-    /// The statement for `parents` parents.
-    pub fn statement(&self, parents: usize) -> Sql {
-        Sql::mapped(
-            &format!(
-                "{}{}{}",
-                self.head,
-                vec!["?"; parents].join(", "),
-                self.tail
-            ),
-            Statement::SelectChildrenOfMany,
-        )
+    /// The statement for `parents` parents (at most [`Self::parents_per_statement`]).
+    pub fn statement(&self, parents: usize) -> &Sql {
+        self.rendered.get(parents, || {
+            Sql::mapped(
+                &format!(
+                    "{}{}{}",
+                    self.head,
+                    vec!["?"; parents].join(", "),
+                    self.tail
+                ),
+                Statement::SelectChildrenOfMany,
+            )
+        })
     }
 }
 
@@ -571,6 +604,7 @@ fn type_statements(model: &Model, ty: &EntityType, dialect: Dialect) -> TypeStat
                 ),
                 row: format!("({})", marks.join(", ")),
                 binds_per_row: marks.len(),
+                rendered: BySize::default(),
             }
         })
         .collect();
@@ -636,6 +670,7 @@ fn type_statements(model: &Model, ty: &EntityType, dialect: Dialect) -> TypeStat
         select_children_of_many.push(ChildSelect {
             head: format!("SELECT {selected}, {fk} FROM {child_table} WHERE {fk} IN ("),
             tail: format!(") ORDER BY {fk}, {position}"),
+            rendered: BySize::default(),
         });
         child_rows.push((!child.relations.is_empty()).then(|| {
             Sql::mapped(

@@ -47,7 +47,7 @@ impl<C: MappedConnection> DieselStore<C> {
             {
                 let keys: Vec<SqlValue> = chunk.iter().map(|(pk, _, _)| pk.clone()).collect();
                 let rows = conn
-                    .rows(&select.statement(keys.len()), &keys)
+                    .rows(select.statement(keys.len()), &keys)
                     .map_err(|e| target.database("loading", &at(&chunk[0].2), e))?;
                 for mut cells in rows {
                     let fk = cells.pop().expect("the foreign key is selected last");

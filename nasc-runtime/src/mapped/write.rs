@@ -461,7 +461,7 @@ impl<C: MappedConnection> DieselStore<C> {
                 }
                 binds.push(SqlValue::Integer(*position as i64));
             }
-            conn.run(&insert.statement(chunk.len()), &binds)
+            conn.run(insert.statement(chunk.len()), &binds)
                 .map_err(|e| {
                     let at = if chunk.len() == 1 {
                         chunk[0].1.pointer.clone()
