@@ -23,10 +23,11 @@ pub fn derive_entity(input: DeriveInput) -> TokenStream {
                 #errors
                 impl nasc_runtime::Entity for #ident {
                     const TYPE_NAME: &'static str = "";
-                    fn id(&self) -> ::std::string::String { unreachable!() }
                     fn to_json(&self) -> ::std::result::Result<nasc_runtime::serde_json::Value, nasc_runtime::serde_json::Error> { unreachable!() }
                     fn from_json(_: nasc_runtime::serde_json::Value)
                         -> ::std::result::Result<Self, nasc_runtime::serde_json::Error> { unreachable!() }
+                    fn from_row(_: nasc_runtime::rows::LoadedRow)
+                        -> ::std::result::Result<Self, nasc_runtime::rows::RowError> { unreachable!() }
                 }
             }
         }

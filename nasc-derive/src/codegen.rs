@@ -241,9 +241,12 @@ pub fn entity_impl(ty: &EntityType, self_ty: &Ident, bindings: &[(Ident, Binding
             quote!(#ident: nasc_runtime::__private::take_children(&mut object, #property)?)
         }
     });
+    let from_row = from_row(ty, self_ty, bindings);
     quote! {
         impl nasc_runtime::Entity for #self_ty {
             const TYPE_NAME: &'static str = #type_name;
+
+            #from_row
 
             fn to_json(&self) -> ::std::result::Result<nasc_runtime::serde_json::Value, nasc_runtime::serde_json::Error> {
                 let mut object = nasc_runtime::serde_json::Map::new();
@@ -263,6 +266,64 @@ pub fn entity_impl(ty: &EntityType, self_ty: &Ident, bindings: &[(Ident, Binding
         #aggregate
 
         impl nasc_runtime::schema_type::IsSchemaType<#tag> for #self_ty {}
+    }
+}
+
+/// `Entity::from_row`: the row's cells in the schema's field order, each decoded into its
+/// field (plain scalars by `FromCell`, the rest through serde), then each array's rows.
+fn from_row(ty: &EntityType, self_ty: &Ident, bindings: &[(Ident, Binding)]) -> TokenStream {
+    let bound = |property: &str| {
+        bindings
+            .iter()
+            .find(|(_, b)| match b {
+                Binding::Scalar(f) => f.property == property,
+                Binding::Children(r) => r.property == property,
+            })
+            .map(|(ident, _)| ident)
+            .expect("every property is bound")
+    };
+    let fields = ty.fields.iter().map(|f| {
+        let ident = bound(&f.property);
+        let property = &f.property;
+        let plain = !matches!(f.scalar, ScalarType::Json | ScalarType::DateTime)
+            && f.enum_values().is_none();
+        let stored = match f.scalar {
+            ScalarType::Json => quote!(Json),
+            ScalarType::DateTime => quote!(DateTime),
+            _ => quote!(Text),
+        };
+        let decode = if plain {
+            quote!(nasc_runtime::__private::decode_cell(__nasc_cells.next(), #property)?)
+        } else if !f.required && holds_null(&f.shape) {
+            // `Option<T>` whose `T` holds `null`: present is `Some`, as `from_json` reads it.
+            let null_allowed = f.null_allowed;
+            quote!(nasc_runtime::__private::decode_present_cell(
+                __nasc_cells.next(), #property, nasc_runtime::rows::Stored::#stored, #null_allowed)?)
+        } else {
+            quote!(nasc_runtime::__private::decode_serde_cell(
+                __nasc_cells.next(), #property, nasc_runtime::rows::Stored::#stored)?)
+        };
+        quote!(let #ident = #decode;)
+    });
+    let relations = ty.relations.iter().map(|r| {
+        let ident = bound(&r.property);
+        let property = &r.property;
+        quote! {
+            let #ident = nasc_runtime::__private::decode_children(__nasc_children.next(), #property)?;
+        }
+    });
+    let idents = bindings.iter().map(|(ident, _)| ident);
+    quote! {
+        fn from_row(row: nasc_runtime::rows::LoadedRow)
+            -> ::std::result::Result<Self, nasc_runtime::rows::RowError> {
+            let (__nasc_cells, __nasc_children) = row.into_parts();
+            let mut __nasc_cells = __nasc_cells.into_iter();
+            #[allow(unused_mut, unused_variables)]
+            let mut __nasc_children = __nasc_children.into_iter();
+            #(#fields)*
+            #(#relations)*
+            ::std::result::Result::Ok(#self_ty { #(#idents),* })
+        }
     }
 }
 

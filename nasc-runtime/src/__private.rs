@@ -7,6 +7,52 @@ use serde_json::{Map, Value};
 pub use nasc_model::check;
 pub use std::sync::OnceLock;
 
+use crate::rows::{Cell, FromCell, LoadedRow, RowError, Stored};
+
+/// The next cell of a row, decoded into plain scalar `T` (see [`FromCell`]).
+pub fn decode_cell<T: FromCell>(cell: Option<Cell>, property: &str) -> Result<T, RowError> {
+    let cell = cell.ok_or_else(|| RowError::at(property, "the row has no column for it"))?;
+    T::from_cell(cell).map_err(|message| RowError::at(property, message))
+}
+
+/// The next cell of a row, decoded into `T` through serde (enums, documents, instants).
+pub fn decode_serde_cell<T: DeserializeOwned>(
+    cell: Option<Cell>,
+    property: &str,
+    stored: Stored,
+) -> Result<T, RowError> {
+    let cell = cell.ok_or_else(|| RowError::at(property, "the row has no column for it"))?;
+    crate::rows::decode_serde(cell, property, stored)
+}
+
+/// The next cell of a row, for an optional property whose value may be `null`: absent
+/// (SQL NULL, unless the property's type admits `null`: then it loads as `null`) is
+/// `None`, present is `Some`, as [`take_present`] reads a document.
+pub fn decode_present_cell<T: DeserializeOwned>(
+    cell: Option<Cell>,
+    property: &str,
+    stored: Stored,
+    null_allowed: bool,
+) -> Result<Option<T>, RowError> {
+    let cell = cell.ok_or_else(|| RowError::at(property, "the row has no column for it"))?;
+    match cell {
+        Cell::Null if !null_allowed => Ok(None),
+        cell => crate::rows::decode_serde(cell, property, stored).map(Some),
+    }
+}
+
+/// The rows of the next array of a row, decoded into entities.
+pub fn decode_children<T: crate::Entity>(
+    rows: Option<Vec<LoadedRow>>,
+    property: &str,
+) -> Result<Vec<T>, RowError> {
+    let rows = rows.ok_or_else(|| RowError::at(property, "the rows of the array were not read"))?;
+    rows.into_iter()
+        .enumerate()
+        .map(|(i, row)| T::from_row(row).map_err(|e| e.within(property, i)))
+        .collect()
+}
+
 /// Primary key values as the id string of the `Store` API.
 pub trait IdString {
     /// The id string.

@@ -25,10 +25,15 @@ pub enum SqlValue {
 /// A value read from a result row.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Cell {
+    /// SQL NULL.
     Null,
+    /// A boolean (PostgreSQL; SQLite and MySQL return integers).
     Bool(bool),
+    /// An integer.
     Integer(i64),
+    /// A float.
     Real(f64),
+    /// Text: strings, JSON documents and instants as every backend selects them.
     Text(String),
 }
 

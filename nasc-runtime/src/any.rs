@@ -42,6 +42,10 @@ macro_rules! backend_enum {
                 self.store().persist(ty, id, diff, full)
             }
 
+            fn load_rows(&self, ty: &str, id: &str) -> Result<crate::rows::Loaded, Error> {
+                self.store().load_rows(ty, id)
+            }
+
             fn delete(&self, ty: &str, id: &str) -> Result<bool, Error> {
                 self.store().delete(ty, id)
             }

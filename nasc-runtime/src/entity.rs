@@ -15,6 +15,10 @@ pub trait Entity: Sized {
 
     /// The entity from schema-shaped JSON.
     fn from_json(value: serde_json::Value) -> Result<Self, serde_json::Error>;
+
+    /// The entity from its stored row and its children's, decoded field by field (plain
+    /// scalars without going through JSON); an error names the value's pointer.
+    fn from_row(row: crate::rows::LoadedRow) -> Result<Self, crate::rows::RowError>;
 }
 
 /// An entity that is stored as a top-level aggregate: it has a pk. A type whose rows are

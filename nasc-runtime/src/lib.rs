@@ -39,6 +39,7 @@ mod pool;
 mod processor;
 mod registry;
 mod retry;
+pub mod rows;
 pub mod schema_type;
 mod schema_version;
 mod secrets;

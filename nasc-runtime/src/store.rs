@@ -1,5 +1,6 @@
 //! The `Store` interface every store implements.
 
+use crate::rows::Loaded;
 use crate::{Aggregate, Error};
 use serde_json::Value;
 
@@ -68,19 +69,38 @@ pub trait Store: Send + Sync {
         self.persist(T::TYPE_NAME, &entity.id(), &full, &full)
     }
 
+    /// The aggregate `ty` `id` as the store holds it, for the typed API: rows (decoded by
+    /// [`crate::Entity::from_row`] without going through JSON) or a JSON document. By
+    /// default, [`Self::load`]'s document.
+    fn load_rows(&self, ty: &str, id: &str) -> Result<Loaded, Error> {
+        Ok(match self.load(ty, id)? {
+            None => Loaded::Missing,
+            Some(value) => Loaded::Json(value),
+        })
+    }
+
     /// Loads a typed entity.
     fn get<T: Aggregate>(&self, id: &str) -> Result<Option<T>, Error>
     where
         Self: Sized,
     {
-        match self.load(T::TYPE_NAME, id)? {
-            None => Ok(None),
-            Some(value) => T::from_json(value).map(Some).map_err(|e| Error::Corrupt {
-                ty: T::TYPE_NAME.to_owned(),
-                id: id.to_owned(),
-                pointer: String::new(),
-                message: format!("does not convert to `{}`: {e}", std::any::type_name::<T>()),
-            }),
+        let corrupt = |pointer: String, message: String| Error::Corrupt {
+            ty: T::TYPE_NAME.to_owned(),
+            id: id.to_owned(),
+            pointer,
+            message: format!(
+                "does not convert to `{}`: {message}",
+                std::any::type_name::<T>()
+            ),
+        };
+        match self.load_rows(T::TYPE_NAME, id)? {
+            Loaded::Missing => Ok(None),
+            Loaded::Rows(row) => T::from_row(row)
+                .map(Some)
+                .map_err(|e| corrupt(e.pointer, e.message)),
+            Loaded::Json(value) => T::from_json(value)
+                .map(Some)
+                .map_err(|e| corrupt(String::new(), e.to_string())),
         }
     }
 

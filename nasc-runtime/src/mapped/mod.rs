@@ -4,9 +4,10 @@
 mod read;
 mod write;
 
-use crate::aggregate::{self, object_from_cells, SqlValue, Target};
+use crate::aggregate::{self, SqlValue, Target};
 use crate::backend::MappedConnection;
 use crate::pool::{build_pool, redact, Connections, StoreOptions};
+use crate::rows::Loaded;
 use crate::sql::{statements, TypeStatements};
 use crate::{Error, Registry, Store};
 use diesel::result::Error as DieselError;
@@ -123,24 +124,26 @@ impl<C: MappedConnection> Store for DieselStore<C> {
         let pk = aggregate::id_value(entity, target)?;
         self.pool.with(ty, id, |conn| {
             in_transaction(conn, false, target, "loading", |conn| {
-                let rows = conn
-                    .rows(
-                        &self.statements_of(entity).top().select,
-                        std::slice::from_ref(&pk),
-                    )
-                    .map_err(|e| target.database("loading", "", e))?;
-                let Some(cells) = rows.into_iter().next() else {
-                    return Ok(None);
-                };
-                let mut object = object_from_cells(entity, cells, "", target)?;
-                let key = self.row_key_of(conn, entity, &pk, "", target)?;
-                self.read_children(
-                    conn,
-                    entity,
-                    &mut [(key, &mut object, String::new())],
-                    target,
-                )?;
-                Ok(Some(Value::Object(object)))
+                match self.read_aggregate(conn, entity, &pk, target)? {
+                    None => Ok(None),
+                    Some(row) => Ok(Some(Value::Object(
+                        self.row_to_json(entity, row, "", target)?,
+                    ))),
+                }
+            })
+        })
+    }
+
+    fn load_rows(&self, ty: &str, id: &str) -> Result<Loaded, Error> {
+        let entity = self.registry.aggregate(ty)?;
+        let target = Target { ty, id };
+        let pk = aggregate::id_value(entity, target)?;
+        self.pool.with(ty, id, |conn| {
+            in_transaction(conn, false, target, "loading", |conn| {
+                Ok(match self.read_aggregate(conn, entity, &pk, target)? {
+                    None => Loaded::Missing,
+                    Some(row) => Loaded::Rows(row),
+                })
             })
         })
     }

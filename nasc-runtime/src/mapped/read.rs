@@ -1,9 +1,12 @@
-//! The read path of the mapped store: one query per relation and level.
+//! The read path of the mapped store: one query per relation and level, into
+//! [`LoadedRow`]s; [`DieselStore::row_to_json`] is the JSON front end over them (the typed
+//! one is generated: [`crate::Entity::from_row`]).
 
 use super::write::relation_index;
 use super::DieselStore;
 use crate::aggregate::{cell_to_value, object_from_cells, Cell, ChildKey, SqlValue, Target};
 use crate::backend::MappedConnection;
+use crate::rows::LoadedRow;
 use crate::Error;
 use nasc_model::error::pointer_join;
 use nasc_model::{EntityType, ScalarType};
@@ -11,14 +14,39 @@ use serde_json::{Map, Value};
 use std::collections::HashMap;
 
 impl<C: MappedConnection> DieselStore<C> {
-    /// Rebuilds the children arrays of `parents` (rows of `ty` already read, each with the
-    /// key its children refer to it by), one level at a time: one query per relation and
-    /// level, whatever the number of parents.
-    pub(super) fn read_children(
+    /// The top-level row of aggregate type `ty` whose pk is `pk`, with every child row.
+    pub(super) fn read_aggregate(
         &self,
         conn: &mut C,
         ty: &EntityType,
-        parents: &mut [(SqlValue, &mut Map<String, Value>, String)],
+        pk: &SqlValue,
+        target: Target<'_>,
+    ) -> Result<Option<LoadedRow>, Error> {
+        let rows = conn
+            .rows(
+                &self.statements_of(ty).top().select,
+                std::slice::from_ref(pk),
+            )
+            .map_err(|e| target.database("loading", "", e))?;
+        let Some(cells) = rows.into_iter().next() else {
+            return Ok(None);
+        };
+        let mut row = LoadedRow::new(cells, ty.relations.len());
+        if !ty.relations.is_empty() {
+            let key = self.row_key_of(conn, ty, pk, "", target)?;
+            self.read_children(conn, ty, &mut [(key, &mut row, String::new())], target)?;
+        }
+        Ok(Some(row))
+    }
+
+    /// Reads the arrays of `parents` (rows of `ty` already read, each with the key its
+    /// children refer to it by, and its pointer), one level at a time: one query per
+    /// relation and level, whatever the number of parents.
+    fn read_children(
+        &self,
+        conn: &mut C,
+        ty: &EntityType,
+        parents: &mut [(SqlValue, &mut LoadedRow, String)],
         target: Target<'_>,
     ) -> Result<(), Error> {
         if parents.is_empty() {
@@ -26,69 +54,98 @@ impl<C: MappedConnection> DieselStore<C> {
         }
         let statements = self.statements_of(ty);
         for (relation, select) in ty.relations.iter().zip(&statements.select_children_of_many) {
+            let index = relation_index(ty, relation);
             let child_ty = self.registry.entity(&relation.child)?;
-            let link = &child_ty.parents[statements.child_link[relation_index(ty, relation)]];
+            let link = &child_ty.parents[statements.child_link[index]];
             let at = |parent: &str| pointer_join(parent, &relation.property);
-            // The children of every parent, grouped by the parent's key.
-            let mut by_parent: HashMap<ChildKey, Vec<Vec<Cell>>> = HashMap::new();
-            if let [(pk, _, pointer)] = &*parents {
+            // The rows of each parent's array, in the parents' order.
+            let mut arrays: Vec<Vec<Vec<Cell>>> = Vec::with_capacity(parents.len());
+            if let [(key, _, pointer)] = &*parents {
                 // One parent (the top level): the plain select, no grouping.
-                let rows = conn
-                    .rows(
-                        &statements.select_children[relation_index(ty, relation)],
-                        std::slice::from_ref(pk),
+                arrays.push(
+                    conn.rows(
+                        &statements.select_children[index],
+                        std::slice::from_ref(key),
                     )
-                    .map_err(|e| target.database("loading", &at(pointer), e))?;
-                by_parent.insert(ChildKey::of(pk), rows);
-            }
-            for chunk in parents
-                .chunks(select.parents_per_statement())
-                .filter(|_| parents.len() > 1)
-            {
-                let keys: Vec<SqlValue> = chunk.iter().map(|(pk, _, _)| pk.clone()).collect();
-                let rows = conn
-                    .rows(select.statement(keys.len()), &keys)
-                    .map_err(|e| target.database("loading", &at(&chunk[0].2), e))?;
-                for mut cells in rows {
-                    let fk = cells.pop().expect("the foreign key is selected last");
-                    let parent = ChildKey::of(&cell_to_value(&fk, link.key_scalar()));
-                    by_parent.entry(parent).or_default().push(cells);
+                    .map_err(|e| target.database("loading", &at(pointer), e))?,
+                );
+            } else {
+                let mut by_parent: HashMap<ChildKey, Vec<Vec<Cell>>> = HashMap::new();
+                for chunk in parents.chunks(select.parents_per_statement()) {
+                    let keys: Vec<SqlValue> = chunk.iter().map(|(key, _, _)| key.clone()).collect();
+                    let rows = conn
+                        .rows(select.statement(keys.len()), &keys)
+                        .map_err(|e| target.database("loading", &at(&chunk[0].2), e))?;
+                    for mut cells in rows {
+                        let fk = cells.pop().expect("the parent key is selected last");
+                        let parent = ChildKey::of(&cell_to_value(&fk, link.key_scalar()));
+                        by_parent.entry(parent).or_default().push(cells);
+                    }
                 }
+                arrays.extend(
+                    parents.iter().map(|(key, _, _)| {
+                        by_parent.remove(&ChildKey::of(key)).unwrap_or_default()
+                    }),
+                );
             }
-            // A child's key (its row, selected last) and pointer are only needed to read its
-            // own children.
+            // A child with arrays of its own has its row selected last: the key its
+            // children refer to it by.
             let deeper = !child_ty.relations.is_empty();
-            let mut children: Vec<(usize, Map<String, Value>, String, SqlValue)> = Vec::new();
-            for (index, (pk, _, pointer)) in parents.iter().enumerate() {
-                let rows = by_parent.remove(&ChildKey::of(pk)).unwrap_or_default();
-                let array_at = at(pointer);
+            let mut next: Vec<(SqlValue, String)> = Vec::new();
+            let mut loaded: Vec<Vec<LoadedRow>> = Vec::with_capacity(arrays.len());
+            for ((_, _, pointer), rows) in parents.iter().zip(arrays) {
+                let mut array = Vec::with_capacity(rows.len());
                 for (i, mut cells) in rows.into_iter().enumerate() {
-                    let item_at = pointer_join(&array_at, &i.to_string());
-                    let child_key = if deeper {
+                    if deeper {
                         let row = cells.pop().expect("the row is selected last");
-                        cell_to_value(&row, ScalarType::Integer)
-                    } else {
-                        SqlValue::Null(ScalarType::Integer)
-                    };
-                    let child = object_from_cells(child_ty, cells, &item_at, target)?;
-                    children.push((index, child, item_at, child_key));
+                        next.push((
+                            cell_to_value(&row, ScalarType::Integer),
+                            pointer_join(&at(pointer), &i.to_string()),
+                        ));
+                    }
+                    array.push(LoadedRow::new(cells, child_ty.relations.len()));
                 }
+                loaded.push(array);
             }
             if deeper {
-                let mut next: Vec<(SqlValue, &mut Map<String, Value>, String)> = children
+                let mut children: Vec<(SqlValue, &mut LoadedRow, String)> = loaded
                     .iter_mut()
-                    .map(|(_, child, pointer, pk)| (pk.clone(), child, pointer.clone()))
+                    .flatten()
+                    .zip(next)
+                    .map(|(row, (key, pointer))| (key, row, pointer))
                     .collect();
-                self.read_children(conn, child_ty, &mut next, target)?;
+                self.read_children(conn, child_ty, &mut children, target)?;
             }
-            let mut arrays: Vec<Vec<Value>> = vec![Vec::new(); parents.len()];
-            for (index, child, _, _) in children {
-                arrays[index].push(Value::Object(child));
-            }
-            for ((_, object, _), items) in parents.iter_mut().zip(arrays) {
-                object.insert(relation.property.clone(), Value::Array(items));
+            for ((_, parent, _), array) in parents.iter_mut().zip(loaded) {
+                parent.children.push(array);
             }
         }
         Ok(())
+    }
+
+    /// The JSON document of `row`, a row of `ty` at `pointer`, and of its children.
+    pub(super) fn row_to_json(
+        &self,
+        ty: &EntityType,
+        row: LoadedRow,
+        pointer: &str,
+        target: Target<'_>,
+    ) -> Result<Map<String, Value>, Error> {
+        let (cells, children) = row.into_parts();
+        let mut object = object_from_cells(ty, cells, pointer, target)?;
+        for (relation, rows) in ty.relations.iter().zip(children) {
+            let child_ty = self.registry.entity(&relation.child)?;
+            let at = pointer_join(pointer, &relation.property);
+            let items = rows
+                .into_iter()
+                .enumerate()
+                .map(|(i, row)| {
+                    self.row_to_json(child_ty, row, &pointer_join(&at, &i.to_string()), target)
+                        .map(Value::Object)
+                })
+                .collect::<Result<Vec<Value>, Error>>()?;
+            object.insert(relation.property.clone(), Value::Array(items));
+        }
+        Ok(object)
     }
 }
