@@ -113,6 +113,12 @@ fn race(rounds: usize, per_round: usize, contenders: &mut [(&str, &mut dyn FnMut
     }
 }
 
+/// The floor's statements: the same SQL nasc runs.
+const UPSERT_LIST: &str = "INSERT INTO \"todo_lists\" (\"id\") VALUES (?1) ON CONFLICT (\"id\") DO UPDATE SET \"id\" = excluded.\"id\"";
+const UPDATE_TODO: &str = "UPDATE \"todos\" SET \"title\" = ?1, \"completed\" = ?2, \"nasc_position\" = ?3 WHERE \"todo_list_id\" = ?4 AND \"id\" = ?5";
+const SELECT_LIST: &str = "SELECT \"id\" FROM \"todo_lists\" WHERE \"id\" = ?1";
+const SELECT_TODOS: &str = "SELECT \"id\", \"title\", \"completed\" FROM \"todos\" WHERE \"todo_list_id\" = ?1 ORDER BY \"nasc_position\"";
+
 /// The floor: rusqlite with cached statements, the same rows written in one transaction.
 struct Raw {
     conn: rusqlite::Connection,
@@ -130,14 +136,12 @@ impl Raw {
     fn persist(&mut self, value: &Value) {
         let tx = self.conn.transaction().unwrap();
         let id = value["id"].as_str().unwrap();
-        tx.prepare_cached("INSERT INTO \"todo_lists\" (\"id\") VALUES (?1) ON CONFLICT (\"id\") DO UPDATE SET \"id\" = excluded.\"id\"")
+        tx.prepare_cached(UPSERT_LIST)
             .unwrap()
             .execute([id])
             .unwrap();
         {
-            let mut update = tx
-                .prepare_cached("UPDATE \"todos\" SET \"title\" = ?1, \"completed\" = ?2, \"nasc_position\" = ?3 WHERE \"todo_list_id\" = ?4 AND \"id\" = ?5")
-                .unwrap();
+            let mut update = tx.prepare_cached(UPDATE_TODO).unwrap();
             for (i, item) in value["items"].as_array().unwrap().iter().enumerate() {
                 update
                     .execute(rusqlite::params![
@@ -157,14 +161,12 @@ impl Raw {
     fn persist_typed(&mut self, list: &app::TodoList) {
         let tx = self.conn.transaction().unwrap();
         let id = list.id.as_str();
-        tx.prepare_cached("INSERT INTO \"todo_lists\" (\"id\") VALUES (?1) ON CONFLICT (\"id\") DO UPDATE SET \"id\" = excluded.\"id\"")
+        tx.prepare_cached(UPSERT_LIST)
             .unwrap()
             .execute([id])
             .unwrap();
         {
-            let mut update = tx
-                .prepare_cached("UPDATE \"todos\" SET \"title\" = ?1, \"completed\" = ?2, \"nasc_position\" = ?3 WHERE \"todo_list_id\" = ?4 AND \"id\" = ?5")
-                .unwrap();
+            let mut update = tx.prepare_cached(UPDATE_TODO).unwrap();
             for (i, item) in list.items.iter().enumerate() {
                 update
                     .execute(rusqlite::params![
@@ -185,14 +187,12 @@ impl Raw {
     fn load_typed(&mut self, id: &str) -> app::TodoList {
         let tx = self.conn.transaction().unwrap();
         let found: String = tx
-            .prepare_cached("SELECT \"id\" FROM \"todo_lists\" WHERE \"id\" = ?1")
+            .prepare_cached(SELECT_LIST)
             .unwrap()
             .query_row([id], |r| r.get(0))
             .unwrap();
         let items: Vec<app::Todo> = {
-            let mut select = tx
-                .prepare_cached("SELECT \"id\", \"title\", \"completed\" FROM \"todos\" WHERE \"todo_list_id\" = ?1 ORDER BY \"nasc_position\"")
-                .unwrap();
+            let mut select = tx.prepare_cached(SELECT_TODOS).unwrap();
             let rows = select
                 .query_map([id], |r| {
                     Ok(app::Todo {
@@ -212,14 +212,12 @@ impl Raw {
     fn load(&mut self, id: &str) -> Value {
         let tx = self.conn.transaction().unwrap();
         let found: String = tx
-            .prepare_cached("SELECT \"id\" FROM \"todo_lists\" WHERE \"id\" = ?1")
+            .prepare_cached(SELECT_LIST)
             .unwrap()
             .query_row([id], |r| r.get(0))
             .unwrap();
         let items: Vec<Value> = {
-            let mut select = tx
-                .prepare_cached("SELECT \"id\", \"title\", \"completed\" FROM \"todos\" WHERE \"todo_list_id\" = ?1 ORDER BY \"nasc_position\"")
-                .unwrap();
+            let mut select = tx.prepare_cached(SELECT_TODOS).unwrap();
             let rows = select
                 .query_map([id], |r| Ok(json!({"id": r.get::<_, String>(0)?, "title": r.get::<_, String>(1)?, "completed": r.get::<_, bool>(2)?})))
                 .unwrap();
@@ -589,8 +587,9 @@ fn one_child_change(
 }
 
 fn main() {
-    // `--profile persist|persist-diff|load`: only nasc's dynamic persist (whole-state diff
-    // or the processor's) or load of 10 children, for a profiler to look at.
+    // `--profile persist|persist-diff|load|load-typed`: only nasc's dynamic persist
+    // (whole-state diff or the processor's), or its dynamic or typed load, of 10 children,
+    // for a profiler to look at.
     let args: Vec<String> = std::env::args().collect();
     if let Some(what) = args
         .iter()
@@ -606,6 +605,7 @@ fn main() {
             let at = op % VERSIONS;
             match what.as_str() {
                 "load" => drop(s.nasc.load("TodoList", "l").unwrap()),
+                "load-typed" => drop(s.nasc.get::<app::TodoList>("l").unwrap()),
                 "persist-diff" => s
                     .nasc
                     .persist("TodoList", "l", &diffs[at], &versions[at])
@@ -681,6 +681,8 @@ fn main() {
                 "persist_vs_diesel": ratio("postgres: persist 10 children", "nasc (dynamic)", "diesel"),
                 "persist_processor_diff_vs_diesel": ratio("postgres: persist 10 children", "nasc (processor diff)", "diesel"),
                 "load_vs_diesel": ratio("postgres: load 10 children", "nasc (dynamic)", "diesel"),
+                "load_typed_vs_diesel": ratio("postgres: load 10 children", "nasc (typed)", "diesel"),
+                "load_typed_vs_diesel_100": ratio("postgres: load 100 children", "nasc (typed)", "diesel"),
             }),
             Err(why) => json!({ "skipped": why }),
         },

@@ -163,29 +163,18 @@ impl<C: MappedConnection> DieselStore<C> {
         relation: usize,
         target: Target<'_>,
     ) -> Result<(), Error> {
-        let statements = self.statements_of(parent.ty);
-        let spec = &parent.ty.relations[relation];
-        let at = pointer_join(&parent.pointer, &spec.property);
+        let StoredArray {
+            child_ty,
+            link,
+            at,
+            rows: stored,
+        } = self.stored_array(conn, parent, parent_key, relation, target)?;
         let children = &parent.children[relation];
-        let child_ty = self.registry.entity(&spec.child)?;
         let child_statements = self.statements_of(child_ty);
-        let link = statements.child_link[relation];
-        let stored = conn
-            .rows(
-                &statements.select_children[relation],
-                std::slice::from_ref(parent_key),
-            )
-            .map_err(|e| target.database("saving", &at, e))?;
         let pk = child_ty.pk_index.expect("children synced by key have a pk");
         let update = child_statements.update_as_child[link]
             .as_ref()
             .expect("children synced by key are updated by key");
-        let row_matches = |cells: &[Cell], child: &RowTree<'_>| {
-            cells
-                .iter()
-                .zip(&child.values)
-                .all(|(c, v)| cell_matches(c, v))
-        };
         // The common case, the same keys in the same order: compared pairwise.
         if stored.len() == children.len()
             && stored
@@ -193,13 +182,7 @@ impl<C: MappedConnection> DieselStore<C> {
                 .zip(children)
                 .all(|(cells, child)| cell_matches(&cells[pk], child.pk()))
         {
-            let changed: Vec<(usize, &RowTree<'_>)> = stored
-                .iter()
-                .zip(children)
-                .enumerate()
-                .filter(|(_, (cells, child))| !row_matches(cells, child))
-                .map(|(position, (_, child))| (position, child))
-                .collect();
+            let changed = changed_in_place(&stored, children);
             self.update_rows(conn, parent, parent_key, relation, update, &changed, target)?;
             return Ok(());
         }
@@ -249,29 +232,14 @@ impl<C: MappedConnection> DieselStore<C> {
         target: Target<'_>,
     ) -> Result<(), Error> {
         let statements = self.statements_of(parent.ty);
-        let spec = &parent.ty.relations[relation];
-        let at = pointer_join(&parent.pointer, &spec.property);
+        let StoredArray {
+            child_ty,
+            link,
+            at,
+            rows: stored,
+        } = self.stored_array(conn, parent, parent_key, relation, target)?;
         let children = &parent.children[relation];
-        let child_ty = self.registry.entity(&spec.child)?;
-        let link = statements.child_link[relation];
-        let stored = conn
-            .rows(
-                &statements.select_children[relation],
-                std::slice::from_ref(parent_key),
-            )
-            .map_err(|e| target.database("saving", &at, e))?;
-        let changed: Vec<(usize, &RowTree<'_>)> = stored
-            .iter()
-            .zip(children)
-            .enumerate()
-            .filter(|(_, (cells, child))| {
-                !cells
-                    .iter()
-                    .zip(&child.values)
-                    .all(|(c, v)| cell_matches(c, v))
-            })
-            .map(|(position, (_, child))| (position, child))
-            .collect();
+        let changed = changed_in_place(&stored, children);
         let update = &self.statements_of(child_ty).update_at_position[link];
         self.update_rows(conn, parent, parent_key, relation, update, &changed, target)?;
         if stored.len() > children.len() {
@@ -287,6 +255,33 @@ impl<C: MappedConnection> DieselStore<C> {
         let added: Vec<(usize, &RowTree<'_>)> =
             children.iter().enumerate().skip(stored.len()).collect();
         self.insert_rows(conn, parent, parent_key, relation, &added, target)
+    }
+
+    /// The stored rows of one array of `parent` (whose children refer to it by
+    /// `parent_key`), in order, with the child type, its parent link and the array's pointer.
+    fn stored_array(
+        &self,
+        conn: &mut impl Executor,
+        parent: &RowTree<'_>,
+        parent_key: &SqlValue,
+        relation: usize,
+        target: Target<'_>,
+    ) -> Result<StoredArray<'_>, Error> {
+        let statements = self.statements_of(parent.ty);
+        let spec = &parent.ty.relations[relation];
+        let at = pointer_join(&parent.pointer, &spec.property);
+        let rows = conn
+            .rows(
+                &statements.select_children[relation],
+                std::slice::from_ref(parent_key),
+            )
+            .map_err(|e| target.database("saving", &at, e))?;
+        Ok(StoredArray {
+            child_ty: self.registry.entity(&spec.child)?,
+            link: statements.child_link[relation],
+            at,
+            rows,
+        })
     }
 
     /// A database error of a write of `ty` at `pointer`: a unique key's violation becomes a
@@ -715,6 +710,39 @@ pub(super) fn changed_positions(
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
     (!usable.is_empty()).then_some(usable)
+}
+
+/// The stored rows of one array, as a sync reads them.
+struct StoredArray<'m> {
+    child_ty: &'m EntityType,
+    /// The child's parent link of the array.
+    link: usize,
+    /// The array's pointer.
+    at: String,
+    /// The rows' cells, in array order.
+    rows: Vec<Vec<Cell>>,
+}
+
+/// The children whose row at the same position of `stored` differs, with their positions.
+fn changed_in_place<'c, 'm>(
+    stored: &[Vec<Cell>],
+    children: &'c [RowTree<'m>],
+) -> Vec<(usize, &'c RowTree<'m>)> {
+    stored
+        .iter()
+        .zip(children)
+        .enumerate()
+        .filter(|(_, (cells, child))| !row_matches(cells, child))
+        .map(|(position, (_, child))| (position, child))
+        .collect()
+}
+
+/// Whether a stored row holds the values about to be written.
+fn row_matches(cells: &[Cell], child: &RowTree<'_>) -> bool {
+    cells
+        .iter()
+        .zip(&child.values)
+        .all(|(c, v)| cell_matches(c, v))
 }
 
 /// Whether a stored cell holds the value about to be written.
