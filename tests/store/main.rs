@@ -44,6 +44,7 @@ macro_rules! conformance {
 }
 
 conformance!(
+    positional::long_positional_arrays_shrink_and_grow,
     positional::children_without_ids_are_kept_in_order_position_by_position,
     positional::positional_children_round_trip_typed,
     evolution::a_leaf_type_that_gains_an_array_is_rebuilt_keeping_its_rows,

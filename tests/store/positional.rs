@@ -111,3 +111,24 @@ pub fn positional_children_round_trip_typed(b: &Backend) {
     db.save(&typed).unwrap();
     assert_eq!(db.get::<orders::Order>("o1").unwrap(), Some(typed));
 }
+
+/// Long arrays of positional children shrink and grow in one save each, in batches, and
+/// keep their order.
+pub fn long_positional_arrays_shrink_and_grow(b: &Backend) {
+    let db = b.store(orders::registry());
+    let lines = |n: usize, tag: &str| -> Value {
+        (0..n)
+            .map(|i| json!({"sku": format!("{tag}{}", i % 7), "quantity": i + 1}))
+            .collect()
+    };
+    for (n, tag) in [
+        (1200, "a"),
+        (5, "b"),
+        (1500, "c"),
+        (1500, "d"),
+        (0, "e"),
+        (3, "f"),
+    ] {
+        save(&db, &order(lines(n, tag), json!([])));
+    }
+}
