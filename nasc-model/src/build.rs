@@ -142,7 +142,18 @@ impl Builder<'_> {
         }
         self.link_relations(&mut parsed);
         self.check_positional(&parsed);
-        let types: Vec<EntityType> = parsed.into_iter().map(|p| p.ty).collect();
+        let mut types: Vec<EntityType> = parsed.into_iter().map(|p| p.ty).collect();
+        // Types refer to each other by index.
+        let names: Vec<String> = types.iter().map(|t| t.name.clone()).collect();
+        for (index, ty) in types.iter_mut().enumerate() {
+            ty.index = index;
+            for relation in &mut ty.relations {
+                // (A child type that did not build has its error reported: no model.)
+                if let Some(child) = names.iter().position(|n| *n == relation.child) {
+                    relation.child_index = child;
+                }
+            }
+        }
         self.check_identifiers(&types, &stores);
         let embedded = self.embedded_shapes(&types, &defs);
         Model {
@@ -627,6 +638,7 @@ impl Builder<'_> {
                         property: property.clone(),
                         field: naming::column_name(property),
                         child,
+                        child_index: 0,
                         fk_column: String::new(),
                         required: is_required,
                         constraints,
@@ -804,6 +816,7 @@ impl Builder<'_> {
         Some(Parsed {
             ty: EntityType {
                 name: name.to_owned(),
+                index: 0,
                 table: store.entity.clone(),
                 pk_index,
                 positional: store.positional || pk_index.is_none(),

@@ -121,6 +121,8 @@ pub struct Relation {
     pub field: String,
     /// Type name of the children.
     pub child: String,
+    /// Index of the children's type in [`Model::types`].
+    pub child_index: usize,
     /// Foreign key column in the child's table.
     pub fk_column: String,
     /// Listed in the type's `required`.
@@ -201,6 +203,9 @@ pub enum RowKey {
 pub struct EntityType {
     /// Type name (the key under `$defs`).
     pub name: String,
+    /// Index of the type in [`Model::types`]: the stores keep what they render per type
+    /// by it, so that no name is looked up on the hot path.
+    pub index: usize,
     /// Table name (`entity` in the mapping).
     pub table: String,
     /// Index of the pk in `fields`; `None` for a child type without one (rows identified
@@ -322,6 +327,11 @@ impl Model {
     /// The type named `name`.
     pub fn get(&self, name: &str) -> Option<&EntityType> {
         self.types.iter().find(|t| t.name == name)
+    }
+
+    /// The type of the children of `relation`.
+    pub fn child(&self, relation: &Relation) -> &EntityType {
+        &self.types[relation.child_index]
     }
 
     /// Types ordered so that every parent comes before its children (self-references and

@@ -3,7 +3,6 @@
 use nasc_model::ddl::top_level_condition;
 use nasc_model::naming::{POSITION_COLUMN, ROW_COLUMN, TOP_LEVEL_COLUMN};
 use nasc_model::{Dialect, EntityType, Field, Model, RowKey, ScalarType};
-use std::collections::HashMap;
 
 /// Most rows written by one multi-row `INSERT` (kept under every backend's bind limit).
 const MAX_ROWS_PER_INSERT: usize = 500;
@@ -461,12 +460,12 @@ pub(crate) struct Versioned {
     pub insert: Sql,
 }
 
-/// Renders the statements of every type of `model`.
-pub(crate) fn statements(model: &Model, dialect: Dialect) -> HashMap<String, TypeStatements> {
+/// Renders the statements of every type of `model`, by type index.
+pub(crate) fn statements(model: &Model, dialect: Dialect) -> Vec<TypeStatements> {
     model
         .types
         .iter()
-        .map(|ty| (ty.name.clone(), type_statements(model, ty, dialect)))
+        .map(|ty| type_statements(model, ty, dialect))
         .collect()
 }
 
@@ -646,9 +645,7 @@ fn type_statements(model: &Model, ty: &EntityType, dialect: Dialect) -> TypeStat
     let mut delete_children_from = Vec::new();
     let mut child_link = Vec::new();
     for relation in &ty.relations {
-        let child = model
-            .get(&relation.child)
-            .expect("relations link mapped types");
+        let child = model.child(relation);
         let link = child
             .parents
             .iter()
@@ -846,9 +843,16 @@ mod tests {
         .clone()
     }
 
+    /// The statements of the demo's types, by type name.
+    fn by_name(dialect: Dialect) -> std::collections::HashMap<String, TypeStatements> {
+        let model = demo();
+        let names = model.types.iter().map(|t| t.name.clone());
+        names.zip(statements(&model, dialect)).collect()
+    }
+
     #[test]
     fn sqlite_and_postgres_statements() {
-        let all = statements(&demo(), Dialect::Sqlite);
+        let all = by_name(Dialect::Sqlite);
         let todo = &all["Todo"];
         assert_eq!(
             todo.top().upsert.text(),
@@ -871,14 +875,14 @@ mod tests {
             "INSERT INTO \"todo_lists\" (\"id\") VALUES (?) ON CONFLICT (\"id\") DO NOTHING"
         );
         assert_eq!(
-            statements(&demo(), Dialect::Postgres)["Todo"].top().upsert,
+            by_name(Dialect::Postgres)["Todo"].top().upsert,
             todo.top().upsert
         );
     }
 
     #[test]
     fn child_rows_are_updated_in_batches_of_powers_of_two_on_postgres() {
-        let postgres = &statements(&demo(), Dialect::Postgres)["Todo"];
+        let postgres = &by_name(Dialect::Postgres)["Todo"];
         let update = postgres.update_as_child[0].as_ref().unwrap();
         assert_eq!(
             update.statement(2).text(),
@@ -893,7 +897,7 @@ mod tests {
             .statement(1)
             .text()
             .ends_with("AND \"todos\".\"nasc_position\" = v.column3"));
-        let sqlite = &statements(&demo(), Dialect::Sqlite)["Todo"];
+        let sqlite = &by_name(Dialect::Sqlite)["Todo"];
         assert_eq!(
             sqlite.update_at_position[0].batches(3).collect::<Vec<_>>(),
             [1, 1, 1]
@@ -902,7 +906,7 @@ mod tests {
             sqlite.update_at_position[0].statement(1).text(),
             "UPDATE \"todos\" SET \"title\" = ?, \"completed\" = ? WHERE \"nasc_position\" = ? AND \"todo_list_id\" = ? AND \"id\" = ?"
         );
-        let mysql = &statements(&demo(), Dialect::Mysql)["Todo"];
+        let mysql = &by_name(Dialect::Mysql)["Todo"];
         assert_eq!(
             mysql.update_as_child[0].as_ref().unwrap().statement(1).text(),
             "UPDATE `todos` SET `title` = ?, `completed` = ?, `nasc_position` = ? WHERE `todo_list_id` = ? AND `id` = ?"
@@ -911,7 +915,7 @@ mod tests {
 
     #[test]
     fn mysql_statements_mark_top_level_rows() {
-        let all = statements(&demo(), Dialect::Mysql);
+        let all = by_name(Dialect::Mysql);
         assert_eq!(
             all["Todo"].top().upsert.text(),
             "INSERT INTO `todos` (`id`, `title`, `completed`, `nasc_top_level`) VALUES (?, ?, ?, TRUE) ON DUPLICATE KEY UPDATE `title` = VALUES(`title`), `completed` = VALUES(`completed`)"

@@ -13,7 +13,6 @@ use crate::{Error, Registry, Store};
 use diesel::result::Error as DieselError;
 use nasc_model::EntityType;
 use serde_json::Value;
-use std::collections::HashMap;
 pub(crate) use write::Executor;
 use write::{changed_positions, Planner, Written};
 
@@ -31,7 +30,8 @@ use write::{changed_positions, Planner, Written};
 pub struct DieselStore<C: MappedConnection> {
     pool: Connections<C>,
     registry: Registry,
-    statements: HashMap<String, TypeStatements>,
+    /// The statements of each type, by type index.
+    statements: Vec<TypeStatements>,
     change_log: bool,
     replace_children: bool,
     retries: u32,
@@ -113,7 +113,7 @@ impl<C: MappedConnection> DieselStore<C> {
     }
 
     fn statements_of(&self, ty: &EntityType) -> &TypeStatements {
-        &self.statements[&ty.name]
+        &self.statements[ty.index]
     }
 }
 

@@ -55,7 +55,7 @@ impl<C: MappedConnection> DieselStore<C> {
         let statements = self.statements_of(ty);
         for (relation, select) in ty.relations.iter().zip(&statements.select_children_of_many) {
             let index = relation_index(ty, relation);
-            let child_ty = self.registry.entity(&relation.child)?;
+            let child_ty = self.registry.model().child(relation);
             let link = &child_ty.parents[statements.child_link[index]];
             let at = |parent: &str| pointer_join(parent, &relation.property);
             // The rows of each parent's array, in the parents' order.
@@ -134,7 +134,7 @@ impl<C: MappedConnection> DieselStore<C> {
         let (cells, children) = row.into_parts();
         let mut object = object_from_cells(ty, cells, pointer, target)?;
         for (relation, rows) in ty.relations.iter().zip(children) {
-            let child_ty = self.registry.entity(&relation.child)?;
+            let child_ty = self.registry.model().child(relation);
             let at = pointer_join(pointer, &relation.property);
             let items = rows
                 .into_iter()

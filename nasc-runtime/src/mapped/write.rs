@@ -47,7 +47,7 @@ impl<C: MappedConnection> DieselStore<C> {
                 // An array the diff leaves out keeps its rows.
                 continue;
             }
-            let child = self.registry.entity(&spec.child)?;
+            let child = self.registry.model().child(spec);
             if let Some((length, positions)) = &tree.positions[relation] {
                 // The diff says which positions changed: those rows alone are rewritten, if
                 // the stored array still has the new length (another writer may have
@@ -277,7 +277,7 @@ impl<C: MappedConnection> DieselStore<C> {
             )
             .map_err(|e| target.database("saving", &at, e))?;
         Ok(StoredArray {
-            child_ty: self.registry.entity(&spec.child)?,
+            child_ty: self.registry.model().child(spec),
             link: statements.child_link[relation],
             at,
             rows,
