@@ -216,7 +216,7 @@ impl Catalog {
         for table in &target.tables {
             if let Some(r) = relayout.take_if(|r| r.tables.contains(&table.name)) {
                 made_by_relayout = r.tables;
-                changes.push(r.change);
+                changes.extend(r.changes);
             }
             if made_by_relayout.contains(&table.name) {
                 continue;

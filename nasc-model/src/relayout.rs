@@ -50,10 +50,12 @@ fn needs_relayout(held: &TableCatalog, target: &TableCatalog) -> bool {
 }
 
 /// The rebuild of the tables of a database that the target catalog lays out otherwise, as
-/// one change.
+/// three changes: the rows copied out; the tables dropped, made again and the rows copied
+/// back; the copies dropped. (MySQL commits each statement: a failure part-way undoes the
+/// changes begun, and the copies are there until the rows are back.)
 pub(crate) struct Relayout {
-    /// The change.
-    pub change: Change,
+    /// The changes, in order.
+    pub changes: Vec<Change>,
     /// The tables it makes: those rebuilt, and the new tables that come before one of them
     /// (parents first: every table a rebuilt one references exists when it is made).
     pub tables: Vec<String>,
@@ -81,19 +83,21 @@ impl Relayout {
             .iter()
             .map(|t| t.name.as_str())
             .collect();
-        let up = statements(&rebuilt, &new_tables, &order, dialect);
+        let up = rebuild(&rebuilt, &new_tables, &order, dialect);
 
         let backwards: Vec<(&TableCatalog, &TableCatalog)> =
             rebuilt.iter().map(|(h, t)| (*t, *h)).collect();
         let held_order: Vec<&str> = held.tables.iter().map(|t| t.name.as_str()).collect();
-        let mut down = statements(&backwards, &[], &held_order, dialect);
+        let mut down = rebuild(&backwards, &[], &held_order, dialect);
         // The new tables made with the rebuild go when it is undone, children first.
         down.extend(
             new_tables
                 .iter()
                 .rev()
-                .map(|t| format!("DROP TABLE {}", dialect.quote(&t.name))),
+                .map(|t| format!("DROP TABLE IF EXISTS {}", dialect.quote(&t.name))),
         );
+        let olds: Vec<&TableCatalog> = rebuilt.iter().map(|(h, _)| *h).collect();
+        let news: Vec<&TableCatalog> = rebuilt.iter().map(|(_, t)| *t).collect();
 
         let names: Vec<String> = rebuilt
             .iter()
@@ -110,20 +114,36 @@ impl Relayout {
             .collect();
         let mut tables: Vec<String> = rebuilt.iter().map(|(_, t)| t.name.clone()).collect();
         tables.extend(new_tables.iter().map(|t| t.name.clone()));
-        Some(Relayout {
-            change: Change {
-                description: format!(
-                    "tables {}: child rows get keys of their own (a child's id is then unique within its array, not across its table), and a child's children refer to its row; the tables are rebuilt and every row copied",
-                    names.join(", ")
+        let names = names.join(", ");
+        let change = |description: String, up: Vec<String>, down: Vec<String>| Change {
+            description,
+            up,
+            down,
+            additive: false,
+            rebuilds_table: dialect == Dialect::Sqlite,
+            drops: Vec::new(),
+        };
+        let mut changes = vec![
+            change(
+                format!("tables {names}: every row copied out, for the rebuild that follows"),
+                copy_out(&olds, dialect),
+                drop_copies(&olds, dialect),
+            ),
+            change(
+                format!(
+                    "tables {names}: child rows get keys of their own (a child's id is then unique within its array, not across its table), and a child's children refer to its row; the tables are made again and every row copied back"
                 ),
                 up,
                 down,
-                additive: false,
-                rebuilds_table: dialect == Dialect::Sqlite,
-                drops,
-            },
-            tables,
-        })
+            ),
+            change(
+                format!("tables {names}: the copies of their rows dropped"),
+                drop_copies(&news, dialect),
+                copy_out(&news, dialect),
+            ),
+        ];
+        changes[1].drops = drops;
+        Some(Relayout { changes, tables })
     }
 }
 
@@ -132,10 +152,40 @@ fn copy_name(table: &str) -> String {
     index_name(&["nasc_copy", table])
 }
 
-/// Copies out the `rebuilt` tables `(from, to)`, drops them, makes them (and the
-/// `new_tables`) in `order` (parents first, so that a child finds its parent's new row in
-/// the parent's copy), copies their rows back, and drops the copies.
-fn statements(
+/// The statements copying every row of `tables` out, each row numbered (its `nasc_row`
+/// once copied back).
+fn copy_out(tables: &[&TableCatalog], dialect: Dialect) -> Vec<String> {
+    let q = |name: &str| dialect.quote(name);
+    tables
+        .iter()
+        .map(|table| {
+            format!(
+                "CREATE TABLE {} AS SELECT o.*, ROW_NUMBER() OVER () AS {} FROM {} o",
+                q(&copy_name(&table.name)),
+                q(NEW_ROW_COLUMN),
+                q(&table.name)
+            )
+        })
+        .collect()
+}
+
+/// The statements dropping the copies of `tables`.
+fn drop_copies(tables: &[&TableCatalog], dialect: Dialect) -> Vec<String> {
+    tables
+        .iter()
+        .map(|table| {
+            format!(
+                "DROP TABLE IF EXISTS {}",
+                dialect.quote(&copy_name(&table.name))
+            )
+        })
+        .collect()
+}
+
+/// Drops the `rebuilt` tables `(from, to)` (their rows are in their copies), makes them (and
+/// the `new_tables`) in `order` (parents first, so that a child finds its parent's new row
+/// in the parent's copy), and copies their rows back from the copies.
+fn rebuild(
     rebuilt: &[(&TableCatalog, &TableCatalog)],
     new_tables: &[&TableCatalog],
     order: &[&str],
@@ -144,17 +194,8 @@ fn statements(
     let q = |name: &str| dialect.quote(name);
     let copied: Vec<&str> = rebuilt.iter().map(|(_, to)| to.name.as_str()).collect();
     let mut up = Vec::new();
-    for (from, _) in rebuilt {
-        // Each row numbered: its `nasc_row` once copied back.
-        up.push(format!(
-            "CREATE TABLE {} AS SELECT o.*, ROW_NUMBER() OVER () AS {} FROM {} o",
-            q(&copy_name(&from.name)),
-            q(NEW_ROW_COLUMN),
-            q(&from.name)
-        ));
-    }
     for (from, _) in rebuilt.iter().rev() {
-        up.push(format!("DROP TABLE {}", q(&from.name)));
+        up.push(format!("DROP TABLE IF EXISTS {}", q(&from.name)));
     }
     for name in order {
         if let Some(table) = new_tables.iter().find(|t| t.name == *name) {
@@ -238,9 +279,6 @@ fn statements(
                 q(&to.name)
             ));
         }
-    }
-    for (from, _) in rebuilt {
-        up.push(format!("DROP TABLE {}", q(&copy_name(&from.name))));
     }
     up
 }

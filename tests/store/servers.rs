@@ -219,3 +219,12 @@ fn on_postgres_a_persist_chosen_as_deadlock_victim_runs_again() {
         }
     });
 }
+
+#[cfg(feature = "mysql")]
+#[test]
+fn on_mysql_a_rebuild_that_fails_part_way_is_undone_keeping_every_row() {
+    run(
+        Kind::Mysql,
+        crate::layout::a_rebuild_that_fails_part_way_is_undone_keeping_every_row,
+    );
+}
