@@ -44,6 +44,7 @@ macro_rules! conformance {
 }
 
 conformance!(
+    positional::processor_diffs_write_positional_arrays,
     positional::long_positional_arrays_shrink_and_grow,
     positional::children_without_ids_are_kept_in_order_position_by_position,
     positional::positional_children_round_trip_typed,

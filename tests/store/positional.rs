@@ -132,3 +132,37 @@ pub fn long_positional_arrays_shrink_and_grow(b: &Backend) {
         save(&db, &order(lines(n, tag), json!([])));
     }
 }
+
+/// The processor's diffs (changed positions of an array of unchanged length; a whole array
+/// otherwise) write positional arrays as a whole-state persist does.
+pub fn processor_diffs_write_positional_arrays(b: &Backend) {
+    let db = b.store(orders::registry());
+    let mut state = order(
+        json!([{"sku": "A", "quantity": 1}, {"sku": "A", "quantity": 1}, {"sku": "B", "quantity": 2}]),
+        json!([{"method": "card", "amount": 1.0}]),
+    );
+    save(&db, &state);
+    let steps: [fn(&mut Value); 4] = [
+        // One line changed in place: the diff names its position.
+        |s| s["lines"][1]["quantity"] = json!(7),
+        // Two payments by the same method: a longer array.
+        |s| {
+            s["payments"] =
+                json!([{"method": "card", "amount": 1.0}, {"method": "card", "amount": 2.5}])
+        },
+        // Lines reordered and one dropped.
+        |s| s["lines"] = json!([s["lines"][2], s["lines"][0]]),
+        // Only a note, on the last line.
+        |s| s["lines"][1]["note"] = json!("gift"),
+    ];
+    for step in steps {
+        let before = state.clone();
+        step(&mut state);
+        let diff = nasc_runtime::diff(&before, &state).unwrap().to_value();
+        db.persist("Order", "o1", &diff, &state)
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(db.loaded("Order", "o1"), state, "after the diff {diff}");
+        let lines = state["lines"].as_array().unwrap().len() as i64;
+        assert_eq!(db.count("order_lines"), lines);
+    }
+}
