@@ -652,6 +652,22 @@ impl Builder<'_> {
         // No `id` and no `pk`: the type's rows are identified by their position in an array
         // (it must be a child: checked once the relations are known).
         let keyless = !store.pk_given && !properties.contains_key(&store.pk);
+        if keyless && !store.positional {
+            // A property that looks like the id is more likely a key than data.
+            if let Some(near) = properties
+                .keys()
+                .find(|p| p.eq_ignore_ascii_case(&store.pk))
+            {
+                self.mapping_error(
+                    &store.pointer,
+                    format!("`{name}` has no property `{}` but has `{near}`: its rows would be identified by their position", store.pk),
+                )
+                .hint = Some(format!(
+                    "name the key with `\"pk\": \"{near}\"` in the mapping, or say `\"positional\": true` to keep rows by position"
+                ));
+                return None;
+            }
+        }
         let pk_index = fields.iter().position(|f| f.property == store.pk);
         if pk_index.is_none() && !keyless {
             let already_reported = properties.contains_key(&store.pk)
@@ -1572,6 +1588,20 @@ mod tests {
             text.contains("`Line` has no pk, so the rows of its array `parts` have no parent key"),
             "{text}"
         );
+        // A property that looks like the id is not taken for data silently.
+        let schema = r##"{"$defs": {"Order": {"type": "object", "properties": {"id": {"type": "string"}, "lines": {"type": "array", "items": {"$ref": "#/$defs/Line"}}}, "required": ["id"]},
+                "Line": {"type": "object", "properties": {"ID": {"type": "string"}}, "required": ["ID"]}}}"##;
+        let text = errors(schema, r#"{"Order": {}, "Line": {}}"#);
+        assert!(
+            text.contains("`Line` has no property `id` but has `ID`"),
+            "{text}"
+        );
+        assert!(text.contains(r#"`"pk": "ID"`"#), "{text}");
+        assert!(model(
+            schema,
+            r#"{"Order": {}, "Line": {"x-na:store": {"positional": true}}}"#
+        )
+        .is_ok());
         let text = errors(
             r##"{"$defs": {"T": {"type": "object", "properties": {"id": {"type": "string"}}, "required": ["id"]}}}"##,
             r#"{"T": {"x-na:store": {"positional": "yes"}}}"#,
