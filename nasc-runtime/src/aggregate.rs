@@ -439,9 +439,7 @@ fn row_tree<'m>(
     let mut positions = Vec::with_capacity(ty.relations.len());
     for relation in &ty.relations {
         let at = pointer_join(&pointer, &relation.property);
-        let child_ty = model
-            .get(&relation.child)
-            .expect("the model links only mapped types");
+        let child_ty = model.child(relation);
         let items = match object.get(&relation.property) {
             None if relation.required => {
                 return Err(target.invalid(
@@ -473,14 +471,20 @@ fn row_tree<'m>(
             });
         // Of an array the diff gives positions for, only those children are converted.
         let whole = only.is_none();
-        let indices: Vec<usize> = only.clone().unwrap_or_else(|| (0..items.len()).collect());
         if let (true, Some(array)) = (whole, object.get(&relation.property)) {
             relation
                 .check_array(array, &at)
                 .map_err(|(at, message)| target.invalid(&at, message))?;
         }
-        let mut rows = Vec::with_capacity(indices.len());
-        let mut seen = HashSet::new();
+        let count = only.as_ref().map_or(items.len(), Vec::len);
+        let indices = (0..count).map(|n| only.as_ref().map_or(n, |only| only[n]));
+        let mut rows = Vec::with_capacity(count);
+        // The keys met so far (a positional type has none).
+        let mut seen = HashSet::with_capacity(if child_ty.positional {
+            0
+        } else {
+            rows.capacity()
+        });
         for i in indices {
             let item = items.get(i).ok_or_else(|| {
                 target.invalid(
