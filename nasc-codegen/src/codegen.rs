@@ -119,9 +119,9 @@ pub fn field_name(column: &str) -> String {
 /// The generated struct of one type.
 fn entity_struct(types: &mut TypeGen<'_>, ty: &EntityType, ident: &Ident) -> TokenStream {
     let model = types.model();
-    let key = match ty.pk() {
-        Some(pk) if !ty.positional => format!("primary key `{}`", pk.property),
-        _ => "rows identified by their position in the array".to_owned(),
+    let key = match ty.key() {
+        Some(pk) => format!("primary key `{}`", pk.property),
+        None => "rows identified by their position in the array".to_owned(),
     };
     let doc = format!(
         " Schema type `{}`, stored in table `{}` ({key}).",

@@ -383,7 +383,7 @@ fn create_index(ty: &EntityType, index: &Index, dialect: Dialect) -> String {
 /// surrogate-keyed tables the uniqueness of ids under one parent and of top-level ids.
 fn indexes(ty: &EntityType, dialect: Dialect) -> Vec<Index> {
     // The pk that identifies rows (none for a positional type).
-    let pk = ty.pk().filter(|_| !ty.positional).map(|pk| &pk.column);
+    let pk = ty.key().map(|pk| &pk.column);
     let mut indexes = Vec::new();
     for link in &ty.parents {
         let key = link.key_column();

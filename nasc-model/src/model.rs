@@ -264,6 +264,17 @@ impl EntityType {
         self.pk_index.map(|i| &self.fields[i])
     }
 
+    /// Index in `fields` of the pk that identifies a row among its siblings: the pk, unless
+    /// the type is positional.
+    pub fn key_index(&self) -> Option<usize> {
+        self.pk_index.filter(|_| !self.positional)
+    }
+
+    /// The field of [`Self::key_index`].
+    pub fn key(&self) -> Option<&Field> {
+        self.key_index().map(|i| &self.fields[i])
+    }
+
     /// Whether the type may be stored as a top-level aggregate: it has a pk and is not
     /// positional.
     pub fn is_aggregate(&self) -> bool {

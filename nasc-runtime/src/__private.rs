@@ -9,9 +9,14 @@ pub use std::sync::OnceLock;
 
 use crate::rows::{Cell, FromCell, LoadedRow, RowError, Stored};
 
+/// The next cell of a row, which must be there.
+fn present(cell: Option<Cell>, property: &str) -> Result<Cell, RowError> {
+    cell.ok_or_else(|| RowError::at(property, "the row has no column for it"))
+}
+
 /// The next cell of a row, decoded into plain scalar `T` (see [`FromCell`]).
 pub fn decode_cell<T: FromCell>(cell: Option<Cell>, property: &str) -> Result<T, RowError> {
-    let cell = cell.ok_or_else(|| RowError::at(property, "the row has no column for it"))?;
+    let cell = present(cell, property)?;
     T::from_cell(cell).map_err(|message| RowError::at(property, message))
 }
 
@@ -21,7 +26,7 @@ pub fn decode_serde_cell<T: DeserializeOwned>(
     property: &str,
     stored: Stored,
 ) -> Result<T, RowError> {
-    let cell = cell.ok_or_else(|| RowError::at(property, "the row has no column for it"))?;
+    let cell = present(cell, property)?;
     crate::rows::decode_serde(cell, property, stored)
 }
 
@@ -34,7 +39,7 @@ pub fn decode_present_cell<T: DeserializeOwned>(
     stored: Stored,
     null_allowed: bool,
 ) -> Result<Option<T>, RowError> {
-    let cell = cell.ok_or_else(|| RowError::at(property, "the row has no column for it"))?;
+    let cell = present(cell, property)?;
     match cell {
         Cell::Null if !null_allowed => Ok(None),
         cell => crate::rows::decode_serde(cell, property, stored).map(Some),

@@ -114,10 +114,7 @@ impl RowTree<'_> {
     /// The value that identifies the row among its siblings: its pk, or none for a
     /// positional type.
     pub fn key(&self) -> Option<&SqlValue> {
-        self.ty
-            .pk_index
-            .filter(|_| !self.ty.positional)
-            .map(|i| &self.values[i])
+        self.ty.key_index().map(|i| &self.values[i])
     }
 }
 

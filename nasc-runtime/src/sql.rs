@@ -580,7 +580,7 @@ fn type_statements(model: &Model, ty: &EntityType, dialect: Dialect) -> TypeStat
         .filter(|_| ty.is_aggregate())
         .map(|pk| top_level_statements(ty, pk, dialect));
     // The pk that identifies child rows (none for a positional type).
-    let key = ty.pk().filter(|_| !ty.positional);
+    let key = ty.key();
 
     let insert_as_child = ty
         .parents

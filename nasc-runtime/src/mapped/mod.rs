@@ -119,19 +119,16 @@ impl<C: MappedConnection> DieselStore<C> {
 
 impl<C: MappedConnection> Store for DieselStore<C> {
     fn load(&self, ty: &str, id: &str) -> Result<Option<Value>, Error> {
-        let entity = self.registry.aggregate(ty)?;
-        let target = Target { ty, id };
-        let pk = aggregate::id_value(entity, target)?;
-        self.pool.with(ty, id, |conn| {
-            in_transaction(conn, false, target, "loading", |conn| {
-                match self.read_aggregate(conn, entity, &pk, target)? {
-                    None => Ok(None),
-                    Some(row) => Ok(Some(Value::Object(
-                        self.row_to_json(entity, row, "", target)?,
-                    ))),
-                }
-            })
-        })
+        // The rows, then their document (made after the connection went back to the pool).
+        match self.load_rows(ty, id)? {
+            Loaded::Rows(row) => {
+                let entity = self.registry.aggregate(ty)?;
+                let document = self.row_to_json(entity, row, "", Target { ty, id })?;
+                Ok(Some(Value::Object(document)))
+            }
+            Loaded::Json(document) => Ok(Some(document)),
+            Loaded::Missing => Ok(None),
+        }
     }
 
     fn load_rows(&self, ty: &str, id: &str) -> Result<Loaded, Error> {

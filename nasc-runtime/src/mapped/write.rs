@@ -41,6 +41,14 @@ impl<C: MappedConnection> DieselStore<C> {
                 .run(&top.upsert, &tree.values)
                 .map_err(unique_conflict)?,
         };
+        if !tree
+            .ty
+            .relations
+            .iter()
+            .any(|r| diff_names(diff, &r.property))
+        {
+            return Ok(Written::Done);
+        }
         let key = self.top_level_key(conn, tree, target)?;
         for (relation, spec) in tree.ty.relations.iter().enumerate() {
             if !diff_names(diff, &spec.property) {
@@ -403,7 +411,7 @@ impl<C: MappedConnection> DieselStore<C> {
             for (position, child) in batch {
                 // A keyed row is found by its pk, which stays; a positional one has every
                 // field written.
-                let key = child.ty.pk_index.filter(|_| !child.ty.positional);
+                let key = child.ty.key_index();
                 binds.extend(
                     child
                         .values
