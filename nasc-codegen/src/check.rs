@@ -28,6 +28,8 @@ pub fn derive_entity(input: DeriveInput) -> TokenStream {
                         -> ::std::result::Result<Self, nasc_runtime::serde_json::Error> { unreachable!() }
                     fn from_row(_: nasc_runtime::rows::LoadedRow)
                         -> ::std::result::Result<Self, nasc_runtime::rows::RowError> { unreachable!() }
+                    fn encode_row<'a>(&'a self, _: &mut nasc_runtime::encode::RowEncoder<'a>)
+                        -> ::std::result::Result<(), nasc_runtime::Error> { unreachable!() }
                 }
             }
         }

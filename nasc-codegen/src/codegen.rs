@@ -194,9 +194,7 @@ pub fn entity_impl(ty: &EntityType, self_ty: &Ident, bindings: &[(Ident, Binding
     // through serde.
     let convert = |f: &nasc_model::Field, value: TokenStream| {
         let property = &f.property;
-        let plain = !matches!(f.scalar, ScalarType::Json | ScalarType::DateTime)
-            && f.enum_values().is_none();
-        let call = if plain {
+        let call = if is_plain(f) {
             quote!(nasc_runtime::__private::JsonScalar::to_json_scalar(#value))
         } else {
             quote!(nasc_runtime::__private::scalar_to_json(#value))
@@ -242,11 +240,14 @@ pub fn entity_impl(ty: &EntityType, self_ty: &Ident, bindings: &[(Ident, Binding
         }
     });
     let from_row = from_row(ty, self_ty, bindings);
+    let encode_row = encode_row(ty, bindings);
     quote! {
         impl nasc_runtime::Entity for #self_ty {
             const TYPE_NAME: &'static str = #type_name;
 
             #from_row
+
+            #encode_row
 
             fn to_json(&self) -> ::std::result::Result<nasc_runtime::serde_json::Value, nasc_runtime::serde_json::Error> {
                 let mut object = nasc_runtime::serde_json::Map::new();
@@ -269,24 +270,66 @@ pub fn entity_impl(ty: &EntityType, self_ty: &Ident, bindings: &[(Ident, Binding
     }
 }
 
+/// The field bound to `property`.
+fn bound<'b>(bindings: &'b [(Ident, Binding)], property: &str) -> &'b Ident {
+    bindings
+        .iter()
+        .find(|(_, b)| match b {
+            Binding::Scalar(f) => f.property == property,
+            Binding::Children(r) => r.property == property,
+        })
+        .map(|(ident, _)| ident)
+        .expect("every property is bound")
+}
+
+/// Whether a field is a plain scalar, converted without serde (enums, instants and
+/// documents go through serde).
+fn is_plain(f: &nasc_model::Field) -> bool {
+    !matches!(f.scalar, ScalarType::Json | ScalarType::DateTime) && f.enum_values().is_none()
+}
+
+/// `Entity::encode_row`: each field in the schema's field order (plain scalars borrowed,
+/// the rest through serde; an optional property's `None` left out), then each array.
+fn encode_row(ty: &EntityType, bindings: &[(Ident, Binding)]) -> TokenStream {
+    let fields = ty.fields.iter().map(|f| {
+        let ident = bound(bindings, &f.property);
+        let method = if is_plain(f) {
+            quote!(scalar)
+        } else {
+            quote!(serde)
+        };
+        if !f.required && !f.null_allowed {
+            quote! {
+                match &self.#ident {
+                    ::std::option::Option::Some(value) => row.#method(value)?,
+                    ::std::option::Option::None => row.absent()?,
+                }
+            }
+        } else {
+            quote!(row.#method(&self.#ident)?;)
+        }
+    });
+    let relations = ty.relations.iter().map(|r| {
+        let ident = bound(bindings, &r.property);
+        quote!(row.children(&self.#ident)?;)
+    });
+    quote! {
+        fn encode_row<'a>(&'a self, row: &mut nasc_runtime::encode::RowEncoder<'a>)
+            -> ::std::result::Result<(), nasc_runtime::Error> {
+            #(#fields)*
+            #(#relations)*
+            ::std::result::Result::Ok(())
+        }
+    }
+}
+
 /// `Entity::from_row`: the row's cells in the schema's field order, each decoded into its
 /// field (plain scalars by `FromCell`, the rest through serde), then each array's rows.
 fn from_row(ty: &EntityType, self_ty: &Ident, bindings: &[(Ident, Binding)]) -> TokenStream {
-    let bound = |property: &str| {
-        bindings
-            .iter()
-            .find(|(_, b)| match b {
-                Binding::Scalar(f) => f.property == property,
-                Binding::Children(r) => r.property == property,
-            })
-            .map(|(ident, _)| ident)
-            .expect("every property is bound")
-    };
     let fields = ty.fields.iter().map(|f| {
-        let ident = bound(&f.property);
+        let ident = bound(bindings, &f.property);
         let property = &f.property;
-        let plain = !matches!(f.scalar, ScalarType::Json | ScalarType::DateTime)
-            && f.enum_values().is_none();
+        let plain = is_plain(f);
         let stored = match f.scalar {
             ScalarType::Json => quote!(Json),
             ScalarType::DateTime => quote!(DateTime),
@@ -306,7 +349,7 @@ fn from_row(ty: &EntityType, self_ty: &Ident, bindings: &[(Ident, Binding)]) -> 
         quote!(let #ident = #decode;)
     });
     let relations = ty.relations.iter().map(|r| {
-        let ident = bound(&r.property);
+        let ident = bound(bindings, &r.property);
         let property = &r.property;
         quote! {
             let #ident = nasc_runtime::__private::decode_children(__nasc_children.next(), #property)?;

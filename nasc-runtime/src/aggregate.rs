@@ -8,18 +8,43 @@ use nasc_model::error::{bounded, pointer_join};
 use nasc_model::shape::kind;
 use nasc_model::{Dialect, EntityType, Field, JsonShape, Model, ObjectShape, ScalarType};
 use serde_json::{Map, Value};
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashSet};
 
-/// A value bound to a SQL statement.
+/// A value bound to a SQL statement. Text is borrowed from the value saved (an entity's
+/// field, a JSON document's string) where it can be, so that a save copies no string.
 #[derive(Debug, Clone, PartialEq)]
-pub enum SqlValue {
+pub enum SqlValue<'a> {
     /// NULL of a column of the given type.
     Null(ScalarType),
-    /// Text, shared: a value is cloned into the binds of several statements.
-    Text(std::sync::Arc<str>),
+    Text(Cow<'a, str>),
     Integer(i64),
     Real(f64),
     Bool(bool),
+}
+
+impl SqlValue<'_> {
+    /// The value borrowing this one's text: what the binds of a statement hold.
+    pub fn borrowed(&self) -> SqlValue<'_> {
+        match self {
+            SqlValue::Null(scalar) => SqlValue::Null(*scalar),
+            SqlValue::Text(text) => SqlValue::Text(Cow::Borrowed(text)),
+            SqlValue::Integer(i) => SqlValue::Integer(*i),
+            SqlValue::Real(f) => SqlValue::Real(*f),
+            SqlValue::Bool(b) => SqlValue::Bool(*b),
+        }
+    }
+
+    /// The value owning its text.
+    pub fn into_owned(self) -> SqlValue<'static> {
+        match self {
+            SqlValue::Null(scalar) => SqlValue::Null(scalar),
+            SqlValue::Text(text) => SqlValue::Text(Cow::Owned(text.into_owned())),
+            SqlValue::Integer(i) => SqlValue::Integer(i),
+            SqlValue::Real(f) => SqlValue::Real(f),
+            SqlValue::Bool(b) => SqlValue::Bool(b),
+        }
+    }
 }
 
 /// A value read from a result row.
@@ -90,30 +115,30 @@ impl Target<'_> {
 
 /// One validated row with its children, ready to write.
 #[derive(Debug)]
-pub(crate) struct RowTree<'m> {
-    pub ty: &'m EntityType,
+pub(crate) struct RowTree<'a> {
+    pub ty: &'a EntityType,
     /// One value per field, in field order.
-    pub values: Vec<SqlValue>,
+    pub values: Vec<SqlValue<'a>>,
     /// One list per relation, in relation order.
-    pub children: Vec<Vec<RowTree<'m>>>,
-    /// Per relation: `None` when `children` holds the whole array, or the array's length
-    /// and the positions of the only children it holds (a persist whose diff says which
-    /// positions changed).
+    pub children: Vec<Vec<RowTree<'a>>>,
+    /// Per relation (or empty, for none): `None` when `children` holds the whole array, or
+    /// the array's length and the positions of the only children it holds (a persist whose
+    /// diff says which positions changed).
     pub positions: Vec<Option<(usize, Vec<usize>)>>,
     /// JSON pointer of this row in the aggregate.
     pub pointer: String,
 }
 
-impl RowTree<'_> {
+impl<'a> RowTree<'a> {
     /// The row's primary key value, for a type with a pk (every aggregate, and every type
     /// with arrays of its own).
-    pub fn pk(&self) -> &SqlValue {
+    pub fn pk(&self) -> &SqlValue<'a> {
         &self.values[self.ty.pk_index.expect("a type with a pk")]
     }
 
     /// The value that identifies the row among its siblings: its pk, or none for a
     /// positional type.
-    pub fn key(&self) -> Option<&SqlValue> {
+    pub fn key(&self) -> Option<&SqlValue<'a>> {
         self.ty.key_index().map(|i| &self.values[i])
     }
 }
@@ -209,7 +234,7 @@ fn locate_document_problem(document: &Value, pointer: &str) -> Result<(), (Strin
 }
 
 /// The pk value an id string stands for (`"5"` for an integer pk is 5).
-pub(crate) fn id_value(ty: &EntityType, target: Target<'_>) -> Result<SqlValue, Error> {
+pub(crate) fn id_value<'t>(ty: &EntityType, target: Target<'t>) -> Result<SqlValue<'t>, Error> {
     if let Some(problem) = text_problem(target.id) {
         return Err(target.invalid("", format!("the id {problem}")));
     }
@@ -324,15 +349,22 @@ pub(crate) fn check_diff(ty: &EntityType, diff: &Value, target: Target<'_>) -> R
 /// Validates `full` as the whole state of aggregate `target` of type `ty`; of the arrays
 /// `changed` names, only the children at the listed positions (the others are trusted
 /// unchanged).
-pub(crate) fn validate<'m>(
-    model: &'m Model,
-    ty: &'m EntityType,
-    full: &Value,
+pub(crate) fn validate<'a>(
+    model: &'a Model,
+    ty: &'a EntityType,
+    full: &'a Value,
     changed: Option<&Map<String, Value>>,
     dialect: Dialect,
     target: Target<'_>,
-) -> Result<RowTree<'m>, Error> {
+) -> Result<RowTree<'a>, Error> {
     let tree = row_tree(model, ty, full, String::new(), changed, dialect, target)?;
+    check_id(&tree, target)?;
+    Ok(tree)
+}
+
+/// Checks the pk of top-level row `tree` is the id the call names.
+pub(crate) fn check_id(tree: &RowTree<'_>, target: Target<'_>) -> Result<(), Error> {
+    let ty = tree.ty;
     let expected = id_value(ty, target)?;
     if *tree.pk() != expected {
         let property = &ty.pk().expect("an aggregate type has a pk").property;
@@ -347,18 +379,73 @@ pub(crate) fn validate<'m>(
             ),
         ));
     }
-    Ok(tree)
+    Ok(())
 }
 
-/// A row key as a map key (keys are strings or integers; text is shared, so cheap to make).
+/// Checks a row's text key fits MySQL's key columns, on MySQL.
+pub(crate) fn check_key_length(
+    ty: &EntityType,
+    values: &[SqlValue<'_>],
+    pointer: &str,
+    dialect: Dialect,
+    target: Target<'_>,
+) -> Result<(), Error> {
+    let pk = ty.pk_index.map(|i| (&ty.fields[i], &values[i]));
+    if let (Dialect::Mysql, Some((pk, SqlValue::Text(id)))) = (dialect, pk) {
+        if id.chars().count() > MYSQL_KEY_LENGTH {
+            let at = pointer_join(pointer, &pk.property);
+            return Err(target.invalid(&at, format!("ids are at most {MYSQL_KEY_LENGTH} characters on MySQL (key columns are {}, compared byte for byte)", nasc_model::ddl::MYSQL_KEY_TYPE)));
+        }
+    }
+    Ok(())
+}
+
+/// The keys of the rows of one array met so far, refusing a key met twice (rows of a
+/// positional type, told apart by their position, are not checked).
+pub(crate) struct SeenKeys<'a> {
+    keys: HashSet<ChildKey<'a>>,
+    property: &'a str,
+}
+
+impl<'a> SeenKeys<'a> {
+    /// For an array `property` of rows of `child`, about `rows` long.
+    pub fn new(child: &EntityType, property: &'a str, rows: usize) -> SeenKeys<'a> {
+        let capacity = if child.positional { 0 } else { rows };
+        SeenKeys {
+            keys: HashSet::with_capacity(capacity),
+            property,
+        }
+    }
+
+    /// Records the key of `row`: an error when an earlier row of the array has it.
+    pub fn insert(&mut self, row: &RowTree<'a>, target: Target<'_>) -> Result<(), Error> {
+        let Some(key) = row.key() else {
+            return Ok(());
+        };
+        if self.keys.insert(ChildKey::of(key)) {
+            return Ok(());
+        }
+        let pk = &row.ty.fields[row.ty.pk_index.expect("keyed")].property;
+        Err(target.invalid(
+            &pointer_join(&row.pointer, pk),
+            format!(
+                "`{pk}` {} appears twice in `{}`",
+                describe(key),
+                self.property
+            ),
+        ))
+    }
+}
+
+/// A row key as a map key (keys are strings or integers; borrowed text stays borrowed).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub(crate) enum ChildKey {
-    Text(std::sync::Arc<str>),
+pub(crate) enum ChildKey<'a> {
+    Text(Cow<'a, str>),
     Integer(i64),
 }
 
-impl ChildKey {
-    pub(crate) fn of(value: &SqlValue) -> ChildKey {
+impl<'a> ChildKey<'a> {
+    pub(crate) fn of(value: &SqlValue<'a>) -> ChildKey<'a> {
         match value {
             SqlValue::Integer(i) => ChildKey::Integer(*i),
             SqlValue::Text(s) => ChildKey::Text(s.clone()),
@@ -366,8 +453,17 @@ impl ChildKey {
         }
     }
 
+    /// The key of a bind value, taking its text.
+    pub(crate) fn from_value(value: SqlValue<'a>) -> ChildKey<'a> {
+        match value {
+            SqlValue::Integer(i) => ChildKey::Integer(i),
+            SqlValue::Text(s) => ChildKey::Text(s),
+            other => ChildKey::Text(format!("{other:?}").into()),
+        }
+    }
+
     /// The key as a bind value.
-    pub(crate) fn value(self) -> SqlValue {
+    pub(crate) fn value(self) -> SqlValue<'a> {
         match self {
             ChildKey::Integer(i) => SqlValue::Integer(i),
             ChildKey::Text(s) => SqlValue::Text(s),
@@ -383,15 +479,15 @@ fn describe(value: &SqlValue) -> String {
     }
 }
 
-fn row_tree<'m>(
-    model: &'m Model,
-    ty: &'m EntityType,
-    value: &Value,
+fn row_tree<'a>(
+    model: &'a Model,
+    ty: &'a EntityType,
+    value: &'a Value,
     pointer: String,
     changed: Option<&Map<String, Value>>,
     dialect: Dialect,
     target: Target<'_>,
-) -> Result<RowTree<'m>, Error> {
+) -> Result<RowTree<'a>, Error> {
     let Some(object) = value.as_object() else {
         return Err(target.invalid(
             &pointer,
@@ -425,13 +521,7 @@ fn row_tree<'m>(
             target,
         )?);
     }
-    let pk = ty.pk_index.map(|i| (&ty.fields[i], &values[i]));
-    if let (Dialect::Mysql, Some((pk, SqlValue::Text(id)))) = (dialect, pk) {
-        if id.chars().count() > MYSQL_KEY_LENGTH {
-            let at = pointer_join(&pointer, &pk.property);
-            return Err(target.invalid(&at, format!("ids are at most {MYSQL_KEY_LENGTH} characters on MySQL (key columns are {}, compared byte for byte)", nasc_model::ddl::MYSQL_KEY_TYPE)));
-        }
-    }
+    check_key_length(ty, &values, &pointer, dialect, target)?;
     let mut children = Vec::with_capacity(ty.relations.len());
     let mut positions = Vec::with_capacity(ty.relations.len());
     for relation in &ty.relations {
@@ -444,8 +534,8 @@ fn row_tree<'m>(
                     format!("`{}` requires `{}`", ty.name, relation.property),
                 ))
             }
-            None => &Vec::new(),
-            Some(Value::Array(items)) => items,
+            None => &[][..],
+            Some(Value::Array(items)) => items.as_slice(),
             Some(other) => {
                 return Err(target.invalid(
                     &at,
@@ -476,12 +566,7 @@ fn row_tree<'m>(
         let count = only.as_ref().map_or(items.len(), Vec::len);
         let indices = (0..count).map(|n| only.as_ref().map_or(n, |only| only[n]));
         let mut rows = Vec::with_capacity(count);
-        // The keys met so far (a positional type has none).
-        let mut seen = HashSet::with_capacity(if child_ty.positional {
-            0
-        } else {
-            rows.capacity()
-        });
+        let mut seen = SeenKeys::new(child_ty, &relation.property, count);
         for i in indices {
             let item = items.get(i).ok_or_else(|| {
                 target.invalid(
@@ -504,18 +589,8 @@ fn row_tree<'m>(
                 target,
             )?;
             // (Rows of a positional type are told apart by their position.)
-            if let Some(key) = row.key().filter(|_| whole) {
-                if !seen.insert(ChildKey::of(key)) {
-                    let pk = &row.ty.fields[row.ty.pk_index.expect("keyed")].property;
-                    return Err(target.invalid(
-                        &pointer_join(&row.pointer, pk),
-                        format!(
-                            "`{pk}` {} appears twice in `{}`",
-                            describe(key),
-                            relation.property
-                        ),
-                    ));
-                }
+            if whole {
+                seen.insert(&row, target)?;
             }
             rows.push(row);
         }
@@ -531,14 +606,14 @@ fn row_tree<'m>(
     })
 }
 
-fn field_value(
+pub(crate) fn field_value<'a>(
     ty: &EntityType,
-    field: &Field,
-    value: Option<&Value>,
+    field: &'a Field,
+    value: Option<&'a Value>,
     parent: &str,
     embedded: &BTreeMap<String, ObjectShape>,
     target: Target<'_>,
-) -> Result<SqlValue, Error> {
+) -> Result<SqlValue<'a>, Error> {
     // An optional property left out takes the schema's `default`, when it has one.
     let value = match value {
         None if !field.required => field.default.as_ref(),
@@ -587,7 +662,7 @@ fn field_value(
             if let Some(problem) = text_problem(s) {
                 return Err(target.invalid(&pointer(), format!("the string {problem}")));
             }
-            Some(SqlValue::Text(s.as_str().into()))
+            Some(SqlValue::Text(Cow::Borrowed(s)))
         }
         (ScalarType::DateTime, Value::String(s)) => Some(SqlValue::Text(
             nasc_model::datetime::to_stored(s)
@@ -678,13 +753,21 @@ pub(crate) fn object_from_cells(
     Ok(object)
 }
 
+/// A stored cell as a bindable value, taking its text.
+pub(crate) fn cell_into_value(cell: Cell, scalar: ScalarType) -> SqlValue<'static> {
+    match cell {
+        Cell::Text(s) => SqlValue::Text(Cow::Owned(s)),
+        other => cell_to_value(&other, scalar).into_owned(),
+    }
+}
+
 /// The pk of a stored row as a bindable value.
-pub(crate) fn cell_to_value(cell: &Cell, scalar: ScalarType) -> SqlValue {
+pub(crate) fn cell_to_value(cell: &Cell, scalar: ScalarType) -> SqlValue<'_> {
     match cell {
         Cell::Null => SqlValue::Null(scalar),
         Cell::Bool(b) => SqlValue::Bool(*b),
         Cell::Integer(i) => SqlValue::Integer(*i),
         Cell::Real(f) => SqlValue::Real(*f),
-        Cell::Text(s) => SqlValue::Text(s.as_str().into()),
+        Cell::Text(s) => SqlValue::Text(Cow::Borrowed(s)),
     }
 }

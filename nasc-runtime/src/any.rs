@@ -46,6 +46,10 @@ macro_rules! backend_enum {
                 self.store().load_rows(ty, id)
             }
 
+            fn save_encoded(&self, entity: &dyn crate::encode::Encode) -> Result<(), Error> {
+                self.store().save_encoded(entity)
+            }
+
             fn delete(&self, ty: &str, id: &str) -> Result<bool, Error> {
                 self.store().delete(ty, id)
             }

@@ -35,11 +35,11 @@ pub(crate) fn decode_row<'a, DB: Backend>(
 /// `sql` with `binds` in order.
 pub struct Bound<'a> {
     sql: &'a Sql,
-    binds: &'a [SqlValue],
+    binds: &'a [SqlValue<'a>],
 }
 
 impl<'a> Bound<'a> {
-    pub fn new(sql: &'a Sql, binds: &'a [SqlValue]) -> Self {
+    pub fn new(sql: &'a Sql, binds: &'a [SqlValue<'a>]) -> Self {
         debug_assert_eq!(sql.binds(), binds.len(), "bind count of {:?}", sql.pieces);
         if let Some(kind) = sql.kind {
             crate::coverage::executed(kind);

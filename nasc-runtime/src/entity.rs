@@ -19,6 +19,14 @@ pub trait Entity: Sized {
     /// The entity from its stored row and its children's, decoded field by field (plain
     /// scalars without going through JSON); an error names the value's pointer.
     fn from_row(row: crate::rows::LoadedRow) -> Result<Self, crate::rows::RowError>;
+
+    /// Encodes the entity into `row` for the write engine: its fields in the schema's
+    /// order (plain scalars borrowed, the rest through serde), then each array's children,
+    /// checked as the JSON front end checks a document.
+    fn encode_row<'a>(
+        &'a self,
+        row: &mut crate::encode::RowEncoder<'a>,
+    ) -> Result<(), crate::Error>;
 }
 
 /// An entity that is stored as a top-level aggregate: it has a pk. A type whose rows are

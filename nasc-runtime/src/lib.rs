@@ -29,6 +29,7 @@ mod bind;
 mod change_log;
 mod coverage;
 mod diff;
+pub mod encode;
 mod entity;
 mod error;
 mod json_store;

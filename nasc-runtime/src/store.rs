@@ -1,5 +1,6 @@
 //! The `Store` interface every store implements.
 
+use crate::encode::Encode;
 use crate::rows::Loaded;
 use crate::{Aggregate, Error};
 use serde_json::Value;
@@ -60,13 +61,14 @@ pub trait Store: Send + Sync {
     where
         Self: Sized,
     {
-        let full = entity.to_json().map_err(|e| Error::Invalid {
-            ty: T::TYPE_NAME.to_owned(),
-            id: entity.id(),
-            pointer: String::new(),
-            message: e.to_string(),
-        })?;
-        self.persist(T::TYPE_NAME, &entity.id(), &full, &full)
+        self.save_encoded(entity)
+    }
+
+    /// Saves a typed entity (its whole state), as [`Self::save`] does. The mapped stores
+    /// encode it straight into rows; by default, its JSON document is persisted.
+    fn save_encoded(&self, entity: &dyn Encode) -> Result<(), Error> {
+        let full = entity.document()?;
+        self.persist(entity.type_name(), &entity.id(), &full, &full)
     }
 
     /// The aggregate `ty` `id` as the store holds it, for the typed API: rows (decoded by

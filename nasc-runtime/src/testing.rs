@@ -207,3 +207,76 @@ pub fn many_threads<S: Store + ?Sized>(store: &S) {
         }
     });
 }
+
+/// Checks that the two front ends of the write engine agree on `entity` (an aggregate of a
+/// type of `registry`) for `dialect`: the rows the code `schema!` or `#[derive(Entity)]`
+/// generates (the typed API) equal the rows validated from the entity's JSON document (the
+/// dynamic API), or both refuse it with the same error. `Ok` holds what both front ends
+/// did; `Err` describes the difference.
+pub fn front_ends_agree(
+    registry: &Registry,
+    entity: &dyn crate::encode::Encode,
+    dialect: crate::Dialect,
+) -> Result<Result<(), crate::Error>, String> {
+    use crate::aggregate::{validate, Target};
+    let model = registry.model();
+    let id = entity.id();
+    let target = Target {
+        ty: entity.type_name(),
+        id: &id,
+    };
+    let ty = match registry.aggregate(target.ty) {
+        Ok(ty) => ty,
+        Err(e) => return Ok(Err(e)),
+    };
+    let document = entity
+        .document()
+        .map_err(|e| format!("the entity has no JSON document: {e}"))?;
+    let typed = crate::encode::encode_aggregate(model, ty, entity, dialect, target);
+    let json = validate(model, ty, &document, None, dialect, target);
+    match (typed, json) {
+        (Ok(typed), Ok(json)) => same_rows(&typed, &json).map(Ok),
+        (Err(typed), Err(json)) if format!("{typed:?}") == format!("{json:?}") => Ok(Err(typed)),
+        (typed, json) => Err(format!(
+            "typed: {:?}\nJSON:  {:?}",
+            typed.map(|_| "rows"),
+            json.map(|_| "rows")
+        )),
+    }
+}
+
+/// Whether two row trees hold the same rows, values and pointers.
+fn same_rows(
+    typed: &crate::aggregate::RowTree<'_>,
+    json: &crate::aggregate::RowTree<'_>,
+) -> Result<(), String> {
+    let at = &json.pointer;
+    if typed.ty.name != json.ty.name || typed.pointer != json.pointer {
+        return Err(format!(
+            "row {} of `{}` against row {at} of `{}`",
+            typed.pointer, typed.ty.name, json.ty.name
+        ));
+    }
+    if typed.values != json.values {
+        return Err(format!(
+            "at {at}: typed values {:?}, JSON values {:?}",
+            typed.values, json.values
+        ));
+    }
+    if typed.children.len() != json.children.len() {
+        return Err(format!("at {at}: the arrays differ in number"));
+    }
+    for (typed, json) in typed.children.iter().zip(&json.children) {
+        if typed.len() != json.len() {
+            return Err(format!(
+                "at {at}: an array of {} rows against {}",
+                typed.len(),
+                json.len()
+            ));
+        }
+        for (typed, json) in typed.iter().zip(json) {
+            same_rows(typed, json)?;
+        }
+    }
+    Ok(())
+}

@@ -493,3 +493,121 @@ mod compiled_validators {
         }
     }
 }
+
+/// The two front ends of the write engine agree on random profiles: the rows the generated
+/// code encodes from a `Profile` (typed `save`) equal those validated from its JSON document
+/// (the dynamic API), or both refuse it with the same error, pointer and message. The
+/// profiles are the valid one with random properties replaced or left out, many of them
+/// breaking a keyword, an enum, a date-time, a key or the text rules.
+mod front_ends {
+    use super::*;
+    use nasc_runtime::{Dialect, Entity};
+    use proptest::prelude::*;
+
+    /// A replacement (or, with `None`, a removal) of one top-level property.
+    fn change() -> impl Strategy<Value = (&'static str, Option<Value>)> {
+        prop::sample::select(changes())
+    }
+
+    /// A document nested `levels` arrays deep.
+    fn deep(levels: usize) -> Value {
+        (0..levels).fold(json!("deep"), |inner, _| json!([inner]))
+    }
+
+    fn changes() -> Vec<(&'static str, Option<Value>)> {
+        let long_id = "i".repeat(300);
+        vec![
+            ("nickname", Some(json!("A"))),
+            ("nickname", Some(json!("abcdefghijklmnopqrstuvwxyz"))),
+            ("nickname", Some(json!("a\u{0}b"))),
+            ("nickname", None),
+            ("age", Some(json!(150))),
+            ("age", Some(json!(-1))),
+            ("age", Some(json!(i64::MAX))),
+            ("age", None),
+            ("delta", Some(json!(-0.25))),
+            ("delta", Some(json!(-3.5))),
+            ("score", Some(json!(2.25))),
+            ("score", Some(json!(-0.0))),
+            ("status", Some(json!("published"))),
+            ("seenAt", Some(json!("2026-02-30T00:00:00Z"))),
+            ("seenAt", Some(json!("2026-02-03T04:05:06+02:00"))),
+            ("seenAt", None),
+            ("email", Some(json!("ada@"))),
+            ("website", Some(json!("not a uri"))),
+            ("since", Some(json!("2026-02-30"))),
+            ("key", Some(json!("not-a-uuid"))),
+            ("tags", Some(json!(["a", "a"]))),
+            ("tags", Some(json!(["a", "b", "c", "d", "e", "f"]))),
+            ("tags", Some(json!(["x\u{0}"]))),
+            ("labels", Some(json!({"k\u{0}": "v"}))),
+            ("extra", Some(deep(33))),
+            ("extra", None),
+            (
+                "notes",
+                Some(json!([{"id": 1, "text": "a"}, {"id": 1, "text": "b"}])),
+            ),
+            (
+                "notes",
+                Some(json!([{"id": 1}, {"id": 2}, {"id": 3}, {"id": 4}])),
+            ),
+            ("notes", Some(json!([{"id": 1, "text": "a\u{0}"}]))),
+            ("notes", Some(json!([]))),
+            ("id", Some(json!(long_id))),
+            ("id", Some(json!("p\u{0}"))),
+            ("id", Some(json!(""))),
+            ("id", Some(json!("ü ✓ "))),
+            ("rating", Some(json!(3))),
+            ("address", Some(json!({"city": "Bergen", "zip": 5003}))),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+        #[test]
+        fn typed_and_json_front_ends_agree(changes in prop::collection::vec(change(), 0..4)) {
+            let mut document = profile();
+            for (property, value) in changes {
+                let object = document.as_object_mut().unwrap();
+                match value {
+                    Some(value) => object.insert(property.to_owned(), value),
+                    None => object.remove(property),
+                };
+            }
+            // Documents the typed struct cannot hold have no typed save to compare.
+            let Ok(entity) = Profile::from_json(document) else {
+                return Ok(());
+            };
+            let registry = registry();
+            for dialect in [Dialect::Sqlite, Dialect::Postgres, Dialect::Mysql] {
+                let agreed = nasc_runtime::testing::front_ends_agree(&registry, &entity, dialect);
+                prop_assert!(agreed.is_ok(), "{dialect:?}: {}", agreed.unwrap_err());
+            }
+        }
+    }
+
+    /// Each change alone, so that every one of them is compared; most are refused.
+    #[test]
+    fn every_change_alone_is_compared() {
+        let registry = registry();
+        let (mut compared, mut refused) = (0, 0);
+        for (property, value) in changes() {
+            let mut document = profile();
+            match value {
+                Some(value) => document[property] = value,
+                None => drop(document.as_object_mut().unwrap().remove(property)),
+            }
+            let Ok(entity) = Profile::from_json(document) else {
+                continue;
+            };
+            compared += 1;
+            for dialect in [Dialect::Sqlite, Dialect::Mysql] {
+                let outcome = nasc_runtime::testing::front_ends_agree(&registry, &entity, dialect)
+                    .unwrap_or_else(|e| panic!("{property} {dialect:?}: {e}"));
+                refused += usize::from(outcome.is_err());
+            }
+        }
+        assert!(compared >= 30, "{compared} profiles compared");
+        assert!(refused >= 40, "{refused} refusals compared");
+    }
+}

@@ -30,6 +30,15 @@ impl nasc_runtime::Entity for User {
         let email = nasc_runtime::__private::decode_cell(__nasc_cells.next(), "email")?;
         ::std::result::Result::Ok(User { id, name, email })
     }
+    fn encode_row<'a>(
+        &'a self,
+        row: &mut nasc_runtime::encode::RowEncoder<'a>,
+    ) -> ::std::result::Result<(), nasc_runtime::Error> {
+        row.scalar(&self.id)?;
+        row.scalar(&self.name)?;
+        row.scalar(&self.email)?;
+        ::std::result::Result::Ok(())
+    }
     fn to_json(
         &self,
     ) -> ::std::result::Result<
@@ -111,6 +120,15 @@ impl nasc_runtime::Entity for Todo {
         )?;
         ::std::result::Result::Ok(Todo { id, title, completed })
     }
+    fn encode_row<'a>(
+        &'a self,
+        row: &mut nasc_runtime::encode::RowEncoder<'a>,
+    ) -> ::std::result::Result<(), nasc_runtime::Error> {
+        row.scalar(&self.id)?;
+        row.scalar(&self.title)?;
+        row.scalar(&self.completed)?;
+        ::std::result::Result::Ok(())
+    }
     fn to_json(
         &self,
     ) -> ::std::result::Result<
@@ -189,6 +207,14 @@ impl nasc_runtime::Entity for TodoList {
             "items",
         )?;
         ::std::result::Result::Ok(TodoList { id, items })
+    }
+    fn encode_row<'a>(
+        &'a self,
+        row: &mut nasc_runtime::encode::RowEncoder<'a>,
+    ) -> ::std::result::Result<(), nasc_runtime::Error> {
+        row.scalar(&self.id)?;
+        row.children(&self.items)?;
+        ::std::result::Result::Ok(())
     }
     fn to_json(
         &self,

@@ -14,6 +14,14 @@ impl nasc_runtime::Entity for Checklist {
         )?;
         ::std::result::Result::Ok(Checklist { id, items })
     }
+    fn encode_row<'a>(
+        &'a self,
+        row: &mut nasc_runtime::encode::RowEncoder<'a>,
+    ) -> ::std::result::Result<(), nasc_runtime::Error> {
+        row.scalar(&self.id)?;
+        row.children(&self.items)?;
+        ::std::result::Result::Ok(())
+    }
     fn to_json(
         &self,
     ) -> ::std::result::Result<

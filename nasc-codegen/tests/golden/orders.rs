@@ -38,6 +38,15 @@ impl nasc_runtime::Entity for Order {
         )?;
         ::std::result::Result::Ok(Order { id, lines, payments })
     }
+    fn encode_row<'a>(
+        &'a self,
+        row: &mut nasc_runtime::encode::RowEncoder<'a>,
+    ) -> ::std::result::Result<(), nasc_runtime::Error> {
+        row.scalar(&self.id)?;
+        row.children(&self.lines)?;
+        row.children(&self.payments)?;
+        ::std::result::Result::Ok(())
+    }
     fn to_json(
         &self,
     ) -> ::std::result::Result<
@@ -130,6 +139,18 @@ impl nasc_runtime::Entity for OrderLine {
         let note = nasc_runtime::__private::decode_cell(__nasc_cells.next(), "note")?;
         ::std::result::Result::Ok(OrderLine { sku, quantity, note })
     }
+    fn encode_row<'a>(
+        &'a self,
+        row: &mut nasc_runtime::encode::RowEncoder<'a>,
+    ) -> ::std::result::Result<(), nasc_runtime::Error> {
+        row.scalar(&self.sku)?;
+        row.scalar(&self.quantity)?;
+        match &self.note {
+            ::std::option::Option::Some(value) => row.scalar(value)?,
+            ::std::option::Option::None => row.absent()?,
+        }
+        ::std::result::Result::Ok(())
+    }
     fn to_json(
         &self,
     ) -> ::std::result::Result<
@@ -207,6 +228,14 @@ impl nasc_runtime::Entity for Payment {
             "amount",
         )?;
         ::std::result::Result::Ok(Payment { method, amount })
+    }
+    fn encode_row<'a>(
+        &'a self,
+        row: &mut nasc_runtime::encode::RowEncoder<'a>,
+    ) -> ::std::result::Result<(), nasc_runtime::Error> {
+        row.scalar(&self.method)?;
+        row.scalar(&self.amount)?;
+        ::std::result::Result::Ok(())
     }
     fn to_json(
         &self,

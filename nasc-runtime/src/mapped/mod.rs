@@ -6,6 +6,7 @@ mod write;
 
 use crate::aggregate::{self, SqlValue, Target};
 use crate::backend::MappedConnection;
+use crate::encode::{self, Encode};
 use crate::pool::{build_pool, redact, Connections, StoreOptions};
 use crate::rows::Loaded;
 use crate::sql::{statements, TypeStatements};
@@ -14,7 +15,7 @@ use diesel::result::Error as DieselError;
 use nasc_model::EntityType;
 use serde_json::Value;
 pub(crate) use write::Executor;
-use write::{changed_positions, Planner, Written};
+use write::{changed_positions, Arrays, Planner, Written};
 
 /// Aggregates in normalised tables: one table per mapped type, child rows in the child's
 /// table with a foreign key to the parent and their position in the array.
@@ -162,7 +163,7 @@ impl<C: MappedConnection> Store for DieselStore<C> {
             aggregate::stamp_times(&mut tree);
             let result = self.write_transaction(target, |conn| {
                 match self
-                    .write_top_level(conn, &tree, diff, target)
+                    .write_top_level(conn, &tree, Arrays::NamedBy(diff), target)
                     .map_err(Failure::Nasc)?
                 {
                     Written::PositionsNotInPlace => return Err(Failure::NotInPlace),
@@ -180,6 +181,39 @@ impl<C: MappedConnection> Store for DieselStore<C> {
                 Err(failure) => Err(failure.into_error(target)),
             };
         }
+    }
+
+    fn save_encoded(&self, entity: &dyn Encode) -> Result<(), Error> {
+        let id = entity.id();
+        let target = Target {
+            ty: entity.type_name(),
+            id: &id,
+        };
+        let ty = self.registry.aggregate(target.ty)?;
+        let mut tree =
+            encode::encode_aggregate(self.registry.model(), ty, entity, C::DIALECT, target)?;
+        aggregate::stamp_times(&mut tree);
+        // The change log records the state saved as its JSON document.
+        let logged = match self.change_log {
+            true => Some(entity.document()?),
+            false => None,
+        };
+        self.write_transaction(target, |conn| {
+            match self
+                .write_top_level(conn, &tree, Arrays::All, target)
+                .map_err(Failure::Nasc)?
+            {
+                Written::Done => {}
+                Written::PositionsNotInPlace => {
+                    unreachable!("a typed save writes whole arrays, never by position")
+                }
+            }
+            match &logged {
+                Some(document) => self.log_change(conn, &tree, document, target),
+                None => Ok(()),
+            }
+        })
+        .map_err(|failure| failure.into_error(target))
     }
 
     fn create(&self, ty: &str, id: &str, full: &Value) -> Result<bool, Error> {
@@ -239,7 +273,7 @@ impl<C: MappedConnection> Store for DieselStore<C> {
                     writes: Vec::new(),
                 };
                 // (The planner finds every row in place: it writes nothing.)
-                self.write_top_level(&mut planner, &tree, diff, target)?;
+                self.write_top_level(&mut planner, &tree, Arrays::NamedBy(diff), target)?;
                 if self.change_log {
                     crate::change_log::append::<C>(&mut planner, ty, id, diff, None)
                         .map_err(|e| target.database("logging", "", e))?;

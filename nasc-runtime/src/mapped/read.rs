@@ -4,7 +4,7 @@
 
 use super::write::relation_index;
 use super::DieselStore;
-use crate::aggregate::{cell_to_value, object_from_cells, Cell, ChildKey, SqlValue, Target};
+use crate::aggregate::{cell_into_value, object_from_cells, Cell, ChildKey, SqlValue, Target};
 use crate::backend::MappedConnection;
 use crate::rows::LoadedRow;
 use crate::Error;
@@ -72,13 +72,14 @@ impl<C: MappedConnection> DieselStore<C> {
             } else {
                 let mut by_parent: HashMap<ChildKey, Vec<Vec<Cell>>> = HashMap::new();
                 for chunk in parents.chunks(select.parents_per_statement()) {
-                    let keys: Vec<SqlValue> = chunk.iter().map(|(key, _, _)| key.clone()).collect();
+                    let keys: Vec<SqlValue> =
+                        chunk.iter().map(|(key, _, _)| key.borrowed()).collect();
                     let rows = conn
                         .rows(select.statement(keys.len()), &keys)
                         .map_err(|e| target.database("loading", &at(&chunk[0].2), e))?;
                     for mut cells in rows {
                         let fk = cells.pop().expect("the parent key is selected last");
-                        let parent = ChildKey::of(&cell_to_value(&fk, link.key_scalar()));
+                        let parent = ChildKey::from_value(cell_into_value(fk, link.key_scalar()));
                         by_parent.entry(parent).or_default().push(cells);
                     }
                 }
@@ -99,7 +100,7 @@ impl<C: MappedConnection> DieselStore<C> {
                     if deeper {
                         let row = cells.pop().expect("the row is selected last");
                         next.push((
-                            cell_to_value(&row, ScalarType::Integer),
+                            cell_into_value(row, ScalarType::Integer),
                             pointer_join(&at(pointer), &i.to_string()),
                         ));
                     }

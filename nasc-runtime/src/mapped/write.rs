@@ -19,7 +19,7 @@ impl<C: MappedConnection> DieselStore<C> {
         &self,
         conn: &mut impl Executor,
         tree: &RowTree<'_>,
-        diff: &Value,
+        arrays: Arrays<'_>,
         target: Target<'_>,
     ) -> Result<Written, Error> {
         let statements = self.statements_of(tree.ty);
@@ -41,22 +41,18 @@ impl<C: MappedConnection> DieselStore<C> {
                 .run(&top.upsert, &tree.values)
                 .map_err(unique_conflict)?,
         };
-        if !tree
-            .ty
-            .relations
-            .iter()
-            .any(|r| diff_names(diff, &r.property))
-        {
+        if !tree.ty.relations.iter().any(|r| arrays.names(&r.property)) {
             return Ok(Written::Done);
         }
         let key = self.top_level_key(conn, tree, target)?;
         for (relation, spec) in tree.ty.relations.iter().enumerate() {
-            if !diff_names(diff, &spec.property) {
+            if !arrays.names(&spec.property) {
                 // An array the diff leaves out keeps its rows.
                 continue;
             }
             let child = self.registry.model().child(spec);
-            if let Some((length, positions)) = &tree.positions[relation] {
+            if let Some((length, positions)) = tree.positions.get(relation).and_then(Option::as_ref)
+            {
                 // The diff says which positions changed: those rows alone are rewritten, if
                 // the stored array still has the new length (another writer may have
                 // changed it since the state the diff was made from).
@@ -119,7 +115,7 @@ impl<C: MappedConnection> DieselStore<C> {
         target: Target<'_>,
     ) -> Result<bool, Error> {
         let top = self.statements_of(tree.ty).top();
-        let mut values = tree.values.clone();
+        let mut values: Vec<SqlValue> = tree.values.iter().map(SqlValue::borrowed).collect();
         if let Some((index, next)) = next_version(tree, target)? {
             values[index] = SqlValue::Integer(next);
         }
@@ -199,7 +195,9 @@ impl<C: MappedConnection> DieselStore<C> {
             .enumerate()
             .map(|(position, cells)| {
                 (
-                    ChildKey::of(&cell_to_value(&cells[pk], child_ty.fields[pk].scalar)),
+                    ChildKey::from_value(
+                        cell_to_value(&cells[pk], child_ty.fields[pk].scalar).into_owned(),
+                    ),
                     (position, cells),
                 )
             })
@@ -221,7 +219,7 @@ impl<C: MappedConnection> DieselStore<C> {
             .as_ref()
             .expect("children synced by key are deleted by key");
         for key in stored_by_key.into_keys() {
-            conn.run(delete, &[parent_key.clone(), key.value()])
+            conn.run(delete, &[parent_key.borrowed(), key.value()])
                 .map_err(|e| target.database("saving", &at, e))?;
         }
         self.insert_rows(conn, parent, parent_key, relation, &added, target)
@@ -256,7 +254,10 @@ impl<C: MappedConnection> DieselStore<C> {
                 .expect("positional children are deleted from a position");
             conn.run(
                 delete,
-                &[parent_key.clone(), SqlValue::Integer(children.len() as i64)],
+                &[
+                    parent_key.borrowed(),
+                    SqlValue::Integer(children.len() as i64),
+                ],
             )
             .map_err(|e| target.database("saving", &at, e))?;
         }
@@ -355,7 +356,7 @@ impl<C: MappedConnection> DieselStore<C> {
         let expected = next - 1;
         let unique_conflict =
             |e: DieselError| self.unique_conflict(tree.ty, &tree.pointer, target, e);
-        let mut values = tree.values.clone();
+        let mut values: Vec<SqlValue> = tree.values.iter().map(SqlValue::borrowed).collect();
         values[index] = SqlValue::Integer(next);
         let mut binds = update_binds(tree, &values);
         binds.push(SqlValue::Integer(expected));
@@ -418,10 +419,10 @@ impl<C: MappedConnection> DieselStore<C> {
                         .iter()
                         .enumerate()
                         .filter(|(i, _)| Some(*i) != key)
-                        .map(|(_, v)| v.clone()),
+                        .map(|(_, v)| v.borrowed()),
                 );
-                binds.extend([SqlValue::Integer(*position as i64), parent_key.clone()]);
-                binds.extend(child.key().cloned());
+                binds.extend([SqlValue::Integer(*position as i64), parent_key.borrowed()]);
+                binds.extend(child.key().map(SqlValue::borrowed));
             }
             updated += conn.run(update.statement(size), &binds).map_err(|e| {
                 let at = match batch {
@@ -457,10 +458,10 @@ impl<C: MappedConnection> DieselStore<C> {
         for chunk in rows.chunks(insert.rows_per_statement()) {
             binds.clear();
             for (position, child) in chunk {
-                binds.extend_from_slice(&child.values);
-                binds.push(parent.pk().clone());
+                binds.extend(child.values.iter().map(SqlValue::borrowed));
+                binds.push(parent.pk().borrowed());
                 if by_row {
-                    binds.push(parent_key.clone());
+                    binds.push(parent_key.borrowed());
                 }
                 binds.push(SqlValue::Integer(*position as i64));
             }
@@ -505,24 +506,24 @@ impl<C: MappedConnection> DieselStore<C> {
 
     /// The key the children of top-level row `tree` refer to it by: its pk, or (a type that
     /// is also a child) its `nasc_row`.
-    pub(super) fn top_level_key(
+    pub(super) fn top_level_key<'a>(
         &self,
         conn: &mut impl Executor,
-        tree: &RowTree<'_>,
+        tree: &RowTree<'a>,
         target: Target<'_>,
-    ) -> Result<SqlValue, Error> {
+    ) -> Result<SqlValue<'a>, Error> {
         self.row_key_of(conn, tree.ty, tree.pk(), &tree.pointer, target)
     }
 
     /// [`Self::top_level_key`] of the top-level row of `ty` whose pk is `pk`.
-    pub(super) fn row_key_of(
+    pub(super) fn row_key_of<'k>(
         &self,
         conn: &mut impl Executor,
         ty: &EntityType,
-        pk: &SqlValue,
+        pk: &SqlValue<'k>,
         pointer: &str,
         target: Target<'_>,
-    ) -> Result<SqlValue, Error> {
+    ) -> Result<SqlValue<'k>, Error> {
         let Some(select) = &self.statements_of(ty).top().row else {
             return Ok(pk.clone());
         };
@@ -679,18 +680,32 @@ pub(super) fn relation_index(ty: &EntityType, relation: &nasc_model::Relation) -
         .expect("a relation of the type")
 }
 
-/// Whether the persist's diff names an array property (set, listed as removed, or with
-/// changed positions).
-fn diff_names(diff: &Value, property: &str) -> bool {
-    diff.get(property).is_some()
-        || diff
-            .get(crate::diff::REMOVED_KEY)
-            .and_then(Value::as_array)
-            .is_some_and(|removed| removed.iter().any(|p| p == property))
-        || diff
-            .get(crate::diff::POSITIONS_KEY)
-            .and_then(|p| p.get(property))
-            .is_some()
+/// The arrays a write brings to match the state it writes.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Arrays<'d> {
+    /// Every array (a typed save: the whole state).
+    All,
+    /// The arrays a persist's diff names (set, listed as removed, or with changed
+    /// positions); the others keep their rows.
+    NamedBy(&'d Value),
+}
+
+impl Arrays<'_> {
+    /// Whether the write brings array `property` to match.
+    fn names(self, property: &str) -> bool {
+        let Arrays::NamedBy(diff) = self else {
+            return true;
+        };
+        diff.get(property).is_some()
+            || diff
+                .get(crate::diff::REMOVED_KEY)
+                .and_then(Value::as_array)
+                .is_some_and(|removed| removed.iter().any(|p| p == property))
+            || diff
+                .get(crate::diff::POSITIONS_KEY)
+                .and_then(|p| p.get(property))
+                .is_some()
+    }
 }
 
 /// The changed positions a persist's diff lists, for the arrays whose rows can be written
@@ -768,12 +783,12 @@ fn cell_matches(cell: &Cell, value: &SqlValue) -> bool {
 }
 
 /// The binds of an `UPDATE` of a top-level row: its updatable `values`, then the pk.
-fn update_binds(tree: &RowTree<'_>, values: &[SqlValue]) -> Vec<SqlValue> {
+fn update_binds<'v>(tree: &'v RowTree<'_>, values: &'v [SqlValue<'_>]) -> Vec<SqlValue<'v>> {
     let mut binds: Vec<SqlValue> = tree
         .ty
         .updatable_fields()
-        .map(|(i, _)| values[i].clone())
+        .map(|(i, _)| values[i].borrowed())
         .collect();
-    binds.push(tree.pk().clone());
+    binds.push(tree.pk().borrowed());
     binds
 }

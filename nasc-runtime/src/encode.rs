@@ -1,0 +1,341 @@
+//! The typed front end of the write engine: what the code `schema!` and `#[derive(Entity)]`
+//! generate calls to turn an entity into validated rows. Plain scalars are bound straight
+//! from the entity's fields (strings borrowed, not copied); enums, instants and JSON
+//! documents go through serde and the same checks as the JSON front end. Both front ends
+//! refuse the same values with the same errors (a property test holds them equal).
+
+use crate::aggregate::{
+    check_id, check_key_length, field_value, text_problem, RowTree, SeenKeys, SqlValue, Target,
+};
+use crate::{Aggregate, Error};
+use nasc_model::error::pointer_join;
+use nasc_model::{Dialect, EntityType, Field, JsonShape, Model, ScalarType};
+use serde::Serialize;
+use serde_json::Value;
+use std::borrow::Cow;
+
+/// An aggregate as the typed API hands it to a store: rows for the mapped stores, a JSON
+/// document for the stores that keep documents. Implemented for every [`Aggregate`].
+pub trait Encode {
+    /// The schema type name.
+    fn type_name(&self) -> &'static str;
+
+    /// The id, as the `Store` API takes it.
+    fn id(&self) -> String;
+
+    /// Encodes the entity's fields and arrays into `row` (see [`crate::Entity::encode_row`]).
+    fn encode<'a>(&'a self, row: &mut RowEncoder<'a>) -> Result<(), Error>;
+
+    /// The entity as schema-shaped JSON, for stores that keep documents; an error names the
+    /// type and id.
+    fn document(&self) -> Result<Value, Error>;
+}
+
+impl<T: Aggregate> Encode for T {
+    fn type_name(&self) -> &'static str {
+        T::TYPE_NAME
+    }
+
+    fn id(&self) -> String {
+        Aggregate::id(self)
+    }
+
+    fn encode<'a>(&'a self, row: &mut RowEncoder<'a>) -> Result<(), Error> {
+        self.encode_row(row)
+    }
+
+    fn document(&self) -> Result<Value, Error> {
+        self.to_json().map_err(|e| Error::Invalid {
+            ty: T::TYPE_NAME.to_owned(),
+            id: Aggregate::id(self),
+            pointer: String::new(),
+            message: e.to_string(),
+        })
+    }
+}
+
+/// Encodes `entity` as the top-level row of type `ty` (with every child row), checking it
+/// as the JSON front end checks a document.
+pub(crate) fn encode_aggregate<'a>(
+    model: &'a Model,
+    ty: &'a EntityType,
+    entity: &'a dyn Encode,
+    dialect: Dialect,
+    target: Target<'a>,
+) -> Result<RowTree<'a>, Error> {
+    let mut row = RowEncoder::new(model, ty, String::new(), dialect, target);
+    entity.encode(&mut row)?;
+    let tree = row.finish()?;
+    check_id(&tree, target)?;
+    Ok(tree)
+}
+
+/// One row being encoded: the generated `encode_row` calls one method per field, in the
+/// schema's field order, then [`RowEncoder::children`] per array, in the schema's order.
+pub struct RowEncoder<'a> {
+    model: &'a Model,
+    ty: &'a EntityType,
+    dialect: Dialect,
+    target: Target<'a>,
+    pointer: String,
+    values: Vec<SqlValue<'a>>,
+    children: Vec<Vec<RowTree<'a>>>,
+}
+
+impl<'a> RowEncoder<'a> {
+    fn new(
+        model: &'a Model,
+        ty: &'a EntityType,
+        pointer: String,
+        dialect: Dialect,
+        target: Target<'a>,
+    ) -> Self {
+        RowEncoder {
+            model,
+            ty,
+            dialect,
+            target,
+            pointer,
+            values: Vec::with_capacity(ty.fields.len()),
+            children: Vec::with_capacity(ty.relations.len()),
+        }
+    }
+
+    /// The field the next value is for.
+    fn field(&self) -> &'a Field {
+        let ty: &'a EntityType = self.ty;
+        ty.fields
+            .get(self.values.len())
+            .unwrap_or_else(|| panic!("`{}` has {} fields", ty.name, ty.fields.len()))
+    }
+
+    /// The value of the next field, as the JSON front end converts `value`.
+    fn json_value(&self, value: Option<&Value>) -> Result<SqlValue<'a>, Error> {
+        let ty: &'a EntityType = self.ty;
+        field_value(
+            ty,
+            self.field(),
+            value,
+            &self.pointer,
+            &self.model.embedded,
+            self.target,
+        )
+        .map(SqlValue::into_owned)
+    }
+
+    /// The next field is an optional property the entity leaves out (its schema `default`,
+    /// if any, is stored).
+    pub fn absent(&mut self) -> Result<(), Error> {
+        let ty: &'a EntityType = self.ty;
+        let value = field_value(
+            ty,
+            self.field(),
+            None,
+            &self.pointer,
+            &self.model.embedded,
+            self.target,
+        )?;
+        self.values.push(value);
+        Ok(())
+    }
+
+    /// The next field holds a plain scalar (`string`, `integer`, `number`, `boolean`, or
+    /// `None` for `null`), bound without a copy.
+    pub fn scalar<T: EncodeScalar + ?Sized>(&mut self, value: &'a T) -> Result<(), Error> {
+        let value = self.scalar_value(value.scalar_ref())?;
+        self.values.push(value);
+        Ok(())
+    }
+
+    fn scalar_value(&self, value: ScalarRef<'a>) -> Result<SqlValue<'a>, Error> {
+        let field = self.field();
+        let direct = match (field.scalar, value) {
+            (ScalarType::String, ScalarRef::Text(s)) if text_problem(s).is_none() => {
+                Some(SqlValue::Text(Cow::Borrowed(s)))
+            }
+            (ScalarType::Integer, ScalarRef::Integer(i)) => Some(SqlValue::Integer(i)),
+            (ScalarType::Number, ScalarRef::Integer(i)) => Some(SqlValue::Real(i as f64)),
+            (ScalarType::Number, ScalarRef::Real(f)) if f.is_finite() => Some(SqlValue::Real(f)),
+            (ScalarType::Boolean, ScalarRef::Bool(b)) => Some(SqlValue::Bool(b)),
+            _ => None,
+        };
+        let pointer = || pointer_join(&self.pointer, &field.property);
+        match (direct, value) {
+            (Some(direct), _) if matches!(field.shape, JsonShape::Scalar(_)) => Ok(direct),
+            // Validation keywords are checked on the value as JSON, as the JSON front end
+            // checks them.
+            (Some(direct), value) => {
+                field
+                    .check_value(&value.to_json(), &pointer(), &self.model.embedded)
+                    .map_err(|(at, message)| self.target.invalid(&at, message))?;
+                Ok(direct)
+            }
+            (None, ScalarRef::Real(f)) if !f.is_finite() => Err(self.target.invalid(
+                &pointer(),
+                format!("{f} is not a number JSON can carry, so nasc does not store it"),
+            )),
+            // Anything else is refused, or converted, as the JSON front end does.
+            (None, value) => self.json_value(Some(&value.to_json())),
+        }
+    }
+
+    /// The next field holds a value serde converts (an enum, an instant, a JSON document),
+    /// checked and stored as the JSON front end does.
+    pub fn serde<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
+        let json = serde_json::to_value(value).map_err(|e| {
+            let pointer = pointer_join(&self.pointer, &self.field().property);
+            self.target.invalid(&pointer, e.to_string())
+        })?;
+        let value = self.json_value(Some(&json))?;
+        self.values.push(value);
+        Ok(())
+    }
+
+    /// The next array holds `items`: each is encoded as a child row at its position.
+    pub fn children<T: crate::Entity>(&mut self, items: &'a [T]) -> Result<(), Error> {
+        debug_assert_eq!(self.values.len(), self.ty.fields.len(), "fields come first");
+        let ty: &'a EntityType = self.ty;
+        let relation = ty
+            .relations
+            .get(self.children.len())
+            .unwrap_or_else(|| panic!("`{}` has {} arrays", ty.name, ty.relations.len()));
+        let at = pointer_join(&self.pointer, &relation.property);
+        if relation.constraints.is_some() || relation.check.is_some() {
+            // The array's keywords are checked on its JSON, as the JSON front end does.
+            let array = items
+                .iter()
+                .map(crate::Entity::to_json)
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| self.target.invalid(&at, e.to_string()))?;
+            relation
+                .check_array(&Value::Array(array), &at)
+                .map_err(|(at, message)| self.target.invalid(&at, message))?;
+        }
+        let child_ty = self.model.child(relation);
+        let mut rows = Vec::with_capacity(items.len());
+        let mut seen = SeenKeys::new(child_ty, &relation.property, items.len());
+        for (i, item) in items.iter().enumerate() {
+            let mut row = RowEncoder::new(
+                self.model,
+                child_ty,
+                format!("{at}/{i}"),
+                self.dialect,
+                self.target,
+            );
+            item.encode_row(&mut row)?;
+            let row = row.finish()?;
+            seen.insert(&row, self.target)?;
+            rows.push(row);
+        }
+        self.children.push(rows);
+        Ok(())
+    }
+
+    /// The encoded row, once every field and array is.
+    fn finish(self) -> Result<RowTree<'a>, Error> {
+        assert!(
+            self.values.len() == self.ty.fields.len()
+                && self.children.len() == self.ty.relations.len(),
+            "the generated encoder of `{}` encodes every field and array",
+            self.ty.name
+        );
+        check_key_length(
+            self.ty,
+            &self.values,
+            &self.pointer,
+            self.dialect,
+            self.target,
+        )?;
+        Ok(RowTree {
+            ty: self.ty,
+            values: self.values,
+            children: self.children,
+            positions: Vec::new(),
+            pointer: self.pointer,
+        })
+    }
+}
+
+/// A plain scalar field's value, borrowed.
+#[derive(Debug, Clone, Copy)]
+pub enum ScalarRef<'a> {
+    /// `null` (`None` of an `Option` field).
+    Null,
+    /// A string.
+    Text(&'a str),
+    /// An integer.
+    Integer(i64),
+    /// A float.
+    Real(f64),
+    /// A boolean.
+    Bool(bool),
+}
+
+impl ScalarRef<'_> {
+    /// The value as JSON (a non-finite float is `null`, as serde_json makes it).
+    fn to_json(self) -> Value {
+        match self {
+            ScalarRef::Null => Value::Null,
+            ScalarRef::Text(s) => Value::String(s.to_owned()),
+            ScalarRef::Integer(i) => Value::from(i),
+            ScalarRef::Real(f) => Value::from(f),
+            ScalarRef::Bool(b) => Value::Bool(b),
+        }
+    }
+}
+
+/// Rust types of plain scalar fields, as the typed front end binds them.
+pub trait EncodeScalar {
+    /// The value, borrowed.
+    fn scalar_ref(&self) -> ScalarRef<'_>;
+}
+
+impl EncodeScalar for String {
+    fn scalar_ref(&self) -> ScalarRef<'_> {
+        ScalarRef::Text(self)
+    }
+}
+
+impl EncodeScalar for str {
+    fn scalar_ref(&self) -> ScalarRef<'_> {
+        ScalarRef::Text(self)
+    }
+}
+
+impl EncodeScalar for bool {
+    fn scalar_ref(&self) -> ScalarRef<'_> {
+        ScalarRef::Bool(*self)
+    }
+}
+
+macro_rules! encode_integer {
+    ($($t:ty),*) => {$(
+        impl EncodeScalar for $t {
+            fn scalar_ref(&self) -> ScalarRef<'_> {
+                ScalarRef::Integer(i64::from(*self))
+            }
+        }
+    )*};
+}
+encode_integer!(i64, i32, i16, i8, u32, u16, u8);
+
+impl EncodeScalar for f64 {
+    fn scalar_ref(&self) -> ScalarRef<'_> {
+        ScalarRef::Real(*self)
+    }
+}
+
+impl EncodeScalar for f32 {
+    fn scalar_ref(&self) -> ScalarRef<'_> {
+        ScalarRef::Real(f64::from(*self))
+    }
+}
+
+impl<T: EncodeScalar> EncodeScalar for Option<T> {
+    fn scalar_ref(&self) -> ScalarRef<'_> {
+        match self {
+            None => ScalarRef::Null,
+            Some(value) => value.scalar_ref(),
+        }
+    }
+}
