@@ -31,8 +31,8 @@ const VERSIONS: usize = 64;
 struct Results {
     medians: BTreeMap<String, BTreeMap<String, f64>>,
     rounds: BTreeMap<String, BTreeMap<String, Vec<f64>>>,
-    /// Allocations per operation of 10 children, by operation and contender.
-    allocations: BTreeMap<String, f64>,
+    /// Allocations per operation, by number of children, then by operation and contender.
+    allocations: BTreeMap<usize, BTreeMap<String, f64>>,
 }
 
 impl Results {
@@ -484,7 +484,7 @@ fn whole_aggregate(
         ],
     );
     results.insert(format!("load {n} children"), loads);
-    if n == 10 {
+    if synchronous == "NORMAL" && (n == 10 || n == 100) {
         // Allocations per operation (the same states as the races, after them: statements
         // are prepared, caches warm).
         const RUNS: usize = 200;
@@ -516,7 +516,7 @@ fn whole_aggregate(
         count("load diesel", &mut |_| {
             diesel_load(diesel, "l");
         });
-        results.allocations = counts;
+        results.allocations.insert(n, counts);
     }
 }
 
@@ -587,9 +587,9 @@ fn one_child_change(
 }
 
 fn main() {
-    // `--profile persist|persist-diff|load|load-typed`: only nasc's dynamic persist
-    // (whole-state diff or the processor's), or its dynamic or typed load, of 10 children,
-    // for a profiler to look at.
+    // `--profile persist|persist-diff|persist-typed|load|load-typed`: only nasc's dynamic
+    // persist (whole-state diff or the processor's), its typed save, or its dynamic or typed
+    // load, of 10 children, for a profiler to look at.
     let args: Vec<String> = std::env::args().collect();
     if let Some(what) = args
         .iter()
@@ -598,7 +598,9 @@ fn main() {
     {
         let s = setup("NORMAL");
         let States {
-            versions, diffs, ..
+            versions,
+            diffs,
+            typed,
         } = States::of(10);
         persist(&s.nasc, &versions[0]);
         for op in 0..20_000 {
@@ -606,6 +608,7 @@ fn main() {
             match what.as_str() {
                 "load" => drop(s.nasc.load("TodoList", "l").unwrap()),
                 "load-typed" => drop(s.nasc.get::<app::TodoList>("l").unwrap()),
+                "persist-typed" => s.nasc.save(&typed[at]).unwrap(),
                 "persist-diff" => s
                     .nasc
                     .persist("TodoList", "l", &diffs[at], &versions[at])
@@ -667,9 +670,15 @@ fn main() {
         "load_typed_floor": m("load 10 children", "rusqlite (typed)"),
         "load_typed_floor_100": m("load 100 children", "rusqlite (typed)"),
         "load_typed_floor_vs_diesel": ratio("load 10 children", "rusqlite (typed)", "diesel"),
-        "allocs_per_typed_persist_10": results.allocations["persist nasc (typed)"],
-        "allocs_per_typed_load_10": results.allocations["load nasc (typed)"],
-        "allocations_per_operation_10": results.allocations,
+        "allocs_per_typed_persist_10": results.allocations[&10]["persist nasc (typed)"],
+        "allocs_per_typed_load_10": results.allocations[&10]["load nasc (typed)"],
+        "allocations_per_operation_10": results.allocations[&10],
+        "allocations_per_operation_100": results.allocations[&100],
+        // What one more child row costs each contender (from 10 to 100 children).
+        "allocations_per_child_row": results.allocations[&10]
+            .keys()
+            .map(|k| (k.clone(), (results.allocations[&100][k] - results.allocations[&10][k]) / 90.0))
+            .collect::<BTreeMap<_, _>>(),
         "persist_vs_diesel": ratio("persist 10 children", "nasc (dynamic)", "diesel"),
         "one_child_change_seconds": one_child,
         "one_child_10000_vs_10": one_child["10000"] / one_child["10"],
@@ -701,6 +710,7 @@ fn main() {
         "load_typed_vs_diesel": report["load_typed_vs_diesel"], "load_typed_vs_diesel_100": report["load_typed_vs_diesel_100"],
         "load_typed_floor_vs_diesel": report["load_typed_floor_vs_diesel"],
         "allocations_per_operation_10": report["allocations_per_operation_10"],
+        "allocations_per_child_row": report["allocations_per_child_row"],
         "persist_vs_diesel": report["persist_vs_diesel"],
         "one_child_10000_vs_10": report["one_child_10000_vs_10"],
         "one_child_10000_vs_10_whole_array_diff": report["one_child_10000_vs_10_whole_array_diff"],

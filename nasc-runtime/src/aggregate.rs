@@ -10,6 +10,7 @@ use nasc_model::{Dialect, EntityType, Field, JsonShape, Model, ObjectShape, Scal
 use serde_json::{Map, Value};
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashSet};
+use std::sync::Arc;
 
 /// A value bound to a SQL statement. Text is borrowed from the value saved (an entity's
 /// field, a JSON document's string) where it can be, so that a save copies no string.
@@ -125,11 +126,42 @@ pub(crate) struct RowTree<'a> {
     /// the array's length and the positions of the only children it holds (a persist whose
     /// diff says which positions changed).
     pub positions: Vec<Option<(usize, Vec<usize>)>>,
-    /// JSON pointer of this row in the aggregate.
-    pub pointer: String,
+    /// Where this row is in the aggregate.
+    pub at: RowPointer,
+}
+
+/// Where a row is in its aggregate, made into a JSON pointer only when an error names it
+/// (so that a row costs no string of its own).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum RowPointer {
+    /// The top-level row.
+    Top,
+    /// The row at `index` of the array whose pointer is `array`.
+    Item { array: Arc<str>, index: usize },
+}
+
+impl RowPointer {
+    /// The row's JSON pointer.
+    pub fn path(&self) -> String {
+        match self {
+            RowPointer::Top => String::new(),
+            // (A position needs no escaping in a pointer.)
+            RowPointer::Item { array, index } => format!("{array}/{index}"),
+        }
+    }
+
+    /// The JSON pointer of property `property` of the row.
+    pub fn join(&self, property: &str) -> String {
+        pointer_join(&self.path(), property)
+    }
 }
 
 impl<'a> RowTree<'a> {
+    /// The row's JSON pointer in the aggregate.
+    pub fn pointer(&self) -> String {
+        self.at.path()
+    }
+
     /// The row's primary key value, for a type with a pk (every aggregate, and every type
     /// with arrays of its own).
     pub fn pk(&self) -> &SqlValue<'a> {
@@ -357,7 +389,7 @@ pub(crate) fn validate<'a>(
     dialect: Dialect,
     target: Target<'_>,
 ) -> Result<RowTree<'a>, Error> {
-    let tree = row_tree(model, ty, full, String::new(), changed, dialect, target)?;
+    let tree = row_tree(model, ty, full, RowPointer::Top, changed, dialect, target)?;
     check_id(&tree, target)?;
     Ok(tree)
 }
@@ -386,14 +418,14 @@ pub(crate) fn check_id(tree: &RowTree<'_>, target: Target<'_>) -> Result<(), Err
 pub(crate) fn check_key_length(
     ty: &EntityType,
     values: &[SqlValue<'_>],
-    pointer: &str,
+    row: &RowPointer,
     dialect: Dialect,
     target: Target<'_>,
 ) -> Result<(), Error> {
     let pk = ty.pk_index.map(|i| (&ty.fields[i], &values[i]));
     if let (Dialect::Mysql, Some((pk, SqlValue::Text(id)))) = (dialect, pk) {
         if id.chars().count() > MYSQL_KEY_LENGTH {
-            let at = pointer_join(pointer, &pk.property);
+            let at = row.join(&pk.property);
             return Err(target.invalid(&at, format!("ids are at most {MYSQL_KEY_LENGTH} characters on MySQL (key columns are {}, compared byte for byte)", nasc_model::ddl::MYSQL_KEY_TYPE)));
         }
     }
@@ -427,7 +459,7 @@ impl<'a> SeenKeys<'a> {
         }
         let pk = &row.ty.fields[row.ty.pk_index.expect("keyed")].property;
         Err(target.invalid(
-            &pointer_join(&row.pointer, pk),
+            &row.at.join(pk),
             format!(
                 "`{pk}` {} appears twice in `{}`",
                 describe(key),
@@ -483,14 +515,14 @@ fn row_tree<'a>(
     model: &'a Model,
     ty: &'a EntityType,
     value: &'a Value,
-    pointer: String,
+    row: RowPointer,
     changed: Option<&Map<String, Value>>,
     dialect: Dialect,
     target: Target<'_>,
 ) -> Result<RowTree<'a>, Error> {
     let Some(object) = value.as_object() else {
         return Err(target.invalid(
-            &pointer,
+            &row.path(),
             format!("expected a `{}` object, found {}", ty.name, kind(value)),
         ));
     };
@@ -505,7 +537,7 @@ fn row_tree<'a>(
                 .map(|c| format!(" (did you mean `{c}`?)"))
                 .unwrap_or_default();
             return Err(target.invalid(
-                &pointer_join(&pointer, key),
+                &row.join(key),
                 format!("`{}` has no property `{}`{hint}", ty.name, bounded(key)),
             ));
         }
@@ -516,16 +548,16 @@ fn row_tree<'a>(
             ty,
             field,
             object.get(&field.property),
-            &pointer,
+            &row,
             &model.embedded,
             target,
         )?);
     }
-    check_key_length(ty, &values, &pointer, dialect, target)?;
+    check_key_length(ty, &values, &row, dialect, target)?;
     let mut children = Vec::with_capacity(ty.relations.len());
     let mut positions = Vec::with_capacity(ty.relations.len());
     for relation in &ty.relations {
-        let at = pointer_join(&pointer, &relation.property);
+        let at: Arc<str> = row.join(&relation.property).into();
         let child_ty = model.child(relation);
         let items = match object.get(&relation.property) {
             None if relation.required => {
@@ -578,21 +610,16 @@ fn row_tree<'a>(
                     ),
                 )
             })?;
-            // (A position needs no escaping in a pointer.)
-            let row = row_tree(
-                model,
-                child_ty,
-                item,
-                format!("{at}/{i}"),
-                None,
-                dialect,
-                target,
-            )?;
+            let item_at = RowPointer::Item {
+                array: at.clone(),
+                index: i,
+            };
+            let child = row_tree(model, child_ty, item, item_at, None, dialect, target)?;
             // (Rows of a positional type are told apart by their position.)
             if whole {
-                seen.insert(&row, target)?;
+                seen.insert(&child, target)?;
             }
-            rows.push(row);
+            rows.push(child);
         }
         children.push(rows);
         positions.push(only.map(|only| (items.len(), only)));
@@ -602,7 +629,7 @@ fn row_tree<'a>(
         values,
         children,
         positions,
-        pointer,
+        at: row,
     })
 }
 
@@ -610,7 +637,7 @@ pub(crate) fn field_value<'a>(
     ty: &EntityType,
     field: &'a Field,
     value: Option<&'a Value>,
-    parent: &str,
+    row: &RowPointer,
     embedded: &BTreeMap<String, ObjectShape>,
     target: Target<'_>,
 ) -> Result<SqlValue<'a>, Error> {
@@ -620,7 +647,7 @@ pub(crate) fn field_value<'a>(
         value => value,
     };
     // The value's pointer, made only for an error: most values have none.
-    let pointer = || pointer_join(parent, &field.property);
+    let pointer = || row.join(&field.property);
     let expected = field.scalar.schema_name();
     let requires = || {
         target.invalid(

@@ -5,14 +5,15 @@
 //! refuse the same values with the same errors (a property test holds them equal).
 
 use crate::aggregate::{
-    check_id, check_key_length, field_value, text_problem, RowTree, SeenKeys, SqlValue, Target,
+    check_id, check_key_length, field_value, text_problem, RowPointer, RowTree, SeenKeys, SqlValue,
+    Target,
 };
 use crate::{Aggregate, Error};
-use nasc_model::error::pointer_join;
 use nasc_model::{Dialect, EntityType, Field, JsonShape, Model, ScalarType};
 use serde::Serialize;
 use serde_json::Value;
 use std::borrow::Cow;
+use std::sync::Arc;
 
 /// An aggregate as the typed API hands it to a store: rows for the mapped stores, a JSON
 /// document for the stores that keep documents. Implemented for every [`Aggregate`].
@@ -63,7 +64,7 @@ pub(crate) fn encode_aggregate<'a>(
     dialect: Dialect,
     target: Target<'a>,
 ) -> Result<RowTree<'a>, Error> {
-    let mut row = RowEncoder::new(model, ty, String::new(), dialect, target);
+    let mut row = RowEncoder::new(model, ty, RowPointer::Top, dialect, target);
     entity.encode(&mut row)?;
     let tree = row.finish()?;
     check_id(&tree, target)?;
@@ -77,7 +78,7 @@ pub struct RowEncoder<'a> {
     ty: &'a EntityType,
     dialect: Dialect,
     target: Target<'a>,
-    pointer: String,
+    at: RowPointer,
     values: Vec<SqlValue<'a>>,
     children: Vec<Vec<RowTree<'a>>>,
 }
@@ -86,7 +87,7 @@ impl<'a> RowEncoder<'a> {
     fn new(
         model: &'a Model,
         ty: &'a EntityType,
-        pointer: String,
+        at: RowPointer,
         dialect: Dialect,
         target: Target<'a>,
     ) -> Self {
@@ -95,7 +96,7 @@ impl<'a> RowEncoder<'a> {
             ty,
             dialect,
             target,
-            pointer,
+            at,
             values: Vec::with_capacity(ty.fields.len()),
             children: Vec::with_capacity(ty.relations.len()),
         }
@@ -116,7 +117,7 @@ impl<'a> RowEncoder<'a> {
             ty,
             self.field(),
             value,
-            &self.pointer,
+            &self.at,
             &self.model.embedded,
             self.target,
         )
@@ -131,7 +132,7 @@ impl<'a> RowEncoder<'a> {
             ty,
             self.field(),
             None,
-            &self.pointer,
+            &self.at,
             &self.model.embedded,
             self.target,
         )?;
@@ -159,7 +160,7 @@ impl<'a> RowEncoder<'a> {
             (ScalarType::Boolean, ScalarRef::Bool(b)) => Some(SqlValue::Bool(b)),
             _ => None,
         };
-        let pointer = || pointer_join(&self.pointer, &field.property);
+        let pointer = || self.at.join(&field.property);
         match (direct, value) {
             (Some(direct), _) if matches!(field.shape, JsonShape::Scalar(_)) => Ok(direct),
             // Validation keywords are checked on the value as JSON, as the JSON front end
@@ -183,7 +184,7 @@ impl<'a> RowEncoder<'a> {
     /// checked and stored as the JSON front end does.
     pub fn serde<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
         let json = serde_json::to_value(value).map_err(|e| {
-            let pointer = pointer_join(&self.pointer, &self.field().property);
+            let pointer = self.at.join(&self.field().property);
             self.target.invalid(&pointer, e.to_string())
         })?;
         let value = self.json_value(Some(&json))?;
@@ -199,7 +200,7 @@ impl<'a> RowEncoder<'a> {
             .relations
             .get(self.children.len())
             .unwrap_or_else(|| panic!("`{}` has {} arrays", ty.name, ty.relations.len()));
-        let at = pointer_join(&self.pointer, &relation.property);
+        let at: Arc<str> = self.at.join(&relation.property).into();
         if relation.constraints.is_some() || relation.check.is_some() {
             // The array's keywords are checked on its JSON, as the JSON front end does.
             let array = items
@@ -215,13 +216,11 @@ impl<'a> RowEncoder<'a> {
         let mut rows = Vec::with_capacity(items.len());
         let mut seen = SeenKeys::new(child_ty, &relation.property, items.len());
         for (i, item) in items.iter().enumerate() {
-            let mut row = RowEncoder::new(
-                self.model,
-                child_ty,
-                format!("{at}/{i}"),
-                self.dialect,
-                self.target,
-            );
+            let item_at = RowPointer::Item {
+                array: at.clone(),
+                index: i,
+            };
+            let mut row = RowEncoder::new(self.model, child_ty, item_at, self.dialect, self.target);
             item.encode_row(&mut row)?;
             let row = row.finish()?;
             seen.insert(&row, self.target)?;
@@ -239,19 +238,13 @@ impl<'a> RowEncoder<'a> {
             "the generated encoder of `{}` encodes every field and array",
             self.ty.name
         );
-        check_key_length(
-            self.ty,
-            &self.values,
-            &self.pointer,
-            self.dialect,
-            self.target,
-        )?;
+        check_key_length(self.ty, &self.values, &self.at, self.dialect, self.target)?;
         Ok(RowTree {
             ty: self.ty,
             values: self.values,
             children: self.children,
             positions: Vec::new(),
-            pointer: self.pointer,
+            at: self.at,
         })
     }
 }

@@ -250,11 +250,13 @@ fn same_rows(
     typed: &crate::aggregate::RowTree<'_>,
     json: &crate::aggregate::RowTree<'_>,
 ) -> Result<(), String> {
-    let at = &json.pointer;
-    if typed.ty.name != json.ty.name || typed.pointer != json.pointer {
+    let at = json.pointer();
+    if typed.ty.name != json.ty.name || typed.at != json.at {
         return Err(format!(
             "row {} of `{}` against row {at} of `{}`",
-            typed.pointer, typed.ty.name, json.ty.name
+            typed.pointer(),
+            typed.ty.name,
+            json.ty.name
         ));
     }
     if typed.values != json.values {

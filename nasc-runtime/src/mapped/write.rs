@@ -25,7 +25,7 @@ impl<C: MappedConnection> DieselStore<C> {
         let statements = self.statements_of(tree.ty);
         let top = statements.top();
         let unique_conflict =
-            |e: DieselError| self.unique_conflict(tree.ty, &tree.pointer, target, e);
+            |e: DieselError| self.unique_conflict(tree.ty, &tree.pointer(), target, e);
         match (&top.versioned, &top.update_then_insert) {
             (Some(versioned), _) => self.write_versioned(conn, tree, versioned, target)?,
             (None, Some((update, insert))) => {
@@ -61,7 +61,7 @@ impl<C: MappedConnection> DieselStore<C> {
                         &statements.last_position[relation],
                         std::slice::from_ref(&key),
                     )
-                    .map_err(|e| target.database("saving", &tree.pointer, e))?;
+                    .map_err(|e| target.database("saving", &tree.pointer(), e))?;
                 let stored_length = match last.first().map(Vec::as_slice) {
                     Some([Cell::Integer(last)]) => *last as usize + 1,
                     _ => 0,
@@ -94,7 +94,7 @@ impl<C: MappedConnection> DieselStore<C> {
                     std::slice::from_ref(&key),
                 )
                 .map_err(|e| {
-                    target.database("saving", &pointer_join(&tree.pointer, &spec.property), e)
+                    target.database("saving", &pointer_join(&tree.pointer(), &spec.property), e)
                 })?;
                 let all: Vec<(usize, &RowTree<'_>)> =
                     tree.children[relation].iter().enumerate().collect();
@@ -122,7 +122,7 @@ impl<C: MappedConnection> DieselStore<C> {
         let stored_top_level = |conn: &mut dyn Executor| {
             conn.rows(&top.select, std::slice::from_ref(tree.pk()))
                 .map(|rows| !rows.is_empty())
-                .map_err(|e| target.database("saving", &tree.pointer, e))
+                .map_err(|e| target.database("saving", &tree.pointer(), e))
         };
         match conn.run(&top.create, &values) {
             Ok(0) => {
@@ -142,10 +142,10 @@ impl<C: MappedConnection> DieselStore<C> {
                 return if stored_top_level(conn)? {
                     Ok(false)
                 } else {
-                    Err(self.unique_conflict(tree.ty, &tree.pointer, target, e))
+                    Err(self.unique_conflict(tree.ty, &tree.pointer(), target, e))
                 };
             }
-            Err(e) => return Err(self.unique_conflict(tree.ty, &tree.pointer, target, e)),
+            Err(e) => return Err(self.unique_conflict(tree.ty, &tree.pointer(), target, e)),
         }
         let key = self.top_level_key(conn, tree, target)?;
         for relation in 0..tree.children.len() {
@@ -278,7 +278,7 @@ impl<C: MappedConnection> DieselStore<C> {
     ) -> Result<StoredArray<'_>, Error> {
         let statements = self.statements_of(parent.ty);
         let spec = &parent.ty.relations[relation];
-        let at = pointer_join(&parent.pointer, &spec.property);
+        let at = pointer_join(&parent.pointer(), &spec.property);
         let rows = conn
             .rows(
                 &statements.select_children[relation],
@@ -355,7 +355,7 @@ impl<C: MappedConnection> DieselStore<C> {
             next_version(tree, target)?.expect("a versioned type names its version");
         let expected = next - 1;
         let unique_conflict =
-            |e: DieselError| self.unique_conflict(tree.ty, &tree.pointer, target, e);
+            |e: DieselError| self.unique_conflict(tree.ty, &tree.pointer(), target, e);
         let mut values: Vec<SqlValue> = tree.values.iter().map(SqlValue::borrowed).collect();
         values[index] = SqlValue::Integer(next);
         let mut binds = update_binds(tree, &values);
@@ -426,8 +426,8 @@ impl<C: MappedConnection> DieselStore<C> {
             }
             updated += conn.run(update.statement(size), &binds).map_err(|e| {
                 let at = match batch {
-                    [(_, child)] => child.pointer.clone(),
-                    _ => pointer_join(&parent.pointer, &parent.ty.relations[relation].property),
+                    [(_, child)] => child.pointer(),
+                    _ => pointer_join(&parent.pointer(), &parent.ty.relations[relation].property),
                 };
                 self.unique_conflict(batch[0].1.ty, &at, target, e)
             })?;
@@ -468,9 +468,9 @@ impl<C: MappedConnection> DieselStore<C> {
             conn.run(insert.statement(chunk.len()), &binds)
                 .map_err(|e| {
                     let at = if chunk.len() == 1 {
-                        chunk[0].1.pointer.clone()
+                        chunk[0].1.pointer()
                     } else {
-                        pointer_join(&parent.pointer, &parent.ty.relations[relation].property)
+                        pointer_join(&parent.pointer(), &parent.ty.relations[relation].property)
                     };
                     self.unique_conflict(first.ty, &at, target, e)
                 })?;
@@ -479,7 +479,7 @@ impl<C: MappedConnection> DieselStore<C> {
             return Ok(());
         };
         // Their children refer to them by the rows the database gave them.
-        let at = pointer_join(&parent.pointer, &parent.ty.relations[relation].property);
+        let at = pointer_join(&parent.pointer(), &parent.ty.relations[relation].property);
         let keys = conn
             .row_ids(select_rows, std::slice::from_ref(parent_key), rows.len())
             .map_err(|e| target.database("saving", &at, e))?;
@@ -512,7 +512,7 @@ impl<C: MappedConnection> DieselStore<C> {
         tree: &RowTree<'a>,
         target: Target<'_>,
     ) -> Result<SqlValue<'a>, Error> {
-        self.row_key_of(conn, tree.ty, tree.pk(), &tree.pointer, target)
+        self.row_key_of(conn, tree.ty, tree.pk(), &tree.pointer(), target)
     }
 
     /// [`Self::top_level_key`] of the top-level row of `ty` whose pk is `pk`.
@@ -541,7 +541,7 @@ impl<C: MappedConnection> DieselStore<C> {
 /// and free again when read: another writer created and removed it meanwhile.
 fn vanished(tree: &RowTree<'_>, target: Target<'_>) -> Error {
     target.conflict(
-        &tree.pointer,
+        &tree.pointer(),
         format!(
             "another writer created and removed `{}` `{}` while this save ran; save again",
             tree.ty.name, target.id
@@ -563,7 +563,7 @@ fn next_version(tree: &RowTree<'_>, target: Target<'_>) -> Result<Option<(usize,
         None => {
             let property = &tree.ty.fields[index].property;
             Err(target.invalid(
-                &pointer_join(&tree.pointer, property),
+                &pointer_join(&tree.pointer(), property),
                 format!("version {expected} is the largest a 64-bit integer holds: `{property}` cannot count another save"),
             ))
         }
@@ -582,7 +582,7 @@ fn version_conflict(
 ) -> Result<Option<Error>, Error> {
     let rows = conn
         .rows(current, std::slice::from_ref(tree.pk()))
-        .map_err(|e| target.database("saving", &tree.pointer, e))?;
+        .map_err(|e| target.database("saving", &tree.pointer(), e))?;
     match rows.first().map(Vec::as_slice) {
         None => Ok(None),
         Some([Cell::Integer(actual)]) => Ok(Some(Error::VersionConflict {
@@ -592,7 +592,7 @@ fn version_conflict(
             actual: *actual,
         })),
         Some(other) => {
-            Err(target.corrupt(&tree.pointer, format!("the stored version is {other:?}")))
+            Err(target.corrupt(&tree.pointer(), format!("the stored version is {other:?}")))
         }
     }
 }
