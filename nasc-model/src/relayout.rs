@@ -147,9 +147,14 @@ impl Relayout {
     }
 }
 
+/// What the name of every copy a rebuild keeps rows in starts with.
+pub const COPY_PREFIX: &str = "nasc_copy_";
+
 /// The name of the copy of `table` a rebuild keeps its rows in.
-fn copy_name(table: &str) -> String {
-    index_name(&["nasc_copy", table])
+pub fn copy_name(table: &str) -> String {
+    let name = index_name(&["nasc_copy", table]);
+    debug_assert!(name.starts_with(COPY_PREFIX), "{name}");
+    name
 }
 
 /// The statements copying every row of `tables` out, each row numbered (its `nasc_row`

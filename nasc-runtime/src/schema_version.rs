@@ -8,6 +8,7 @@ use crate::sql::Sql;
 use crate::{Error, Registry};
 use diesel::result::Error as DieselError;
 use nasc_model::catalog::{Catalog, Change};
+use nasc_model::relayout::COPY_PREFIX;
 use nasc_model::Dialect;
 
 /// The metadata table: one row per catalog applied.
@@ -155,6 +156,52 @@ fn live_columns<C: MappedConnection>(
         .collect())
 }
 
+/// Refuses to go on when a rebuild of tables was interrupted with rows in its copies (a
+/// killed process on MySQL, whose DDL commits statement by statement): nasc then changes
+/// nothing, and the error names the copies, so that no row they alone hold is lost.
+fn refuse_interrupted_rebuild<C: MappedConnection>(
+    conn: &mut C,
+    target: &str,
+) -> Result<(), Error> {
+    let query = match C::DIALECT {
+        Dialect::Sqlite => {
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE ? ESCAPE '!'"
+        }
+        Dialect::Postgres => {
+            "SELECT CAST(table_name AS TEXT) FROM information_schema.tables \
+             WHERE table_schema = current_schema() AND table_name LIKE ? ESCAPE '!'"
+        }
+        Dialect::Mysql => {
+            "SELECT CAST(table_name AS CHAR) FROM information_schema.tables \
+             WHERE table_schema = DATABASE() AND table_name LIKE ? ESCAPE '!'"
+        }
+    };
+    let pattern = format!("{}%", COPY_PREFIX.replace('_', "!_"));
+    let rows = conn
+        .rows(&Sql::new(query), &[SqlValue::Text(pattern.into())])
+        .map_err(|e| Error::Open {
+            target: target.to_owned(),
+            message: format!("cannot list the tables: {e}"),
+        })?;
+    let copies: Vec<String> = rows
+        .into_iter()
+        .filter_map(|row| match row.into_iter().next() {
+            Some(Cell::Text(name)) => Some(format!("`{name}`")),
+            _ => None,
+        })
+        .collect();
+    if copies.is_empty() {
+        return Ok(());
+    }
+    Err(Error::Open {
+        target: target.to_owned(),
+        message: format!(
+            "a rebuild of tables was interrupted (its process stopped before it ended) and left rows in {}: nasc changes nothing while they exist. Each copy holds every row of the table its name ends with, as it was before the rebuild (`nasc_new_row` numbers them); put back into that table the rows it lacks, then drop the copies",
+            copies.join(", ")
+        ),
+    })
+}
+
 /// A failure inside SQLite's locked migration.
 enum Locked {
     Nasc(Error),
@@ -192,6 +239,7 @@ fn migrate_locked<C: MappedConnection>(
             "cannot create the metadata table `{METADATA_TABLE}`: {e}"
         ))
     })?;
+    refuse_interrupted_rebuild(conn, target)?;
     let wanted = Catalog::of(registry.model(), dialect);
     let latest = conn
         .rows(

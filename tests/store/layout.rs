@@ -336,3 +336,41 @@ pub fn a_rebuild_that_fails_part_way_is_undone_keeping_every_row(b: &Backend) {
         .unwrap_or_else(|e| panic!("{e}"));
     check_rebuilt(&db, &store);
 }
+
+/// A rebuild interrupted by a killed process (on MySQL, whose DDL commits statement by
+/// statement) leaves rows in its copies: the next start refuses, naming them, and changes
+/// nothing; once they are gone, the store opens. A table whose name only looks like a
+/// copy's (`_` is a wildcard of `LIKE`) is not one.
+pub fn a_start_after_an_interrupted_rebuild_names_the_copies_and_changes_nothing(b: &Backend) {
+    let db = b.store(registry());
+    let copy = nasc_model::relayout::copy_name("cards");
+    db.try_execute(&format!(
+        "CREATE TABLE {} ({} INTEGER)",
+        db.quote(&copy),
+        db.quote("nasc_new_row")
+    ))
+    .unwrap();
+    db.try_execute(&format!("INSERT INTO {} VALUES (7)", db.quote(&copy)))
+        .unwrap();
+    db.try_execute(&format!(
+        "CREATE TABLE {} (x INTEGER)",
+        db.quote("nascXcopyXold")
+    ))
+    .unwrap();
+    let versions = db.count("nasc_schema");
+    match db.connect_with(registry(), StoreOptions::default()) {
+        Err(Error::Open { message, .. }) => assert!(
+            message.contains(&format!("`{copy}`"))
+                && message.contains("interrupted")
+                && !message.contains("nascXcopyXold"),
+            "{message}"
+        ),
+        other => panic!("expected the start to be refused, got {:?}", other.err()),
+    }
+    assert_eq!(db.count(&copy), 1, "the copy keeps its row");
+    assert_eq!(db.count("nasc_schema"), versions, "nothing was migrated");
+    db.try_execute(&format!("DROP TABLE {}", db.quote(&copy)))
+        .unwrap();
+    db.connect_with(registry(), StoreOptions::default())
+        .unwrap_or_else(|e| panic!("{e}"));
+}

@@ -50,6 +50,7 @@ conformance!(
     positional::positional_children_round_trip_typed,
     evolution::a_leaf_type_that_gains_an_array_is_rebuilt_keeping_its_rows,
     layout::an_earlier_layout_of_a_recursive_type_is_rebuilt,
+    layout::a_start_after_an_interrupted_rebuild_names_the_copies_and_changes_nothing,
     layout::an_earlier_layout_of_child_keys_is_rebuilt_keeping_every_row,
     layout::the_exported_rebuild_of_an_earlier_layout_runs_and_reverts,
     processing::racing_mounts_of_a_new_instance_all_see_the_winner,
