@@ -58,20 +58,26 @@ impl<C: MappedConnection> DieselJsonStore<C> {
             .unwrap_or_else(|| naming::default_entity(ty))
     }
 
-    /// The stored document rows of `target` in `table`.
+    /// The stored document rows of `target` in `table` (locked until the transaction ends,
+    /// when `lock`, on PostgreSQL and MySQL; SQLite's write transaction locks the database).
     fn select(
         &self,
         conn: &mut C,
         table: &str,
         target: Target<'_>,
+        lock: bool,
     ) -> Result<Vec<Vec<Cell>>, Error> {
         let dialect = C::DIALECT;
         let data = match dialect {
             Dialect::Postgres => format!("CAST({} AS TEXT)", dialect.quote("data")),
             _ => dialect.quote("data"),
         };
+        let lock = match (lock, dialect) {
+            (true, Dialect::Postgres | Dialect::Mysql) => " FOR UPDATE",
+            _ => "",
+        };
         let select = Sql::new(&format!(
-            "SELECT {data} FROM {} WHERE {} = ?",
+            "SELECT {data} FROM {} WHERE {} = ?{lock}",
             dialect.quote(table),
             dialect.quote("id")
         ));
@@ -113,31 +119,40 @@ impl<C: MappedConnection> Store for DieselJsonStore<C> {
         refuse_nul_id(target)?;
         let rows = self.pool.with(ty, id, |conn| {
             let table = self.ensure_table(conn, ty, target)?;
-            self.select(conn, &table, target)
+            self.select(conn, &table, target, false)
         })?;
-        match rows.into_iter().next().as_deref() {
-            None => Ok(None),
-            Some([Cell::Text(text)]) => match serde_json::from_str::<Value>(text) {
-                Ok(value @ Value::Object(_)) => Ok(Some(value)),
-                Ok(other) => Err(target.corrupt(
-                    "",
-                    format!(
-                        "the stored document is not an object but {}",
-                        nasc_model::shape::kind(&other)
-                    ),
-                )),
-                Err(e) => {
-                    Err(target.corrupt("", format!("the stored document is malformed JSON: {e}")))
-                }
-            },
-            Some(other) => Err(target.corrupt("", format!("unexpected stored value {other:?}"))),
-        }
+        document_of(rows, target)
     }
 
     fn persist(&self, ty: &str, id: &str, diff: &Value, full: &Value) -> Result<(), Error> {
         crate::diff::check_shallow_diff(diff, ty, id)?;
-        self.write(Target { ty, id }, full, Write::Replace)
-            .map(|_| ())
+        let target = Target { ty, id };
+        if crate::diff::is_whole(diff, full) {
+            return self.write(target, full, Write::Replace).map(|_| ());
+        }
+        // What the diff leaves out keeps its stored value, as in every store: the stored
+        // document is read, locked, merged and written back in one write transaction.
+        check_writable(target, full, C::DIALECT)?;
+        self.pool.with(ty, id, |conn| {
+            let table = self.ensure_table(conn, ty, target)?;
+            let merged = conn.write_transaction(|conn| {
+                let stored = self.select(conn, &table, target, true)?;
+                let document = match document_of(stored, target)? {
+                    Some(mut stored) => {
+                        crate::diff::apply_named(&mut stored, diff, full);
+                        stored
+                    }
+                    None => full.clone(),
+                };
+                check_writable(target, &document, C::DIALECT)?;
+                self.write_on(conn, &table, target, &document, Write::Replace)?;
+                Ok::<_, Failed>(())
+            });
+            merged.map_err(|failed| match failed {
+                Failed::Nasc(e) => e,
+                Failed::Database(e) => target.database("saving", "", e),
+            })
+        })
     }
 
     fn create(&self, ty: &str, id: &str, full: &Value) -> Result<bool, Error> {
@@ -176,64 +191,120 @@ impl<C: MappedConnection> DieselJsonStore<C> {
     /// Writes `full` as the document of `target`: `false` when `how` is [`Write::Create`]
     /// and one is stored already.
     fn write(&self, target: Target<'_>, full: &Value, how: Write) -> Result<bool, Error> {
-        let Target { ty, id } = target;
-        if !full.is_object() {
-            return Err(target.invalid(
+        check_writable(target, full, C::DIALECT)?;
+        self.pool.with(target.ty, target.id, |conn| {
+            let table = self.ensure_table(conn, target.ty, target)?;
+            self.write_on(conn, &table, target, full, how)
+        })
+    }
+
+    /// [`Self::write`] of a checked `document` on `conn`, into `table`.
+    fn write_on(
+        &self,
+        conn: &mut C,
+        table: &str,
+        target: Target<'_>,
+        document: &Value,
+        how: Write,
+    ) -> Result<bool, Error> {
+        let dialect = C::DIALECT;
+        let table = dialect.quote(table);
+        let (id_column, data) = (dialect.quote("id"), dialect.quote("data"));
+        let value = if dialect == Dialect::Postgres {
+            "CAST(? AS JSONB)"
+        } else {
+            "?"
+        };
+        let insert = format!("INSERT INTO {table} ({id_column}, {data}) VALUES (?, {value})");
+        let statement = match (dialect, how) {
+            (Dialect::Mysql, Write::Replace) => {
+                format!("{insert} ON DUPLICATE KEY UPDATE {data} = VALUES({data})")
+            }
+            (_, Write::Replace) => {
+                format!("{insert} ON CONFLICT ({id_column}) DO UPDATE SET {data} = excluded.{data}")
+            }
+            // (MySQL: a duplicate key fails the insert, below.)
+            (Dialect::Mysql, Write::Create) => insert,
+            (_, Write::Create) => format!("{insert} ON CONFLICT ({id_column}) DO NOTHING"),
+        };
+        let written = conn.run(
+            &Sql::new(&statement),
+            &[
+                SqlValue::Text(target.id.into()),
+                SqlValue::Text(document.to_string().into()),
+            ],
+        );
+        match written {
+            Ok(rows) => Ok(rows > 0),
+            Err(diesel::result::Error::DatabaseError(
+                diesel::result::DatabaseErrorKind::UniqueViolation,
+                _,
+            )) if how == Write::Create => Ok(false),
+            Err(e) => Err(target.database("saving", "", e)),
+        }
+    }
+}
+
+/// Checks `document` can be stored as the document of `target`: an object, within the
+/// mapped store's limits (no NUL, at most `MAX_DOCUMENT_DEPTH` levels), its id fitting.
+fn check_writable(target: Target<'_>, document: &Value, dialect: Dialect) -> Result<(), Error> {
+    if !document.is_object() {
+        return Err(target.invalid(
+            "",
+            format!(
+                "the document must be an object, found {}",
+                nasc_model::shape::kind(document)
+            ),
+        ));
+    }
+    refuse_nul_id(target)?;
+    crate::aggregate::check_document(document, "")
+        .map_err(|(at, message)| target.invalid(&at, message))?;
+    if dialect == Dialect::Mysql && target.id.chars().count() > MYSQL_KEY_LENGTH {
+        return Err(target.invalid(
+            "",
+            format!("ids are at most {MYSQL_KEY_LENGTH} characters on MySQL"),
+        ));
+    }
+    Ok(())
+}
+
+/// The stored document of `target`, from the rows of its select.
+fn document_of(rows: Vec<Vec<Cell>>, target: Target<'_>) -> Result<Option<Value>, Error> {
+    match rows.into_iter().next().as_deref() {
+        None => Ok(None),
+        Some([Cell::Text(text)]) => match serde_json::from_str::<Value>(text) {
+            Ok(value @ Value::Object(_)) => Ok(Some(value)),
+            Ok(other) => Err(target.corrupt(
                 "",
                 format!(
-                    "the document must be an object, found {}",
-                    nasc_model::shape::kind(full)
+                    "the stored document is not an object but {}",
+                    nasc_model::shape::kind(&other)
                 ),
-            ));
-        }
-        // The same limits as the mapped store's documents: no NUL, at most
-        // `MAX_DOCUMENT_DEPTH` levels, on every backend alike.
-        refuse_nul_id(target)?;
-        crate::aggregate::check_document(full, "")
-            .map_err(|(at, message)| target.invalid(&at, message))?;
-        let dialect = C::DIALECT;
-        if dialect == Dialect::Mysql && id.chars().count() > MYSQL_KEY_LENGTH {
-            return Err(target.invalid(
-                "",
-                format!("ids are at most {MYSQL_KEY_LENGTH} characters on MySQL"),
-            ));
-        }
-        self.pool.with(ty, id, |conn| {
-            let table = dialect.quote(&self.ensure_table(conn, ty, target)?);
-            let (id_column, data) = (dialect.quote("id"), dialect.quote("data"));
-            let value = if dialect == Dialect::Postgres {
-                "CAST(? AS JSONB)"
-            } else {
-                "?"
-            };
-            let insert = format!("INSERT INTO {table} ({id_column}, {data}) VALUES (?, {value})");
-            let statement = match (dialect, how) {
-                (Dialect::Mysql, Write::Replace) => {
-                    format!("{insert} ON DUPLICATE KEY UPDATE {data} = VALUES({data})")
-                }
-                (_, Write::Replace) => format!(
-                    "{insert} ON CONFLICT ({id_column}) DO UPDATE SET {data} = excluded.{data}"
-                ),
-                // (MySQL: a duplicate key fails the insert, below.)
-                (Dialect::Mysql, Write::Create) => insert,
-                (_, Write::Create) => format!("{insert} ON CONFLICT ({id_column}) DO NOTHING"),
-            };
-            let written = conn.run(
-                &Sql::new(&statement),
-                &[
-                    SqlValue::Text(id.into()),
-                    SqlValue::Text(full.to_string().into()),
-                ],
-            );
-            match written {
-                Ok(rows) => Ok(rows > 0),
-                Err(diesel::result::Error::DatabaseError(
-                    diesel::result::DatabaseErrorKind::UniqueViolation,
-                    _,
-                )) if how == Write::Create => Ok(false),
-                Err(e) => Err(target.database("saving", "", e)),
+            )),
+            Err(e) => {
+                Err(target.corrupt("", format!("the stored document is malformed JSON: {e}")))
             }
-        })
+        },
+        Some(other) => Err(target.corrupt("", format!("unexpected stored value {other:?}"))),
+    }
+}
+
+/// A failure inside a merging write's transaction.
+enum Failed {
+    Nasc(Error),
+    Database(diesel::result::Error),
+}
+
+impl From<Error> for Failed {
+    fn from(e: Error) -> Self {
+        Failed::Nasc(e)
+    }
+}
+
+impl From<diesel::result::Error> for Failed {
+    fn from(e: diesel::result::Error) -> Self {
+        Failed::Database(e)
     }
 }
 

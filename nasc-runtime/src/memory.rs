@@ -7,7 +7,8 @@ use std::sync::RwLock;
 
 /// Aggregates kept in memory, keyed by `(type, id)` (a pair, so `A:B` + `c` and `A` +
 /// `B:c` are different keys). `load` returns an owned copy: changing it changes nothing
-/// stored. Nothing is validated against a schema.
+/// stored. Nothing is validated against a schema. A persist with a partial diff writes
+/// what the diff names; the rest keeps its stored value (see [`Store::persist`]).
 #[derive(Debug, Default)]
 pub struct MemoryStore {
     entries: RwLock<HashMap<(String, String), Value>>,
@@ -46,8 +47,19 @@ impl Store for MemoryStore {
 
     fn persist(&self, ty: &str, id: &str, diff: &Value, full: &Value) -> Result<(), Error> {
         crate::diff::check_shallow_diff(diff, ty, id)?;
-        self.write()
-            .insert((ty.to_owned(), id.to_owned()), full.clone());
+        let mut entries = self.write();
+        let key = (ty.to_owned(), id.to_owned());
+        match entries.get_mut(&key) {
+            // What the diff leaves out keeps its stored value, as in every store.
+            Some(stored) if !crate::diff::is_whole(diff, full) => {
+                let mut merged = stored.clone();
+                crate::diff::apply_named(&mut merged, diff, full);
+                *stored = merged;
+            }
+            _ => {
+                entries.insert(key, full.clone());
+            }
+        }
         Ok(())
     }
 

@@ -62,6 +62,9 @@ pub enum Statement {
     DeleteChildrenFrom,
     /// The last position stored under one parent.
     LastPosition,
+    /// The update of the columns a persist's diff names (with the last-save time and the
+    /// version) of a top-level row, rendered per set of columns when first needed.
+    UpdateNamedColumns,
 }
 
 /// SQL text split at its bind parameters: values go between the pieces.
@@ -722,25 +725,48 @@ fn aggregate_pk(ty: &EntityType) -> &Field {
 /// of its insert (binds: the fields), for saves that try the update first (see
 /// [`TypeStatements::update_then_insert`] and [`Versioned`]). Every value goes through its
 /// column's placeholder, as in the upsert.
-fn update_else_insert(ty: &EntityType, dialect: Dialect) -> (String, String) {
+/// `UPDATE` of the top-level row of `ty` by pk, setting `fields` (by index, in order);
+/// binds: those fields, then the pk.
+fn update_of(ty: &EntityType, dialect: Dialect, fields: &[usize]) -> String {
     let q = |name: &str| dialect.quote(name);
     let table = q(&ty.table);
     let pk = q(&aggregate_pk(ty).column);
     let marks = field_marks(ty, dialect);
-    let mut set: Vec<String> = ty
-        .updatable_fields()
-        .map(|(i, f)| format!("{} = {}", q(&f.column), marks[i]))
+    let mut set: Vec<String> = fields
+        .iter()
+        .map(|&i| format!("{} = {}", q(&ty.fields[i].column), marks[i]))
         .collect();
     if set.is_empty() {
         set.push(format!("{pk} = {pk}"));
     }
-    let update = format!(
+    format!(
         "UPDATE {table} SET {} WHERE {pk} = ? AND {}",
         set.join(", "),
         top_level_condition(ty, dialect)
-    );
+    )
+}
+
+/// The update of the columns of `fields` (by index, in order: the updatable fields a diff
+/// names) of the top-level row of `ty`; binds: those fields, the pk, then (a versioned
+/// type, whose version is among `fields`) the version the state was based on.
+pub(crate) fn named_update(ty: &EntityType, dialect: Dialect, fields: &[usize]) -> Sql {
+    let mut text = update_of(ty, dialect, fields);
+    if let Some(version) = ty.version {
+        text.push_str(&format!(
+            " AND {} = ?",
+            dialect.quote(&ty.fields[version].column)
+        ));
+    }
+    Sql::mapped(&text, Statement::UpdateNamedColumns)
+}
+
+fn update_else_insert(ty: &EntityType, dialect: Dialect) -> (String, String) {
+    let q = |name: &str| dialect.quote(name);
+    let table = q(&ty.table);
+    let updatable: Vec<usize> = ty.updatable_fields().map(|(i, _)| i).collect();
+    let update = update_of(ty, dialect, &updatable);
     let mut columns = field_list(ty, dialect);
-    let mut values = marks.join(", ");
+    let mut values = field_marks(ty, dialect).join(", ");
     if dialect == Dialect::Mysql && ty.row_key() == RowKey::Surrogate {
         columns.push(q(TOP_LEVEL_COLUMN));
         values.push_str(", TRUE");

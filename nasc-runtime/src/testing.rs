@@ -59,6 +59,48 @@ pub fn check_store<S: Store + ?Sized>(store: &S) {
     non_object_diff_is_refused(store);
     many_threads(store);
     create_only_creates(store);
+    partial_diff_keeps_what_it_leaves_out(store);
+}
+
+/// A persist whose diff is not the state itself writes what the diff names (set, listed
+/// under `$removed`) and no more: the properties it leaves out keep their stored values,
+/// even when `full` holds others (another writer's change is not overwritten). Saved
+/// first, a partial diff stores `full`.
+pub fn partial_diff_keeps_what_it_leaves_out<S: Store + ?Sized>(store: &S) {
+    let first = json!({"id": "partial", "text": "first", "n": 1, "x": 1.5, "flag": true,
+        "tags": ["a"], "meta": {"k": 1}});
+    let diff = json!({"text": "ignored, as `full` holds the value"});
+    store
+        .persist("Note", "partial", &diff, &first)
+        .expect("persist");
+    assert_eq!(
+        store.load("Note", "partial").expect("load"),
+        Some(first.clone()),
+        "a partial diff of an aggregate not stored yet stores `full`"
+    );
+    // `full` as a stale writer holds it: only `text` and `x` changed, and `n` went.
+    let full = json!({"id": "partial", "text": "second", "x": 2.5, "flag": false,
+        "tags": ["stale"], "meta": {"k": "stale"}});
+    let diff = json!({"text": "second", "x": 2.5, "$removed": ["n"]});
+    store
+        .persist("Note", "partial", &diff, &full)
+        .expect("persist");
+    let expected = json!({"id": "partial", "text": "second", "x": 2.5, "flag": true,
+        "tags": ["a"], "meta": {"k": 1}});
+    assert_eq!(
+        store.load("Note", "partial").expect("load"),
+        Some(expected),
+        "a persist must write what its diff names and keep what it leaves out"
+    );
+    // The state as its own diff is the whole state again.
+    store
+        .persist("Note", "partial", &full, &full)
+        .expect("persist");
+    assert_eq!(
+        store.load("Note", "partial").expect("load"),
+        Some(full),
+        "a diff that is the state itself writes the whole state"
+    );
 }
 
 /// `create` saves a new aggregate, and leaves a stored one as it is (`false`); of several

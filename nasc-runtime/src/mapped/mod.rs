@@ -9,13 +9,15 @@ use crate::backend::MappedConnection;
 use crate::encode::{self, Encode};
 use crate::pool::{build_pool, redact, Connections, StoreOptions};
 use crate::rows::Loaded;
-use crate::sql::{statements, TypeStatements};
+use crate::sql::{named_update, statements, Sql, TypeStatements};
 use crate::{Error, Registry, Store};
 use diesel::result::Error as DieselError;
 use nasc_model::EntityType;
 use serde_json::Value;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 pub(crate) use write::Executor;
-use write::{changed_positions, Arrays, Planner, Written};
+use write::{changed_positions, Planner, Scope, Written};
 
 /// Aggregates in normalised tables: one table per mapped type, child rows in the child's
 /// table with a foreign key to the parent and their position in the array.
@@ -36,7 +38,12 @@ pub struct DieselStore<C: MappedConnection> {
     change_log: bool,
     replace_children: bool,
     retries: u32,
+    /// The updates of the sets of columns partial diffs named.
+    named_updates: Mutex<HashMap<ColumnSet, Arc<Sql>>>,
 }
+
+/// A set of columns of a type: its index, and the indexes of the fields.
+type ColumnSet = (usize, Vec<usize>);
 
 impl<C: MappedConnection> DieselStore<C> {
     /// Connects with default pool settings and creates the tables of `registry`.
@@ -78,6 +85,7 @@ impl<C: MappedConnection> DieselStore<C> {
             change_log,
             replace_children: options.replace_children,
             retries: options.retries,
+            named_updates: Mutex::default(),
         })
     }
 
@@ -115,6 +123,19 @@ impl<C: MappedConnection> DieselStore<C> {
 
     fn statements_of(&self, ty: &EntityType) -> &TypeStatements {
         &self.statements[ty.index]
+    }
+
+    /// The update of the columns `fields` of a top-level row of `ty` (see
+    /// [`crate::sql::named_update`]), rendered the first time a diff names that set.
+    fn named_update(&self, ty: &EntityType, fields: Vec<usize>) -> Arc<Sql> {
+        let mut cache = self
+            .named_updates
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        cache
+            .entry((ty.index, fields))
+            .or_insert_with_key(|(_, fields)| Arc::new(named_update(ty, C::DIALECT, fields)))
+            .clone()
     }
 }
 
@@ -163,7 +184,7 @@ impl<C: MappedConnection> Store for DieselStore<C> {
             aggregate::stamp_times(&mut tree);
             let result = self.write_transaction(target, |conn| {
                 match self
-                    .write_top_level(conn, &tree, Arrays::NamedBy(diff), target)
+                    .write_top_level(conn, &tree, Scope::of(diff, full), target)
                     .map_err(Failure::Nasc)?
                 {
                     Written::PositionsNotInPlace => return Err(Failure::NotInPlace),
@@ -200,7 +221,7 @@ impl<C: MappedConnection> Store for DieselStore<C> {
         };
         self.write_transaction(target, |conn| {
             match self
-                .write_top_level(conn, &tree, Arrays::All, target)
+                .write_top_level(conn, &tree, Scope::Whole, target)
                 .map_err(Failure::Nasc)?
             {
                 Written::Done => {}
@@ -273,7 +294,7 @@ impl<C: MappedConnection> Store for DieselStore<C> {
                     writes: Vec::new(),
                 };
                 // (The planner finds every row in place: it writes nothing.)
-                self.write_top_level(&mut planner, &tree, Arrays::NamedBy(diff), target)?;
+                self.write_top_level(&mut planner, &tree, Scope::of(diff, full), target)?;
                 if self.change_log {
                     crate::change_log::append::<C>(&mut planner, ty, id, diff, None)
                         .map_err(|e| target.database("logging", "", e))?;

@@ -13,17 +13,34 @@ use serde_json::{Map, Value};
 use std::collections::HashMap;
 
 impl<C: MappedConnection> DieselStore<C> {
-    /// Writes `tree` as a top-level row, then brings the children of every array the diff
-    /// names to match it.
+    /// Writes `tree` as a top-level row (of a partial diff, only the columns it names),
+    /// then brings the children of every array in `scope` to match it.
     pub(super) fn write_top_level(
         &self,
         conn: &mut impl Executor,
         tree: &RowTree<'_>,
-        arrays: Arrays<'_>,
+        scope: Scope<'_>,
         target: Target<'_>,
     ) -> Result<Written, Error> {
-        let statements = self.statements_of(tree.ty);
-        let top = statements.top();
+        let written = match scope {
+            Scope::Named(diff) => self.write_named_columns(conn, tree, diff, target)?,
+            Scope::Whole => false,
+        };
+        if !written {
+            self.write_whole_row(conn, tree, target)?;
+        }
+        self.write_arrays(conn, tree, scope, target)
+    }
+
+    /// Writes every column of top-level row `tree`, inserting the row when there is none
+    /// (a versioned type's version checked and bumped).
+    fn write_whole_row(
+        &self,
+        conn: &mut impl Executor,
+        tree: &RowTree<'_>,
+        target: Target<'_>,
+    ) -> Result<(), Error> {
+        let top = self.statements_of(tree.ty).top();
         let unique_conflict =
             |e: DieselError| self.unique_conflict(tree.ty, &tree.pointer(), target, e);
         match (&top.versioned, &top.update_then_insert) {
@@ -41,12 +58,62 @@ impl<C: MappedConnection> DieselStore<C> {
                 .run(&top.upsert, &tree.values)
                 .map_err(unique_conflict)?,
         };
-        if !tree.ty.relations.iter().any(|r| arrays.names(&r.property)) {
+        Ok(())
+    }
+
+    /// Updates the columns of top-level row `tree` that `diff` names (with the last-save
+    /// time, and the version, checked and bumped): `false`, with nothing written, when no
+    /// row matched (none is stored, or, for a versioned type, another version is).
+    fn write_named_columns(
+        &self,
+        conn: &mut impl Executor,
+        tree: &RowTree<'_>,
+        diff: &Value,
+        target: Target<'_>,
+    ) -> Result<bool, Error> {
+        let ty = tree.ty;
+        let named = Scope::Named(diff);
+        let fields: Vec<usize> = ty
+            .updatable_fields()
+            .map(|(i, _)| i)
+            .filter(|&i| {
+                Some(i) == ty.timestamps.1
+                    || Some(i) == ty.version
+                    || named.names(&ty.fields[i].property)
+            })
+            .collect();
+        let next = next_version(tree, target)?;
+        let mut binds: Vec<SqlValue> = fields
+            .iter()
+            .map(|&i| match next {
+                Some((version, next)) if version == i => SqlValue::Integer(next),
+                _ => tree.values[i].borrowed(),
+            })
+            .collect();
+        binds.push(tree.pk().borrowed());
+        binds.extend(next.map(|(_, next)| SqlValue::Integer(next - 1)));
+        let update = self.named_update(ty, fields);
+        let updated = conn
+            .run(&update, &binds)
+            .map_err(|e| self.unique_conflict(ty, &tree.pointer(), target, e))?;
+        Ok(updated > 0)
+    }
+
+    /// Brings the children of every array in `scope` to match `tree`, a top-level row.
+    fn write_arrays(
+        &self,
+        conn: &mut impl Executor,
+        tree: &RowTree<'_>,
+        scope: Scope<'_>,
+        target: Target<'_>,
+    ) -> Result<Written, Error> {
+        let statements = self.statements_of(tree.ty);
+        if !tree.ty.relations.iter().any(|r| scope.names(&r.property)) {
             return Ok(Written::Done);
         }
         let key = self.top_level_key(conn, tree, target)?;
         for (relation, spec) in tree.ty.relations.iter().enumerate() {
-            if !arrays.names(&spec.property) {
+            if !scope.names(&spec.property) {
                 // An array the diff leaves out keeps its rows.
                 continue;
             }
@@ -680,20 +747,31 @@ pub(super) fn relation_index(ty: &EntityType, relation: &nasc_model::Relation) -
         .expect("a relation of the type")
 }
 
-/// The arrays a write brings to match the state it writes.
+/// What a write brings to match the state it writes.
 #[derive(Debug, Clone, Copy)]
-pub(crate) enum Arrays<'d> {
-    /// Every array (a typed save: the whole state).
-    All,
-    /// The arrays a persist's diff names (set, listed as removed, or with changed
-    /// positions); the others keep their rows.
-    NamedBy(&'d Value),
+pub(crate) enum Scope<'d> {
+    /// The whole state: every column and every array (a typed save, or a persist whose
+    /// diff is the state itself).
+    Whole,
+    /// The properties and arrays a persist's diff names (set, listed as removed, or with
+    /// changed positions); the others keep what is stored.
+    Named(&'d Value),
 }
 
-impl Arrays<'_> {
-    /// Whether the write brings array `property` to match.
+impl<'d> Scope<'d> {
+    /// The scope of a persist of `full` with `diff`: the whole state when the diff is the
+    /// state itself.
+    pub(crate) fn of(diff: &'d Value, full: &Value) -> Scope<'d> {
+        if crate::diff::is_whole(diff, full) {
+            Scope::Whole
+        } else {
+            Scope::Named(diff)
+        }
+    }
+
+    /// Whether the write brings property (or array) `property` to match.
     fn names(self, property: &str) -> bool {
-        let Arrays::NamedBy(diff) = self else {
+        let Scope::Named(diff) = self else {
             return true;
         };
         diff.get(property).is_some()
