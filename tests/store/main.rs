@@ -97,6 +97,7 @@ conformance!(
     family::the_mapped_store_passes_the_exported_suite,
     family::the_json_store_passes_the_exported_suite,
     family::the_json_store_reports_a_corrupt_document,
+    family::every_store_gives_a_partial_diff_the_same_meaning,
     keys::declared_indexes_exist,
     names::odd_names_round_trip,
     keys::a_unique_key_violation_names_the_key_and_writes_nothing,
