@@ -12,10 +12,13 @@ pub trait Store: Send + Sync {
     /// The aggregate `ty` / `id`, or `None` when there is none.
     fn load(&self, ty: &str, id: &str) -> Result<Option<Value>, Error>;
 
-    /// Saves `full` as the whole new state of `ty` / `id`, in one transaction.
+    /// Saves the new state `full` of `ty` / `id`, in one transaction.
     ///
-    /// `diff` is the shallow map of changed top-level keys (see the processor); `full` is
-    /// authoritative.
+    /// `diff` is the shallow map of changed top-level keys (see [`crate::diff`], with
+    /// `$removed` and `$positions`). A diff that is `full` itself writes the whole state.
+    /// Any other diff writes what it names, with the values `full` holds, and nothing else:
+    /// what it leaves out keeps its stored value. An aggregate not stored yet is stored as
+    /// `full`. Every store gives a persist this meaning (the conformance suite checks it).
     fn persist(&self, ty: &str, id: &str, diff: &Value, full: &Value) -> Result<(), Error>;
 
     /// Removes the aggregate with all its child rows; `true` when it existed.
