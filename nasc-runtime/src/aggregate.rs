@@ -378,6 +378,46 @@ pub(crate) fn check_diff(ty: &EntityType, diff: &Value, target: Target<'_>) -> R
     Ok(())
 }
 
+/// Checks every property and array `scope` names is one of `ty`.
+pub(crate) fn check_scope(
+    ty: &EntityType,
+    scope: &crate::Scope,
+    target: Target<'_>,
+) -> Result<(), Error> {
+    let crate::Scope::Named {
+        properties,
+        positions,
+    } = scope
+    else {
+        return Ok(());
+    };
+    let is_array = |name: &str| ty.relations.iter().any(|r| r.property == name);
+    let unknown = properties
+        .iter()
+        .find(|name| ty.field(name).is_none() && !is_array(name));
+    if let Some(name) = unknown {
+        return Err(target.invalid(
+            &pointer_join("", name),
+            format!(
+                "the change names `{}`, which `{}` does not have",
+                bounded(name),
+                ty.name
+            ),
+        ));
+    }
+    match positions.keys().find(|name| !is_array(name)) {
+        Some(name) => Err(target.invalid(
+            &pointer_join("", name),
+            format!(
+                "the change lists positions of `{}`, which is not an array of `{}`",
+                bounded(name),
+                ty.name
+            ),
+        )),
+        None => Ok(()),
+    }
+}
+
 /// Validates `full` as the whole state of aggregate `target` of type `ty`; of the arrays
 /// `changed` names, only the children at the listed positions (the others are trusted
 /// unchanged).
@@ -385,7 +425,7 @@ pub(crate) fn validate<'a>(
     model: &'a Model,
     ty: &'a EntityType,
     full: &'a Value,
-    changed: Option<&Map<String, Value>>,
+    changed: Option<&BTreeMap<String, Vec<usize>>>,
     dialect: Dialect,
     target: Target<'_>,
 ) -> Result<RowTree<'a>, Error> {
@@ -516,7 +556,7 @@ fn row_tree<'a>(
     ty: &'a EntityType,
     value: &'a Value,
     row: RowPointer,
-    changed: Option<&Map<String, Value>>,
+    changed: Option<&BTreeMap<String, Vec<usize>>>,
     dialect: Dialect,
     target: Target<'_>,
 ) -> Result<RowTree<'a>, Error> {
@@ -579,15 +619,7 @@ fn row_tree<'a>(
                 ))
             }
         };
-        let only: Option<Vec<usize>> = changed
-            .and_then(|c| c.get(&relation.property))
-            .and_then(Value::as_array)
-            .map(|list| {
-                list.iter()
-                    .filter_map(Value::as_u64)
-                    .map(|p| p as usize)
-                    .collect()
-            });
+        let only: Option<Vec<usize>> = changed.and_then(|c| c.get(&relation.property)).cloned();
         // Of an array the diff gives positions for, only those children are converted.
         let whole = only.is_none();
         if let (true, Some(array)) = (whole, object.get(&relation.property)) {

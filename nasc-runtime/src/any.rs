@@ -46,8 +46,12 @@ macro_rules! backend_enum {
                 self.store().load_rows(ty, id)
             }
 
-            fn save_encoded(&self, entity: &dyn crate::encode::Encode) -> Result<(), Error> {
-                self.store().save_encoded(entity)
+            fn save_encoded(&self, entity: &dyn crate::encode::Encode, scope: &crate::Scope) -> Result<(), Error> {
+                self.store().save_encoded(entity, scope)
+            }
+
+            fn persist_scoped(&self, ty: &str, id: &str, scope: &crate::Scope, full: &Value) -> Result<(), Error> {
+                self.store().persist_scoped(ty, id, scope, full)
             }
 
             fn delete(&self, ty: &str, id: &str) -> Result<bool, Error> {

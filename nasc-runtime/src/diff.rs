@@ -170,56 +170,6 @@ pub(crate) fn is_whole(diff: &Value, full: &Value) -> bool {
     std::ptr::eq(diff, full) || diff == full
 }
 
-/// Brings `stored` to what a persist of `full` with partial `diff` stores: each property
-/// the diff names takes its value in `full` (or is removed, when `full` lacks it, or the
-/// diff lists it under `$removed`); of an array whose changed positions the diff lists,
-/// those positions alone, when the stored array has `full`'s length (otherwise the whole
-/// array); every other property keeps its stored value. A stored value that is not an
-/// object is replaced by `full`.
-pub(crate) fn apply_named(stored: &mut Value, diff: &Value, full: &Value) {
-    let (Some(stored_map), Some(diff)) = (stored.as_object_mut(), diff.as_object()) else {
-        *stored = full.clone();
-        return;
-    };
-    let take = |stored_map: &mut Map<String, Value>, property: &str| match full.get(property) {
-        Some(value) => {
-            stored_map.insert(property.to_owned(), value.clone());
-        }
-        None => {
-            stored_map.remove(property);
-        }
-    };
-    for (key, value) in diff {
-        if key == REMOVED_KEY {
-            for name in value
-                .as_array()
-                .into_iter()
-                .flatten()
-                .filter_map(Value::as_str)
-            {
-                stored_map.remove(name);
-            }
-        } else if key == POSITIONS_KEY {
-            for (name, positions) in value.as_object().into_iter().flatten() {
-                let new = full.get(name).and_then(Value::as_array);
-                let old = stored_map.get_mut(name).and_then(Value::as_array_mut);
-                match (old, new, positions.as_array()) {
-                    (Some(old), Some(new), Some(positions)) if old.len() == new.len() => {
-                        for position in positions.iter().filter_map(Value::as_u64) {
-                            if let Some(item) = new.get(position as usize) {
-                                old[position as usize] = item.clone();
-                            }
-                        }
-                    }
-                    _ => take(stored_map, name),
-                }
-            }
-        } else {
-            take(stored_map, key);
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -195,6 +195,10 @@ impl<'a> RowEncoder<'a> {
     /// The next array holds `items`: each is encoded as a child row at its position.
     pub fn children<T: crate::Entity>(&mut self, items: &'a [T]) -> Result<(), Error> {
         debug_assert_eq!(self.values.len(), self.ty.fields.len(), "fields come first");
+        if self.children.is_empty() {
+            // The row's own checks come before its children's, as in the JSON front end.
+            self.check_fields()?;
+        }
         let ty: &'a EntityType = self.ty;
         let relation = ty
             .relations
@@ -230,6 +234,11 @@ impl<'a> RowEncoder<'a> {
         Ok(())
     }
 
+    /// The checks of the row's fields together (once they are all encoded).
+    fn check_fields(&self) -> Result<(), Error> {
+        check_key_length(self.ty, &self.values, &self.at, self.dialect, self.target)
+    }
+
     /// The encoded row, once every field and array is.
     fn finish(self) -> Result<RowTree<'a>, Error> {
         assert!(
@@ -238,7 +247,9 @@ impl<'a> RowEncoder<'a> {
             "the generated encoder of `{}` encodes every field and array",
             self.ty.name
         );
-        check_key_length(self.ty, &self.values, &self.at, self.dialect, self.target)?;
+        if self.ty.relations.is_empty() {
+            self.check_fields()?;
+        }
         Ok(RowTree {
             ty: self.ty,
             values: self.values,

@@ -4,7 +4,7 @@ use crate::aggregate::{Cell, SqlValue, Target};
 use crate::backend::MappedConnection;
 use crate::pool::{build_pool, Connections, StoreOptions};
 use crate::sql::Sql;
-use crate::{Error, Store};
+use crate::{Error, Scope, Store};
 use nasc_model::ddl::{MYSQL_KEY_LENGTH, MYSQL_KEY_TYPE};
 use nasc_model::{naming, Dialect};
 use serde_json::Value;
@@ -126,11 +126,15 @@ impl<C: MappedConnection> Store for DieselJsonStore<C> {
 
     fn persist(&self, ty: &str, id: &str, diff: &Value, full: &Value) -> Result<(), Error> {
         crate::diff::check_shallow_diff(diff, ty, id)?;
+        self.persist_scoped(ty, id, &Scope::from_diff(diff, full), full)
+    }
+
+    fn persist_scoped(&self, ty: &str, id: &str, scope: &Scope, full: &Value) -> Result<(), Error> {
         let target = Target { ty, id };
-        if crate::diff::is_whole(diff, full) {
+        if *scope == Scope::Whole {
             return self.write(target, full, Write::Replace).map(|_| ());
         }
-        // What the diff leaves out keeps its stored value, as in every store: the stored
+        // What the scope leaves out keeps its stored value, as in every store: the stored
         // document is read, locked, merged and written back in one write transaction.
         check_writable(target, full, C::DIALECT)?;
         self.pool.with(ty, id, |conn| {
@@ -139,7 +143,7 @@ impl<C: MappedConnection> Store for DieselJsonStore<C> {
                 let stored = self.select(conn, &table, target, true)?;
                 let document = match document_of(stored, target)? {
                     Some(mut stored) => {
-                        crate::diff::apply_named(&mut stored, diff, full);
+                        scope.apply_to(&mut stored, full);
                         stored
                     }
                     None => full.clone(),

@@ -43,6 +43,7 @@ mod retry;
 pub mod rows;
 pub mod schema_type;
 mod schema_version;
+mod scope;
 mod secrets;
 mod sql;
 mod store;
@@ -70,6 +71,7 @@ pub use pool::StoreOptions;
 pub use processor::{Committed, FnHandler, Handler, Message, Outcome, Patch, Processor, MOUNT};
 pub use registry::Registry;
 pub use schema_version::{Migrations, METADATA_TABLE};
+pub use scope::Scope;
 pub use store::Store;
 
 /// The mapped store on embedded SQLite.

@@ -1,6 +1,6 @@
 //! `MemoryStore`: aggregates in a map, for tests and prototypes.
 
-use crate::{Error, Store};
+use crate::{Error, Scope, Store};
 use serde_json::Value;
 use std::collections::HashMap;
 use std::sync::RwLock;
@@ -47,16 +47,20 @@ impl Store for MemoryStore {
 
     fn persist(&self, ty: &str, id: &str, diff: &Value, full: &Value) -> Result<(), Error> {
         crate::diff::check_shallow_diff(diff, ty, id)?;
+        self.persist_scoped(ty, id, &Scope::from_diff(diff, full), full)
+    }
+
+    fn persist_scoped(&self, ty: &str, id: &str, scope: &Scope, full: &Value) -> Result<(), Error> {
         let mut entries = self.write();
         let key = (ty.to_owned(), id.to_owned());
         match entries.get_mut(&key) {
-            // What the diff leaves out keeps its stored value, as in every store.
-            Some(stored) if !crate::diff::is_whole(diff, full) => {
+            // What the scope leaves out keeps its stored value, as in every store.
+            Some(stored) => {
                 let mut merged = stored.clone();
-                crate::diff::apply_named(&mut merged, diff, full);
+                scope.apply_to(&mut merged, full);
                 *stored = merged;
             }
-            _ => {
+            None => {
                 entries.insert(key, full.clone());
             }
         }

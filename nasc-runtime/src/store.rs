@@ -2,6 +2,7 @@
 
 use crate::encode::Encode;
 use crate::rows::Loaded;
+use crate::Scope;
 use crate::{Aggregate, Error};
 use serde_json::Value;
 
@@ -20,6 +21,17 @@ pub trait Store: Send + Sync {
     /// what it leaves out keeps its stored value. An aggregate not stored yet is stored as
     /// `full`. Every store gives a persist this meaning (the conformance suite checks it).
     fn persist(&self, ty: &str, id: &str, diff: &Value, full: &Value) -> Result<(), Error>;
+
+    /// [`Self::persist`] with the change as a type rather than a JSON diff: `scope` says
+    /// what of `full` is written (see [`Scope`]). nasc's stores apply it directly; by
+    /// default, the scope's wire form is persisted (which a store reads as the whole state
+    /// when it equals `full`: a scope naming every property of `full` and nothing else).
+    fn persist_scoped(&self, ty: &str, id: &str, scope: &Scope, full: &Value) -> Result<(), Error> {
+        match scope {
+            Scope::Whole => self.persist(ty, id, full, full),
+            named => self.persist(ty, id, &named.to_value(full), full),
+        }
+    }
 
     /// Removes the aggregate with all its child rows; `true` when it existed.
     fn delete(&self, ty: &str, id: &str) -> Result<bool, Error>;
@@ -64,14 +76,24 @@ pub trait Store: Send + Sync {
     where
         Self: Sized,
     {
-        self.save_encoded(entity)
+        self.save_encoded(entity, &Scope::Whole)
     }
 
-    /// Saves a typed entity (its whole state), as [`Self::save`] does. The mapped stores
-    /// encode it straight into rows; by default, its JSON document is persisted.
-    fn save_encoded(&self, entity: &dyn Encode) -> Result<(), Error> {
+    /// Saves what `scope` names of a typed entity: the other properties and arrays keep
+    /// their stored values (`Scope::of(["status"])` writes the status alone).
+    fn save_scoped<T: Aggregate>(&self, entity: &T, scope: &Scope) -> Result<(), Error>
+    where
+        Self: Sized,
+    {
+        self.save_encoded(entity, scope)
+    }
+
+    /// Saves what `scope` names of a typed entity, as [`Self::save_scoped`] does. The
+    /// mapped stores encode it straight into rows; by default, its JSON document is
+    /// persisted with the change.
+    fn save_encoded(&self, entity: &dyn Encode, scope: &Scope) -> Result<(), Error> {
         let full = entity.document()?;
-        self.persist(entity.type_name(), &entity.id(), &full, &full)
+        self.persist_scoped(entity.type_name(), &entity.id(), scope, &full)
     }
 
     /// The aggregate `ty` `id` as the store holds it, for the typed API: rows (decoded by

@@ -86,6 +86,7 @@ conformance!(
     dynamic::long_lists_are_written_in_several_batches,
     dynamic::writing_only_changed_children_equals_a_full_replace,
     typed::typed_round_trip,
+    typed::a_typed_save_writes_what_its_scope_names,
     processing::mount_events_and_patches,
     processing::a_dry_run_writes_nothing,
     processing::subscribers_hear_only_committed_changes,

@@ -37,3 +37,74 @@ pub fn typed_round_trip(b: &Backend) {
     assert!(store.remove::<TodoList>("l1").unwrap());
     assert_eq!(store.get::<TodoList>("l1").unwrap(), None);
 }
+
+/// `save_scoped` writes what its scope names of a typed entity (a property, an array) and
+/// keeps the rest as stored, on the mapped store of every backend and on `MemoryStore`
+/// alike; a scope naming a property the type lacks is refused, naming it.
+pub fn a_typed_save_writes_what_its_scope_names(b: &Backend) {
+    use nasc_runtime::{Error, MemoryStore, Scope};
+    let db = b.store(app::registry());
+    let memory = MemoryStore::new();
+    let stores: [(&str, &dyn Store); 2] = [("mapped", &db.store), ("memory", &memory)];
+    for (name, store) in stores {
+        let user = User {
+            id: "u1".into(),
+            name: "Ada".into(),
+            email: "ada@example.com".into(),
+        };
+        store.save_encoded(&user, &Scope::Whole).unwrap();
+        let stale = User {
+            name: "Grace".into(),
+            email: "stale@example.com".into(),
+            ..user.clone()
+        };
+        store.save_encoded(&stale, &Scope::of(["name"])).unwrap();
+        let expected = User {
+            name: "Grace".into(),
+            ..user
+        };
+        let loaded: User =
+            serde_json::from_value(store.load("User", "u1").unwrap().unwrap()).unwrap();
+        assert_eq!(loaded, expected, "{name}");
+
+        let list = TodoList {
+            id: "l1".into(),
+            items: vec![todo("1", "a", false)],
+        };
+        store.save_encoded(&list, &Scope::Whole).unwrap();
+        let changed = TodoList {
+            id: "l1".into(),
+            items: vec![todo("1", "a", true), todo("2", "b", false)],
+        };
+        // A scope that leaves the array out keeps its stored items.
+        store
+            .save_encoded(&changed, &Scope::of(Vec::<String>::new()))
+            .unwrap();
+        let loaded: TodoList =
+            serde_json::from_value(store.load("TodoList", "l1").unwrap().unwrap()).unwrap();
+        assert_eq!(loaded, list, "{name}");
+        store.save_encoded(&changed, &Scope::of(["items"])).unwrap();
+        let loaded: TodoList =
+            serde_json::from_value(store.load("TodoList", "l1").unwrap().unwrap()).unwrap();
+        assert_eq!(loaded, changed, "{name}");
+    }
+    match db.store.save_scoped(
+        &TodoList {
+            id: "l2".into(),
+            items: vec![],
+        },
+        &Scope::of(["itemz"]),
+    ) {
+        Err(Error::Invalid {
+            pointer, message, ..
+        }) => {
+            assert_eq!(pointer, "/itemz");
+            assert!(
+                message.contains("`itemz`") && message.contains("`TodoList`"),
+                "{message}"
+            );
+        }
+        other => panic!("an unknown property in a scope must be refused: {other:?}"),
+    }
+    assert_eq!(db.store.load("TodoList", "l2").unwrap(), None);
+}

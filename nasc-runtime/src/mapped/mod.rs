@@ -10,14 +10,14 @@ use crate::encode::{self, Encode};
 use crate::pool::{build_pool, redact, Connections, StoreOptions};
 use crate::rows::Loaded;
 use crate::sql::{named_update, statements, Sql, TypeStatements};
-use crate::{Error, Registry, Store};
+use crate::{Error, Registry, Scope, Store};
 use diesel::result::Error as DieselError;
 use nasc_model::EntityType;
 use serde_json::Value;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 pub(crate) use write::Executor;
-use write::{changed_positions, Planner, Scope, Written};
+use write::{changed_positions, Planner, Written};
 
 /// Aggregates in normalised tables: one table per mapped type, child rows in the child's
 /// table with a foreign key to the parent and their position in the array.
@@ -72,7 +72,7 @@ impl<C: MappedConnection> DieselStore<C> {
                     .batch_execute(&crate::change_log::ddl(C::DIALECT))
                     .map_err(|e| Error::Open {
                         target: redact(url),
-                        message: format!("cannot create the change log: {e}"),
+                        message: format!("cannot create the scope log: {e}"),
                     })?;
             }
             Ok(())
@@ -100,7 +100,7 @@ impl<C: MappedConnection> DieselStore<C> {
     ) -> Result<Vec<crate::LoggedChange>, Error> {
         self.pool.with("", "", |conn| {
             crate::change_log::since(conn, sequence, limit).map_err(|e| Error::Database {
-                action: "reading the change log of",
+                action: "reading the scope log of",
                 ty: String::new(),
                 id: String::new(),
                 pointer: String::new(),
@@ -170,58 +170,38 @@ impl<C: MappedConnection> Store for DieselStore<C> {
     fn persist(&self, ty: &str, id: &str, diff: &Value, full: &Value) -> Result<(), Error> {
         let entity = self.registry.aggregate(ty)?;
         let target = Target { ty, id };
-        let mut changed = changed_positions(&self.registry, entity, diff, self.replace_children);
-        loop {
-            let mut tree = aggregate::validate(
-                self.registry.model(),
-                entity,
-                full,
-                changed.as_ref(),
-                C::DIALECT,
-                target,
-            )?;
-            aggregate::check_diff(entity, diff, target)?;
-            aggregate::stamp_times(&mut tree);
-            let result = self.write_transaction(target, |conn| {
-                match self
-                    .write_top_level(conn, &tree, Scope::of(diff, full), target)
-                    .map_err(Failure::Nasc)?
-                {
-                    Written::PositionsNotInPlace => return Err(Failure::NotInPlace),
-                    Written::Done => {}
-                }
-                self.log_change(conn, &tree, diff, target)
-            });
-            return match result {
-                Ok(()) => Ok(()),
-                // Rolled back: write again, comparing the whole arrays.
-                Err(Failure::NotInPlace) if changed.is_some() => {
-                    changed = None;
-                    continue;
-                }
-                Err(failure) => Err(failure.into_error(target)),
-            };
-        }
+        let scope = Scope::from_diff(diff, full);
+        // (The diff's own problems are reported after the state's.)
+        let check = || aggregate::check_diff(entity, diff, target);
+        self.write_change(entity, target, &scope, full, Some(diff), &check)
     }
 
-    fn save_encoded(&self, entity: &dyn Encode) -> Result<(), Error> {
+    fn persist_scoped(&self, ty: &str, id: &str, scope: &Scope, full: &Value) -> Result<(), Error> {
+        let entity = self.registry.aggregate(ty)?;
+        let target = Target { ty, id };
+        let check = || aggregate::check_scope(entity, scope, target);
+        self.write_change(entity, target, scope, full, None, &check)
+    }
+
+    fn save_encoded(&self, entity: &dyn Encode, scope: &Scope) -> Result<(), Error> {
         let id = entity.id();
         let target = Target {
             ty: entity.type_name(),
             id: &id,
         };
         let ty = self.registry.aggregate(target.ty)?;
+        aggregate::check_scope(ty, scope, target)?;
         let mut tree =
             encode::encode_aggregate(self.registry.model(), ty, entity, C::DIALECT, target)?;
         aggregate::stamp_times(&mut tree);
-        // The change log records the state saved as its JSON document.
+        // The change log records the change in its wire form.
         let logged = match self.change_log {
-            true => Some(entity.document()?),
+            true => Some(scope.to_value(&entity.document()?)),
             false => None,
         };
         self.write_transaction(target, |conn| {
             match self
-                .write_top_level(conn, &tree, Scope::Whole, target)
+                .write_top_level(conn, &tree, scope, target)
                 .map_err(Failure::Nasc)?
             {
                 Written::Done => {}
@@ -275,7 +255,8 @@ impl<C: MappedConnection> Store for DieselStore<C> {
     ) -> Result<Vec<String>, Error> {
         let entity = self.registry.aggregate(ty)?;
         let target = Target { ty, id };
-        let changed = changed_positions(&self.registry, entity, diff, self.replace_children);
+        let scope = Scope::from_diff(diff, full);
+        let changed = changed_positions(&self.registry, entity, &scope, self.replace_children);
         let tree = aggregate::validate(
             self.registry.model(),
             entity,
@@ -294,7 +275,7 @@ impl<C: MappedConnection> Store for DieselStore<C> {
                     writes: Vec::new(),
                 };
                 // (The planner finds every row in place: it writes nothing.)
-                self.write_top_level(&mut planner, &tree, Scope::of(diff, full), target)?;
+                self.write_top_level(&mut planner, &tree, &scope, target)?;
                 if self.change_log {
                     crate::change_log::append::<C>(&mut planner, ty, id, diff, None)
                         .map_err(|e| target.database("logging", "", e))?;
@@ -351,6 +332,61 @@ impl<C: MappedConnection> DieselStore<C> {
                 }
                 result => return result,
             }
+        }
+    }
+
+    /// Validates `full`, then runs `check` (of the diff or scope), and writes what `scope`
+    /// names of `full`, in one transaction (again, comparing whole arrays, when a position
+    /// the scope lists holds another child); the change log records `wire`, or the scope's
+    /// wire form.
+    fn write_change(
+        &self,
+        entity: &EntityType,
+        target: Target<'_>,
+        scope: &Scope,
+        full: &Value,
+        wire: Option<&Value>,
+        check: &dyn Fn() -> Result<(), Error>,
+    ) -> Result<(), Error> {
+        let logged = match (self.change_log, wire) {
+            (false, _) => None,
+            (true, Some(wire)) => Some(std::borrow::Cow::Borrowed(wire)),
+            (true, None) => Some(std::borrow::Cow::Owned(scope.to_value(full))),
+        };
+        let mut changed = changed_positions(&self.registry, entity, scope, self.replace_children);
+        loop {
+            let mut tree = aggregate::validate(
+                self.registry.model(),
+                entity,
+                full,
+                changed.as_ref(),
+                C::DIALECT,
+                target,
+            )?;
+            check()?;
+            aggregate::stamp_times(&mut tree);
+            let result = self.write_transaction(target, |conn| {
+                match self
+                    .write_top_level(conn, &tree, scope, target)
+                    .map_err(Failure::Nasc)?
+                {
+                    Written::PositionsNotInPlace => return Err(Failure::NotInPlace),
+                    Written::Done => {}
+                }
+                match &logged {
+                    Some(diff) => self.log_change(conn, &tree, diff, target),
+                    None => Ok(()),
+                }
+            });
+            return match result {
+                Ok(()) => Ok(()),
+                // Rolled back: write again, comparing the whole arrays.
+                Err(Failure::NotInPlace) if changed.is_some() => {
+                    changed = None;
+                    continue;
+                }
+                Err(failure) => Err(failure.into_error(target)),
+            };
         }
     }
 

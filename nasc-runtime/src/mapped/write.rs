@@ -5,25 +5,24 @@ use super::DieselStore;
 use crate::aggregate::{cell_to_value, Cell, ChildKey, RowTree, SqlValue, Target};
 use crate::backend::MappedConnection;
 use crate::sql::{ChildUpdate, Sql, Versioned};
-use crate::{Error, Registry};
+use crate::{Error, Registry, Scope};
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use nasc_model::error::pointer_join;
 use nasc_model::EntityType;
-use serde_json::{Map, Value};
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 impl<C: MappedConnection> DieselStore<C> {
-    /// Writes `tree` as a top-level row (of a partial diff, only the columns it names),
-    /// then brings the children of every array in `scope` to match it.
+    /// Writes `tree` as a top-level row (of a [`Scope::Named`], only the columns it
+    /// names), then brings the children of every array the change names to match it.
     pub(super) fn write_top_level(
         &self,
         conn: &mut impl Executor,
         tree: &RowTree<'_>,
-        scope: Scope<'_>,
+        scope: &Scope,
         target: Target<'_>,
     ) -> Result<Written, Error> {
         let written = match scope {
-            Scope::Named(diff) => self.write_named_columns(conn, tree, diff, target)?,
+            Scope::Named { .. } => self.write_named_columns(conn, tree, scope, target)?,
             Scope::Whole => false,
         };
         if !written {
@@ -61,25 +60,24 @@ impl<C: MappedConnection> DieselStore<C> {
         Ok(())
     }
 
-    /// Updates the columns of top-level row `tree` that `diff` names (with the last-save
+    /// Updates the columns of top-level row `tree` that `scope` names (with the last-save
     /// time, and the version, checked and bumped): `false`, with nothing written, when no
     /// row matched (none is stored, or, for a versioned type, another version is).
     fn write_named_columns(
         &self,
         conn: &mut impl Executor,
         tree: &RowTree<'_>,
-        diff: &Value,
+        scope: &Scope,
         target: Target<'_>,
     ) -> Result<bool, Error> {
         let ty = tree.ty;
-        let named = Scope::Named(diff);
         let fields: Vec<usize> = ty
             .updatable_fields()
             .map(|(i, _)| i)
             .filter(|&i| {
                 Some(i) == ty.timestamps.1
                     || Some(i) == ty.version
-                    || named.names(&ty.fields[i].property)
+                    || scope.names(&ty.fields[i].property)
             })
             .collect();
         let next = next_version(tree, target)?;
@@ -99,12 +97,12 @@ impl<C: MappedConnection> DieselStore<C> {
         Ok(updated > 0)
     }
 
-    /// Brings the children of every array in `scope` to match `tree`, a top-level row.
+    /// Brings the children of every array `scope` names to match `tree`, a top-level row.
     fn write_arrays(
         &self,
         conn: &mut impl Executor,
         tree: &RowTree<'_>,
-        scope: Scope<'_>,
+        scope: &Scope,
         target: Target<'_>,
     ) -> Result<Written, Error> {
         let statements = self.statements_of(tree.ty);
@@ -747,58 +745,21 @@ pub(super) fn relation_index(ty: &EntityType, relation: &nasc_model::Relation) -
         .expect("a relation of the type")
 }
 
-/// What a write brings to match the state it writes.
-#[derive(Debug, Clone, Copy)]
-pub(crate) enum Scope<'d> {
-    /// The whole state: every column and every array (a typed save, or a persist whose
-    /// diff is the state itself).
-    Whole,
-    /// The properties and arrays a persist's diff names (set, listed as removed, or with
-    /// changed positions); the others keep what is stored.
-    Named(&'d Value),
-}
-
-impl<'d> Scope<'d> {
-    /// The scope of a persist of `full` with `diff`: the whole state when the diff is the
-    /// state itself.
-    pub(crate) fn of(diff: &'d Value, full: &Value) -> Scope<'d> {
-        if crate::diff::is_whole(diff, full) {
-            Scope::Whole
-        } else {
-            Scope::Named(diff)
-        }
-    }
-
-    /// Whether the write brings property (or array) `property` to match.
-    fn names(self, property: &str) -> bool {
-        let Scope::Named(diff) = self else {
-            return true;
-        };
-        diff.get(property).is_some()
-            || diff
-                .get(crate::diff::REMOVED_KEY)
-                .and_then(Value::as_array)
-                .is_some_and(|removed| removed.iter().any(|p| p == property))
-            || diff
-                .get(crate::diff::POSITIONS_KEY)
-                .and_then(|p| p.get(property))
-                .is_some()
-    }
-}
-
-/// The changed positions a persist's diff lists, for the arrays whose rows can be written
-/// by position: arrays of leaf children, when the store does not replace children.
+/// The changed positions a change lists, for the arrays whose rows can be written by
+/// position: arrays of leaf children, when the store does not replace children.
 pub(super) fn changed_positions(
     registry: &Registry,
     ty: &EntityType,
-    diff: &Value,
+    scope: &Scope,
     replace_children: bool,
-) -> Option<Map<String, Value>> {
+) -> Option<BTreeMap<String, Vec<usize>>> {
+    let Scope::Named { positions, .. } = scope else {
+        return None;
+    };
     if replace_children {
         return None;
     }
-    let listed = diff.get(crate::diff::POSITIONS_KEY)?.as_object()?;
-    let usable: Map<String, Value> = listed
+    let usable: BTreeMap<String, Vec<usize>> = positions
         .iter()
         .filter(|(property, _)| {
             ty.relations.iter().any(|r| {
