@@ -55,12 +55,12 @@ impl Store for MemoryStore {
         let key = (ty.to_owned(), id.to_owned());
         match entries.get_mut(&key) {
             // What the scope leaves out keeps its stored value, as in every store.
-            Some(stored) => {
+            Some(stored) if *scope != Scope::Whole => {
                 let mut merged = stored.clone();
                 scope.apply_to(&mut merged, full);
                 *stored = merged;
             }
-            None => {
+            _ => {
                 entries.insert(key, full.clone());
             }
         }

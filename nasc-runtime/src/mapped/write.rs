@@ -80,6 +80,14 @@ impl<C: MappedConnection> DieselStore<C> {
                     || scope.names(&ty.fields[i].property)
             })
             .collect();
+        if fields.is_empty() {
+            // No column to write (the scope names arrays alone): the row need only be there.
+            let top = self.statements_of(ty).top();
+            let rows = conn
+                .rows(&top.select, std::slice::from_ref(tree.pk()))
+                .map_err(|e| target.database("saving", &tree.pointer(), e))?;
+            return Ok(!rows.is_empty());
+        }
         let next = next_version(tree, target)?;
         let mut binds: Vec<SqlValue> = fields
             .iter()
