@@ -110,32 +110,21 @@ impl<'a> RowEncoder<'a> {
             .unwrap_or_else(|| panic!("`{}` has {} fields", ty.name, ty.fields.len()))
     }
 
-    /// The value of the next field, as the JSON front end converts `value`.
-    fn json_value(&self, value: Option<&Value>) -> Result<SqlValue<'a>, Error> {
+    /// The value of the next field, as the JSON front end converts `value` (absent:
+    /// `None`).
+    fn json_value<'v>(&self, value: Option<&'v Value>) -> Result<SqlValue<'v>, Error>
+    where
+        'a: 'v,
+    {
         let ty: &'a EntityType = self.ty;
-        field_value(
-            ty,
-            self.field(),
-            value,
-            &self.at,
-            &self.model.embedded,
-            self.target,
-        )
-        .map(SqlValue::into_owned)
+        let embedded = &self.model.embedded;
+        field_value(ty, self.field(), value, &self.at, embedded, self.target)
     }
 
     /// The next field is an optional property the entity leaves out (its schema `default`,
     /// if any, is stored).
     pub fn absent(&mut self) -> Result<(), Error> {
-        let ty: &'a EntityType = self.ty;
-        let value = field_value(
-            ty,
-            self.field(),
-            None,
-            &self.at,
-            &self.model.embedded,
-            self.target,
-        )?;
+        let value = self.json_value(None)?;
         self.values.push(value);
         Ok(())
     }
@@ -176,7 +165,9 @@ impl<'a> RowEncoder<'a> {
                 format!("{f} is not a number JSON can carry, so nasc does not store it"),
             )),
             // Anything else is refused, or converted, as the JSON front end does.
-            (None, value) => self.json_value(Some(&value.to_json())),
+            (None, value) => self
+                .json_value(Some(&value.to_json()))
+                .map(SqlValue::into_owned),
         }
     }
 
@@ -187,7 +178,7 @@ impl<'a> RowEncoder<'a> {
             let pointer = self.at.join(&self.field().property);
             self.target.invalid(&pointer, e.to_string())
         })?;
-        let value = self.json_value(Some(&json))?;
+        let value = self.json_value(Some(&json))?.into_owned();
         self.values.push(value);
         Ok(())
     }

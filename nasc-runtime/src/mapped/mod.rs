@@ -14,7 +14,7 @@ use crate::{Error, Registry, Scope, Store};
 use diesel::result::Error as DieselError;
 use nasc_model::EntityType;
 use serde_json::Value;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 pub(crate) use write::Executor;
 use write::{changed_positions, Planner, Written};
@@ -121,6 +121,19 @@ impl<C: MappedConnection> DieselStore<C> {
         Ok(f(&mut conn))
     }
 
+    /// `full` validated as the state of `target`, an aggregate of type `entity` (of the
+    /// arrays `changed` lists, only the children at the listed positions).
+    fn validated<'a>(
+        &'a self,
+        entity: &'a EntityType,
+        full: &'a Value,
+        changed: Option<&BTreeMap<String, Vec<usize>>>,
+        target: Target<'_>,
+    ) -> Result<aggregate::RowTree<'a>, Error> {
+        let model = self.registry.model();
+        aggregate::validate(model, entity, full, changed, C::DIALECT, target)
+    }
+
     fn statements_of(&self, ty: &EntityType) -> &TypeStatements {
         &self.statements[ty.index]
     }
@@ -220,14 +233,7 @@ impl<C: MappedConnection> Store for DieselStore<C> {
     fn create(&self, ty: &str, id: &str, full: &Value) -> Result<bool, Error> {
         let entity = self.registry.aggregate(ty)?;
         let target = Target { ty, id };
-        let mut tree = aggregate::validate(
-            self.registry.model(),
-            entity,
-            full,
-            None,
-            C::DIALECT,
-            target,
-        )?;
+        let mut tree = self.validated(entity, full, None, target)?;
         aggregate::stamp_times(&mut tree);
         self.write_transaction(target, |conn| {
             let created = self
@@ -257,14 +263,7 @@ impl<C: MappedConnection> Store for DieselStore<C> {
         let target = Target { ty, id };
         let scope = Scope::from_diff(diff, full);
         let changed = changed_positions(&self.registry, entity, &scope, self.replace_children);
-        let tree = aggregate::validate(
-            self.registry.model(),
-            entity,
-            full,
-            changed.as_ref(),
-            C::DIALECT,
-            target,
-        )?;
+        let tree = self.validated(entity, full, changed.as_ref(), target)?;
         aggregate::check_diff(entity, diff, target)?;
         // The plan reads what a persist would read (the stored children), and records the
         // writes instead of making them.
@@ -355,14 +354,7 @@ impl<C: MappedConnection> DieselStore<C> {
         };
         let mut changed = changed_positions(&self.registry, entity, scope, self.replace_children);
         loop {
-            let mut tree = aggregate::validate(
-                self.registry.model(),
-                entity,
-                full,
-                changed.as_ref(),
-                C::DIALECT,
-                target,
-            )?;
+            let mut tree = self.validated(entity, full, changed.as_ref(), target)?;
             check()?;
             aggregate::stamp_times(&mut tree);
             let result = self.write_transaction(target, |conn| {
