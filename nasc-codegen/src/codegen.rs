@@ -295,6 +295,8 @@ fn encode_row(ty: &EntityType, bindings: &[(Ident, Binding)]) -> TokenStream {
         let ident = bound(bindings, &f.property);
         let method = if is_plain(f) {
             quote!(scalar)
+        } else if f.scalar == ScalarType::DateTime && f.enum_values().is_none() {
+            quote!(instant)
         } else {
             quote!(serde)
         };

@@ -9,7 +9,8 @@ use crate::aggregate::{
     Target,
 };
 use crate::{Aggregate, Error};
-use nasc_model::{Dialect, EntityType, Field, JsonShape, Model, ScalarType};
+use chrono::{DateTime, Datelike, FixedOffset, Timelike, Utc};
+use nasc_model::{Constraints, Dialect, EntityType, Field, Format, JsonShape, Model, ScalarType};
 use serde::Serialize;
 use serde_json::Value;
 use std::borrow::Cow;
@@ -171,6 +172,27 @@ impl<'a> RowEncoder<'a> {
         }
     }
 
+    /// The next field holds an instant (a `date-time` property): a `chrono` date-time is
+    /// formatted straight into the stored form; anything else (text, `None`, an instant no
+    /// timestamp column holds) goes through [`Self::serde`].
+    pub fn instant<T: EncodeInstant + Serialize + ?Sized>(
+        &mut self,
+        value: &T,
+    ) -> Result<(), Error> {
+        let plain = date_time_alone(&self.field().shape);
+        match value
+            .utc()
+            .filter(|instant| plain && stored_exactly(instant))
+        {
+            Some(instant) => {
+                let text = nasc_model::datetime::format_stored(instant);
+                self.values.push(SqlValue::Text(Cow::Owned(text)));
+                Ok(())
+            }
+            None => self.serde(value),
+        }
+    }
+
     /// The next field holds a value serde converts (an enum, an instant, a JSON document),
     /// checked and stored as the JSON front end does.
     pub fn serde<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
@@ -248,6 +270,66 @@ impl<'a> RowEncoder<'a> {
             positions: Vec::new(),
             at: self.at,
         })
+    }
+}
+
+/// Whether `shape` asks of a `date-time` value nothing a `chrono` date-time does not hold:
+/// no keyword but its format.
+fn date_time_alone(shape: &JsonShape) -> bool {
+    match shape {
+        JsonShape::Scalar(_) => true,
+        JsonShape::Constrained(inner, constraints) => {
+            matches!(**inner, JsonShape::Scalar(ScalarType::String))
+                && **constraints
+                    == Constraints {
+                        format: Some(Format::DateTime),
+                        ..Constraints::default()
+                    }
+        }
+        _ => false,
+    }
+}
+
+/// Whether `instant` is stored as it is: a year of four digits, no leap second, no
+/// precision beyond the microsecond (the others are refused by the JSON front end's checks).
+fn stored_exactly(instant: &DateTime<Utc>) -> bool {
+    let nanos = instant.nanosecond();
+    (1..=9999).contains(&instant.year()) && nanos < 1_000_000_000 && nanos % 1_000 == 0
+}
+
+/// Rust types of `date-time` fields, as the typed front end stores them.
+pub trait EncodeInstant {
+    /// The instant, when the value is a `chrono` date-time (text and `None` are not).
+    fn utc(&self) -> Option<DateTime<Utc>>;
+}
+
+impl EncodeInstant for DateTime<Utc> {
+    fn utc(&self) -> Option<DateTime<Utc>> {
+        Some(*self)
+    }
+}
+
+impl EncodeInstant for DateTime<FixedOffset> {
+    fn utc(&self) -> Option<DateTime<Utc>> {
+        Some(self.with_timezone(&Utc))
+    }
+}
+
+impl EncodeInstant for String {
+    fn utc(&self) -> Option<DateTime<Utc>> {
+        None
+    }
+}
+
+impl EncodeInstant for str {
+    fn utc(&self) -> Option<DateTime<Utc>> {
+        None
+    }
+}
+
+impl<T: EncodeInstant> EncodeInstant for Option<T> {
+    fn utc(&self) -> Option<DateTime<Utc>> {
+        self.as_ref().and_then(EncodeInstant::utc)
     }
 }
 
