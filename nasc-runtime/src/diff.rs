@@ -164,22 +164,6 @@ pub(crate) fn check_shallow_diff(diff: &Value, ty: &str, id: &str) -> Result<(),
     }
 }
 
-/// Whether a persist of `full` with `diff` writes the whole state: its diff is the state
-/// itself (as the typed `save` passes it).
-pub(crate) fn is_whole(diff: &Value, full: &Value) -> bool {
-    if std::ptr::eq(diff, full) {
-        return true;
-    }
-    // The keys first: a partial diff (of a processor, say) differs from the state in them,
-    // and is told apart without comparing its values.
-    match (diff.as_object(), full.as_object()) {
-        (Some(d), Some(f)) => {
-            d.len() == f.len() && d.keys().all(|k| f.contains_key(k)) && diff == full
-        }
-        _ => diff == full,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -3,7 +3,7 @@
 //! form (what the processor sends and the change log records).
 
 use crate::diff::{Diff, POSITIONS_KEY, REMOVED_KEY};
-use serde_json::{Map, Value};
+use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// What a persist writes of the new state.
@@ -62,7 +62,7 @@ impl Scope {
     /// is the state itself; otherwise the keys it sets, those it lists under `$removed`,
     /// and the arrays (and positions) under `$positions`.
     pub fn from_diff(diff: &Value, full: &Value) -> Scope {
-        if crate::diff::is_whole(diff, full) {
+        if is_whole(diff, full) {
             return Scope::Whole;
         }
         let mut properties = BTreeSet::new();
@@ -156,27 +156,35 @@ impl Scope {
         else {
             return full.clone();
         };
-        let mut map = Map::new();
-        let mut removed = Vec::new();
+        let mut diff = Diff {
+            positions: positions.clone(),
+            ..Diff::default()
+        };
         for property in properties {
             match full.get(property) {
                 Some(value) => {
-                    map.insert(property.clone(), value.clone());
+                    diff.set.insert(property.clone(), value.clone());
                 }
-                None => removed.push(Value::String(property.clone())),
+                None => diff.removed.push(property.clone()),
             }
         }
-        if !removed.is_empty() {
-            map.insert(REMOVED_KEY.into(), Value::Array(removed));
+        diff.to_value()
+    }
+}
+
+/// Whether a persist of `full` with `diff` writes the whole state: its diff is the state
+/// itself (as the typed `save` passes it).
+fn is_whole(diff: &Value, full: &Value) -> bool {
+    if std::ptr::eq(diff, full) {
+        return true;
+    }
+    // The keys first: a partial diff (of a processor, say) differs from the state in them,
+    // and is told apart without comparing its values.
+    match (diff.as_object(), full.as_object()) {
+        (Some(d), Some(f)) => {
+            d.len() == f.len() && d.keys().all(|k| f.contains_key(k)) && diff == full
         }
-        if !positions.is_empty() {
-            let listed = positions
-                .iter()
-                .map(|(array, at)| (array.clone(), Value::from(at.clone())))
-                .collect();
-            map.insert(POSITIONS_KEY.into(), Value::Object(listed));
-        }
-        Value::Object(map)
+        _ => diff == full,
     }
 }
 
