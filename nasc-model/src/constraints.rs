@@ -247,6 +247,26 @@ impl Constraints {
         Ok(())
     }
 
+    /// Whether the string `text` meets the keywords: [`Self::check`] of a string, without
+    /// building the value or a message.
+    pub fn accepts_text(&self, text: &str) -> bool {
+        let length = || text.chars().count() as u64;
+        self.min_length.map_or(true, |min| length() >= min)
+            && self.max_length.map_or(true, |max| length() <= max)
+            && (self.pattern.as_ref()).map_or(true, |Pattern(regex)| regex.is_match(text))
+            && self.format.map_or(true, |format| format.accepts(text))
+    }
+
+    /// Whether an array of `count` items meets the keywords, when its items need not be
+    /// compared (`None` when `uniqueItems` asks for that).
+    pub fn accepts_count(&self, count: usize) -> Option<bool> {
+        let count = count as u64;
+        (!self.unique_items).then(|| {
+            self.min_items.map_or(true, |min| count >= min)
+                && self.max_items.map_or(true, |max| count <= max)
+        })
+    }
+
     /// The numeric bounds set, in the order they are checked.
     pub fn bounds(&self) -> impl Iterator<Item = (Bound, f64)> {
         [

@@ -1,13 +1,17 @@
 //! The typed front end of the write engine: what the code `schema!` and `#[derive(Entity)]`
 //! generate calls to turn an entity into validated rows. Plain scalars are bound straight
 //! from the entity's fields (strings borrowed, not copied); enums, instants and JSON
-//! documents go through serde and the same checks as the JSON front end. Both front ends
-//! refuse the same values with the same errors (a property test holds them equal).
+//! documents are serialised by serde straight into their stored form, checked on the way by
+//! a probe of their shape ([`crate::probe`]), never built as `serde_json::Value`s. A value
+//! the probe does not accept goes through the JSON front end's conversion, whose error is
+//! the one reported: both front ends refuse the same values with the same errors (a
+//! property test holds them equal).
 
 use crate::aggregate::{
     check_id, check_key_length, field_value, text_problem, RowPointer, RowTree, SeenKeys, SqlValue,
     Target,
 };
+use crate::probe::{self, Scalar};
 use crate::{Aggregate, Error};
 use chrono::{DateTime, Datelike, FixedOffset, Timelike, Utc};
 use nasc_model::{Constraints, Dialect, EntityType, Field, Format, JsonShape, Model, ScalarType};
@@ -153,8 +157,10 @@ impl<'a> RowEncoder<'a> {
         let pointer = || self.at.join(&field.property);
         match (direct, value) {
             (Some(direct), _) if matches!(field.shape, JsonShape::Scalar(_)) => Ok(direct),
-            // Validation keywords are checked on the value as JSON, as the JSON front end
-            // checks them.
+            (Some(direct), value) if probe::accepts_scalar(&field.shape, &value.probed()) => {
+                Ok(direct)
+            }
+            // What the keywords refuse is refused as the JSON front end refuses it.
             (Some(direct), value) => {
                 field
                     .check_value(&value.to_json(), &pointer(), &self.model.embedded)
@@ -196,6 +202,10 @@ impl<'a> RowEncoder<'a> {
     /// The next field holds a value serde converts (an enum, an instant, a JSON document),
     /// checked and stored as the JSON front end does.
     pub fn serde<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
+        if let Some(stored) = self.serialized(value) {
+            self.values.push(stored);
+            return Ok(());
+        }
         let json = serde_json::to_value(value).map_err(|e| {
             let pointer = self.at.join(&self.field().property);
             self.target.invalid(&pointer, e.to_string())
@@ -203,6 +213,41 @@ impl<'a> RowEncoder<'a> {
         let value = self.json_value(Some(&json))?.into_owned();
         self.values.push(value);
         Ok(())
+    }
+
+    /// The stored form of the next field's `value`, serialised without a
+    /// `serde_json::Value`, when the probe of its shape accepts it (`None`: the JSON front
+    /// end decides).
+    fn serialized<T: Serialize + ?Sized>(&self, value: &T) -> Option<SqlValue<'a>> {
+        let field = self.field();
+        if field.scalar == ScalarType::Json {
+            // A document is stored as its JSON text (`null` too, when the shape holds it).
+            return probe::accepts_document(value, &field.shape, &self.model.embedded)
+                .then(|| serde_json::to_string(value).ok())
+                .flatten()
+                .map(|text| SqlValue::Text(Cow::Owned(text)));
+        }
+        let scalar = value.serialize(probe::Capture).ok()?;
+        if scalar == Scalar::Null && field.null_allowed {
+            return Some(SqlValue::Null(field.scalar));
+        }
+        if !probe::accepts_scalar(&field.shape, &scalar) {
+            return None;
+        }
+        match (field.scalar, scalar) {
+            (ScalarType::String, Scalar::Text(text)) if text_problem(&text).is_none() => {
+                Some(SqlValue::Text(text))
+            }
+            (ScalarType::DateTime, Scalar::Text(text)) => nasc_model::datetime::to_stored(&text)
+                .ok()
+                .map(|stored| SqlValue::Text(Cow::Owned(stored))),
+            (ScalarType::Integer, Scalar::Integer(i)) => Some(SqlValue::Integer(i)),
+            (ScalarType::Number, Scalar::Integer(i)) => Some(SqlValue::Real(i as f64)),
+            (ScalarType::Number, Scalar::Unsigned(u)) => Some(SqlValue::Real(u as f64)),
+            (ScalarType::Number, Scalar::Real(f)) => Some(SqlValue::Real(f)),
+            (ScalarType::Boolean, Scalar::Bool(b)) => Some(SqlValue::Bool(b)),
+            _ => None,
+        }
     }
 
     /// The next array holds `items`: each is encoded as a child row at its position.
@@ -218,8 +263,13 @@ impl<'a> RowEncoder<'a> {
             .get(self.children.len())
             .unwrap_or_else(|| panic!("`{}` has {} arrays", ty.name, ty.relations.len()));
         let at: Arc<str> = self.at.join(&relation.property).into();
-        if relation.constraints.is_some() || relation.check.is_some() {
-            // The array's keywords are checked on its JSON, as the JSON front end does.
+        let counted = relation
+            .constraints
+            .as_ref()
+            .and_then(|constraints| constraints.accepts_count(items.len()));
+        if counted != Some(true) && (relation.constraints.is_some() || relation.check.is_some()) {
+            // Keywords refused, or `uniqueItems`: checked on the array's JSON, as the JSON
+            // front end checks them.
             let array = items
                 .iter()
                 .map(crate::Entity::to_json)
@@ -348,7 +398,18 @@ pub enum ScalarRef<'a> {
     Bool(bool),
 }
 
-impl ScalarRef<'_> {
+impl<'s> ScalarRef<'s> {
+    /// The value as the shape probe takes it.
+    fn probed(self) -> Scalar<'s> {
+        match self {
+            ScalarRef::Null => Scalar::Null,
+            ScalarRef::Text(s) => Scalar::Text(Cow::Borrowed(s)),
+            ScalarRef::Integer(i) => Scalar::Integer(i),
+            ScalarRef::Real(f) => Scalar::Real(f),
+            ScalarRef::Bool(b) => Scalar::Bool(b),
+        }
+    }
+
     /// The value as JSON (a non-finite float is `null`, as serde_json makes it).
     fn to_json(self) -> Value {
         match self {

@@ -37,6 +37,7 @@ mod mapped;
 mod memory;
 mod migration_plan;
 mod pool;
+mod probe;
 mod processor;
 mod registry;
 mod retry;

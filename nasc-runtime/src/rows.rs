@@ -162,16 +162,70 @@ pub fn decode_serde<T: serde::de::DeserializeOwned>(
 ) -> Result<T, RowError> {
     let fail = |message: String| RowError::at(property, message);
     let decoded = match (stored, cell) {
-        (_, Cell::Null) => serde_json::from_value(serde_json::Value::Null),
-        (Stored::Json, Cell::Text(text)) => serde_json::from_str(&text),
+        (Stored::Json, Cell::Text(text)) => serde_json::from_str(&text).map_err(|e| e.to_string()),
         (Stored::DateTime, Cell::Text(text)) => match nasc_model::datetime::from_stored(&text) {
-            Some(loaded) => serde_json::from_value(serde_json::Value::String(loaded)),
+            Some(loaded) => T::deserialize(CellDeserializer(Cell::Text(loaded))),
             None => return Err(fail(format!("the column holds `{text}`, not a date-time"))),
-        },
-        (_, Cell::Text(text)) => serde_json::from_value(serde_json::Value::String(text)),
-        (_, Cell::Integer(i)) => serde_json::from_value(i.into()),
-        (_, Cell::Real(f)) => serde_json::from_value(f.into()),
-        (_, Cell::Bool(b)) => serde_json::from_value(b.into()),
+        }
+        .map_err(|e| e.to_string()),
+        (_, cell) => T::deserialize(CellDeserializer(cell)).map_err(|e| e.to_string()),
     };
-    decoded.map_err(|e| fail(e.to_string()))
+    decoded.map_err(fail)
+}
+
+/// A stored scalar as serde reads it: as the `serde_json::Value` of the same scalar reads,
+/// without building one (SQL NULL reads as `null`).
+struct CellDeserializer(Cell);
+
+impl<'de> serde::Deserializer<'de> for CellDeserializer {
+    type Error = serde::de::value::Error;
+
+    fn deserialize_any<V: serde::de::Visitor<'de>>(
+        self,
+        visitor: V,
+    ) -> Result<V::Value, Self::Error> {
+        match self.0 {
+            Cell::Null => visitor.visit_unit(),
+            Cell::Bool(b) => visitor.visit_bool(b),
+            Cell::Integer(i) => visitor.visit_i64(i),
+            Cell::Real(f) => visitor.visit_f64(f),
+            Cell::Text(text) => visitor.visit_string(text),
+        }
+    }
+
+    fn deserialize_option<V: serde::de::Visitor<'de>>(
+        self,
+        visitor: V,
+    ) -> Result<V::Value, Self::Error> {
+        match self.0 {
+            Cell::Null => visitor.visit_none(),
+            _ => visitor.visit_some(self),
+        }
+    }
+
+    fn deserialize_enum<V: serde::de::Visitor<'de>>(
+        self,
+        _: &'static str,
+        _: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, Self::Error> {
+        match self.0 {
+            Cell::Text(text) => visitor
+                .visit_enum(serde::de::IntoDeserializer::<Self::Error>::into_deserializer(text)),
+            _ => self.deserialize_any(visitor),
+        }
+    }
+
+    fn deserialize_newtype_struct<V: serde::de::Visitor<'de>>(
+        self,
+        _: &'static str,
+        visitor: V,
+    ) -> Result<V::Value, Self::Error> {
+        visitor.visit_newtype_struct(self)
+    }
+
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf
+        unit unit_struct seq tuple tuple_struct map struct identifier ignored_any
+    }
 }

@@ -324,3 +324,52 @@ fn same_rows(
     }
     Ok(())
 }
+
+/// The typed front end's probe of a property's shape ([`crate::encode::RowEncoder::serde`]
+/// checks enums, instants and documents with it, without building JSON) against the JSON
+/// front end's checks, on one value of `field`: `Ok(true)` when both accept the value,
+/// `Ok(false)` when the JSON front end refuses it. `Err` says how they differ: the probe
+/// accepted a value the JSON front end refuses, or left one to it that it accepts without
+/// a reason (only keywords that compare values, such as `uniqueItems`, are one).
+pub fn probe_agrees(
+    model: &crate::Model,
+    field: &nasc_model::Field,
+    value: &Value,
+) -> Result<bool, String> {
+    use crate::probe;
+    use nasc_model::ScalarType;
+    let embedded = &model.embedded;
+    let (probed, checked) = if field.scalar == ScalarType::Json {
+        let checked = crate::aggregate::check_document(value, "")
+            .and_then(|()| field.check_value(value, "", embedded));
+        (
+            probe::accepts_document(value, &field.shape, embedded),
+            checked,
+        )
+    } else {
+        let probed = serde::Serialize::serialize(value, probe::Capture)
+            .is_ok_and(|scalar| probe::accepts_scalar(&field.shape, &scalar));
+        (probed, field.check_value(value, "", embedded))
+    };
+    match (probed, checked) {
+        (true, Ok(())) => Ok(true),
+        (false, Err(_)) => Ok(false),
+        (true, Err(refused)) => Err(format!(
+            "`{}`: the probe accepts {value}, which the JSON front end refuses: {refused:?}",
+            field.property
+        )),
+        (false, Ok(()))
+            if !value.is_array() && !value.is_object() && field.scalar != ScalarType::Json =>
+        {
+            Err(format!(
+                "`{}`: the probe leaves the scalar {value} to the JSON front end, which accepts it",
+                field.property
+            ))
+        }
+        (false, Ok(())) if probe::compares_values(&field.shape, embedded) => Ok(true),
+        (false, Ok(())) => Err(format!(
+            "`{}`: the probe leaves {value} to the JSON front end, which accepts it",
+            field.property
+        )),
+    }
+}

@@ -382,9 +382,8 @@ mod compiled_validators {
     use super::*;
     use proptest::prelude::*;
 
-    /// JSON values built from the words the shapes schema uses, so that many of them fit it.
-    fn json_value() -> impl Strategy<Value = Value> {
-        let words = prop::sample::select(vec![
+    fn words() -> Vec<&'static str> {
+        vec![
             "",
             "a",
             "ab",
@@ -414,12 +413,26 @@ mod compiled_validators {
             "https://example.com/x",
             "not a uri",
             "2eb8aa08-aa98-11ea-b4aa-73b441d16380",
-        ]);
+        ]
+    }
+
+    fn numbers() -> Vec<Value> {
+        [0.5, 2.5, 2.25, -3.25, 1.0, 1e300, -0.0]
+            .into_iter()
+            .map(Value::from)
+            .chain([-3, 0, 1, 2, 36, 150, i64::MAX].map(Value::from))
+            .chain([Value::from(u64::MAX)])
+            .collect()
+    }
+
+    /// JSON values built from the words the shapes schema uses, so that many of them fit it.
+    fn json_value() -> impl Strategy<Value = Value> {
+        let words = prop::sample::select(words());
         let leaf = prop_oneof![
             Just(Value::Null),
             any::<bool>().prop_map(Value::Bool),
             (-3i64..160).prop_map(Value::from),
-            prop::sample::select(vec![0.5, 2.5, 2.25, -3.25, 1.0, 1e300]).prop_map(Value::from),
+            prop::sample::select(numbers()),
             words.clone().prop_map(Value::from),
         ];
         leaf.prop_recursive(4, 48, 6, move |inner| {
@@ -462,6 +475,39 @@ mod compiled_validators {
         assert!(compiled >= 15, "{compiled} compiled validators");
     }
 
+    /// The probe accepts every property of the valid profile (a probe that left everything
+    /// to the JSON front end would pass the property test below on refusals alone).
+    #[test]
+    fn the_probe_accepts_the_valid_profile() {
+        let registry = registry();
+        let model = registry.model();
+        let profile_type = model.get("Profile").unwrap();
+        let mut probed = 0;
+        for (property, item) in profile().as_object().unwrap() {
+            let field = profile_type.field(property).filter(|f| f.check.is_some());
+            if let Some(field) = field.filter(|_| !item.is_null()) {
+                assert_eq!(
+                    nasc_runtime::testing::probe_agrees(model, field, item),
+                    Ok(true),
+                    "{property}"
+                );
+                probed += 1;
+            }
+        }
+        assert!(probed >= 15, "{probed} properties probed");
+        // Every word and number of the random values, on every checked property.
+        let mut accepted = 0;
+        for value in words().into_iter().map(Value::from).chain(numbers()) {
+            for ty in &model.types {
+                for field in ty.fields.iter().filter(|f| f.check.is_some()) {
+                    let agreed = nasc_runtime::testing::probe_agrees(model, field, &value);
+                    accepted += usize::from(agreed.clone().unwrap_or_else(|e| panic!("{e}")));
+                }
+            }
+        }
+        assert!(accepted >= 40, "{accepted} values accepted");
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(512))]
         #[test]
@@ -478,6 +524,13 @@ mod compiled_validators {
                     let compiled = relation.check_array(&value, "/p");
                     let interpreted = relation.constraints.as_ref().unwrap().check(&value, "/p");
                     prop_assert_eq!(compiled, interpreted);
+                }
+            }
+            // The typed front end's probe accepts what the JSON front end accepts.
+            for ty in &model.types {
+                for field in ty.fields.iter().filter(|f| f.check.is_some()) {
+                    let agreed = nasc_runtime::testing::probe_agrees(model, field, &value);
+                    prop_assert!(agreed.is_ok(), "{}: {}", ty.name, agreed.unwrap_err());
                 }
             }
             // The documents the other tests save, each property alone.
