@@ -69,6 +69,26 @@ macro_rules! backend_enum {
             fn version_property(&self, ty: &str) -> Option<String> {
                 self.store().version_property(ty)
             }
+
+            fn load_many(&self, ty: &str, ids: &[&str]) -> Result<Vec<Option<Value>>, Error> {
+                self.store().load_many(ty, ids)
+            }
+
+            fn load_rows_many(&self, ty: &str, ids: &[&str]) -> Result<Vec<crate::rows::Loaded>, Error> {
+                self.store().load_rows_many(ty, ids)
+            }
+
+            fn query(&self, ty: &str, query: &Value) -> Result<crate::Page<Value>, Error> {
+                self.store().query(ty, query)
+            }
+
+            fn query_rows(&self, ty: &str, query: &Value) -> Result<crate::Page<(String, crate::rows::Loaded)>, Error> {
+                self.store().query_rows(ty, query)
+            }
+
+            fn query_count(&self, ty: &str, query: &Value) -> Result<u64, Error> {
+                self.store().query_count(ty, query)
+            }
         }
     };
 }

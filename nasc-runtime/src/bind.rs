@@ -1,6 +1,6 @@
 //! Running nasc's rendered SQL through diesel: a query fragment that interleaves the SQL
 //! pieces with typed bind values. Its statement is cached by SQL text like any dynamic
-//! diesel query.
+//! diesel query, unless the SQL says otherwise ([`Sql::uncached`]).
 
 use crate::aggregate::{Cell, SqlValue};
 use crate::sql::Sql;
@@ -66,6 +66,9 @@ where
     Option<bool>: ToSql<Nullable<Bool>, DB>,
 {
     fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, DB>) -> QueryResult<()> {
+        if !self.sql.cached {
+            out.unsafe_to_cache_prepared();
+        }
         for (i, piece) in self.sql.pieces.iter().enumerate() {
             out.push_sql(piece);
             let Some(value) = self.binds.get(i) else {

@@ -140,6 +140,35 @@ pub enum Error {
         /// The handler's message.
         message: String,
     },
+    /// A query does not fit the schema (an unknown property, a value of the wrong type, an
+    /// operator the property's type has no use for, a cursor of another query); nothing was
+    /// read.
+    #[error("invalid query of {} at {}: {message}", bounded(ty), at_query(pointer))]
+    InvalidQuery {
+        /// The aggregate type queried.
+        ty: String,
+        /// JSON pointer of the offending part of the query.
+        pointer: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// The database failed to run a query; nothing was returned.
+    #[error("database error while querying {}: {source}", bounded(ty))]
+    Query {
+        /// The aggregate type queried.
+        ty: String,
+        /// The database's error.
+        #[source]
+        source: diesel::result::Error,
+    },
+    /// The store cannot do what was asked (a store without an index cannot run queries).
+    #[error("{store} cannot {operation}")]
+    Unsupported {
+        /// The store.
+        store: &'static str,
+        /// What it was asked, and what can instead.
+        operation: &'static str,
+    },
     /// The schema or mapping is invalid.
     #[error("invalid schema or mapping:\n{0}")]
     Model(#[from] ModelErrors),
@@ -149,6 +178,15 @@ pub enum Error {
 fn at(pointer: &str) -> String {
     if pointer.is_empty() {
         "the document root".to_owned()
+    } else {
+        format!("`{}`", bounded(pointer))
+    }
+}
+
+/// A JSON pointer into a query, for messages.
+fn at_query(pointer: &str) -> String {
+    if pointer.is_empty() {
+        "the query's root".to_owned()
     } else {
         format!("`{}`", bounded(pointer))
     }

@@ -73,6 +73,8 @@ pub struct Sql {
     pub(crate) pieces: Vec<String>,
     /// What the statement does, for statements of the mapped store.
     pub(crate) kind: Option<Statement>,
+    /// The connection keeps it prepared (a query of a shape seldom run is not kept).
+    pub(crate) cached: bool,
 }
 
 impl Sql {
@@ -81,6 +83,15 @@ impl Sql {
         Sql {
             pieces: text.split('?').map(str::to_owned).collect(),
             kind: None,
+            cached: true,
+        }
+    }
+
+    /// A statement the connection prepares each time it runs, and does not keep.
+    pub(crate) fn uncached(text: &str) -> Self {
+        Sql {
+            cached: false,
+            ..Sql::new(text)
         }
     }
 
@@ -478,7 +489,7 @@ fn field_list(ty: &EntityType, dialect: Dialect) -> Vec<String> {
 
 /// The fields as selected: JSON documents and timestamps as text, so every backend returns
 /// them alike (timestamps in the stored form of [`nasc_model::datetime`]).
-fn select_list(ty: &EntityType, dialect: Dialect) -> String {
+pub(crate) fn select_list(ty: &EntityType, dialect: Dialect) -> String {
     let columns: Vec<String> = ty
         .fields
         .iter()

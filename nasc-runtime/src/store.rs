@@ -2,8 +2,8 @@
 
 use crate::encode::Encode;
 use crate::rows::Loaded;
-use crate::Scope;
 use crate::{Aggregate, Error};
+use crate::{Page, Scope};
 use serde_json::Value;
 
 /// Loads, persists and deletes whole aggregates by type name and id.
@@ -111,24 +111,70 @@ pub trait Store: Send + Sync {
     where
         Self: Sized,
     {
-        let corrupt = |pointer: String, message: String| Error::Corrupt {
-            ty: T::TYPE_NAME.to_owned(),
-            id: id.to_owned(),
-            pointer,
-            message: format!(
-                "does not convert to `{}`: {message}",
-                std::any::type_name::<T>()
-            ),
-        };
-        match self.load_rows(T::TYPE_NAME, id)? {
-            Loaded::Missing => Ok(None),
-            Loaded::Rows(row) => T::from_row(row)
-                .map(Some)
-                .map_err(|e| corrupt(e.pointer, e.message)),
-            Loaded::Json(value) => T::from_json(value)
-                .map(Some)
-                .map_err(|e| corrupt(String::new(), e.to_string())),
-        }
+        decode(self.load_rows(T::TYPE_NAME, id)?, id)
+    }
+
+    /// Loads the aggregates of type `ty` with these ids, in the order asked: `None` where
+    /// none is stored. By default one [`Self::load`] per id; the mapped stores read them
+    /// all with one query per table level.
+    fn load_many(&self, ty: &str, ids: &[&str]) -> Result<Vec<Option<Value>>, Error> {
+        ids.iter().map(|id| self.load(ty, id)).collect()
+    }
+
+    /// [`Self::load_many`] for the typed API: rows or documents, as [`Self::load_rows`].
+    fn load_rows_many(&self, ty: &str, ids: &[&str]) -> Result<Vec<Loaded>, Error> {
+        ids.iter().map(|id| self.load_rows(ty, id)).collect()
+    }
+
+    /// Loads typed entities by id, in the order asked: `None` where none is stored.
+    fn get_many<T: Aggregate>(&self, ids: &[&str]) -> Result<Vec<Option<T>>, Error>
+    where
+        Self: Sized,
+    {
+        let loaded = self.load_rows_many(T::TYPE_NAME, ids)?;
+        ids.iter()
+            .zip(loaded)
+            .map(|(id, loaded)| decode(loaded, id))
+            .collect()
+    }
+
+    /// The page of aggregates of type `ty` that a JSON query asks for, whole
+    /// (`{"where": {...}, "orderBy": [...], "take": 20, "cursor": "..."}`; see the README).
+    /// The mapped stores run it in the database; a store without an index cannot.
+    fn query(&self, ty: &str, query: &Value) -> Result<Page<Value>, Error> {
+        let _ = (ty, query);
+        Err(unsupported::<Self>())
+    }
+
+    /// [`Self::query`] for the typed API: each aggregate's id, and its rows or document.
+    fn query_rows(&self, ty: &str, query: &Value) -> Result<Page<(String, Loaded)>, Error> {
+        self.query(ty, query)?
+            .try_map(|document| Ok((String::new(), Loaded::Json(document))))
+    }
+
+    /// How many aggregates of type `ty` a query's `where` matches (`{"where": {...}}`).
+    fn query_count(&self, ty: &str, query: &Value) -> Result<u64, Error> {
+        let _ = (ty, query);
+        Err(unsupported::<Self>())
+    }
+
+    /// The page of typed entities a JSON query asks for (see [`Self::query`]).
+    fn find<T: Aggregate>(&self, query: &Value) -> Result<Page<T>, Error>
+    where
+        Self: Sized,
+    {
+        self.query_rows(T::TYPE_NAME, query)?
+            .try_map(|(id, loaded)| {
+                decode::<T>(loaded, &id).map(|found| found.expect("a page holds aggregates"))
+            })
+    }
+
+    /// How many typed entities a query's `where` matches.
+    fn count<T: Aggregate>(&self, query: &Value) -> Result<u64, Error>
+    where
+        Self: Sized,
+    {
+        self.query_count(T::TYPE_NAME, query)
     }
 
     /// Removes a typed entity; `true` when it existed.
@@ -137,5 +183,37 @@ pub trait Store: Send + Sync {
         Self: Sized,
     {
         self.delete(T::TYPE_NAME, id)
+    }
+}
+
+/// A typed entity from what a store loaded; a stored aggregate that does not convert is
+/// `Corrupt`, naming the type and id.
+fn decode<T: Aggregate>(loaded: Loaded, id: &str) -> Result<Option<T>, Error> {
+    let corrupt = |pointer: String, message: String| Error::Corrupt {
+        ty: T::TYPE_NAME.to_owned(),
+        id: id.to_owned(),
+        pointer,
+        message: format!(
+            "does not convert to `{}`: {message}",
+            std::any::type_name::<T>()
+        ),
+    };
+    match loaded {
+        Loaded::Missing => Ok(None),
+        Loaded::Rows(row) => T::from_row(row)
+            .map(Some)
+            .map_err(|e| corrupt(e.pointer, e.message)),
+        Loaded::Json(value) => T::from_json(value)
+            .map(Some)
+            .map_err(|e| corrupt(String::new(), e.to_string())),
+    }
+}
+
+/// What a store without an index says when asked to run a query.
+fn unsupported<S: ?Sized>() -> Error {
+    Error::Unsupported {
+        store: std::any::type_name::<S>(),
+        operation:
+            "run queries (they need the tables of a mapped store: SQLite, PostgreSQL or MySQL)",
     }
 }

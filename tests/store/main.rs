@@ -19,6 +19,7 @@ mod matrix;
 mod names;
 mod positional;
 mod processing;
+mod query;
 #[cfg(any(feature = "postgres", feature = "mysql"))]
 mod servers;
 mod shapes;
@@ -44,6 +45,14 @@ macro_rules! conformance {
 }
 
 conformance!(
+    query::queries_agree_with_the_model,
+    query::every_operator_agrees_with_the_model,
+    query::pages_stay_correct_while_rows_change,
+    query::loads_by_many_ids_keep_their_order,
+    query::typed_queries_return_entities,
+    query::bad_queries_name_their_json_pointer,
+    query::a_page_takes_one_query_per_level,
+    query::sqlite_filters_use_the_mapping_indexes,
     positional::processor_diffs_write_positional_arrays,
     positional::long_positional_arrays_shrink_and_grow,
     positional::children_without_ids_are_kept_in_order_position_by_position,

@@ -1,6 +1,7 @@
 //! The mapped store: aggregates in normalised tables through a pool of diesel connections.
 //! Writes are in [`write`], reads in [`read`].
 
+mod query;
 mod read;
 mod write;
 
@@ -40,6 +41,8 @@ pub struct DieselStore<C: MappedConnection> {
     retries: u32,
     /// The updates of the sets of columns partial diffs named.
     named_updates: Mutex<HashMap<ColumnSet, Arc<Sql>>>,
+    /// Hashes of the query statements kept prepared (see `query::query_sql`).
+    query_shapes: Mutex<std::collections::HashSet<u64>>,
 }
 
 /// A set of columns of a type: its index, and the indexes of the fields.
@@ -86,6 +89,7 @@ impl<C: MappedConnection> DieselStore<C> {
             replace_children: options.replace_children,
             retries: options.retries,
             named_updates: Mutex::default(),
+            query_shapes: Mutex::default(),
         })
     }
 
@@ -164,6 +168,46 @@ impl<C: MappedConnection> Store for DieselStore<C> {
             Loaded::Json(document) => Ok(Some(document)),
             Loaded::Missing => Ok(None),
         }
+    }
+
+    fn load_many(&self, ty: &str, ids: &[&str]) -> Result<Vec<Option<Value>>, Error> {
+        let entity = self.registry.aggregate(ty)?;
+        let rows = self.read_many(ty, ids)?;
+        ids.iter()
+            .zip(rows)
+            .map(|(id, row)| {
+                row.map(|row| {
+                    self.row_to_json(entity, row, "", Target { ty, id })
+                        .map(Value::Object)
+                })
+                .transpose()
+            })
+            .collect()
+    }
+
+    fn load_rows_many(&self, ty: &str, ids: &[&str]) -> Result<Vec<Loaded>, Error> {
+        Ok(self
+            .read_many(ty, ids)?
+            .into_iter()
+            .map(|row| row.map_or(Loaded::Missing, Loaded::Rows))
+            .collect())
+    }
+
+    fn query(&self, ty: &str, query: &Value) -> Result<crate::Page<Value>, Error> {
+        let entity = self.registry.aggregate(ty)?;
+        self.query_page(ty, query)?.try_map(|(id, row)| {
+            self.row_to_json(entity, row, "", Target { ty, id: &id })
+                .map(Value::Object)
+        })
+    }
+
+    fn query_rows(&self, ty: &str, query: &Value) -> Result<crate::Page<(String, Loaded)>, Error> {
+        self.query_page(ty, query)?
+            .try_map(|(id, row)| Ok((id, Loaded::Rows(row))))
+    }
+
+    fn query_count(&self, ty: &str, query: &Value) -> Result<u64, Error> {
+        self.count_matching(ty, query)
     }
 
     fn load_rows(&self, ty: &str, id: &str) -> Result<Loaded, Error> {

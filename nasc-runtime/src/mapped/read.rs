@@ -42,7 +42,7 @@ impl<C: MappedConnection> DieselStore<C> {
     /// Reads the arrays of `parents` (rows of `ty` already read, each with the key its
     /// children refer to it by, and its pointer), one level at a time: one query per
     /// relation and level, whatever the number of parents.
-    fn read_children(
+    pub(super) fn read_children(
         &self,
         conn: &mut C,
         ty: &EntityType,
