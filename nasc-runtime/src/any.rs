@@ -5,10 +5,10 @@ use serde_json::Value;
 
 /// An enum with one variant per compiled-in backend, delegating `Store` to it.
 macro_rules! backend_enum {
-    ($(#[$doc:meta])* $name:ident { $sqlite:ty, $postgres:ty, $mysql:ty }) => {
+    ($(#[$doc:meta])* $name:ident $(<$lt:lifetime>)? { $sqlite:ty, $postgres:ty, $mysql:ty }) => {
         $(#[$doc])*
         #[non_exhaustive]
-        pub enum $name {
+        pub enum $name $(<$lt>)? {
             /// SQLite.
             #[cfg(feature = "sqlite")]
             Sqlite($sqlite),
@@ -20,7 +20,7 @@ macro_rules! backend_enum {
             Mysql($mysql),
         }
 
-        impl $name {
+        impl $(<$lt>)? $name $(<$lt>)? {
             fn store(&self) -> &dyn Store {
                 match self {
                     #[cfg(feature = "sqlite")]
@@ -33,7 +33,7 @@ macro_rules! backend_enum {
             }
         }
 
-        impl Store for $name {
+        impl $(<$lt>)? Store for $name $(<$lt>)? {
             fn load(&self, ty: &str, id: &str) -> Result<Option<Value>, Error> {
                 self.store().load(ty, id)
             }
@@ -102,6 +102,38 @@ backend_enum! {
     /// | `postgres://...`, `postgresql://...` | PostgreSQL | `postgres` |
     /// | `mysql://...`, `mariadb://...` | MySQL / MariaDB | `mysql` |
     MappedStore { crate::SqliteMappedStore, crate::PgMappedStore, crate::MysqlMappedStore }
+}
+
+backend_enum! {
+    /// A transaction of a [`MappedStore`] ([`MappedStore::transaction`]), on whichever
+    /// backend the store is: a [`crate::Transaction`] per variant (match on it to run
+    /// diesel statements of your own with `with_connection`).
+    MappedTransaction<'c> {
+        crate::Transaction<'c, diesel::SqliteConnection>,
+        crate::Transaction<'c, diesel::PgConnection>,
+        crate::Transaction<'c, diesel::MysqlConnection>
+    }
+}
+
+impl MappedStore {
+    /// Runs `f` in one transaction (see [`crate::DieselStore::transaction`]): every call
+    /// through the [`MappedTransaction`] commits when `f` returns `Ok` and rolls back when
+    /// it returns an error.
+    pub fn transaction<T>(
+        &self,
+        f: impl FnOnce(MappedTransaction<'_>) -> Result<T, Error>,
+    ) -> Result<T, Error> {
+        match self {
+            #[cfg(feature = "sqlite")]
+            MappedStore::Sqlite(store) => store.transaction(|tx| f(MappedTransaction::Sqlite(tx))),
+            #[cfg(feature = "postgres")]
+            MappedStore::Postgres(store) => {
+                store.transaction(|tx| f(MappedTransaction::Postgres(tx)))
+            }
+            #[cfg(feature = "mysql")]
+            MappedStore::Mysql(store) => store.transaction(|tx| f(MappedTransaction::Mysql(tx))),
+        }
+    }
 }
 
 /// The backends nasc knows, by URL scheme.

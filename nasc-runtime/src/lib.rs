@@ -56,14 +56,14 @@ pub mod testing;
 pub mod __private;
 
 pub use aggregate::MAX_DOCUMENT_DEPTH;
-pub use any::{JsonStore, MappedStore};
+pub use any::{JsonStore, MappedStore, MappedTransaction};
 pub use backend::MappedConnection;
 pub use change_log::{LoggedChange, CHANGE_LOG_TABLE};
 pub use diff::{diff, diff_children, ChildrenDiff, Diff};
 pub use entity::{Aggregate, Entity};
 pub use error::Error;
 pub use json_store::DieselJsonStore;
-pub use mapped::DieselStore;
+pub use mapped::{DieselStore, Transaction};
 pub use memory::MemoryStore;
 pub use migration_plan::{MigrationFiles, MigrationPlan};
 pub use nasc_derive::{schema, Entity};

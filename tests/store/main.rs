@@ -25,6 +25,7 @@ mod servers;
 mod shapes;
 mod shop;
 mod sqlite;
+mod transactions;
 mod typed;
 
 /// Generates one `#[test]` per case for each backend.
@@ -45,6 +46,11 @@ macro_rules! conformance {
 }
 
 conformance!(
+    transactions::a_failed_transaction_leaves_everything_untouched,
+    transactions::a_transaction_commits_everything_together,
+    transactions::a_failed_call_inside_a_transaction_is_undone_alone,
+    transactions::a_store_call_inside_with_connection_is_refused,
+    transactions::concurrent_transactions_take_turns,
     query::queries_agree_with_the_model,
     query::every_operator_agrees_with_the_model,
     query::pages_stay_correct_while_rows_change,

@@ -38,7 +38,17 @@ impl MappedConnection for SqliteConnection {
         F: FnOnce(&mut Self) -> Result<T, E>,
         E: From<diesel::result::Error>,
     {
-        self.immediate_transaction(f)
+        // Inside a transaction already (a call within `DieselStore::transaction`, which
+        // took the write lock): a savepoint.
+        let open = <diesel::connection::AnsiTransactionManager as diesel::connection::TransactionManager<Self>>::transaction_manager_status_mut(self)
+            .transaction_depth()
+            .ok()
+            .flatten()
+            .is_some();
+        match open {
+            true => diesel::Connection::transaction(self, f),
+            false => self.immediate_transaction(f),
+        }
     }
 }
 

@@ -156,10 +156,16 @@ impl<C: MappedConnection> DieselStore<C> {
     }
 }
 
-impl<C: MappedConnection> Store for DieselStore<C> {
-    fn load(&self, ty: &str, id: &str) -> Result<Option<Value>, Error> {
+/// The `Store` calls, on connections from `via`.
+impl<C: MappedConnection> DieselStore<C> {
+    pub(crate) fn load_via(
+        &self,
+        via: Via<'_, '_, C>,
+        ty: &str,
+        id: &str,
+    ) -> Result<Option<Value>, Error> {
         // The rows, then their document (made after the connection went back to the pool).
-        match self.load_rows(ty, id)? {
+        match self.load_rows_via(via, ty, id)? {
             Loaded::Rows(row) => {
                 let entity = self.registry.aggregate(ty)?;
                 let document = self.row_to_json(entity, row, "", Target { ty, id })?;
@@ -170,9 +176,14 @@ impl<C: MappedConnection> Store for DieselStore<C> {
         }
     }
 
-    fn load_many(&self, ty: &str, ids: &[&str]) -> Result<Vec<Option<Value>>, Error> {
+    pub(crate) fn load_many_via(
+        &self,
+        via: Via<'_, '_, C>,
+        ty: &str,
+        ids: &[&str],
+    ) -> Result<Vec<Option<Value>>, Error> {
         let entity = self.registry.aggregate(ty)?;
-        let rows = self.read_many(ty, ids)?;
+        let rows = self.read_many(via, ty, ids)?;
         ids.iter()
             .zip(rows)
             .map(|(id, row)| {
@@ -185,36 +196,61 @@ impl<C: MappedConnection> Store for DieselStore<C> {
             .collect()
     }
 
-    fn load_rows_many(&self, ty: &str, ids: &[&str]) -> Result<Vec<Loaded>, Error> {
+    pub(crate) fn load_rows_many_via(
+        &self,
+        via: Via<'_, '_, C>,
+        ty: &str,
+        ids: &[&str],
+    ) -> Result<Vec<Loaded>, Error> {
         Ok(self
-            .read_many(ty, ids)?
+            .read_many(via, ty, ids)?
             .into_iter()
             .map(|row| row.map_or(Loaded::Missing, Loaded::Rows))
             .collect())
     }
 
-    fn query(&self, ty: &str, query: &Value) -> Result<crate::Page<Value>, Error> {
+    pub(crate) fn query_via(
+        &self,
+        via: Via<'_, '_, C>,
+        ty: &str,
+        query: &Value,
+    ) -> Result<crate::Page<Value>, Error> {
         let entity = self.registry.aggregate(ty)?;
-        self.query_page(ty, query)?.try_map(|(id, row)| {
+        self.query_page(via, ty, query)?.try_map(|(id, row)| {
             self.row_to_json(entity, row, "", Target { ty, id: &id })
                 .map(Value::Object)
         })
     }
 
-    fn query_rows(&self, ty: &str, query: &Value) -> Result<crate::Page<(String, Loaded)>, Error> {
-        self.query_page(ty, query)?
+    pub(crate) fn query_rows_via(
+        &self,
+        via: Via<'_, '_, C>,
+        ty: &str,
+        query: &Value,
+    ) -> Result<crate::Page<(String, Loaded)>, Error> {
+        self.query_page(via, ty, query)?
             .try_map(|(id, row)| Ok((id, Loaded::Rows(row))))
     }
 
-    fn query_count(&self, ty: &str, query: &Value) -> Result<u64, Error> {
-        self.count_matching(ty, query)
+    pub(crate) fn query_count_via(
+        &self,
+        via: Via<'_, '_, C>,
+        ty: &str,
+        query: &Value,
+    ) -> Result<u64, Error> {
+        self.count_matching(via, ty, query)
     }
 
-    fn load_rows(&self, ty: &str, id: &str) -> Result<Loaded, Error> {
+    pub(crate) fn load_rows_via(
+        &self,
+        via: Via<'_, '_, C>,
+        ty: &str,
+        id: &str,
+    ) -> Result<Loaded, Error> {
         let entity = self.registry.aggregate(ty)?;
         let target = Target { ty, id };
         let pk = aggregate::id_value(entity, target)?;
-        self.pool.with(ty, id, |conn| {
+        via.with(&self.pool, ty, id, |conn| {
             in_transaction(conn, false, target, "loading", |conn| {
                 Ok(match self.read_aggregate(conn, entity, &pk, target)? {
                     None => Loaded::Missing,
@@ -224,23 +260,42 @@ impl<C: MappedConnection> Store for DieselStore<C> {
         })
     }
 
-    fn persist(&self, ty: &str, id: &str, diff: &Value, full: &Value) -> Result<(), Error> {
+    pub(crate) fn persist_via(
+        &self,
+        via: Via<'_, '_, C>,
+        ty: &str,
+        id: &str,
+        diff: &Value,
+        full: &Value,
+    ) -> Result<(), Error> {
         let entity = self.registry.aggregate(ty)?;
         let target = Target { ty, id };
         let scope = Scope::from_diff(diff, full);
         // (The diff's own problems are reported after the state's.)
         let check = || aggregate::check_diff(entity, diff, target);
-        self.write_change(entity, target, &scope, full, Some(diff), &check)
+        self.write_change(via, entity, target, &scope, full, Some(diff), &check)
     }
 
-    fn persist_scoped(&self, ty: &str, id: &str, scope: &Scope, full: &Value) -> Result<(), Error> {
+    pub(crate) fn persist_scoped_via(
+        &self,
+        via: Via<'_, '_, C>,
+        ty: &str,
+        id: &str,
+        scope: &Scope,
+        full: &Value,
+    ) -> Result<(), Error> {
         let entity = self.registry.aggregate(ty)?;
         let target = Target { ty, id };
         let check = || aggregate::check_scope(entity, scope, target);
-        self.write_change(entity, target, scope, full, None, &check)
+        self.write_change(via, entity, target, scope, full, None, &check)
     }
 
-    fn save_encoded(&self, entity: &dyn Encode, scope: &Scope) -> Result<(), Error> {
+    pub(crate) fn save_encoded_via(
+        &self,
+        via: Via<'_, '_, C>,
+        entity: &dyn Encode,
+        scope: &Scope,
+    ) -> Result<(), Error> {
         let id = entity.id();
         let target = Target {
             ty: entity.type_name(),
@@ -256,7 +311,7 @@ impl<C: MappedConnection> Store for DieselStore<C> {
             true => Some(scope.to_value(&entity.document()?)),
             false => None,
         };
-        self.write_transaction(target, |conn| {
+        self.write_transaction(via, target, |conn| {
             match self
                 .write_top_level(conn, &tree, scope, target)
                 .map_err(Failure::Nasc)?
@@ -274,12 +329,18 @@ impl<C: MappedConnection> Store for DieselStore<C> {
         .map_err(|failure| failure.into_error(target))
     }
 
-    fn create(&self, ty: &str, id: &str, full: &Value) -> Result<bool, Error> {
+    pub(crate) fn create_via(
+        &self,
+        via: Via<'_, '_, C>,
+        ty: &str,
+        id: &str,
+        full: &Value,
+    ) -> Result<bool, Error> {
         let entity = self.registry.aggregate(ty)?;
         let target = Target { ty, id };
         let mut tree = self.validated(entity, full, None, target)?;
         aggregate::stamp_times(&mut tree);
-        self.write_transaction(target, |conn| {
+        self.write_transaction(via, target, |conn| {
             let created = self
                 .create_top_level(conn, &tree, target)
                 .map_err(Failure::Nasc)?;
@@ -291,13 +352,14 @@ impl<C: MappedConnection> Store for DieselStore<C> {
         .map_err(|failure| failure.into_error(target))
     }
 
-    fn version_property(&self, ty: &str) -> Option<String> {
+    pub(crate) fn version_property_of(&self, ty: &str) -> Option<String> {
         let entity = self.registry.aggregate(ty).ok()?;
         entity.version.map(|i| entity.fields[i].property.clone())
     }
 
-    fn plan_persist(
+    pub(crate) fn plan_persist_via(
         &self,
+        via: Via<'_, '_, C>,
         ty: &str,
         id: &str,
         diff: &Value,
@@ -311,7 +373,7 @@ impl<C: MappedConnection> Store for DieselStore<C> {
         aggregate::check_diff(entity, diff, target)?;
         // The plan reads what a persist would read (the stored children), and records the
         // writes instead of making them.
-        self.pool.with(ty, id, |conn| {
+        via.with(&self.pool, ty, id, |conn| {
             in_transaction(conn, false, target, "planning", |conn| {
                 let mut planner = Planner {
                     reads: conn,
@@ -328,11 +390,16 @@ impl<C: MappedConnection> Store for DieselStore<C> {
         })
     }
 
-    fn delete(&self, ty: &str, id: &str) -> Result<bool, Error> {
+    pub(crate) fn delete_via(
+        &self,
+        via: Via<'_, '_, C>,
+        ty: &str,
+        id: &str,
+    ) -> Result<bool, Error> {
         let entity = self.registry.aggregate(ty)?;
         let target = Target { ty, id };
         let pk = aggregate::id_value(entity, target)?;
-        self.pool.with(ty, id, |conn| {
+        via.with(&self.pool, ty, id, |conn| {
             in_transaction(conn, true, target, "deleting", |conn| {
                 let deleted = conn
                     .run(
@@ -357,9 +424,17 @@ impl<C: MappedConnection> DieselStore<C> {
     /// to [`StoreOptions::retries`] times.
     fn write_transaction<T>(
         &self,
+        via: Via<'_, '_, C>,
         target: Target<'_>,
         write: impl Fn(&mut C) -> Result<T, Failure>,
     ) -> Result<T, Failure> {
+        if let Via::Transaction(_) = via {
+            // A savepoint of the caller's transaction, which the caller runs again if it
+            // wants to.
+            return via.with(&self.pool, target.ty, target.id, |conn| {
+                transaction(conn, true, &write)
+            });
+        }
         let mut attempt = 0;
         loop {
             let result = self
@@ -382,8 +457,10 @@ impl<C: MappedConnection> DieselStore<C> {
     /// names of `full`, in one transaction (again, comparing whole arrays, when a position
     /// the scope lists holds another child); the change log records `wire`, or the scope's
     /// wire form.
+    #[allow(clippy::too_many_arguments)]
     fn write_change(
         &self,
+        via: Via<'_, '_, C>,
         entity: &EntityType,
         target: Target<'_>,
         scope: &Scope,
@@ -401,7 +478,7 @@ impl<C: MappedConnection> DieselStore<C> {
             let mut tree = self.validated(entity, full, changed.as_ref(), target)?;
             check()?;
             aggregate::stamp_times(&mut tree);
-            let result = self.write_transaction(target, |conn| {
+            let result = self.write_transaction(via, target, |conn| {
                 match self
                     .write_top_level(conn, &tree, scope, target)
                     .map_err(Failure::Nasc)?
@@ -444,6 +521,207 @@ impl<C: MappedConnection> DieselStore<C> {
         crate::change_log::append::<C>(conn, target.ty, target.id, diff, version)
             .map(|_| ())
             .map_err(|e| Failure::Nasc(target.database("logging", "", e)))
+    }
+}
+
+/// Where a call's connection comes from.
+pub(crate) enum Via<'t, 'c, C: MappedConnection> {
+    /// The pool: each call its own transaction, run again when the database gives up on
+    /// it.
+    Pool,
+    /// A transaction the caller opened ([`DieselStore::transaction`]): each call a
+    /// savepoint in it.
+    Transaction(&'t Mutex<&'c mut C>),
+}
+
+impl<C: MappedConnection> Clone for Via<'_, '_, C> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<C: MappedConnection> Copy for Via<'_, '_, C> {}
+
+impl<C: MappedConnection> Via<'_, '_, C> {
+    /// Runs `f` on the connection (the pool's: one it lends).
+    fn with<T, E: From<Error>>(
+        self,
+        pool: &Connections<C>,
+        ty: &str,
+        id: &str,
+        f: impl FnOnce(&mut C) -> Result<T, E>,
+    ) -> Result<T, E> {
+        match self {
+            Via::Pool => pool.with(ty, id, f),
+            Via::Transaction(conn) => match conn.try_lock() {
+                Ok(mut conn) => f(&mut conn),
+                Err(std::sync::TryLockError::Poisoned(poisoned)) => f(&mut poisoned.into_inner()),
+                Err(std::sync::TryLockError::WouldBlock) => Err(E::from(Error::Pool {
+                    ty: ty.to_owned(),
+                    id: id.to_owned(),
+                    message: "the transaction's connection is in use: a store call inside `with_connection`, or from another thread, waits for it".to_owned(),
+                })),
+            },
+        }
+    }
+}
+
+/// `Store` for a type that holds a [`DieselStore`] (`$store`) and a [`Via`] (`$via`).
+macro_rules! store_via {
+    ($target:ty, $this:ident => $store:expr, $via:expr) => {
+        impl<C: MappedConnection> Store for $target {
+            fn load(&self, ty: &str, id: &str) -> Result<Option<Value>, Error> {
+                let $this = self;
+                $store.load_via($via, ty, id)
+            }
+
+            fn load_many(&self, ty: &str, ids: &[&str]) -> Result<Vec<Option<Value>>, Error> {
+                let $this = self;
+                $store.load_many_via($via, ty, ids)
+            }
+
+            fn load_rows_many(&self, ty: &str, ids: &[&str]) -> Result<Vec<Loaded>, Error> {
+                let $this = self;
+                $store.load_rows_many_via($via, ty, ids)
+            }
+
+            fn query(&self, ty: &str, query: &Value) -> Result<crate::Page<Value>, Error> {
+                let $this = self;
+                $store.query_via($via, ty, query)
+            }
+
+            fn query_rows(
+                &self,
+                ty: &str,
+                query: &Value,
+            ) -> Result<crate::Page<(String, Loaded)>, Error> {
+                let $this = self;
+                $store.query_rows_via($via, ty, query)
+            }
+
+            fn query_count(&self, ty: &str, query: &Value) -> Result<u64, Error> {
+                let $this = self;
+                $store.query_count_via($via, ty, query)
+            }
+
+            fn load_rows(&self, ty: &str, id: &str) -> Result<Loaded, Error> {
+                let $this = self;
+                $store.load_rows_via($via, ty, id)
+            }
+
+            fn persist(&self, ty: &str, id: &str, diff: &Value, full: &Value) -> Result<(), Error> {
+                let $this = self;
+                $store.persist_via($via, ty, id, diff, full)
+            }
+
+            fn persist_scoped(
+                &self,
+                ty: &str,
+                id: &str,
+                scope: &Scope,
+                full: &Value,
+            ) -> Result<(), Error> {
+                let $this = self;
+                $store.persist_scoped_via($via, ty, id, scope, full)
+            }
+
+            fn save_encoded(&self, entity: &dyn Encode, scope: &Scope) -> Result<(), Error> {
+                let $this = self;
+                $store.save_encoded_via($via, entity, scope)
+            }
+
+            fn create(&self, ty: &str, id: &str, full: &Value) -> Result<bool, Error> {
+                let $this = self;
+                $store.create_via($via, ty, id, full)
+            }
+
+            fn version_property(&self, ty: &str) -> Option<String> {
+                let $this = self;
+                $store.version_property_of(ty)
+            }
+
+            fn plan_persist(
+                &self,
+                ty: &str,
+                id: &str,
+                diff: &Value,
+                full: &Value,
+            ) -> Result<Vec<String>, Error> {
+                let $this = self;
+                $store.plan_persist_via($via, ty, id, diff, full)
+            }
+
+            fn delete(&self, ty: &str, id: &str) -> Result<bool, Error> {
+                let $this = self;
+                $store.delete_via($via, ty, id)
+            }
+        }
+    };
+}
+
+store_via!(DieselStore<C>, store => store, Via::Pool);
+store_via!(Transaction<'_, C>, tx => tx.store, Via::Transaction(&tx.conn));
+
+/// A transaction across aggregates ([`DieselStore::transaction`]): the `Store` calls made
+/// through it (typed and dynamic, of any number of aggregates) and the caller's own
+/// statements ([`Transaction::with_connection`]) run on one connection and commit or roll
+/// back together. Each call is a savepoint: a call that fails leaves the transaction as it
+/// was before the call.
+pub struct Transaction<'c, C: MappedConnection> {
+    store: &'c DieselStore<C>,
+    conn: Mutex<&'c mut C>,
+}
+
+impl<C: MappedConnection> Transaction<'_, C> {
+    /// Runs the caller's own diesel statements on the transaction's connection (a
+    /// failure is an [`Error::Database`]; return it from the transaction to roll back).
+    pub fn with_connection<R>(
+        &self,
+        f: impl FnOnce(&mut C) -> diesel::QueryResult<R>,
+    ) -> Result<R, Error> {
+        Via::Transaction(&self.conn).with(&self.store.pool, "", "", |conn| {
+            f(conn).map_err(|source| Error::Database {
+                action: "running the caller's statement in",
+                ty: "a transaction".to_owned(),
+                id: String::new(),
+                pointer: String::new(),
+                source,
+            })
+        })
+    }
+}
+
+impl<C: MappedConnection> DieselStore<C> {
+    /// Runs `f` in one transaction on one connection: every `Store` call through the
+    /// [`Transaction`] it is given, and the caller's own statements, commit together
+    /// when `f` returns `Ok`, and roll back together when it returns an error (a
+    /// `VersionConflict` included). On SQLite the transaction takes the write lock when
+    /// it begins, so two of them never deadlock; on PostgreSQL and MySQL it reads what it
+    /// wrote. A transaction is not run again by nasc when the database gives up on it.
+    pub fn transaction<T>(
+        &self,
+        f: impl FnOnce(Transaction<'_, C>) -> Result<T, Error>,
+    ) -> Result<T, Error> {
+        self.pool.with("", "", |conn| {
+            conn.write_transaction(|conn| {
+                f(Transaction {
+                    store: self,
+                    conn: Mutex::new(conn),
+                })
+                .map_err(Failure::Nasc)
+            })
+            .map_err(|failure| match failure {
+                Failure::Nasc(e) => e,
+                Failure::Diesel(source) => Error::Database {
+                    action: "committing",
+                    ty: "a transaction".to_owned(),
+                    id: String::new(),
+                    pointer: String::new(),
+                    source,
+                },
+                Failure::NotInPlace => unreachable!("only a persist writes by position"),
+            })
+        })
     }
 }
 

@@ -1,7 +1,7 @@
 //! Queries and loads by many ids on the mapped store: the top-level rows in one statement,
 //! their children with one query per relation and level for all of them together.
 
-use super::DieselStore;
+use super::{DieselStore, Via};
 use crate::aggregate::{self, cell_into_value, Cell, ChildKey, SqlValue, Target};
 use crate::backend::MappedConnection;
 use crate::query::parse::{self, Parts};
@@ -28,11 +28,16 @@ pub(super) type RowsPage = Page<(String, LoadedRow)>;
 impl<C: MappedConnection> DieselStore<C> {
     /// The page of aggregates of `ty` that `query` asks for, as rows, in one read
     /// transaction.
-    pub(super) fn query_page(&self, ty: &str, query: &Value) -> Result<RowsPage, Error> {
+    pub(super) fn query_page(
+        &self,
+        via: Via<'_, '_, C>,
+        ty: &str,
+        query: &Value,
+    ) -> Result<RowsPage, Error> {
         let entity = self.registry.aggregate(ty)?;
         let plan = parse::plan(self.registry.model(), entity, query, Parts::Page)?;
         let target = Target { ty, id: "" };
-        self.pool.with(ty, "", |conn| {
+        via.with(&self.pool, ty, "", |conn| {
             super::in_transaction(conn, false, target, "querying", |conn| {
                 self.read_page(conn, &plan, target)
             })
@@ -40,12 +45,17 @@ impl<C: MappedConnection> DieselStore<C> {
     }
 
     /// How many aggregates of `ty` the `where` of `query` matches.
-    pub(super) fn count_matching(&self, ty: &str, query: &Value) -> Result<u64, Error> {
+    pub(super) fn count_matching(
+        &self,
+        via: Via<'_, '_, C>,
+        ty: &str,
+        query: &Value,
+    ) -> Result<u64, Error> {
         let entity = self.registry.aggregate(ty)?;
         let plan = parse::plan(self.registry.model(), entity, query, Parts::Where)?;
         let rendered = render::count(self.registry.model(), &plan, C::DIALECT);
         let sql = self.query_sql(&rendered.text);
-        let rows = self.pool.with(ty, "", |conn| {
+        let rows = via.with(&self.pool, ty, "", |conn| {
             conn.rows(&sql, &rendered.binds)
                 .map_err(|source| query_failed(ty, source))
         })?;
@@ -62,6 +72,7 @@ impl<C: MappedConnection> DieselStore<C> {
     /// with one query per table level (per [`IDS_PER_STATEMENT`] ids).
     pub(super) fn read_many(
         &self,
+        via: Via<'_, '_, C>,
         ty: &str,
         ids: &[&str],
     ) -> Result<Vec<Option<LoadedRow>>, Error> {
@@ -81,33 +92,35 @@ impl<C: MappedConnection> DieselStore<C> {
             }
         }
         let target = Target { ty, id: "" };
-        let found: HashMap<ChildKey<'static>, LoadedRow> = self.pool.with(ty, "", |conn| {
-            super::in_transaction(conn, false, target, "loading", |conn| {
-                let mut found = HashMap::with_capacity(distinct.len());
-                for chunk in distinct.chunks(IDS_PER_STATEMENT) {
-                    let plan = Plan {
-                        ty: entity,
-                        filter: Filter::Field {
-                            field: pk,
-                            test: Test::In(chunk.to_vec()),
-                        },
-                        order: vec![OrderKey {
-                            field: pk,
-                            descending: false,
-                            nulls_first: false,
-                        }],
-                        take: None,
-                        skip: 0,
-                        after: None,
-                    };
-                    for (_, row) in self.read_page(conn, &plan, target)?.items {
-                        let key = cell_into_value(row.cells[pk].clone(), entity.fields[pk].scalar);
-                        found.insert(ChildKey::from_value(key), row);
+        let found: HashMap<ChildKey<'static>, LoadedRow> =
+            via.with(&self.pool, ty, "", |conn| {
+                super::in_transaction(conn, false, target, "loading", |conn| {
+                    let mut found = HashMap::with_capacity(distinct.len());
+                    for chunk in distinct.chunks(IDS_PER_STATEMENT) {
+                        let plan = Plan {
+                            ty: entity,
+                            filter: Filter::Field {
+                                field: pk,
+                                test: Test::In(chunk.to_vec()),
+                            },
+                            order: vec![OrderKey {
+                                field: pk,
+                                descending: false,
+                                nulls_first: false,
+                            }],
+                            take: None,
+                            skip: 0,
+                            after: None,
+                        };
+                        for (_, row) in self.read_page(conn, &plan, target)?.items {
+                            let key =
+                                cell_into_value(row.cells[pk].clone(), entity.fields[pk].scalar);
+                            found.insert(ChildKey::from_value(key), row);
+                        }
                     }
-                }
-                Ok(found)
-            })
-        })?;
+                    Ok(found)
+                })
+            })?;
         Ok(keys
             .iter()
             .map(|key| found.get(&ChildKey::of(key)).cloned())
