@@ -65,6 +65,11 @@ pub enum Statement {
     /// The update of the columns a persist's diff names (with the last-save time and the
     /// version) of a top-level row, rendered per set of columns when first needed.
     UpdateNamedColumns,
+    /// A page of top-level rows a query asks for (or a load by many ids), rendered per
+    /// call.
+    Query,
+    /// The count of the top-level rows a query's filter matches, rendered per call.
+    QueryCount,
 }
 
 /// SQL text split at its bind parameters: values go between the pieces.
@@ -87,11 +92,12 @@ impl Sql {
         }
     }
 
-    /// A statement the connection prepares each time it runs, and does not keep.
-    pub(crate) fn uncached(text: &str) -> Self {
+    /// A statement of kind `kind` that the connection prepares each time it runs, and does
+    /// not keep.
+    pub(crate) fn uncached(text: &str, kind: Statement) -> Self {
         Sql {
             cached: false,
-            ..Sql::new(text)
+            ..Sql::mapped(text, kind)
         }
     }
 

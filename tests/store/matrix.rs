@@ -271,6 +271,46 @@ fn save_and_check(store: &dyn Store, ty: &str, diff: &Value, value: &Value, expe
     }
 }
 
+/// The stored `ty` `id` is found by a query on each of its properties' values (JSON
+/// documents by being null or not), in a query ordered by every property that has an
+/// order, by a count, and by a load of many ids.
+fn query_by_every_property(store: &dyn Store, ty: &str, id: &str) {
+    let stored = store.load(ty, id).unwrap().unwrap();
+    let registry = registry();
+    let entity = registry.model().get(ty).unwrap();
+    let mut order = Vec::new();
+    for field in &entity.fields {
+        let value = stored.get(&field.property).cloned().unwrap_or(Value::Null);
+        let condition = match (field.scalar, &value) {
+            (ScalarType::Json, Value::Null) => Value::Null,
+            (ScalarType::Json, _) => json!({"not": null}),
+            (_, value) => value.clone(),
+        };
+        let query = json!({"where": {&field.property: condition}});
+        let page = store
+            .query(ty, &query)
+            .unwrap_or_else(|e| panic!("{query}: {e}"));
+        assert!(
+            page.items.contains(&stored),
+            "{ty} {id} not found by {query}: {:?}",
+            page.items
+        );
+        assert_eq!(
+            store.query_count(ty, &query).unwrap(),
+            page.items.len() as u64
+        );
+        if field.scalar != ScalarType::Json {
+            order.push(json!({&field.property: "desc"}));
+        }
+    }
+    let page = store
+        .query(ty, &json!({"orderBy": order, "take": 1}))
+        .unwrap();
+    assert_eq!(page.items.len(), 1);
+    let many = store.load_many(ty, &[id, "missing", id]).unwrap();
+    assert_eq!(many, vec![Some(stored.clone()), None, Some(stored)]);
+}
+
 fn save(store: &dyn Store, ty: &str, value: &Value) {
     save_and_check(store, ty, value, value, value);
 }
@@ -417,6 +457,17 @@ pub fn every_column_kind_through_every_statement(b: &Backend) {
             ));
         }
 
+        // Queries: each stored top-level row is found by every property's value, ordered
+        // by every property, counted, and loaded with others by id.
+        for ty in ["Parent", "Plain", "Keyed", "Versioned", "Leaf", "Branch"] {
+            let id = match ty {
+                "Parent" => "p",
+                "Versioned" => "v",
+                _ => "top",
+            };
+            query_by_every_property(store, ty, id);
+        }
+
         // Deletes.
         for ty in ["Parent", "Plain", "Keyed", "Versioned", "Leaf", "Branch"] {
             let id = match ty {
@@ -456,6 +507,8 @@ pub fn every_column_kind_through_every_statement(b: &Backend) {
         Statement::SelectChildRows,
         Statement::DeleteChildrenFrom,
         Statement::UpdateNamedColumns,
+        Statement::Query,
+        Statement::QueryCount,
     ];
     match b.kind {
         Kind::Postgres => expected.extend([

@@ -7,7 +7,7 @@ use crate::backend::MappedConnection;
 use crate::query::parse::{self, Parts};
 use crate::query::{render, Filter, OrderKey, Plan, Test};
 use crate::rows::LoadedRow;
-use crate::sql::Sql;
+use crate::sql::{Sql, Statement};
 use crate::{Error, Page};
 use nasc_model::{EntityType, ScalarType};
 use serde_json::Value;
@@ -54,7 +54,7 @@ impl<C: MappedConnection> DieselStore<C> {
         let entity = self.registry.aggregate(ty)?;
         let plan = parse::plan(self.registry.model(), entity, query, Parts::Where)?;
         let rendered = render::count(self.registry.model(), &plan, C::DIALECT);
-        let sql = self.query_sql(&rendered.text);
+        let sql = self.query_sql(&rendered.text, Statement::QueryCount);
         let rows = via.with(&self.pool, ty, "", |conn| {
             conn.rows(&sql, &rendered.binds)
                 .map_err(|source| query_failed(ty, source))
@@ -136,7 +136,7 @@ impl<C: MappedConnection> DieselStore<C> {
     ) -> Result<RowsPage, Error> {
         let ty = plan.ty;
         let rendered = render::page(self.registry.model(), plan, C::DIALECT);
-        let sql = self.query_sql(&rendered.text);
+        let sql = self.query_sql(&rendered.text, Statement::Query);
         let mut rows = conn
             .rows(&sql, &rendered.binds)
             .map_err(|source| query_failed(target.ty, source))?;
@@ -190,16 +190,16 @@ impl<C: MappedConnection> DieselStore<C> {
     }
 
     /// A query's statement: kept prepared while the store has seen few shapes.
-    fn query_sql(&self, text: &str) -> Sql {
+    fn query_sql(&self, text: &str, kind: Statement) -> Sql {
         let mut hasher = DefaultHasher::new();
         text.hash(&mut hasher);
         let shape = hasher.finish();
         let mut shapes = self.query_shapes.lock().unwrap_or_else(|e| e.into_inner());
         if shapes.contains(&shape) || shapes.len() < MAX_PREPARED_QUERY_SHAPES {
             shapes.insert(shape);
-            Sql::new(text)
+            Sql::mapped(text, kind)
         } else {
-            Sql::uncached(text)
+            Sql::uncached(text, kind)
         }
     }
 }
