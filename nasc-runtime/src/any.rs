@@ -89,6 +89,18 @@ macro_rules! backend_enum {
             fn query_count(&self, ty: &str, query: &Value) -> Result<u64, Error> {
                 self.store().query_count(ty, query)
             }
+
+            fn replace(&self, ty: &str, id: &str, full: &Value) -> Result<bool, Error> {
+                self.store().replace(ty, id, full)
+            }
+
+            fn create_encoded(&self, entity: &dyn crate::encode::Encode) -> Result<bool, Error> {
+                self.store().create_encoded(entity)
+            }
+
+            fn replace_encoded(&self, entity: &dyn crate::encode::Encode) -> Result<bool, Error> {
+                self.store().replace_encoded(entity)
+            }
         }
     };
 }

@@ -140,6 +140,15 @@ pub enum Error {
         /// The handler's message.
         message: String,
     },
+    /// The aggregate is not stored, and the call needs it to be (`update`,
+    /// `update_with`); nothing was written.
+    #[error("{ty} `{}` is not stored", bounded(id))]
+    NotFound {
+        /// Aggregate type.
+        ty: String,
+        /// Aggregate id.
+        id: String,
+    },
     /// A query does not fit the schema (an unknown property, a value of the wrong type, an
     /// operator the property's type has no use for, a cursor of another query); nothing was
     /// read.

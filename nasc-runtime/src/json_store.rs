@@ -163,6 +163,10 @@ impl<C: MappedConnection> Store for DieselJsonStore<C> {
         self.write(Target { ty, id }, full, Write::Create)
     }
 
+    fn replace(&self, ty: &str, id: &str, full: &Value) -> Result<bool, Error> {
+        self.write(Target { ty, id }, full, Write::Update)
+    }
+
     fn delete(&self, ty: &str, id: &str) -> Result<bool, Error> {
         let target = Target { ty, id };
         refuse_nul_id(target)?;
@@ -189,6 +193,8 @@ enum Write {
     Replace,
     /// Leaves it, and writes nothing.
     Create,
+    /// Replaces it, and writes nothing when there is none.
+    Update,
 }
 
 impl<C: MappedConnection> DieselJsonStore<C> {
@@ -221,6 +227,9 @@ impl<C: MappedConnection> DieselJsonStore<C> {
         };
         let insert = format!("INSERT INTO {table} ({id_column}, {data}) VALUES (?, {value})");
         let statement = match (dialect, how) {
+            (_, Write::Update) => {
+                format!("UPDATE {table} SET {data} = {value} WHERE {id_column} = ?")
+            }
             (Dialect::Mysql, Write::Replace) => {
                 format!("{insert} ON DUPLICATE KEY UPDATE {data} = VALUES({data})")
             }
@@ -231,13 +240,15 @@ impl<C: MappedConnection> DieselJsonStore<C> {
             (Dialect::Mysql, Write::Create) => insert,
             (_, Write::Create) => format!("{insert} ON CONFLICT ({id_column}) DO NOTHING"),
         };
-        let written = conn.run(
-            &Sql::new(&statement),
-            &[
-                SqlValue::Text(target.id.into()),
-                SqlValue::Text(document.to_string().into()),
-            ],
+        let (id, text) = (
+            SqlValue::Text(target.id.into()),
+            SqlValue::Text(document.to_string().into()),
         );
+        let binds = match how {
+            Write::Update => [text, id],
+            _ => [id, text],
+        };
+        let written = conn.run(&Sql::new(&statement), &binds);
         match written {
             Ok(rows) => Ok(rows > 0),
             Err(diesel::result::Error::DatabaseError(

@@ -78,6 +78,16 @@ impl Store for MemoryStore {
         }
     }
 
+    fn replace(&self, ty: &str, id: &str, full: &Value) -> Result<bool, Error> {
+        match self.write().get_mut(&(ty.to_owned(), id.to_owned())) {
+            Some(stored) => {
+                *stored = full.clone();
+                Ok(true)
+            }
+            None => Ok(false),
+        }
+    }
+
     fn delete(&self, ty: &str, id: &str) -> Result<bool, Error> {
         Ok(self
             .write()

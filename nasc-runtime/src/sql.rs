@@ -70,6 +70,9 @@ pub enum Statement {
     Query,
     /// The count of the top-level rows a query's filter matches, rendered per call.
     QueryCount,
+    /// Whether a top-level row is stored, locking it until the transaction ends (SQLite:
+    /// the write transaction holds the lock already): [`crate::Store::replace`].
+    LockTopLevel,
 }
 
 /// SQL text split at its bind parameters: values go between the pieces.
@@ -454,6 +457,8 @@ pub(crate) struct TopLevel {
     pub create: Sql,
     /// The top-level row by pk; selects the fields.
     pub select: Sql,
+    /// Selects `1` for the top-level row by pk, locking it (binds: the pk).
+    pub lock: Sql,
     /// Deletes the top-level row by pk (children go by cascade).
     pub delete: Sql,
 }
@@ -583,6 +588,16 @@ fn top_level_statements(ty: &EntityType, pk: &Field, dialect: Dialect) -> TopLev
                 select_list(ty, dialect)
             ),
             Statement::Select,
+        ),
+        lock: Sql::mapped(
+            &format!(
+                "SELECT 1 FROM {table} WHERE {pk} = ? AND {top_level}{}",
+                match dialect {
+                    Dialect::Sqlite => "",
+                    _ => " FOR UPDATE",
+                }
+            ),
+            Statement::LockTopLevel,
         ),
         delete: Sql::mapped(
             &format!("DELETE FROM {table} WHERE {pk} = ? AND {top_level}"),

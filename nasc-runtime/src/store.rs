@@ -50,6 +50,93 @@ pub trait Store: Send + Sync {
         Ok(true)
     }
 
+    /// Writes `full` as the whole state of the stored aggregate `ty` / `id`, only if one
+    /// is stored: `false`, and nothing written, when none is. A versioned type's version is
+    /// checked and stored plus one, as [`Store::persist`] does.
+    ///
+    /// nasc's stores do this atomically; this default (a load, then a persist) is not, for
+    /// stores that do not override it.
+    fn replace(&self, ty: &str, id: &str, full: &Value) -> Result<bool, Error> {
+        if self.load(ty, id)?.is_none() {
+            return Ok(false);
+        }
+        self.persist(ty, id, full, full)?;
+        Ok(true)
+    }
+
+    /// [`Self::create`] of a typed entity: the mapped stores encode it straight into rows;
+    /// by default, its JSON document is created.
+    fn create_encoded(&self, entity: &dyn Encode) -> Result<bool, Error> {
+        let full = entity.document()?;
+        self.create(entity.type_name(), &entity.id(), &full)
+    }
+
+    /// [`Self::replace`] of a typed entity, as [`Self::create_encoded`].
+    fn replace_encoded(&self, entity: &dyn Encode) -> Result<bool, Error> {
+        let full = entity.document()?;
+        self.replace(entity.type_name(), &entity.id(), &full)
+    }
+
+    /// Saves a new typed entity: `Error::Conflict` when one with its id is stored, and
+    /// nothing written (one atomic insert, not a load first).
+    fn insert<T: Aggregate>(&self, entity: &T) -> Result<(), Error>
+    where
+        Self: Sized,
+    {
+        match self.create_encoded(entity)? {
+            true => Ok(()),
+            false => Err(Error::Conflict {
+                ty: T::TYPE_NAME.to_owned(),
+                id: entity.id(),
+                pointer: String::new(),
+                message: "an aggregate with this id is stored already: `update` or `save` it"
+                    .to_owned(),
+            }),
+        }
+    }
+
+    /// Saves the whole state of a stored typed entity: `Error::NotFound` when none with
+    /// its id is stored, and nothing written.
+    fn update<T: Aggregate>(&self, entity: &T) -> Result<(), Error>
+    where
+        Self: Sized,
+    {
+        match self.replace_encoded(entity)? {
+            true => Ok(()),
+            false => Err(Error::NotFound {
+                ty: T::TYPE_NAME.to_owned(),
+                id: entity.id(),
+            }),
+        }
+    }
+
+    /// Loads the stored entity `id`, applies `change` to it and saves it (`update`); on a
+    /// `VersionConflict` (another writer saved in between), loads and applies again, up to
+    /// 8 times. `Error::NotFound` when none is stored. Conflicts are only detected for
+    /// types with a version (the mapping's `version`); without one, the last writer wins.
+    fn update_with<T: Aggregate>(
+        &self,
+        id: &str,
+        mut change: impl FnMut(&mut T) -> Result<(), Error>,
+    ) -> Result<T, Error>
+    where
+        Self: Sized,
+    {
+        let mut attempts = 0;
+        loop {
+            let mut entity: T = self.get(id)?.ok_or_else(|| Error::NotFound {
+                ty: T::TYPE_NAME.to_owned(),
+                id: id.to_owned(),
+            })?;
+            change(&mut entity)?;
+            match self.update(&entity) {
+                Ok(()) => return Ok(entity),
+                Err(Error::VersionConflict { .. }) if attempts < 8 => attempts += 1,
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
     /// The property that holds the version of type `ty`'s aggregates, for stores with
     /// optimistic locking: a persist stores it plus one.
     fn version_property(&self, ty: &str) -> Option<String> {

@@ -59,6 +59,7 @@ pub fn check_store<S: Store + ?Sized>(store: &S) {
     non_object_diff_is_refused(store);
     many_threads(store);
     create_only_creates(store);
+    replace_only_replaces(store);
     partial_diff_keeps_what_it_leaves_out(store);
 }
 
@@ -138,6 +139,61 @@ pub fn create_only_creates<S: Store + ?Sized>(store: &S) {
                 .sum()
         });
         assert_eq!(won, 1, "exactly one of four creates of `{id}` at once wins");
+    }
+}
+
+/// `replace` writes the whole state of a stored aggregate, and writes nothing (`false`)
+/// when none is stored, even while another thread deletes it.
+pub fn replace_only_replaces<S: Store + ?Sized>(store: &S) {
+    let absent = json!({"id": "to-replace", "text": "never", "flag": null});
+    assert!(
+        !store
+            .replace("Note", "to-replace", &absent)
+            .expect("replace"),
+        "nothing stored: nothing replaced"
+    );
+    assert_eq!(store.load("Note", "to-replace").expect("load"), None);
+    let first = json!({"id": "to-replace", "text": "first", "n": 1, "flag": true});
+    store
+        .persist("Note", "to-replace", &first, &first)
+        .expect("persist");
+    let second = json!({"id": "to-replace", "text": "second", "flag": null});
+    assert!(store
+        .replace("Note", "to-replace", &second)
+        .expect("replace"));
+    assert_eq!(
+        store.load("Note", "to-replace").expect("load"),
+        Some(second.clone()),
+        "the whole state is written: `n` is gone"
+    );
+    assert!(store.delete("Note", "to-replace").expect("delete"));
+    assert!(!store
+        .replace("Note", "to-replace", &second)
+        .expect("replace"));
+    assert_eq!(store.load("Note", "to-replace").expect("load"), None);
+    // Racing a delete: the aggregate is replaced and then deleted, or left deleted; it is
+    // never brought back by the replace.
+    for round in 0..5 {
+        let id = format!("gone{round}");
+        let value = json!({"id": id, "text": "first", "flag": null});
+        store.persist("Note", &id, &value, &value).expect("persist");
+        let barrier = std::sync::Barrier::new(2);
+        std::thread::scope(|s| {
+            let (barrier, id, value) = (&barrier, &id, &value);
+            s.spawn(move || {
+                barrier.wait();
+                store.delete("Note", id).expect("delete")
+            });
+            s.spawn(move || {
+                barrier.wait();
+                store.replace("Note", id, value).expect("replace")
+            });
+        });
+        assert_eq!(
+            store.load("Note", &id).expect("load"),
+            None,
+            "a replace racing a delete does not bring `{id}` back"
+        );
     }
 }
 

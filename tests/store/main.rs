@@ -46,6 +46,7 @@ macro_rules! conformance {
 }
 
 conformance!(
+    transactions::save_modes_check_existence_atomically,
     transactions::a_failed_transaction_leaves_everything_untouched,
     transactions::a_transaction_commits_everything_together,
     transactions::a_failed_call_inside_a_transaction_is_undone_alone,

@@ -308,7 +308,12 @@ fn query_by_every_property(store: &dyn Store, ty: &str, id: &str) {
         .unwrap();
     assert_eq!(page.items.len(), 1);
     let many = store.load_many(ty, &[id, "missing", id]).unwrap();
-    assert_eq!(many, vec![Some(stored.clone()), None, Some(stored)]);
+    assert_eq!(many, vec![Some(stored.clone()), None, Some(stored.clone())]);
+    // Replaced by its own state (a version included); a missing one is not.
+    assert!(store.replace(ty, id, &stored).unwrap());
+    let mut missing = stored;
+    missing[&entity.pk().unwrap().property] = json!("missing");
+    assert!(!store.replace(ty, "missing", &missing).unwrap());
 }
 
 fn save(store: &dyn Store, ty: &str, value: &Value) {
@@ -509,6 +514,7 @@ pub fn every_column_kind_through_every_statement(b: &Backend) {
         Statement::UpdateNamedColumns,
         Statement::Query,
         Statement::QueryCount,
+        Statement::LockTopLevel,
     ];
     match b.kind {
         Kind::Postgres => expected.extend([

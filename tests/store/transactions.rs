@@ -1,5 +1,6 @@
 //! Transactions across aggregates (`MappedStore::transaction`): saves, loads, queries and
-//! the caller's own diesel statements on one connection, committed or rolled back together.
+//! the caller's own diesel statements on one connection, committed or rolled back together;
+//! and the save modes that check existence (`insert`, `update`, `update_with`).
 
 use crate::support::*;
 use diesel::RunQueryDsl;
@@ -213,5 +214,55 @@ pub fn concurrent_transactions_take_turns(b: &Backend) {
             .query_count("Order", &json!({"where": {"customer": "worker"}}))
             .unwrap(),
         20
+    );
+}
+
+/// `insert` refuses a stored id, `update` a missing one, each writing nothing; `update_with`
+/// loads, changes and saves.
+pub fn save_modes_check_existence_atomically(b: &Backend) {
+    let store = seeded(b);
+    match store.insert(&typed("a", "again")) {
+        Err(Error::Conflict {
+            ty, id, message, ..
+        }) => {
+            assert_eq!((ty.as_str(), id.as_str()), ("Order", "a"));
+            assert!(message.contains("stored already"), "{message}");
+        }
+        other => panic!("expected a conflict, got {other:?}"),
+    }
+    assert_eq!(
+        store.get::<sales::Order>("a").unwrap().unwrap().customer,
+        "before"
+    );
+    match store.update(&typed("nope", "x")) {
+        Err(Error::NotFound { ty, id }) => {
+            assert_eq!((ty.as_str(), id.as_str()), ("Order", "nope"))
+        }
+        other => panic!("expected not found, got {other:?}"),
+    }
+    assert_eq!(store.load("Order", "nope").unwrap(), None);
+    store.insert(&typed("fresh", "new")).unwrap();
+    let mut fresh = typed("fresh", "changed");
+    fresh.lines.clear();
+    store.update(&fresh).unwrap();
+    assert_eq!(store.get::<sales::Order>("fresh").unwrap(), Some(fresh));
+    let updated: sales::Order = store
+        .update_with("a", |order: &mut sales::Order| {
+            order.items += 41;
+            Ok(())
+        })
+        .unwrap();
+    assert_eq!(updated.items, 42);
+    assert_eq!(store.get::<sales::Order>("a").unwrap().unwrap().items, 42);
+    let missing = store.update_with("nope", |_: &mut sales::Order| Ok(()));
+    assert!(
+        matches!(missing, Err(Error::NotFound { .. })),
+        "{missing:?}"
+    );
+    // Inside a transaction too.
+    let refused = store.transaction(|tx| tx.insert(&typed("a", "inside")));
+    assert!(
+        matches!(refused, Err(Error::Conflict { .. })),
+        "{refused:?}"
     );
 }

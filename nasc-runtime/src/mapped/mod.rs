@@ -340,14 +340,113 @@ impl<C: MappedConnection> DieselStore<C> {
         let target = Target { ty, id };
         let mut tree = self.validated(entity, full, None, target)?;
         aggregate::stamp_times(&mut tree);
+        self.create_tree(via, &tree, Some(full), target)
+    }
+
+    pub(crate) fn replace_via(
+        &self,
+        via: Via<'_, '_, C>,
+        ty: &str,
+        id: &str,
+        full: &Value,
+    ) -> Result<bool, Error> {
+        let entity = self.registry.aggregate(ty)?;
+        let target = Target { ty, id };
+        let mut tree = self.validated(entity, full, None, target)?;
+        aggregate::stamp_times(&mut tree);
+        self.replace_tree(via, &tree, Some(full), target)
+    }
+
+    pub(crate) fn create_encoded_via(
+        &self,
+        via: Via<'_, '_, C>,
+        entity: &dyn Encode,
+    ) -> Result<bool, Error> {
+        self.encoded(entity, |tree, logged, target| {
+            self.create_tree(via, tree, logged, target)
+        })
+    }
+
+    pub(crate) fn replace_encoded_via(
+        &self,
+        via: Via<'_, '_, C>,
+        entity: &dyn Encode,
+    ) -> Result<bool, Error> {
+        self.encoded(entity, |tree, logged, target| {
+            self.replace_tree(via, tree, logged, target)
+        })
+    }
+
+    /// `write` of the rows of a typed entity, with its document when the change log
+    /// records it.
+    fn encoded<T>(
+        &self,
+        entity: &dyn Encode,
+        write: impl FnOnce(&aggregate::RowTree<'_>, Option<&Value>, Target<'_>) -> Result<T, Error>,
+    ) -> Result<T, Error> {
+        let id = entity.id();
+        let target = Target {
+            ty: entity.type_name(),
+            id: &id,
+        };
+        let ty = self.registry.aggregate(target.ty)?;
+        let mut tree =
+            encode::encode_aggregate(self.registry.model(), ty, entity, C::DIALECT, target)?;
+        aggregate::stamp_times(&mut tree);
+        let logged = match self.change_log {
+            true => Some(entity.document()?),
+            false => None,
+        };
+        write(&tree, logged.as_ref(), target)
+    }
+
+    /// Writes `tree` as a new aggregate unless one is stored (see [`Store::create`]).
+    fn create_tree(
+        &self,
+        via: Via<'_, '_, C>,
+        tree: &aggregate::RowTree<'_>,
+        logged: Option<&Value>,
+        target: Target<'_>,
+    ) -> Result<bool, Error> {
         self.write_transaction(via, target, |conn| {
             let created = self
-                .create_top_level(conn, &tree, target)
+                .create_top_level(conn, tree, target)
                 .map_err(Failure::Nasc)?;
-            if created {
-                self.log_change(conn, &tree, full, target)?;
+            if let (true, Some(document)) = (created, logged) {
+                self.log_change(conn, tree, document, target)?;
             }
             Ok(created)
+        })
+        .map_err(|failure| failure.into_error(target))
+    }
+
+    /// Writes `tree` as the whole state of a stored aggregate, locked first; `false`, and
+    /// nothing written, when none is stored (see [`Store::replace`]).
+    fn replace_tree(
+        &self,
+        via: Via<'_, '_, C>,
+        tree: &aggregate::RowTree<'_>,
+        logged: Option<&Value>,
+        target: Target<'_>,
+    ) -> Result<bool, Error> {
+        self.write_transaction(via, target, |conn| {
+            let lock = &self.statements_of(tree.ty).top().lock;
+            let stored = Executor::rows(conn, lock, std::slice::from_ref(tree.pk()))
+                .map_err(|e| Failure::Nasc(target.database("saving", "", e)))?;
+            if stored.is_empty() {
+                return Ok(false);
+            }
+            match self
+                .write_top_level(conn, tree, &Scope::Whole, target)
+                .map_err(Failure::Nasc)?
+            {
+                Written::Done => {}
+                Written::PositionsNotInPlace => unreachable!("a whole state names no position"),
+            }
+            if let Some(document) = logged {
+                self.log_change(conn, tree, document, target)?;
+            }
+            Ok(true)
         })
         .map_err(|failure| failure.into_error(target))
     }
@@ -633,6 +732,21 @@ macro_rules! store_via {
             fn create(&self, ty: &str, id: &str, full: &Value) -> Result<bool, Error> {
                 let $this = self;
                 $store.create_via($via, ty, id, full)
+            }
+
+            fn replace(&self, ty: &str, id: &str, full: &Value) -> Result<bool, Error> {
+                let $this = self;
+                $store.replace_via($via, ty, id, full)
+            }
+
+            fn create_encoded(&self, entity: &dyn Encode) -> Result<bool, Error> {
+                let $this = self;
+                $store.create_encoded_via($via, entity)
+            }
+
+            fn replace_encoded(&self, entity: &dyn Encode) -> Result<bool, Error> {
+                let $this = self;
+                $store.replace_encoded_via($via, entity)
             }
 
             fn version_property(&self, ty: &str) -> Option<String> {
