@@ -293,6 +293,7 @@ hand_written_diesel!(
 
 mod allocations;
 mod compile_time;
+mod queries;
 
 #[global_allocator]
 static ALLOCATOR: allocations::Counting = allocations::Counting;
@@ -311,6 +312,7 @@ fn postgres_runs(results: &mut Results, rounds: usize, per_round: usize) -> Resu
     {
         postgres::run(results, &url, 10, rounds, per_round);
         postgres::run(results, &url, 100, rounds, per_round / 4);
+        postgres::queries(results, &url, rounds, per_round / 20);
         Ok(())
     }
     #[cfg(not(feature = "postgres"))]
@@ -587,9 +589,9 @@ fn one_child_change(
 }
 
 fn main() {
-    // `--profile persist|persist-diff|persist-typed|load|load-typed`: only nasc's dynamic
-    // persist (whole-state diff or the processor's), its typed save, or its dynamic or typed
-    // load, of 10 children, for a profiler to look at.
+    // `--profile persist|persist-diff|persist-typed|load|load-typed|find-typed`: only nasc's
+    // dynamic persist (whole-state diff or the processor's), its typed save, its dynamic or
+    // typed load, of 10 children, or a typed page of 100 lists, for a profiler to look at.
     let args: Vec<String> = std::env::args().collect();
     if let Some(what) = args
         .iter()
@@ -603,6 +605,19 @@ fn main() {
             typed,
         } = States::of(10);
         persist(&s.nasc, &versions[0]);
+        if what == "find-typed" {
+            for list in queries::lists() {
+                persist(&s.nasc, &list);
+            }
+            for _ in 0..2_000 {
+                drop(
+                    s.nasc
+                        .find::<app::TodoList>(&queries::page_query())
+                        .unwrap(),
+                );
+            }
+            return;
+        }
         for op in 0..20_000 {
             let at = op % VERSIONS;
             match what.as_str() {
@@ -632,6 +647,7 @@ fn main() {
     let sizes: &[usize] = &[10, 100, 1_000, 10_000];
     let (one_child, one_child_whole_array) =
         one_child_change(&mut results, sizes, rounds, per_round / 4);
+    queries::sqlite(&mut results, rounds, per_round / 10);
     let postgres = postgres_runs(&mut results, rounds, per_round);
     if let Err(why) = &postgres {
         println!("PostgreSQL skipped: {why}");
@@ -680,6 +696,8 @@ fn main() {
             .map(|k| (k.clone(), (results.allocations[&100][k] - results.allocations[&10][k]) / 90.0))
             .collect::<BTreeMap<_, _>>(),
         "persist_vs_diesel": ratio("persist 10 children", "nasc (dynamic)", "diesel"),
+        "find_page_vs_diesel": ratio("find page of 100, 10 children", "nasc (typed)", "diesel"),
+        "find_page_dynamic_vs_diesel": ratio("find page of 100, 10 children", "nasc (dynamic)", "diesel"),
         "one_child_change_seconds": one_child,
         "one_child_10000_vs_10": one_child["10000"] / one_child["10"],
         "one_child_change_seconds_whole_array_diff": one_child_whole_array,
@@ -692,6 +710,9 @@ fn main() {
                 "load_vs_diesel": ratio("postgres: load 10 children", "nasc (dynamic)", "diesel"),
                 "load_typed_vs_diesel": ratio("postgres: load 10 children", "nasc (typed)", "diesel"),
                 "load_typed_vs_diesel_100": ratio("postgres: load 100 children", "nasc (typed)", "diesel"),
+                "find_page_vs_diesel": ratio("postgres: find page of 100, 10 children", "nasc (typed)", "diesel"),
+                "find_page_dynamic_vs_diesel": ratio("postgres: find page of 100, 10 children", "nasc (dynamic)", "diesel"),
+                "get_many_100_vs_get_100": ratio("postgres: 100 lists by id", "get_many", "get, one by one"),
             }),
             Err(why) => json!({ "skipped": why }),
         },
@@ -712,6 +733,8 @@ fn main() {
         "allocations_per_operation_10": report["allocations_per_operation_10"],
         "allocations_per_child_row": report["allocations_per_child_row"],
         "persist_vs_diesel": report["persist_vs_diesel"],
+        "find_page_vs_diesel": report["find_page_vs_diesel"],
+        "find_page_dynamic_vs_diesel": report["find_page_dynamic_vs_diesel"],
         "one_child_10000_vs_10": report["one_child_10000_vs_10"],
         "one_child_10000_vs_10_whole_array_diff": report["one_child_10000_vs_10_whole_array_diff"],
         "full_vs_normal": report["full_vs_normal"],

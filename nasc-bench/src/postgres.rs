@@ -8,6 +8,7 @@ use diesel::PgConnection;
 use nasc_runtime::{JsonStore, PgMappedStore, Store, StoreOptions};
 
 hand_written_diesel!(diesel_persist, diesel_load, PgConnection, transaction);
+crate::queries::hand_written_page!(diesel_page, PgConnection);
 
 /// A schema created for the run on the server of `admin_url`, dropped at the end.
 struct Scratch {
@@ -115,4 +116,60 @@ pub fn run(results: &mut Results, admin_url: &str, n: usize, rounds: usize, per_
         ],
     );
     results.insert(format!("postgres: load {n} children"), loads);
+}
+
+/// The page of 100 lists beside hand-written diesel, and 100 lists by id at once beside
+/// 100 single loads.
+pub fn queries(results: &mut Results, admin_url: &str, rounds: usize, per_round: usize) {
+    use crate::queries::{check_page, ids, lists, page_query, CHILDREN, PAGE};
+    let scratch = Scratch::create(admin_url);
+    let url = scratch.url();
+    let options = StoreOptions {
+        max_size: 1,
+        ..StoreOptions::default()
+    };
+    let nasc = PgMappedStore::connect_with(&url, app::registry(), options).unwrap();
+    for list in lists() {
+        persist(&nasc, &list);
+    }
+    let expected = nasc.with_connection(diesel_page).unwrap();
+    check_page(&nasc, &expected);
+    let query = page_query();
+    let pages = race(
+        rounds,
+        per_round,
+        &mut [
+            ("nasc (typed)", &mut |_| {
+                nasc.find::<app::TodoList>(&query).unwrap();
+            }),
+            ("nasc (dynamic)", &mut |_| {
+                nasc.query("TodoList", &query).unwrap();
+            }),
+            ("diesel", &mut |_| {
+                nasc.with_connection(diesel_page).unwrap();
+            }),
+        ],
+    );
+    results.insert(
+        format!("postgres: find page of {PAGE}, {CHILDREN} children"),
+        pages,
+    );
+    let ids = ids();
+    let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+    let many = race(
+        rounds,
+        per_round,
+        &mut [
+            ("get_many", &mut |_| {
+                let found: Vec<Option<app::TodoList>> = nasc.get_many(&ids).unwrap();
+                assert!(found.iter().all(Option::is_some));
+            }),
+            ("get, one by one", &mut |_| {
+                for id in &ids {
+                    nasc.get::<app::TodoList>(id).unwrap().unwrap();
+                }
+            }),
+        ],
+    );
+    results.insert(format!("postgres: {PAGE} lists by id"), many);
 }
