@@ -104,6 +104,7 @@ fn checked(input: &DeriveInput) -> Result<TokenStream, TokenStream> {
     let mut errors = Vec::new();
     let mut bindings = Vec::new();
     let mut checks = Vec::new();
+    let mut constants = Vec::new();
     for field in fields {
         let ident = field.ident.as_ref().expect("named fields");
         let name = ident.to_string();
@@ -127,6 +128,20 @@ fn checked(input: &DeriveInput) -> Result<TokenStream, TokenStream> {
             Ok(check) => checks.push(check),
             Err(e) => errors.push(e),
         }
+        let field_type = &field.ty;
+        let kind = match &binding {
+            Binding::Scalar(_) => Some(codegen::QueryConstantKind::Field(quote!(#field_type))),
+            Binding::Children(_) => generic_argument(field_type, "Vec")
+                .map(|child| codegen::QueryConstantKind::Children(quote!(#child))),
+        };
+        constants.extend(kind.map(|kind| codegen::QueryConstant {
+            field: ident.clone(),
+            property: match &binding {
+                Binding::Scalar(f) => f.property.clone(),
+                Binding::Children(r) => r.property.clone(),
+            },
+            kind,
+        }));
         bindings.push((ident.clone(), binding));
     }
     for missing in missing_properties(ty, &bindings) {
@@ -147,7 +162,8 @@ fn checked(input: &DeriveInput) -> Result<TokenStream, TokenStream> {
         return Err(quote!(#error #field_checks));
     }
     let entity_impl = codegen::entity_impl(ty, &input.ident, &bindings);
-    Ok(quote!(#entity_impl #field_checks))
+    let constants = codegen::query_constants(&input.ident, &constants);
+    Ok(quote!(#entity_impl #constants #field_checks))
 }
 
 /// The error for a field the schema does not have, with the closest property as a hint.

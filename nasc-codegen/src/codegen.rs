@@ -33,7 +33,9 @@ pub fn schema_macro(input: TokenStream) -> TokenStream {
     let mut types = TypeGen::new(&loaded.model);
     for ty in &loaded.model.types {
         let ident = type_ident(&ty.name);
-        items.push(entity_struct(&mut types, ty, &ident));
+        let (item, constants) = entity_struct(&mut types, ty, &ident);
+        items.push(item);
+        items.push(query_constants(&ident, &constants));
         let bindings: Vec<(Ident, Binding)> = ty
             .fields
             .iter()
@@ -117,7 +119,11 @@ pub fn field_name(column: &str) -> String {
 }
 
 /// The generated struct of one type.
-fn entity_struct(types: &mut TypeGen<'_>, ty: &EntityType, ident: &Ident) -> TokenStream {
+fn entity_struct(
+    types: &mut TypeGen<'_>,
+    ty: &EntityType,
+    ident: &Ident,
+) -> (TokenStream, Vec<QueryConstant>) {
     let model = types.model();
     let key = match ty.key() {
         Some(pk) => format!("primary key `{}`", pk.property),
@@ -127,6 +133,7 @@ fn entity_struct(types: &mut TypeGen<'_>, ty: &EntityType, ident: &Ident) -> Tok
         " Schema type `{}`, stored in table `{}` ({key}).",
         ty.name, ty.table
     );
+    let mut constants = Vec::new();
     let fields = ty.fields.iter().map(|f| {
         let name = field_ident(&f.field);
         // A pk is an id: a `date-time` one stays text.
@@ -138,14 +145,23 @@ fn entity_struct(types: &mut TypeGen<'_>, ty: &EntityType, ident: &Ident) -> Tok
         };
         let rename = rename(&name, &f.property);
         let doc = format!(" Property `{}`.", f.property);
+        let field_type = match f.nullable() {
+            true => quote!(::std::option::Option<#base>),
+            false => base,
+        };
+        constants.push(QueryConstant {
+            field: name.clone(),
+            property: f.property.clone(),
+            kind: QueryConstantKind::Field(field_type.clone()),
+        });
         if !f.nullable() {
-            quote!(#[doc = #doc] #rename pub #name: #base)
+            quote!(#[doc = #doc] #rename pub #name: #field_type)
         } else if f.null_allowed {
-            quote!(#[doc = #doc] #rename #[serde(default)] pub #name: ::std::option::Option<#base>)
+            quote!(#[doc = #doc] #rename #[serde(default)] pub #name: #field_type)
         } else {
             let keep_null = keep_null(&f.shape);
             quote!(#[doc = #doc] #rename #[serde(default, skip_serializing_if = "::std::option::Option::is_none" #keep_null)]
-                pub #name: ::std::option::Option<#base>)
+                pub #name: #field_type)
         }
     });
     let fields: Vec<TokenStream> = fields.collect();
@@ -157,9 +173,15 @@ fn entity_struct(types: &mut TypeGen<'_>, ty: &EntityType, ident: &Ident) -> Tok
             " Children `{}` (rows of `{}` in order).",
             r.property, r.child
         );
+        constants.push(QueryConstant {
+            field: name.clone(),
+            property: r.property.clone(),
+            kind: QueryConstantKind::Children(quote!(#child)),
+        });
         quote!(#[doc = #doc] #rename #[serde(default)] pub #name: ::std::vec::Vec<#child>)
     });
-    quote! {
+    let relations: Vec<TokenStream> = relations.collect();
+    let item = quote! {
         #[doc = #doc]
         #[allow(non_camel_case_types)]
         #[derive(Debug, Clone, PartialEq, nasc_runtime::serde::Serialize, nasc_runtime::serde::Deserialize)]
@@ -167,6 +189,59 @@ fn entity_struct(types: &mut TypeGen<'_>, ty: &EntityType, ident: &Ident) -> Tok
         pub struct #ident {
             #(#fields,)*
             #(#relations,)*
+        }
+    };
+    (item, constants)
+}
+
+/// One constant of the typed query builder: a property or an array of an entity.
+pub struct QueryConstant {
+    /// The Rust field (the constant is its name in capitals).
+    pub field: Ident,
+    /// The property in the schema.
+    pub property: String,
+    /// What the property holds.
+    pub kind: QueryConstantKind,
+}
+
+/// What a [`QueryConstant`]'s property holds.
+pub enum QueryConstantKind {
+    /// A value of this Rust type.
+    Field(TokenStream),
+    /// Children of this entity type.
+    Children(TokenStream),
+}
+
+/// The typed query builder's constants of entity `self_ty` (`Order::CUSTOMER`,
+/// `Order::LINES`): a misspelt property in a query is an unknown constant.
+pub fn query_constants(self_ty: &Ident, constants: &[QueryConstant]) -> TokenStream {
+    let constants = constants.iter().map(|c| {
+        let field = c.field.to_string();
+        let name = format_ident!("{}", field.trim_start_matches("r#").to_uppercase());
+        let property = &c.property;
+        match &c.kind {
+            QueryConstantKind::Field(ty) => {
+                let doc = format!(" Property `{property}`, for the typed query builder.");
+                quote! {
+                    #[doc = #doc]
+                    pub const #name: nasc_runtime::query::Field<#self_ty, #ty> =
+                        nasc_runtime::query::Field::new(#property);
+                }
+            }
+            QueryConstantKind::Children(child) => {
+                let doc = format!(" Array `{property}`, for the typed query builder.");
+                quote! {
+                    #[doc = #doc]
+                    pub const #name: nasc_runtime::query::Children<#self_ty, #child> =
+                        nasc_runtime::query::Children::new(#property);
+                }
+            }
+        }
+    });
+    quote! {
+        #[allow(dead_code)]
+        impl #self_ty {
+            #(#constants)*
         }
     }
 }

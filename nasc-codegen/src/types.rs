@@ -142,6 +142,10 @@ impl<'m> TypeGen<'m> {
             #derives
             #[derive(Copy, Eq, Hash)]
             pub enum #ident { #(#variants,)* }
+
+            impl nasc_runtime::query::Operand for #ident {
+                type Value = Self;
+            }
         });
     }
 

@@ -39,7 +39,7 @@ mod migration_plan;
 mod pool;
 mod probe;
 mod processor;
-mod query;
+pub mod query;
 mod registry;
 mod retry;
 pub mod rows;

@@ -1,6 +1,7 @@
 //! The `Store` interface every store implements.
 
 use crate::encode::Encode;
+use crate::query::AsQuery;
 use crate::rows::Loaded;
 use crate::{Aggregate, Error};
 use crate::{Page, Scope};
@@ -245,23 +246,24 @@ pub trait Store: Send + Sync {
         Err(unsupported::<Self>())
     }
 
-    /// The page of typed entities a JSON query asks for (see [`Self::query`]).
-    fn find<T: Aggregate>(&self, query: &Value) -> Result<Page<T>, Error>
+    /// The page of typed entities a query asks for: a [`crate::query::Query`] of the
+    /// entity, or a JSON query (see [`Self::query`]).
+    fn find<T: Aggregate>(&self, query: impl AsQuery<T>) -> Result<Page<T>, Error>
     where
         Self: Sized,
     {
-        self.query_rows(T::TYPE_NAME, query)?
+        self.query_rows(T::TYPE_NAME, &query.as_query())?
             .try_map(|(id, loaded)| {
                 decode::<T>(loaded, &id).map(|found| found.expect("a page holds aggregates"))
             })
     }
 
-    /// How many typed entities a query's `where` matches.
-    fn count<T: Aggregate>(&self, query: &Value) -> Result<u64, Error>
+    /// How many typed entities a query's filter matches (a query with only a filter).
+    fn count<T: Aggregate>(&self, query: impl AsQuery<T>) -> Result<u64, Error>
     where
         Self: Sized,
     {
-        self.query_count(T::TYPE_NAME, query)
+        self.query_count(T::TYPE_NAME, &query.as_query())
     }
 
     /// Removes a typed entity; `true` when it existed.

@@ -921,3 +921,75 @@ pub fn sqlite_filters_use_the_mapping_indexes(b: &Backend) {
         );
     }
 }
+
+/// The typed builder (`Order::CUSTOMER`, `Order::LINES`, ...) builds the query the JSON
+/// one is: both return the same pages.
+pub fn typed_builder_queries_mean_what_json_ones_mean(b: &Backend) {
+    use nasc_runtime::query::Query;
+    use sales::{Line, Order, OrderStatus, Tag};
+    let store = b.store(registry());
+    let documents = orders(60, 17);
+    save_all(&*store, &documents);
+    let instant: nasc_runtime::chrono::DateTime<nasc_runtime::chrono::Utc> =
+        "2026-01-02T03:04:05Z".parse().unwrap();
+    let cases: Vec<(Query<Order>, Value)> = vec![
+        (
+            Query::new().filter(Order::CUSTOMER.eq("ada")),
+            json!({"where": {"customer": {"equals": "ada"}}}),
+        ),
+        (
+            Query::new()
+                .filter(
+                    Order::STATUS
+                        .eq(OrderStatus::Paid)
+                        .and(Order::TOTAL.gte(2.5)),
+                )
+                .order_by(Order::PLACED_AT.desc())
+                .order_by(Order::NOTE.asc().nulls_last()),
+            json!({"where": {"AND": [{"status": "paid"}, {"total": {"gte": 2.5}}]},
+                "orderBy": [{"placedAt": "desc"}, {"note": {"sort": "asc", "nulls": "last"}}]}),
+        ),
+        (
+            Query::new()
+                .filter(Order::NOTE.contains("o").or(Order::NOTE.is_null()))
+                .filter(Order::PRIORITY.not_in([0, 2]))
+                .take(5)
+                .skip(1),
+            json!({"where": {"AND": [{"OR": [{"note": {"contains": "o"}}, {"note": null}]}, {"priority": {"notIn": [0, 2]}}]},
+                "take": 5, "skip": 1}),
+        ),
+        (
+            Query::new().filter(!Order::PLACED_AT.lte(instant)),
+            json!({"where": {"NOT": {"placedAt": {"lte": "2026-01-02T03:04:05Z"}}}}),
+        ),
+        (
+            Query::new()
+                .filter(Order::LINES.some(Line::TAGS.every(Tag::NAME.ne("red"))))
+                .filter(Order::META.is_not_null())
+                .filter(Order::ITEMS.is_in([0i64, 7])),
+            json!({"where": {"AND": [
+                {"lines": {"some": {"tags": {"every": {"name": {"not": "red"}}}}}},
+                {"meta": {"not": null}},
+                {"items": {"in": [0, 7]}}]}}),
+        ),
+    ];
+    for (typed, json) in cases {
+        let expected = model_ids(&documents, &json);
+        let page = store.find(&typed).unwrap();
+        let found: Vec<String> = page.items.iter().map(|o| o.id.clone()).collect();
+        assert_eq!(found, expected, "{}", typed.to_json());
+        assert_eq!(
+            ids(&store.query("Order", &json).unwrap().items),
+            expected,
+            "{json}"
+        );
+        if json.get("take").is_none() {
+            let count = Store::count(
+                &*store,
+                Query::<Order>::new().filter(nasc_runtime::query::Filter::everything()),
+            )
+            .unwrap();
+            assert_eq!(count as usize, documents.len());
+        }
+    }
+}

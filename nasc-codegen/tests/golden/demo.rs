@@ -16,6 +16,21 @@ pub struct User {
     /// Property `email`.
     pub email: ::std::string::String,
 }
+#[allow(dead_code)]
+impl User {
+    /// Property `id`, for the typed query builder.
+    pub const ID: nasc_runtime::query::Field<User, ::std::string::String> = nasc_runtime::query::Field::new(
+        "id",
+    );
+    /// Property `name`, for the typed query builder.
+    pub const NAME: nasc_runtime::query::Field<User, ::std::string::String> = nasc_runtime::query::Field::new(
+        "name",
+    );
+    /// Property `email`, for the typed query builder.
+    pub const EMAIL: nasc_runtime::query::Field<User, ::std::string::String> = nasc_runtime::query::Field::new(
+        "email",
+    );
+}
 impl nasc_runtime::Entity for User {
     const TYPE_NAME: &'static str = "User";
     fn from_row(
@@ -102,6 +117,21 @@ pub struct Todo {
     pub title: ::std::string::String,
     /// Property `completed`.
     pub completed: bool,
+}
+#[allow(dead_code)]
+impl Todo {
+    /// Property `id`, for the typed query builder.
+    pub const ID: nasc_runtime::query::Field<Todo, ::std::string::String> = nasc_runtime::query::Field::new(
+        "id",
+    );
+    /// Property `title`, for the typed query builder.
+    pub const TITLE: nasc_runtime::query::Field<Todo, ::std::string::String> = nasc_runtime::query::Field::new(
+        "title",
+    );
+    /// Property `completed`, for the typed query builder.
+    pub const COMPLETED: nasc_runtime::query::Field<Todo, bool> = nasc_runtime::query::Field::new(
+        "completed",
+    );
 }
 impl nasc_runtime::Entity for Todo {
     const TYPE_NAME: &'static str = "Todo";
@@ -191,6 +221,17 @@ pub struct TodoList {
     /// Children `items` (rows of `Todo` in order).
     #[serde(default)]
     pub items: ::std::vec::Vec<Todo>,
+}
+#[allow(dead_code)]
+impl TodoList {
+    /// Property `id`, for the typed query builder.
+    pub const ID: nasc_runtime::query::Field<TodoList, ::std::string::String> = nasc_runtime::query::Field::new(
+        "id",
+    );
+    /// Array `items`, for the typed query builder.
+    pub const ITEMS: nasc_runtime::query::Children<TodoList, Todo> = nasc_runtime::query::Children::new(
+        "items",
+    );
 }
 impl nasc_runtime::Entity for TodoList {
     const TYPE_NAME: &'static str = "TodoList";

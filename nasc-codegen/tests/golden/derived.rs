@@ -66,6 +66,17 @@ impl nasc_runtime::Aggregate for Checklist {
     }
 }
 impl nasc_runtime::schema_type::IsSchemaType<6944381760052620889u64> for Checklist {}
+#[allow(dead_code)]
+impl Checklist {
+    /// Property `id`, for the typed query builder.
+    pub const ID: nasc_runtime::query::Field<Checklist, String> = nasc_runtime::query::Field::new(
+        "id",
+    );
+    /// Array `items`, for the typed query builder.
+    pub const ITEMS: nasc_runtime::query::Children<Checklist, Todo> = nasc_runtime::query::Children::new(
+        "items",
+    );
+}
 const _: () = {
     const _: &[u8] = include_bytes!("$ROOT/schemas/app.schema.json");
     const _: &[u8] = include_bytes!("$ROOT/schemas/app.mapping.json");

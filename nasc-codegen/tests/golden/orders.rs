@@ -18,6 +18,21 @@ pub struct Order {
     #[serde(default)]
     pub payments: ::std::vec::Vec<Payment>,
 }
+#[allow(dead_code)]
+impl Order {
+    /// Property `id`, for the typed query builder.
+    pub const ID: nasc_runtime::query::Field<Order, ::std::string::String> = nasc_runtime::query::Field::new(
+        "id",
+    );
+    /// Array `lines`, for the typed query builder.
+    pub const LINES: nasc_runtime::query::Children<Order, OrderLine> = nasc_runtime::query::Children::new(
+        "lines",
+    );
+    /// Array `payments`, for the typed query builder.
+    pub const PAYMENTS: nasc_runtime::query::Children<Order, Payment> = nasc_runtime::query::Children::new(
+        "payments",
+    );
+}
 impl nasc_runtime::Entity for Order {
     const TYPE_NAME: &'static str = "Order";
     fn from_row(
@@ -122,6 +137,22 @@ pub struct OrderLine {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub note: ::std::option::Option<::std::string::String>,
 }
+#[allow(dead_code)]
+impl OrderLine {
+    /// Property `sku`, for the typed query builder.
+    pub const SKU: nasc_runtime::query::Field<OrderLine, ::std::string::String> = nasc_runtime::query::Field::new(
+        "sku",
+    );
+    /// Property `quantity`, for the typed query builder.
+    pub const QUANTITY: nasc_runtime::query::Field<OrderLine, i64> = nasc_runtime::query::Field::new(
+        "quantity",
+    );
+    /// Property `note`, for the typed query builder.
+    pub const NOTE: nasc_runtime::query::Field<
+        OrderLine,
+        ::std::option::Option<::std::string::String>,
+    > = nasc_runtime::query::Field::new("note");
+}
 impl nasc_runtime::Entity for OrderLine {
     const TYPE_NAME: &'static str = "OrderLine";
     fn from_row(
@@ -209,6 +240,17 @@ pub struct Payment {
     pub method: ::std::string::String,
     /// Property `amount`.
     pub amount: f64,
+}
+#[allow(dead_code)]
+impl Payment {
+    /// Property `method`, for the typed query builder.
+    pub const METHOD: nasc_runtime::query::Field<Payment, ::std::string::String> = nasc_runtime::query::Field::new(
+        "method",
+    );
+    /// Property `amount`, for the typed query builder.
+    pub const AMOUNT: nasc_runtime::query::Field<Payment, f64> = nasc_runtime::query::Field::new(
+        "amount",
+    );
 }
 impl nasc_runtime::Entity for Payment {
     const TYPE_NAME: &'static str = "Payment";

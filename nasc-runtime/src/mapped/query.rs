@@ -5,7 +5,7 @@ use super::{DieselStore, Via};
 use crate::aggregate::{self, cell_into_value, Cell, ChildKey, SqlValue, Target};
 use crate::backend::MappedConnection;
 use crate::query::parse::{self, Parts};
-use crate::query::{render, Filter, OrderKey, Plan, Test};
+use crate::query::{render, OrderKey, Plan, Predicate, Test};
 use crate::rows::LoadedRow;
 use crate::sql::{Sql, Statement};
 use crate::{Error, Page};
@@ -99,7 +99,7 @@ impl<C: MappedConnection> DieselStore<C> {
                     for chunk in distinct.chunks(IDS_PER_STATEMENT) {
                         let plan = Plan {
                             ty: entity,
-                            filter: Filter::Field {
+                            filter: Predicate::Field {
                                 field: pk,
                                 test: Test::In(chunk.to_vec()),
                             },

@@ -1,13 +1,17 @@
 //! Queries over whole aggregates: which top-level aggregates of a type (a filter on their
 //! own properties and on their children's, at any depth), in which order, which page.
 //!
-//! A query is JSON in the conventions of Prisma (see the README), checked against the
-//! schema with errors that name the JSON pointer of the offending part ([`parse`]); it is
+//! A query is JSON in the conventions of Prisma (see the README), or built with the typed
+//! builder ([`Query`], from the constants `schema!` and `#[derive(Entity)]` generate),
+//! checked against the schema with errors that name the JSON pointer of the offending part ([`parse`]); it is
 //! rendered as one SQL statement per backend ([`render`]), and its aggregates are loaded
 //! whole, with one query per table level for the whole page.
 
 pub(crate) mod parse;
 pub(crate) mod render;
+mod typed;
+
+pub use typed::{AsQuery, Children, Field, Filter, Operand, Order, Ordered, Query};
 
 use crate::aggregate::SqlValue;
 use nasc_model::EntityType;
@@ -39,7 +43,7 @@ pub(crate) struct Plan<'m> {
     /// The aggregate type.
     pub ty: &'m EntityType,
     /// Which aggregates.
-    pub filter: Filter,
+    pub filter: Predicate,
     /// In which order: the query's keys, then the pk (so the order is total).
     pub order: Vec<OrderKey>,
     /// At most this many.
@@ -53,20 +57,20 @@ pub(crate) struct Plan<'m> {
 /// A condition on the rows of one type, each part two-valued (a property that is null or
 /// absent fails every comparison but "is null" and "not equal").
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) enum Filter {
+pub(crate) enum Predicate {
     /// Every one holds (none: true).
-    All(Vec<Filter>),
+    All(Vec<Predicate>),
     /// Any one holds (none: false).
-    Any(Vec<Filter>),
+    Any(Vec<Predicate>),
     /// The filter does not hold.
-    Not(Box<Filter>),
+    Not(Box<Predicate>),
     /// A test of the field at this index.
     Field { field: usize, test: Test },
     /// The children of the relation at this index: some, every or none of them match.
     Children {
         relation: usize,
         quantifier: Quantifier,
-        filter: Box<Filter>,
+        filter: Box<Predicate>,
     },
 }
 

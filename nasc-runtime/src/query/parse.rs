@@ -1,7 +1,7 @@
 //! A JSON query checked against the schema, into a [`Plan`]: every error names the JSON
 //! pointer of the offending part of the query, and says what would fit.
 
-use super::{Comparison, Filter, OrderKey, Plan, Quantifier, Test, TextTest};
+use super::{Comparison, OrderKey, Plan, Predicate, Quantifier, Test, TextTest};
 use crate::aggregate::{text_problem, Cell, SqlValue};
 use crate::Error;
 use nasc_model::error::pointer_join;
@@ -53,7 +53,7 @@ pub(crate) fn plan<'m>(
         }
     }
     let filter = match query.get("where") {
-        None => Filter::All(Vec::new()),
+        None => Predicate::All(Vec::new()),
         Some(filter) => reader.filter(ty, filter, "/where")?,
     };
     let order = match query.get("orderBy") {
@@ -135,7 +135,7 @@ impl<'m> Reader<'m> {
     }
 
     /// A `where` object of type `ty` at `pointer`: every entry holds.
-    fn filter(&self, ty: &'m EntityType, value: &Value, pointer: &str) -> Result<Filter, Error> {
+    fn filter(&self, ty: &'m EntityType, value: &Value, pointer: &str) -> Result<Predicate, Error> {
         let Value::Object(entries) = value else {
             return Err(self.invalid(
                 pointer,
@@ -150,9 +150,9 @@ impl<'m> Reader<'m> {
         for (key, value) in entries {
             let at = pointer_join(pointer, key);
             all.push(match key.as_str() {
-                "AND" => Filter::All(self.filters(ty, value, &at)?),
-                "OR" => Filter::Any(self.filters(ty, value, &at)?),
-                "NOT" => Filter::Not(Box::new(Filter::All(self.filters(ty, value, &at)?))),
+                "AND" => Predicate::All(self.filters(ty, value, &at)?),
+                "OR" => Predicate::Any(self.filters(ty, value, &at)?),
+                "NOT" => Predicate::Not(Box::new(Predicate::All(self.filters(ty, value, &at)?))),
                 property => {
                     if let Some(field) = ty.fields.iter().position(|f| f.property == property) {
                         self.field_filter(ty, field, value, &at)?
@@ -175,7 +175,7 @@ impl<'m> Reader<'m> {
         ty: &'m EntityType,
         value: &Value,
         pointer: &str,
-    ) -> Result<Vec<Filter>, Error> {
+    ) -> Result<Vec<Predicate>, Error> {
         match value {
             Value::Array(items) => items
                 .iter()
@@ -193,7 +193,7 @@ impl<'m> Reader<'m> {
         relation: usize,
         value: &Value,
         pointer: &str,
-    ) -> Result<Filter, Error> {
+    ) -> Result<Predicate, Error> {
         let spec = &ty.relations[relation];
         let child = self.model.child(spec);
         let usage = || {
@@ -217,7 +217,7 @@ impl<'m> Reader<'m> {
                 "none" => Quantifier::None,
                 _ => return Err(self.invalid(&at, usage())),
             };
-            all.push(Filter::Children {
+            all.push(Predicate::Children {
                 relation,
                 quantifier,
                 filter: Box::new(self.filter(child, value, &at)?),
@@ -234,9 +234,9 @@ impl<'m> Reader<'m> {
         index: usize,
         value: &Value,
         pointer: &str,
-    ) -> Result<Filter, Error> {
+    ) -> Result<Predicate, Error> {
         let field = &ty.fields[index];
-        let on = |test| Filter::Field { field: index, test };
+        let on = |test| Predicate::Field { field: index, test };
         let operators = match value {
             Value::Null => return Ok(on(Test::IsNull)),
             Value::Object(operators) if field.scalar != ScalarType::Json => operators,
@@ -254,7 +254,7 @@ impl<'m> Reader<'m> {
         let mut all = Vec::with_capacity(operators.len());
         for (operator, value) in operators {
             let at = pointer_join(pointer, operator);
-            let compare = |comparison| -> Result<Filter, Error> {
+            let compare = |comparison| -> Result<Predicate, Error> {
                 if field.scalar == ScalarType::Boolean && comparison != Comparison::Equal {
                     return Err(self.invalid(
                         &at,
@@ -281,13 +281,15 @@ impl<'m> Reader<'m> {
                 }
                 "equals" => self.field_filter(ty, index, value, &at)?,
                 // A value (not equal, null and absent included), or operators negated.
-                "not" => Filter::Not(Box::new(self.field_filter(ty, index, value, &at)?)),
+                "not" => Predicate::Not(Box::new(self.field_filter(ty, index, value, &at)?)),
                 "lt" => compare(Comparison::Less)?,
                 "lte" => compare(Comparison::LessOrEqual)?,
                 "gt" => compare(Comparison::Greater)?,
                 "gte" => compare(Comparison::GreaterOrEqual)?,
                 "in" => on(Test::In(self.operands(field, value, &at)?)),
-                "notIn" => Filter::Not(Box::new(on(Test::In(self.operands(field, value, &at)?)))),
+                "notIn" => {
+                    Predicate::Not(Box::new(on(Test::In(self.operands(field, value, &at)?))))
+                }
                 "contains" | "startsWith" | "endsWith" => {
                     let test = match operator.as_str() {
                         "contains" => TextTest::Contains,
@@ -327,7 +329,7 @@ impl<'m> Reader<'m> {
         index: usize,
         value: &Value,
         pointer: &str,
-    ) -> Result<Filter, Error> {
+    ) -> Result<Predicate, Error> {
         let usage = || {
             format!(
                 "`{}` is a JSON document: filter it with null (absent or null) or {{\"not\": null}}",
@@ -337,14 +339,14 @@ impl<'m> Reader<'m> {
         let Value::Object(operators) = value else {
             return Err(self.invalid(pointer, usage()));
         };
-        let is_null = Filter::Field {
+        let is_null = Predicate::Field {
             field: index,
             test: Test::IsNull,
         };
         match operators.iter().next() {
             Some((operator, Value::Null)) if operators.len() == 1 => match operator.as_str() {
                 "equals" => Ok(is_null),
-                "not" => Ok(Filter::Not(Box::new(is_null))),
+                "not" => Ok(Predicate::Not(Box::new(is_null))),
                 _ => Err(self.invalid(&pointer_join(pointer, operator), usage())),
             },
             _ => Err(self.invalid(pointer, usage())),
@@ -580,11 +582,11 @@ impl<'m> Reader<'m> {
 }
 
 /// One filter for several that must all hold.
-fn single(mut all: Vec<Filter>) -> Filter {
+fn single(mut all: Vec<Predicate>) -> Predicate {
     if all.len() == 1 {
         all.pop().expect("one filter")
     } else {
-        Filter::All(all)
+        Predicate::All(all)
     }
 }
 

@@ -5,7 +5,7 @@
 //! every backend (PostgreSQL through the `C` collation, MySQL through binary casts), and
 //! `date-time` values compare as instants.
 
-use super::{Comparison, Filter, OrderKey, Plan, Quantifier, Test, TextTest};
+use super::{Comparison, OrderKey, Plan, Predicate, Quantifier, Test, TextTest};
 use crate::aggregate::SqlValue;
 use nasc_model::ddl::top_level_condition;
 use nasc_model::naming::ROW_COLUMN;
@@ -159,13 +159,13 @@ impl<'m> Writer<'m> {
         }
     }
 
-    fn filter(&mut self, ty: &EntityType, alias: &str, filter: &Filter) {
+    fn filter(&mut self, ty: &EntityType, alias: &str, filter: &Predicate) {
         match filter {
-            Filter::All(all) if all.is_empty() => self.sql.push_str("1 = 1"),
-            Filter::Any(any) if any.is_empty() => self.sql.push_str("1 = 0"),
-            Filter::All(parts) | Filter::Any(parts) => {
+            Predicate::All(all) if all.is_empty() => self.sql.push_str("1 = 1"),
+            Predicate::Any(any) if any.is_empty() => self.sql.push_str("1 = 0"),
+            Predicate::All(parts) | Predicate::Any(parts) => {
                 let joint = match filter {
-                    Filter::All(_) => " AND ",
+                    Predicate::All(_) => " AND ",
                     _ => " OR ",
                 };
                 self.sql.push('(');
@@ -177,17 +177,17 @@ impl<'m> Writer<'m> {
                 }
                 self.sql.push(')');
             }
-            Filter::Not(inner) => {
+            Predicate::Not(inner) => {
                 self.sql.push_str("NOT (");
                 self.filter(ty, alias, inner);
                 self.sql.push(')');
             }
-            Filter::Field { field, test } => {
+            Predicate::Field { field, test } => {
                 self.sql.push('(');
                 self.test(ty, alias, *field, test);
                 self.sql.push(')');
             }
-            Filter::Children {
+            Predicate::Children {
                 relation,
                 quantifier,
                 filter,
@@ -281,7 +281,7 @@ impl<'m> Writer<'m> {
         alias: &str,
         relation: usize,
         quantifier: Quantifier,
-        filter: &Filter,
+        filter: &Predicate,
     ) {
         let spec = &ty.relations[relation];
         let child = self.model.child(spec);

@@ -40,3 +40,11 @@ struct FreeNote {
     text: String,
     meta: Option<serde_json::Value>,
 }
+
+/// The typed query builder's constants of a hand-written struct.
+#[allow(dead_code)]
+fn typed_queries() -> nasc_runtime::query::Query<List> {
+    nasc_runtime::query::Query::<List>::new()
+        .filter(List::ITEMS.some(Todo::COMPLETED.eq(true).and(Todo::TITLE.starts_with("a"))))
+        .order_by(List::ID.desc())
+}
