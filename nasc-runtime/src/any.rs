@@ -94,6 +94,14 @@ macro_rules! backend_enum {
                 self.store().replace(ty, id, full)
             }
 
+            fn query_exists(&self, ty: &str, query: &Value) -> Result<bool, Error> {
+                self.store().query_exists(ty, query)
+            }
+
+            fn query_aggregate(&self, ty: &str, query: &Value) -> Result<Value, Error> {
+                self.store().query_aggregate(ty, query)
+            }
+
             fn create_encoded(&self, entity: &dyn crate::encode::Encode) -> Result<bool, Error> {
                 self.store().create_encoded(entity)
             }

@@ -70,6 +70,11 @@ pub enum Statement {
     Query,
     /// The count of the top-level rows a query's filter matches, rendered per call.
     QueryCount,
+    /// Whether a top-level row matches a query's filter, rendered per call.
+    QueryExists,
+    /// Counts, sums, averages, minimums and maximums over the top-level rows a query's
+    /// filter matches, rendered per call.
+    QueryAggregate,
     /// Whether a top-level row is stored, locking it until the transaction ends (SQLite:
     /// the write transaction holds the lock already): [`crate::Store::replace`].
     LockTopLevel,

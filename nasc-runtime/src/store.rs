@@ -246,6 +246,29 @@ pub trait Store: Send + Sync {
         Err(unsupported::<Self>())
     }
 
+    /// Whether any aggregate of type `ty` matches a query's `where` (one row read at most).
+    fn query_exists(&self, ty: &str, query: &Value) -> Result<bool, Error> {
+        let _ = (ty, query);
+        Err(unsupported::<Self>())
+    }
+
+    /// Counts, sums, averages, minimums and maximums over the aggregates of type `ty` a
+    /// query's `where` matches: `{"where": {...}, "_count": true, "_sum": {"total": true},
+    /// "_min": {"placedAt": true}}` answers `{"_count": 3, "_sum": {"total": 12.5}, "_min":
+    /// {"placedAt": "..."}}` (sums and averages as floats; `null` over no aggregate).
+    fn query_aggregate(&self, ty: &str, query: &Value) -> Result<Value, Error> {
+        let _ = (ty, query);
+        Err(unsupported::<Self>())
+    }
+
+    /// Whether any typed entity matches a query's filter.
+    fn exists<T: Aggregate>(&self, query: impl AsQuery<T>) -> Result<bool, Error>
+    where
+        Self: Sized,
+    {
+        self.query_exists(T::TYPE_NAME, &query.as_query())
+    }
+
     /// The page of typed entities a query asks for: a [`crate::query::Query`] of the
     /// entity, or a JSON query (see [`Self::query`]).
     fn find<T: Aggregate>(&self, query: impl AsQuery<T>) -> Result<Page<T>, Error>

@@ -46,6 +46,7 @@ macro_rules! conformance {
 }
 
 conformance!(
+    query::aggregates_agree_with_the_model,
     query::typed_builder_queries_mean_what_json_ones_mean,
     transactions::save_modes_check_existence_atomically,
     transactions::a_failed_transaction_leaves_everything_untouched,

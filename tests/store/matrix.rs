@@ -307,6 +307,33 @@ fn query_by_every_property(store: &dyn Store, ty: &str, id: &str) {
         .query(ty, &json!({"orderBy": order, "take": 1}))
         .unwrap();
     assert_eq!(page.items.len(), 1);
+    // The minimum and maximum of every property that has one, over the one stored row,
+    // is its value; it exists.
+    let mut extremes = Map::new();
+    for field in &entity.fields {
+        if !matches!(field.scalar, ScalarType::Boolean | ScalarType::Json) {
+            extremes.insert(field.property.clone(), json!(true));
+        }
+    }
+    let only =
+        json!({"where": {&entity.pk().unwrap().property: stored[&entity.pk().unwrap().property]}});
+    let mut query = only.clone();
+    query["_min"] = Value::Object(extremes.clone());
+    query["_max"] = Value::Object(extremes.clone());
+    query["_count"] = json!(true);
+    let answer = store.query_aggregate(ty, &query).unwrap();
+    assert_eq!(answer["_count"], json!(1));
+    for property in extremes.keys() {
+        let value = stored.get(property).cloned().unwrap_or(Value::Null);
+        for key in ["_min", "_max"] {
+            let found = &answer[key][property];
+            match (found, &value) {
+                (Value::Number(f), Value::Number(v)) => assert_eq!(f.as_f64(), v.as_f64()),
+                _ => assert_eq!(found, &value, "{key} of {ty}.{property}"),
+            }
+        }
+    }
+    assert!(store.query_exists(ty, &only).unwrap());
     let many = store.load_many(ty, &[id, "missing", id]).unwrap();
     assert_eq!(many, vec![Some(stored.clone()), None, Some(stored.clone())]);
     // Replaced by its own state (a version included); a missing one is not.
@@ -515,6 +542,8 @@ pub fn every_column_kind_through_every_statement(b: &Backend) {
         Statement::Query,
         Statement::QueryCount,
         Statement::LockTopLevel,
+        Statement::QueryExists,
+        Statement::QueryAggregate,
     ];
     match b.kind {
         Kind::Postgres => expected.extend([

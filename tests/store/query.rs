@@ -993,3 +993,126 @@ pub fn typed_builder_queries_mean_what_json_ones_mean(b: &Backend) {
         }
     }
 }
+
+/// `query_aggregate` and `query_exists` answer what the model computes over the same
+/// filters: counts, sums and averages of numbers (nulls left out), minimums and maximums
+/// of numbers, text (by code point) and instants.
+pub fn aggregates_agree_with_the_model(b: &Backend) {
+    let store = b.store(registry());
+    let documents = orders(60, 23);
+    save_all(&*store, &documents);
+    let filters = [
+        json!({}),
+        json!({"customer": "ada"}),
+        json!({"customer": "nobody"}),
+        json!({"paid": true, "total": {"gt": 0}}),
+        json!({"lines": {"some": {"sku": "A-1"}}}),
+        json!({"OR": [{"note": null}, {"priority": {"gte": 1}}]}),
+    ];
+    for filter in filters {
+        let matching: Vec<&Value> = documents.iter().filter(|d| matches(d, &filter)).collect();
+        let query = json!({"where": filter, "_count": true,
+            "_sum": {"total": true, "items": true, "priority": true},
+            "_avg": {"total": true, "priority": true},
+            "_min": {"total": true, "customer": true, "placedAt": true, "priority": true},
+            "_max": {"items": true, "customer": true, "placedAt": true}});
+        let answer = store.query_aggregate("Order", &query).unwrap();
+        assert_eq!(answer["_count"], json!(matching.len()), "{filter}");
+        let present = |property: &str| -> Vec<&Value> {
+            matching
+                .iter()
+                .filter_map(|d| present(d, property))
+                .collect()
+        };
+        let close = |found: &Value, expected: Option<f64>, what: &str| match (found, expected) {
+            (Value::Null, None) => {}
+            (found, Some(expected)) => {
+                let found = found.as_f64().unwrap_or_else(|| panic!("{what}: {found}"));
+                let scale = expected.abs().max(1.0);
+                assert!(
+                    (found - expected).abs() <= 1e-9 * scale,
+                    "{what} of {filter}: {found} against {expected}"
+                );
+            }
+            (found, None) => panic!("{what} of {filter}: {found} over no value"),
+        };
+        for property in ["total", "items", "priority"] {
+            let values: Vec<f64> = present(property)
+                .iter()
+                .map(|v| v.as_f64().unwrap())
+                .collect();
+            let sum = (!values.is_empty()).then(|| values.iter().sum::<f64>());
+            if property != "items" || answer["_sum"].get(property).is_some() {
+                close(&answer["_sum"][property], sum, "sum");
+            }
+            if let Some(avg) = answer["_avg"].get(property) {
+                close(avg, sum.map(|s| s / values.len() as f64), "avg");
+            }
+        }
+        let extreme = |property: &str, max: bool| -> Value {
+            let mut values = present(property);
+            values.sort_by(|a, b| compare(property, a, b));
+            let pick = if max { values.last() } else { values.first() };
+            pick.map_or(Value::Null, |v| (*v).clone())
+        };
+        for (key, max) in [("_min", false), ("_max", true)] {
+            for (property, found) in answer[key].as_object().unwrap() {
+                let expected = extreme(property, max);
+                match (found, &expected) {
+                    (Value::String(f), Value::String(e)) if property == "placedAt" => {
+                        assert_eq!(instant(f), instant(e), "{key} {property} of {filter}")
+                    }
+                    (Value::Number(f), Value::Number(e)) => {
+                        assert_eq!(f.as_f64(), e.as_f64(), "{key} {property} of {filter}")
+                    }
+                    _ => assert_eq!(found, &expected, "{key} {property} of {filter}"),
+                }
+            }
+        }
+        assert_eq!(
+            store
+                .query_exists("Order", &json!({"where": filter}))
+                .unwrap(),
+            !matching.is_empty(),
+            "{filter}"
+        );
+    }
+    let refusals = [
+        (
+            json!({"_sum": {"customer": true}}),
+            "/_sum/customer",
+            "applies to numbers",
+        ),
+        (
+            json!({"_max": {"paid": true}}),
+            "/_max/paid",
+            "numbers, strings and date-times",
+        ),
+        (
+            json!({"_min": {"nope": true}}),
+            "/_min/nope",
+            "is not a property",
+        ),
+        (json!({"_count": 1}), "/_count", "expected `true`"),
+        (json!({"where": {}}), "", "at least one of"),
+        (json!({"_avg": ["total"]}), "/_avg", "expected {"),
+        (
+            json!({"take": 1, "_count": true}),
+            "/take",
+            "unknown key `take`",
+        ),
+    ];
+    for (query, pointer, message) in refusals {
+        match store.query_aggregate("Order", &query) {
+            Err(Error::InvalidQuery {
+                pointer: at,
+                message: said,
+                ..
+            }) => {
+                assert_eq!(at, pointer, "{query}: {said}");
+                assert!(said.contains(message), "{query}: {said}");
+            }
+            other => panic!("{query}: {other:?}"),
+        }
+    }
+}

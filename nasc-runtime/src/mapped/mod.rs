@@ -703,6 +703,16 @@ macro_rules! store_via {
                 $store.query_count_via($via, ty, query)
             }
 
+            fn query_exists(&self, ty: &str, query: &Value) -> Result<bool, Error> {
+                let $this = self;
+                $store.any_matching($via, ty, query)
+            }
+
+            fn query_aggregate(&self, ty: &str, query: &Value) -> Result<Value, Error> {
+                let $this = self;
+                $store.measure_matching($via, ty, query)
+            }
+
             fn load_rows(&self, ty: &str, id: &str) -> Result<Loaded, Error> {
                 let $this = self;
                 $store.load_rows_via($via, ty, id)

@@ -5,7 +5,7 @@ use super::{DieselStore, Via};
 use crate::aggregate::{self, cell_into_value, Cell, ChildKey, SqlValue, Target};
 use crate::backend::MappedConnection;
 use crate::query::parse::{self, Parts};
-use crate::query::{render, OrderKey, Plan, Predicate, Test};
+use crate::query::{render, Function, Measure, OrderKey, Plan, Predicate, Test};
 use crate::rows::LoadedRow;
 use crate::sql::{Sql, Statement};
 use crate::{Error, Page};
@@ -66,6 +66,63 @@ impl<C: MappedConnection> DieselStore<C> {
             },
             other => Err(unexpected(ty, other)),
         }
+    }
+
+    /// Whether an aggregate of `ty` matches the `where` of `query`.
+    pub(super) fn any_matching(
+        &self,
+        via: Via<'_, '_, C>,
+        ty: &str,
+        query: &Value,
+    ) -> Result<bool, Error> {
+        let entity = self.registry.aggregate(ty)?;
+        let plan = parse::plan(self.registry.model(), entity, query, Parts::Where)?;
+        let rendered = render::exists(self.registry.model(), &plan, C::DIALECT);
+        let sql = self.query_sql(&rendered.text, Statement::QueryExists);
+        let rows = via.with(&self.pool, ty, "", |conn| {
+            conn.rows(&sql, &rendered.binds)
+                .map_err(|source| query_failed(ty, source))
+        })?;
+        Ok(!rows.is_empty())
+    }
+
+    /// The measures an aggregate query asks for, over the aggregates of `ty` its `where`
+    /// matches: `{"_count": 3, "_sum": {"total": 12.5}, "_min": {"placedAt": "..."}}`.
+    pub(super) fn measure_matching(
+        &self,
+        via: Via<'_, '_, C>,
+        ty: &str,
+        query: &Value,
+    ) -> Result<Value, Error> {
+        let entity = self.registry.aggregate(ty)?;
+        let model = self.registry.model();
+        let plan = parse::plan(model, entity, query, Parts::Aggregate)?;
+        let measures = parse::measures(model, entity, query)?;
+        let rendered = render::aggregate(model, &plan, &measures, C::DIALECT);
+        let sql = self.query_sql(&rendered.text, Statement::QueryAggregate);
+        let rows = via.with(&self.pool, ty, "", |conn| {
+            conn.rows(&sql, &rendered.binds)
+                .map_err(|source| query_failed(ty, source))
+        })?;
+        let [cells] = rows.as_slice() else {
+            return Err(unexpected(ty, &rows));
+        };
+        let mut answer = serde_json::Map::new();
+        for (measure, cell) in measures.iter().zip(cells) {
+            let value = measured(entity, *measure, cell).ok_or_else(|| unexpected(ty, cell))?;
+            match measure {
+                Measure::Count => {
+                    answer.insert("_count".into(), value);
+                }
+                Measure::Of(function, field) => {
+                    let values = answer
+                        .entry(function.key())
+                        .or_insert_with(|| Value::Object(serde_json::Map::new()));
+                    values[&entity.fields[*field].property] = value;
+                }
+            }
+        }
+        Ok(Value::Object(answer))
     }
 
     /// The aggregates of `ty` with `ids`, in the order asked (`None`: not stored), read
@@ -226,5 +283,37 @@ fn unexpected(ty: &str, rows: impl std::fmt::Debug) -> Error {
         id: String::new(),
         pointer: String::new(),
         message: format!("a count returned {rows:?}"),
+    }
+}
+
+/// The JSON of one measure's cell (`None`: a cell the measure cannot hold).
+fn measured(ty: &EntityType, measure: Measure, cell: &Cell) -> Option<Value> {
+    let field = match measure {
+        Measure::Count => {
+            return match cell {
+                Cell::Integer(n) => Some(Value::from(*n)),
+                _ => None,
+            }
+        }
+        Measure::Of(Function::Sum | Function::Avg, _) => {
+            return match cell {
+                Cell::Null => Some(Value::Null),
+                Cell::Real(f) => Some(Value::from(*f)),
+                Cell::Integer(i) => Some(Value::from(*i as f64)),
+                _ => None,
+            }
+        }
+        Measure::Of(_, field) => &ty.fields[field],
+    };
+    match (field.scalar, cell) {
+        (_, Cell::Null) => Some(Value::Null),
+        (ScalarType::Integer, Cell::Integer(i)) => Some(Value::from(*i)),
+        (ScalarType::Number, Cell::Real(f)) => Some(Value::from(*f)),
+        (ScalarType::Number, Cell::Integer(i)) => Some(Value::from(*i as f64)),
+        (ScalarType::String, Cell::Text(text)) => Some(Value::from(text.as_str())),
+        (ScalarType::DateTime, Cell::Text(text)) => {
+            nasc_model::datetime::from_stored(text).map(Value::from)
+        }
+        _ => None,
     }
 }

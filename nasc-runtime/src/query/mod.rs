@@ -123,3 +123,33 @@ pub(crate) struct OrderKey {
     /// Nulls (and absent values) before the others.
     pub nulls_first: bool,
 }
+
+/// One value an aggregate query asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Measure {
+    /// How many aggregates match.
+    Count,
+    /// A function of the field at this index over the matching aggregates.
+    Of(Function, usize),
+}
+
+/// A function over one property of the matching aggregates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Function {
+    Sum,
+    Avg,
+    Min,
+    Max,
+}
+
+impl Function {
+    /// The key of the function in a query and its answer.
+    pub(crate) fn key(self) -> &'static str {
+        match self {
+            Function::Sum => "_sum",
+            Function::Avg => "_avg",
+            Function::Min => "_min",
+            Function::Max => "_max",
+        }
+    }
+}

@@ -1,7 +1,7 @@
 //! A JSON query checked against the schema, into a [`Plan`]: every error names the JSON
 //! pointer of the offending part of the query, and says what would fit.
 
-use super::{Comparison, OrderKey, Plan, Predicate, Quantifier, Test, TextTest};
+use super::{Comparison, Function, Measure, OrderKey, Plan, Predicate, Quantifier, Test, TextTest};
 use crate::aggregate::{text_problem, Cell, SqlValue};
 use crate::Error;
 use nasc_model::error::pointer_join;
@@ -15,6 +15,8 @@ pub(crate) enum Parts {
     Page,
     /// `where` alone: a count.
     Where,
+    /// `where` and the measures of an aggregate query (`_count`, `_sum`, ...).
+    Aggregate,
 }
 
 /// Most aggregates one page may ask for.
@@ -41,11 +43,15 @@ pub(crate) fn plan<'m>(
         let known = match parts {
             Parts::Page => ["where", "orderBy", "take", "skip", "cursor"].as_slice(),
             Parts::Where => ["where"].as_slice(),
+            Parts::Aggregate => ["where", "_count", "_sum", "_avg", "_min", "_max"].as_slice(),
         };
         if !known.contains(&key.as_str()) {
             let message = match parts {
                 Parts::Where if ["orderBy", "take", "skip", "cursor"].contains(&key.as_str()) => {
                     format!("`{key}` has no meaning here: a count takes only `where`")
+                }
+                Parts::Aggregate => {
+                    format!("unknown key `{key}`: an aggregate takes {}", list(known))
                 }
                 _ => format!("unknown key `{key}`: a query takes {}", list(known)),
             };
@@ -82,6 +88,79 @@ pub(crate) fn plan<'m>(
         skip,
         after,
     })
+}
+
+/// The measures an aggregate query asks for, in the order it lists them: `"_count":
+/// true`, `"_sum"` / `"_avg"` of numbers, `"_min"` / `"_max"` of numbers, strings and
+/// date-times, each `{"<property>": true, ...}`.
+pub(crate) fn measures(
+    model: &Model,
+    ty: &EntityType,
+    query: &Value,
+) -> Result<Vec<Measure>, Error> {
+    let reader = Reader { model, top: ty };
+    let mut measures = Vec::new();
+    for (key, value) in query.as_object().into_iter().flatten() {
+        let at = pointer_join("", key);
+        let function = match key.as_str() {
+            "_count" => {
+                if value != &Value::Bool(true) {
+                    return Err(reader.invalid(&at, "expected `true`"));
+                }
+                measures.push(Measure::Count);
+                continue;
+            }
+            "_sum" => Function::Sum,
+            "_avg" => Function::Avg,
+            "_min" => Function::Min,
+            "_max" => Function::Max,
+            _ => continue,
+        };
+        let usage = || "expected {\"<property>\": true, ...}".to_owned();
+        let Value::Object(properties) = value else {
+            return Err(reader.invalid(&at, usage()));
+        };
+        for (property, wanted) in properties {
+            let at = pointer_join(&at, property);
+            if wanted != &Value::Bool(true) {
+                return Err(reader.invalid(&at, usage()));
+            }
+            let Some(index) = ty.fields.iter().position(|f| &f.property == property) else {
+                return Err(reader.invalid(&at, unknown_property(ty, property)));
+            };
+            let scalar = ty.fields[index].scalar;
+            let fits = match function {
+                Function::Sum | Function::Avg => {
+                    matches!(scalar, ScalarType::Integer | ScalarType::Number)
+                }
+                Function::Min | Function::Max => {
+                    !matches!(scalar, ScalarType::Boolean | ScalarType::Json)
+                }
+            };
+            if !fits {
+                return Err(reader.invalid(
+                    &at,
+                    format!(
+                        "`{}` applies to {}; `{property}` is {}",
+                        key,
+                        match function {
+                            Function::Sum | Function::Avg => "numbers",
+                            _ => "numbers, strings and date-times",
+                        },
+                        article(&ty.fields[index])
+                    ),
+                ));
+            }
+            measures.push(Measure::Of(function, index));
+        }
+    }
+    if measures.is_empty() {
+        return Err(reader.invalid(
+            "",
+            "an aggregate asks for at least one of `_count`, `_sum`, `_avg`, `_min`, `_max`",
+        ));
+    }
+    Ok(measures)
 }
 
 /// The order with the pk last, unless the query orders by it already: ties are broken the

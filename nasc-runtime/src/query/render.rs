@@ -5,7 +5,7 @@
 //! every backend (PostgreSQL through the `C` collation, MySQL through binary casts), and
 //! `date-time` values compare as instants.
 
-use super::{Comparison, OrderKey, Plan, Predicate, Quantifier, Test, TextTest};
+use super::{Comparison, Function, Measure, OrderKey, Plan, Predicate, Quantifier, Test, TextTest};
 use crate::aggregate::SqlValue;
 use nasc_model::ddl::top_level_condition;
 use nasc_model::naming::ROW_COLUMN;
@@ -62,6 +62,67 @@ pub(crate) fn page(model: &Model, plan: &Plan<'_>, dialect: Dialect) -> Rendered
 pub(crate) fn count(model: &Model, plan: &Plan<'_>, dialect: Dialect) -> Rendered {
     let mut w = Writer::new(model, dialect);
     w.sql.push_str("SELECT COUNT(*)");
+    w.table_and_filter(plan);
+    w.finish()
+}
+
+/// Whether any top-level row matches the plan's filter: one row at most.
+pub(crate) fn exists(model: &Model, plan: &Plan<'_>, dialect: Dialect) -> Rendered {
+    let mut w = Writer::new(model, dialect);
+    w.sql.push_str("SELECT 1");
+    w.table_and_filter(plan);
+    w.sql.push_str(" LIMIT 1");
+    w.finish()
+}
+
+/// The `measures` over the top-level rows the plan's filter matches, one column each:
+/// sums and averages as floats, minimums and maximums as the column's values are selected
+/// (text by code point, date-times in nasc's stored form).
+pub(crate) fn aggregate(
+    model: &Model,
+    plan: &Plan<'_>,
+    measures: &[Measure],
+    dialect: Dialect,
+) -> Rendered {
+    let ty = plan.ty;
+    let mut w = Writer::new(model, dialect);
+    let float = match dialect {
+        Dialect::Sqlite => "REAL",
+        Dialect::Postgres => "DOUBLE PRECISION",
+        Dialect::Mysql => "DOUBLE",
+    };
+    let columns: Vec<String> = measures
+        .iter()
+        .map(|measure| {
+            let (function, field) = match measure {
+                Measure::Count => return "COUNT(*)".to_owned(),
+                Measure::Of(function, field) => (*function, *field),
+            };
+            let column = w.column("t0", ty, field);
+            let name = match function {
+                Function::Sum => return format!("CAST(SUM({column}) AS {float})"),
+                Function::Avg => return format!("CAST(AVG({column}) AS {float})"),
+                Function::Min => "MIN",
+                Function::Max => "MAX",
+            };
+            match (ty.fields[field].scalar, dialect) {
+                (ScalarType::String, Dialect::Postgres) => {
+                    format!("{name}({column} COLLATE \"C\")")
+                }
+                (ScalarType::String, Dialect::Mysql) => {
+                    format!("CONVERT({name}(CAST({column} AS BINARY)) USING utf8mb4)")
+                }
+                (ScalarType::DateTime, Dialect::Postgres) => format!(
+                    "to_char({name}({column}) AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
+                ),
+                (ScalarType::DateTime, Dialect::Mysql) => {
+                    format!("DATE_FORMAT({name}({column}), '%Y-%m-%dT%H:%i:%s.%fZ')")
+                }
+                _ => format!("{name}({column})"),
+            }
+        })
+        .collect();
+    w.sql.push_str(&format!("SELECT {}", columns.join(", ")));
     w.table_and_filter(plan);
     w.finish()
 }
