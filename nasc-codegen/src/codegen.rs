@@ -6,7 +6,7 @@ use crate::files::{self, LoadError, Loaded};
 use crate::types::{holds_null, keep_null, rename, type_ident, TypeGen};
 use heck::ToUpperCamelCase;
 use nasc_model::naming::{POSITION_COLUMN, ROW_COLUMN};
-use nasc_model::{EntityType, Model, ModelErrors, RowKey, ScalarType};
+use nasc_model::{Dialect, EntityType, Model, ModelErrors, RowKey, ScalarType};
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote};
 use syn::{Ident, LitStr};
@@ -499,14 +499,20 @@ fn diesel_ident(name: &str) -> (Ident, bool) {
     }
 }
 
-fn diesel_type(scalar: ScalarType, nullable: bool) -> TokenStream {
-    let base = match scalar {
-        ScalarType::String => quote!(Text),
-        ScalarType::Integer => quote!(BigInt),
-        ScalarType::Number => quote!(Double),
-        ScalarType::Boolean => quote!(Bool),
-        ScalarType::Json | ScalarType::DateTime => {
-            unreachable!("JSON document and timestamp columns are left out of diesel tables")
+fn diesel_type(scalar: ScalarType, nullable: bool, dialect: Option<Dialect>) -> TokenStream {
+    let base = match (scalar, dialect) {
+        (ScalarType::String, _) => quote!(Text),
+        (ScalarType::Integer, _) => quote!(BigInt),
+        (ScalarType::Number, _) => quote!(Double),
+        (ScalarType::Boolean, _) => quote!(Bool),
+        // SQLite holds both as text: instants in nasc's stored form, which sorts as they do.
+        (ScalarType::Json | ScalarType::DateTime, Some(Dialect::Sqlite)) => quote!(Text),
+        (ScalarType::DateTime, Some(Dialect::Postgres)) => quote!(Timestamptz),
+        (ScalarType::Json, Some(Dialect::Postgres)) => quote!(Jsonb),
+        (ScalarType::DateTime, Some(Dialect::Mysql)) => quote!(Datetime),
+        (ScalarType::Json, Some(Dialect::Mysql)) => quote!(Json),
+        (ScalarType::Json | ScalarType::DateTime, None) => {
+            unreachable!("the backend-neutral tables leave out JSON document and timestamp columns")
         }
     };
     if nullable {
@@ -516,8 +522,50 @@ fn diesel_type(scalar: ScalarType, nullable: bool) -> TokenStream {
     }
 }
 
-/// `pub mod tables`: a diesel `table!` per type, with `joinable!` for each relation.
+/// `pub mod tables`: a diesel `table!` per type, with `joinable!` for each relation, the
+/// columns every backend types alike; and in `tables::sqlite`, `tables::postgres` and
+/// `tables::mysql` (each where nasc_runtime has the backend), every column.
 fn tables_module(model: &Model) -> TokenStream {
+    let neutral = table_items(model, None);
+    let backends = [
+        (Dialect::Sqlite, "sqlite", quote!(nasc_runtime::__if_sqlite!)),
+        (Dialect::Postgres, "postgres", quote!(nasc_runtime::__if_postgres!)),
+        (Dialect::Mysql, "mysql", quote!(nasc_runtime::__if_mysql!)),
+    ]
+    .into_iter()
+    .map(|(dialect, name, only_with)| {
+        let items = table_items(model, Some(dialect));
+        let module = format_ident!("{name}");
+        let doc = format!(
+            " Every column of the mapped types' tables as {name} types them (`date-time` and JSON document columns included)."
+        );
+        quote! {
+            #only_with {
+                #[doc = #doc]
+                pub mod #module {
+                    #items
+                }
+            }
+        }
+    });
+    quote! {
+        /// Diesel table definitions of the mapped types, for queries beside the aggregate
+        /// API. Child tables carry the foreign key and the `nasc_position` column. Here,
+        /// the columns every backend types alike (JSON document and `date-time` columns
+        /// are in the modules of each backend: `tables::postgres::orders`). Needs
+        /// `diesel` among the crate's dependencies (diesel's `table!` names it).
+        #[allow(missing_docs)]
+        pub mod tables {
+            #neutral
+            #(#backends)*
+        }
+    }
+}
+
+/// The `table!`, `joinable!` and `allow_tables_to_appear_in_same_query!` items of the
+/// model: every column as `dialect` types it, or (`None`) the columns every backend
+/// types alike.
+fn table_items(model: &Model, dialect: Option<Dialect>) -> TokenStream {
     let mut tables = Vec::new();
     let mut joins = Vec::new();
     let mut names = Vec::new();
@@ -537,19 +585,28 @@ fn tables_module(model: &Model) -> TokenStream {
         }
         let mut pk = None;
         let is_pk = |f: &nasc_model::Field| ty.pk().is_some_and(|pk| pk.property == f.property);
-        for f in ty
-            .fields
-            .iter()
-            .filter(|f| !matches!(f.scalar, ScalarType::Json | ScalarType::DateTime) || is_pk(f))
-        {
-            let ident = column(&f.column, diesel_type(f.scalar, f.nullable()));
+        let neutral = |f: &nasc_model::Field| {
+            !matches!(f.scalar, ScalarType::Json | ScalarType::DateTime) || is_pk(f)
+        };
+        for f in ty.fields.iter().filter(|f| dialect.is_some() || neutral(f)) {
+            // A pk is an id: a `date-time` one is held as text.
+            let scalar = if is_pk(f) && f.scalar == ScalarType::DateTime {
+                ScalarType::String
+            } else {
+                f.scalar
+            };
+            let ident = column(&f.column, diesel_type(scalar, f.nullable(), dialect));
             if is_pk(f) {
                 pk = Some(ident);
             }
         }
         let mut fks = Vec::new();
         for link in &ty.parents {
-            let fk = column(&link.fk_column, diesel_type(link.fk_scalar, true));
+            let fk_scalar = match link.fk_scalar {
+                ScalarType::DateTime => ScalarType::String,
+                scalar => scalar,
+            };
+            let fk = column(&link.fk_column, diesel_type(fk_scalar, true, dialect));
             // A parent that is a child itself is joined by its row.
             let joined_by = match &link.parent_row_column {
                 Some(row) => column(row, quote!(Nullable<BigInt>)),
@@ -588,15 +645,8 @@ fn tables_module(model: &Model) -> TokenStream {
     let allow = (names.len() > 1)
         .then(|| quote!(diesel::allow_tables_to_appear_in_same_query!(#(#names),*);));
     quote! {
-        /// Diesel table definitions of the mapped types, for queries beside the aggregate
-        /// API. Child tables carry the foreign key and the `nasc_position` column. JSON
-        /// document columns are left out (their SQL type differs per backend). Needs
-        /// `diesel` among the crate's dependencies (diesel's `table!` names it).
-        #[allow(missing_docs)]
-        pub mod tables {
-            #(#tables)*
-            #(#joins)*
-            #allow
-        }
+        #(#tables)*
+        #(#joins)*
+        #allow
     }
 }

@@ -55,6 +55,57 @@ pub mod testing;
 #[doc(hidden)]
 pub mod __private;
 
+/// Expands to its items when nasc_runtime has its `sqlite` backend: what `schema!` wraps
+/// the sqlite diesel tables in.
+#[cfg(feature = "sqlite")]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __if_sqlite {
+    ($($item:item)*) => { $($item)* };
+}
+
+/// Expands to nothing: nasc_runtime has no `sqlite` backend.
+#[cfg(not(feature = "sqlite"))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __if_sqlite {
+    ($($item:item)*) => {};
+}
+
+/// Expands to its items when nasc_runtime has its `postgres` backend: what `schema!` wraps
+/// the postgres diesel tables in.
+#[cfg(feature = "postgres")]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __if_postgres {
+    ($($item:item)*) => { $($item)* };
+}
+
+/// Expands to nothing: nasc_runtime has no `postgres` backend.
+#[cfg(not(feature = "postgres"))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __if_postgres {
+    ($($item:item)*) => {};
+}
+
+/// Expands to its items when nasc_runtime has its `mysql` backend: what `schema!` wraps
+/// the mysql diesel tables in.
+#[cfg(feature = "mysql")]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __if_mysql {
+    ($($item:item)*) => { $($item)* };
+}
+
+/// Expands to nothing: nasc_runtime has no `mysql` backend.
+#[cfg(not(feature = "mysql"))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __if_mysql {
+    ($($item:item)*) => {};
+}
+
 pub use aggregate::MAX_DOCUMENT_DEPTH;
 pub use any::{JsonStore, MappedStore, MappedTransaction};
 pub use backend::MappedConnection;

@@ -46,6 +46,7 @@ macro_rules! conformance {
 }
 
 conformance!(
+    query::diesel_tables_hold_every_column,
     query::aggregates_agree_with_the_model,
     query::typed_builder_queries_mean_what_json_ones_mean,
     transactions::save_modes_check_existence_atomically,

@@ -1116,3 +1116,92 @@ pub fn aggregates_agree_with_the_model(b: &Backend) {
         }
     }
 }
+
+mod sales_tables {
+    nasc_runtime::schema!(
+        schema = "tests/schemas/sales.schema.json",
+        mapping = "tests/schemas/sales.mapping.json",
+        diesel_tables = true
+    );
+}
+
+/// The diesel tables of each backend (`tables::sqlite`, `tables::postgres`,
+/// `tables::mysql`) declare every column: hand-written diesel filters and sorts on the
+/// `date-time` and JSON-document columns too.
+pub fn diesel_tables_hold_every_column(b: &Backend) {
+    use diesel::prelude::*;
+    let store = b.store(registry());
+    let documents = orders(40, 31);
+    save_all(&*store, &documents);
+    let after = "2026-01-01T00:00:00Z";
+    let mut expected: Vec<&Value> = documents
+        .iter()
+        .filter(|d| {
+            d.get("meta").is_some() && instant(d["placedAt"].as_str().unwrap()) > instant(after)
+        })
+        .collect();
+    expected.sort_by(|a, b| {
+        compare("placedAt", &b["placedAt"], &a["placedAt"])
+            .then(a["id"].as_str().cmp(&b["id"].as_str()))
+    });
+    let expected: Vec<String> = expected
+        .iter()
+        .map(|d| d["id"].as_str().unwrap().to_owned())
+        .collect();
+    let found: Vec<String> = match &*store {
+        nasc_runtime::MappedStore::Sqlite(store) => {
+            use sales_tables::tables::sqlite::orders;
+            store
+                .with_connection(|conn| {
+                    orders::table
+                        .filter(orders::meta.is_not_null())
+                        .filter(orders::placed_at.gt("2026-01-01T00:00:00.000000Z"))
+                        .order((orders::placed_at.desc(), orders::id.asc()))
+                        .select(orders::id)
+                        .load::<String>(conn)
+                })
+                .unwrap()
+                .unwrap()
+        }
+        #[cfg(feature = "postgres")]
+        nasc_runtime::MappedStore::Postgres(store) => {
+            use sales_tables::tables::postgres::orders;
+            let after: nasc_runtime::chrono::DateTime<nasc_runtime::chrono::Utc> =
+                after.parse().unwrap();
+            let rows: Vec<(String, Option<serde_json::Value>)> = store
+                .with_connection(|conn| {
+                    orders::table
+                        .filter(orders::meta.is_not_null())
+                        .filter(orders::placed_at.gt(after))
+                        .order((orders::placed_at.desc(), orders::id.asc()))
+                        .select((orders::id, orders::meta))
+                        .load(conn)
+                })
+                .unwrap()
+                .unwrap();
+            rows.into_iter().map(|(id, _)| id).collect()
+        }
+        #[cfg(feature = "mysql")]
+        nasc_runtime::MappedStore::Mysql(store) => {
+            use sales_tables::tables::mysql::orders;
+            let after = nasc_runtime::chrono::NaiveDate::from_ymd_opt(2026, 1, 1)
+                .unwrap()
+                .and_hms_opt(0, 0, 0)
+                .unwrap();
+            let rows: Vec<(String, Option<serde_json::Value>)> = store
+                .with_connection(|conn| {
+                    orders::table
+                        .filter(orders::meta.is_not_null())
+                        .filter(orders::placed_at.gt(after))
+                        .order((orders::placed_at.desc(), orders::id.asc()))
+                        .select((orders::id, orders::meta))
+                        .load(conn)
+                })
+                .unwrap()
+                .unwrap();
+            rows.into_iter().map(|(id, _)| id).collect()
+        }
+        _ => unreachable!("every backend is a variant"),
+    };
+    assert_eq!(found, expected);
+}

@@ -343,8 +343,9 @@ mod __nasc_validators {
     }
 }
 /// Diesel table definitions of the mapped types, for queries beside the aggregate
-/// API. Child tables carry the foreign key and the `nasc_position` column. JSON
-/// document columns are left out (their SQL type differs per backend). Needs
+/// API. Child tables carry the foreign key and the `nasc_position` column. Here,
+/// the columns every backend types alike (JSON document and `date-time` columns
+/// are in the modules of each backend: `tables::postgres::orders`). Needs
 /// `diesel` among the crate's dependencies (diesel's `table!` names it).
 #[allow(missing_docs)]
 pub mod tables {
@@ -363,4 +364,42 @@ pub mod tables {
     }
     diesel::joinable!(todos -> todo_lists(todo_list_id));
     diesel::allow_tables_to_appear_in_same_query!(users, todos, todo_lists);
+    nasc_runtime::__if_sqlite! {
+        #[doc =
+        " Every column of the mapped types' tables as sqlite types them (`date-time` and JSON document columns included)."]
+        pub mod sqlite { diesel::table! { #[doc =
+        " Table `users` of schema type `User`."] users(id) { id -> Text, name -> Text,
+        email -> Text, } } diesel::table! { #[doc =
+        " Table `todos` of schema type `Todo`."] todos(nasc_row) { nasc_row -> BigInt, id
+        -> Text, title -> Text, completed -> Bool, todo_list_id -> Nullable < Text >,
+        nasc_position -> Nullable < BigInt >, } } diesel::table! { #[doc =
+        " Table `todo_lists` of schema type `TodoList`."] todo_lists(id) { id -> Text, }
+        } diesel::joinable!(todos -> todo_lists(todo_list_id));
+        diesel::allow_tables_to_appear_in_same_query!(users, todos, todo_lists); }
+    }
+    nasc_runtime::__if_postgres! {
+        #[doc =
+        " Every column of the mapped types' tables as postgres types them (`date-time` and JSON document columns included)."]
+        pub mod postgres { diesel::table! { #[doc =
+        " Table `users` of schema type `User`."] users(id) { id -> Text, name -> Text,
+        email -> Text, } } diesel::table! { #[doc =
+        " Table `todos` of schema type `Todo`."] todos(nasc_row) { nasc_row -> BigInt, id
+        -> Text, title -> Text, completed -> Bool, todo_list_id -> Nullable < Text >,
+        nasc_position -> Nullable < BigInt >, } } diesel::table! { #[doc =
+        " Table `todo_lists` of schema type `TodoList`."] todo_lists(id) { id -> Text, }
+        } diesel::joinable!(todos -> todo_lists(todo_list_id));
+        diesel::allow_tables_to_appear_in_same_query!(users, todos, todo_lists); }
+    }
+    nasc_runtime::__if_mysql! {
+        #[doc =
+        " Every column of the mapped types' tables as mysql types them (`date-time` and JSON document columns included)."]
+        pub mod mysql { diesel::table! { #[doc = " Table `users` of schema type `User`."]
+        users(id) { id -> Text, name -> Text, email -> Text, } } diesel::table! { #[doc =
+        " Table `todos` of schema type `Todo`."] todos(nasc_row) { nasc_row -> BigInt, id
+        -> Text, title -> Text, completed -> Bool, todo_list_id -> Nullable < Text >,
+        nasc_position -> Nullable < BigInt >, } } diesel::table! { #[doc =
+        " Table `todo_lists` of schema type `TodoList`."] todo_lists(id) { id -> Text, }
+        } diesel::joinable!(todos -> todo_lists(todo_list_id));
+        diesel::allow_tables_to_appear_in_same_query!(users, todos, todo_lists); }
+    }
 }
