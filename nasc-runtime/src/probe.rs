@@ -130,6 +130,15 @@ impl ser::Error for Unsure {
     }
 }
 
+/// Serializer methods that refuse their value: it is left to the JSON front end.
+macro_rules! unsure {
+    ($($method:ident($($arg:ty),*) -> $ok:ty;)*) => {$(
+        fn $method(self, $(_: $arg),*) -> Result<$ok, Unsure> {
+            Err(Unsure)
+        }
+    )*};
+}
+
 /// Captures a value that serialises as one scalar.
 pub(crate) struct Capture;
 
@@ -211,42 +220,14 @@ impl ser::Serializer for Capture {
     ) -> Result<Self::Ok, Unsure> {
         Err(Unsure)
     }
-    fn serialize_seq(self, _: Option<usize>) -> Result<Self::SerializeSeq, Unsure> {
-        Err(Unsure)
-    }
-    fn serialize_tuple(self, _: usize) -> Result<Self::SerializeTuple, Unsure> {
-        Err(Unsure)
-    }
-    fn serialize_tuple_struct(
-        self,
-        _: &'static str,
-        _: usize,
-    ) -> Result<Self::SerializeTupleStruct, Unsure> {
-        Err(Unsure)
-    }
-    fn serialize_tuple_variant(
-        self,
-        _: &'static str,
-        _: u32,
-        _: &'static str,
-        _: usize,
-    ) -> Result<Self::SerializeTupleVariant, Unsure> {
-        Err(Unsure)
-    }
-    fn serialize_map(self, _: Option<usize>) -> Result<Self::SerializeMap, Unsure> {
-        Err(Unsure)
-    }
-    fn serialize_struct(self, _: &'static str, _: usize) -> Result<Self::SerializeStruct, Unsure> {
-        Err(Unsure)
-    }
-    fn serialize_struct_variant(
-        self,
-        _: &'static str,
-        _: u32,
-        _: &'static str,
-        _: usize,
-    ) -> Result<Self::SerializeStructVariant, Unsure> {
-        Err(Unsure)
+    unsure! {
+        serialize_seq(Option<usize>) -> Self::SerializeSeq;
+        serialize_tuple(usize) -> Self::SerializeTuple;
+        serialize_tuple_struct(&'static str, usize) -> Self::SerializeTupleStruct;
+        serialize_tuple_variant(&'static str, u32, &'static str, usize) -> Self::SerializeTupleVariant;
+        serialize_map(Option<usize>) -> Self::SerializeMap;
+        serialize_struct(&'static str, usize) -> Self::SerializeStruct;
+        serialize_struct_variant(&'static str, u32, &'static str, usize) -> Self::SerializeStructVariant;
     }
 }
 
@@ -659,56 +640,26 @@ impl<'s> ser::Serializer for KeyOf<'_, 's> {
     ) -> Result<Self::Ok, Unsure> {
         value.serialize(self)
     }
-    fn serialize_bool(self, _: bool) -> Result<Self::Ok, Unsure> {
-        Err(Unsure)
-    }
-    fn serialize_i8(self, _: i8) -> Result<Self::Ok, Unsure> {
-        Err(Unsure)
-    }
-    fn serialize_i16(self, _: i16) -> Result<Self::Ok, Unsure> {
-        Err(Unsure)
-    }
-    fn serialize_i32(self, _: i32) -> Result<Self::Ok, Unsure> {
-        Err(Unsure)
-    }
-    fn serialize_i64(self, _: i64) -> Result<Self::Ok, Unsure> {
-        Err(Unsure)
-    }
-    fn serialize_u8(self, _: u8) -> Result<Self::Ok, Unsure> {
-        Err(Unsure)
-    }
-    fn serialize_u16(self, _: u16) -> Result<Self::Ok, Unsure> {
-        Err(Unsure)
-    }
-    fn serialize_u32(self, _: u32) -> Result<Self::Ok, Unsure> {
-        Err(Unsure)
-    }
-    fn serialize_u64(self, _: u64) -> Result<Self::Ok, Unsure> {
-        Err(Unsure)
-    }
-    fn serialize_f32(self, _: f32) -> Result<Self::Ok, Unsure> {
-        Err(Unsure)
-    }
-    fn serialize_f64(self, _: f64) -> Result<Self::Ok, Unsure> {
-        Err(Unsure)
-    }
-    fn serialize_char(self, _: char) -> Result<Self::Ok, Unsure> {
-        Err(Unsure)
-    }
-    fn serialize_bytes(self, _: &[u8]) -> Result<Self::Ok, Unsure> {
-        Err(Unsure)
-    }
-    fn serialize_none(self) -> Result<Self::Ok, Unsure> {
-        Err(Unsure)
-    }
     fn serialize_some<T: Serialize + ?Sized>(self, _: &T) -> Result<Self::Ok, Unsure> {
         Err(Unsure)
     }
-    fn serialize_unit(self) -> Result<Self::Ok, Unsure> {
-        Err(Unsure)
-    }
-    fn serialize_unit_struct(self, _: &'static str) -> Result<Self::Ok, Unsure> {
-        Err(Unsure)
+    unsure! {
+        serialize_bool(bool) -> Self::Ok;
+        serialize_i8(i8) -> Self::Ok;
+        serialize_i16(i16) -> Self::Ok;
+        serialize_i32(i32) -> Self::Ok;
+        serialize_i64(i64) -> Self::Ok;
+        serialize_u8(u8) -> Self::Ok;
+        serialize_u16(u16) -> Self::Ok;
+        serialize_u32(u32) -> Self::Ok;
+        serialize_u64(u64) -> Self::Ok;
+        serialize_f32(f32) -> Self::Ok;
+        serialize_f64(f64) -> Self::Ok;
+        serialize_char(char) -> Self::Ok;
+        serialize_bytes(&[u8]) -> Self::Ok;
+        serialize_none() -> Self::Ok;
+        serialize_unit() -> Self::Ok;
+        serialize_unit_struct(&'static str) -> Self::Ok;
     }
     fn serialize_newtype_variant<T: Serialize + ?Sized>(
         self,
@@ -719,42 +670,14 @@ impl<'s> ser::Serializer for KeyOf<'_, 's> {
     ) -> Result<Self::Ok, Unsure> {
         Err(Unsure)
     }
-    fn serialize_seq(self, _: Option<usize>) -> Result<Self::SerializeSeq, Unsure> {
-        Err(Unsure)
-    }
-    fn serialize_tuple(self, _: usize) -> Result<Self::SerializeTuple, Unsure> {
-        Err(Unsure)
-    }
-    fn serialize_tuple_struct(
-        self,
-        _: &'static str,
-        _: usize,
-    ) -> Result<Self::SerializeTupleStruct, Unsure> {
-        Err(Unsure)
-    }
-    fn serialize_tuple_variant(
-        self,
-        _: &'static str,
-        _: u32,
-        _: &'static str,
-        _: usize,
-    ) -> Result<Self::SerializeTupleVariant, Unsure> {
-        Err(Unsure)
-    }
-    fn serialize_map(self, _: Option<usize>) -> Result<Self::SerializeMap, Unsure> {
-        Err(Unsure)
-    }
-    fn serialize_struct(self, _: &'static str, _: usize) -> Result<Self::SerializeStruct, Unsure> {
-        Err(Unsure)
-    }
-    fn serialize_struct_variant(
-        self,
-        _: &'static str,
-        _: u32,
-        _: &'static str,
-        _: usize,
-    ) -> Result<Self::SerializeStructVariant, Unsure> {
-        Err(Unsure)
+    unsure! {
+        serialize_seq(Option<usize>) -> Self::SerializeSeq;
+        serialize_tuple(usize) -> Self::SerializeTuple;
+        serialize_tuple_struct(&'static str, usize) -> Self::SerializeTupleStruct;
+        serialize_tuple_variant(&'static str, u32, &'static str, usize) -> Self::SerializeTupleVariant;
+        serialize_map(Option<usize>) -> Self::SerializeMap;
+        serialize_struct(&'static str, usize) -> Self::SerializeStruct;
+        serialize_struct_variant(&'static str, u32, &'static str, usize) -> Self::SerializeStructVariant;
     }
 }
 

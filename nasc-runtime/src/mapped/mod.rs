@@ -336,11 +336,9 @@ impl<C: MappedConnection> DieselStore<C> {
         id: &str,
         full: &Value,
     ) -> Result<bool, Error> {
-        let entity = self.registry.aggregate(ty)?;
-        let target = Target { ty, id };
-        let mut tree = self.validated(entity, full, None, target)?;
-        aggregate::stamp_times(&mut tree);
-        self.create_tree(via, &tree, Some(full), target)
+        self.whole_state(ty, id, full, |tree, target| {
+            self.create_tree(via, tree, Some(full), target)
+        })
     }
 
     pub(crate) fn replace_via(
@@ -350,11 +348,24 @@ impl<C: MappedConnection> DieselStore<C> {
         id: &str,
         full: &Value,
     ) -> Result<bool, Error> {
+        self.whole_state(ty, id, full, |tree, target| {
+            self.replace_tree(via, tree, Some(full), target)
+        })
+    }
+
+    /// `write` of `full` validated as the whole state of `ty` `id`, its times stamped.
+    fn whole_state<T>(
+        &self,
+        ty: &str,
+        id: &str,
+        full: &Value,
+        write: impl FnOnce(&aggregate::RowTree<'_>, Target<'_>) -> Result<T, Error>,
+    ) -> Result<T, Error> {
         let entity = self.registry.aggregate(ty)?;
         let target = Target { ty, id };
         let mut tree = self.validated(entity, full, None, target)?;
         aggregate::stamp_times(&mut tree);
-        self.replace_tree(via, &tree, Some(full), target)
+        write(&tree, target)
     }
 
     pub(crate) fn create_encoded_via(

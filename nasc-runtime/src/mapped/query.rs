@@ -51,14 +51,7 @@ impl<C: MappedConnection> DieselStore<C> {
         ty: &str,
         query: &Value,
     ) -> Result<u64, Error> {
-        let entity = self.registry.aggregate(ty)?;
-        let plan = parse::plan(self.registry.model(), entity, query, Parts::Where)?;
-        let rendered = render::count(self.registry.model(), &plan, C::DIALECT);
-        let sql = self.query_sql(&rendered.text, Statement::QueryCount);
-        let rows = via.with(&self.pool, ty, "", |conn| {
-            conn.rows(&sql, &rendered.binds)
-                .map_err(|source| query_failed(ty, source))
-        })?;
+        let rows = self.where_rows(via, ty, query, render::count, Statement::QueryCount)?;
         match rows.as_slice() {
             [row] => match row.as_slice() {
                 [Cell::Integer(n)] => Ok(*n as u64),
@@ -75,15 +68,27 @@ impl<C: MappedConnection> DieselStore<C> {
         ty: &str,
         query: &Value,
     ) -> Result<bool, Error> {
+        let rows = self.where_rows(via, ty, query, render::exists, Statement::QueryExists)?;
+        Ok(!rows.is_empty())
+    }
+
+    /// The rows of the statement `render` makes of a query that takes only `where`.
+    fn where_rows(
+        &self,
+        via: Via<'_, '_, C>,
+        ty: &str,
+        query: &Value,
+        render: fn(&nasc_model::Model, &Plan<'_>, nasc_model::Dialect) -> render::Rendered,
+        kind: Statement,
+    ) -> Result<Vec<Vec<Cell>>, Error> {
         let entity = self.registry.aggregate(ty)?;
         let plan = parse::plan(self.registry.model(), entity, query, Parts::Where)?;
-        let rendered = render::exists(self.registry.model(), &plan, C::DIALECT);
-        let sql = self.query_sql(&rendered.text, Statement::QueryExists);
-        let rows = via.with(&self.pool, ty, "", |conn| {
+        let rendered = render(self.registry.model(), &plan, C::DIALECT);
+        let sql = self.query_sql(&rendered.text, kind);
+        via.with(&self.pool, ty, "", |conn| {
             conn.rows(&sql, &rendered.binds)
                 .map_err(|source| query_failed(ty, source))
-        })?;
-        Ok(!rows.is_empty())
+        })
     }
 
     /// The measures an aggregate query asks for, over the aggregates of `ty` its `where`
