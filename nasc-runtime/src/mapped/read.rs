@@ -4,7 +4,9 @@
 
 use super::write::relation_index;
 use super::DieselStore;
-use crate::aggregate::{cell_into_value, object_from_cells, Cell, ChildKey, SqlValue, Target};
+use crate::aggregate::{
+    cell_into_value, cell_to_value, object_from_cells, Cell, ChildKey, SqlValue, Target,
+};
 use crate::backend::MappedConnection;
 use crate::rows::LoadedRow;
 use crate::Error;
@@ -70,24 +72,40 @@ impl<C: MappedConnection> DieselStore<C> {
                     .map_err(|e| target.database("loading", &at(pointer), e))?,
                 );
             } else {
-                let mut by_parent: HashMap<ChildKey, Vec<Vec<Cell>>> = HashMap::new();
+                let slots: HashMap<ChildKey, usize> = parents
+                    .iter()
+                    .enumerate()
+                    .map(|(i, (key, _, _))| (ChildKey::of(key), i))
+                    .collect();
+                arrays.resize_with(parents.len(), Vec::new);
                 for chunk in parents.chunks(select.parents_per_statement()) {
                     let keys: Vec<SqlValue> =
                         chunk.iter().map(|(key, _, _)| key.borrowed()).collect();
                     let rows = conn
                         .rows(select.statement(keys.len()), &keys)
                         .map_err(|e| target.database("loading", &at(&chunk[0].2), e))?;
+                    // Rows come grouped by parent key: its slot is looked up once per group.
+                    let mut group: Option<(Cell, usize)> = None;
                     for mut cells in rows {
                         let fk = cells.pop().expect("the parent key is selected last");
-                        let parent = ChildKey::from_value(cell_into_value(fk, link.key_scalar()));
-                        by_parent.entry(parent).or_default().push(cells);
+                        let slot = match &group {
+                            Some((key, slot)) if *key == fk => *slot,
+                            _ => {
+                                let key =
+                                    ChildKey::from_value(cell_to_value(&fk, link.key_scalar()));
+                                let slot = *slots.get(&key).ok_or_else(|| {
+                                    target.corrupt(
+                                        &at(&chunk[0].2),
+                                        "a child row of another parent was read",
+                                    )
+                                })?;
+                                group = Some((fk, slot));
+                                slot
+                            }
+                        };
+                        arrays[slot].push(cells);
                     }
                 }
-                arrays.extend(
-                    parents.iter().map(|(key, _, _)| {
-                        by_parent.remove(&ChildKey::of(key)).unwrap_or_default()
-                    }),
-                );
             }
             // A child with arrays of its own has its row selected last: the key its
             // children refer to it by.
