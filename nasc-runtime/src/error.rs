@@ -170,6 +170,17 @@ pub enum Error {
         #[source]
         source: diesel::result::Error,
     },
+    /// The database failed a statement of a transaction's own (its begin or commit, or a
+    /// statement the caller ran in it); the transaction was rolled back, unless the caller
+    /// went on after its own statement failed.
+    #[error("database error while {action} a transaction: {source}")]
+    Transaction {
+        /// What was being done.
+        action: &'static str,
+        /// The database's error.
+        #[source]
+        source: diesel::result::Error,
+    },
     /// The store cannot do what was asked (a store without an index cannot run queries).
     #[error("{store} cannot {operation}")]
     Unsupported {

@@ -140,7 +140,13 @@ pub fn a_failed_call_inside_a_transaction_is_undone_alone(b: &Backend) {
                     if b.kind == Kind::Postgres { "false" } else { "0" }
                 ),
             );
-            assert!(duplicate.is_err());
+            match &duplicate {
+                Err(e @ Error::Transaction { .. }) => assert!(
+                    e.to_string().contains("running the caller's statement in a transaction"),
+                    "{e}"
+                ),
+                other => panic!("expected the caller's statement to fail: {other:?}"),
+            }
             if b.kind == Kind::Postgres {
                 // PostgreSQL aborts a transaction at its first error; the caller's own
                 // statements are not savepoints.

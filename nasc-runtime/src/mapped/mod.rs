@@ -809,17 +809,14 @@ pub struct Transaction<'c, C: MappedConnection> {
 
 impl<C: MappedConnection> Transaction<'_, C> {
     /// Runs the caller's own diesel statements on the transaction's connection (a
-    /// failure is an [`Error::Database`]; return it from the transaction to roll back).
+    /// failure is an [`Error::Transaction`]; return it from the transaction to roll back).
     pub fn with_connection<R>(
         &self,
         f: impl FnOnce(&mut C) -> diesel::QueryResult<R>,
     ) -> Result<R, Error> {
         Via::Transaction(&self.conn).with(&self.store.pool, "", "", |conn| {
-            f(conn).map_err(|source| Error::Database {
+            f(conn).map_err(|source| Error::Transaction {
                 action: "running the caller's statement in",
-                ty: "a transaction".to_owned(),
-                id: String::new(),
-                pointer: String::new(),
                 source,
             })
         })
@@ -847,11 +844,8 @@ impl<C: MappedConnection> DieselStore<C> {
             })
             .map_err(|failure| match failure {
                 Failure::Nasc(e) => e,
-                Failure::Diesel(source) => Error::Database {
-                    action: "committing",
-                    ty: "a transaction".to_owned(),
-                    id: String::new(),
-                    pointer: String::new(),
+                Failure::Diesel(source) => Error::Transaction {
+                    action: "beginning or committing",
                     source,
                 },
                 Failure::NotInPlace => unreachable!("only a persist writes by position"),
