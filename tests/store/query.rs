@@ -800,6 +800,20 @@ pub fn bad_queries_name_their_json_pointer(b: &Backend) {
         }
         other => panic!("{other:?}"),
     }
+    // A huge name is quoted short.
+    let huge = "x".repeat(100_000);
+    for query in [
+        json!({"where": {&huge: 1}}),
+        json!({&huge: 1}),
+        json!({"where": {"status": &huge}}),
+    ] {
+        match store.query("Order", &query) {
+            Err(e @ Error::InvalidQuery { .. }) => {
+                assert!(e.to_string().len() < 2_000, "{} bytes", e.to_string().len())
+            }
+            other => panic!("{other:?}"),
+        }
+    }
     match store.query("Nope", &json!({})) {
         Err(Error::UnknownType { .. }) => {}
         other => panic!("{other:?}"),

@@ -4,7 +4,7 @@
 use super::{Comparison, Function, Measure, OrderKey, Plan, Predicate, Quantifier, Test, TextTest};
 use crate::aggregate::{text_problem, Cell, SqlValue};
 use crate::Error;
-use nasc_model::error::pointer_join;
+use nasc_model::error::{bounded, pointer_join};
 use nasc_model::{EntityType, Field, Model, ScalarType};
 use serde_json::Value;
 
@@ -51,9 +51,17 @@ pub(crate) fn plan<'m>(
                     format!("`{key}` has no meaning here: a count takes only `where`")
                 }
                 Parts::Aggregate => {
-                    format!("unknown key `{key}`: an aggregate takes {}", list(known))
+                    format!(
+                        "unknown key `{}`: an aggregate takes {}",
+                        bounded(key),
+                        list(known)
+                    )
                 }
-                _ => format!("unknown key `{key}`: a query takes {}", list(known)),
+                _ => format!(
+                    "unknown key `{}`: a query takes {}",
+                    bounded(key),
+                    list(known)
+                ),
             };
             return Err(reader.invalid(&pointer_join("", key), message));
         }
@@ -490,7 +498,8 @@ impl<'m> Reader<'m> {
                         return Err(self.invalid(
                             pointer,
                             format!(
-                                "`{s}` is not one of the values of `{}`: {}",
+                                "`{}` is not one of the values of `{}`: {}",
+                                bounded(s),
                                 field.property,
                                 list(values)
                             ),
@@ -595,7 +604,10 @@ impl<'m> Reader<'m> {
                         _ => {
                             return Err(self.invalid(
                                 &at,
-                                format!("unknown key `{key}`: an order takes `sort` and `nulls`"),
+                                format!(
+                                    "unknown key `{}`: an order takes `sort` and `nulls`",
+                                    bounded(key)
+                                ),
                             ))
                         }
                     }
@@ -677,7 +689,8 @@ fn unknown_property(ty: &EntityType, property: &str) -> String {
         .chain(ty.relations.iter().map(|r| r.property.as_str()))
         .collect();
     format!(
-        "`{property}` is not a property of `{}`, whose properties are {}",
+        "`{}` is not a property of `{}`, whose properties are {}",
+        bounded(property),
         ty.name,
         list(&known)
     )
