@@ -26,6 +26,16 @@ impl Scratch {
         }
     }
 
+    /// nasc's mapped store in the schema, on one pooled connection (hand-written diesel
+    /// runs on it too).
+    fn store(&self) -> PgMappedStore {
+        let options = StoreOptions {
+            max_size: 1,
+            ..StoreOptions::default()
+        };
+        PgMappedStore::connect_with(&self.url(), app::registry(), options).unwrap()
+    }
+
     /// A URL whose connections work in the schema.
     fn url(&self) -> String {
         let separator = if self.admin_url.contains('?') {
@@ -61,13 +71,8 @@ fn execute(url: &str, sql: &str) {
 /// another by more than the code paths differ, so the two share one.
 pub fn run(results: &mut Results, admin_url: &str, n: usize, rounds: usize, per_round: usize) {
     let scratch = Scratch::create(admin_url);
-    let url = scratch.url();
-    let options = StoreOptions {
-        max_size: 1,
-        ..StoreOptions::default()
-    };
-    let nasc = PgMappedStore::connect_with(&url, app::registry(), options).unwrap();
-    let json = JsonStore::connect(&url).unwrap();
+    let nasc = scratch.store();
+    let json = JsonStore::connect(&scratch.url()).unwrap();
     for store in [&nasc as &dyn Store, &json] {
         persist(store, &list("l", n, 0));
     }
@@ -123,12 +128,7 @@ pub fn run(results: &mut Results, admin_url: &str, n: usize, rounds: usize, per_
 pub fn queries(results: &mut Results, admin_url: &str, rounds: usize, per_round: usize) {
     use crate::queries::{check_page, ids, lists, page_query, CHILDREN, PAGE};
     let scratch = Scratch::create(admin_url);
-    let url = scratch.url();
-    let options = StoreOptions {
-        max_size: 1,
-        ..StoreOptions::default()
-    };
-    let nasc = PgMappedStore::connect_with(&url, app::registry(), options).unwrap();
+    let nasc = scratch.store();
     for list in lists() {
         persist(&nasc, &list);
     }

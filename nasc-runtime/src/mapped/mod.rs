@@ -296,37 +296,24 @@ impl<C: MappedConnection> DieselStore<C> {
         entity: &dyn Encode,
         scope: &Scope,
     ) -> Result<(), Error> {
-        let id = entity.id();
-        let target = Target {
-            ty: entity.type_name(),
-            id: &id,
-        };
-        let ty = self.registry.aggregate(target.ty)?;
-        aggregate::check_scope(ty, scope, target)?;
-        let mut tree =
-            encode::encode_aggregate(self.registry.model(), ty, entity, C::DIALECT, target)?;
-        aggregate::stamp_times(&mut tree);
-        // The change log records the change in its wire form.
-        let logged = match self.change_log {
-            true => Some(scope.to_value(&entity.document()?)),
-            false => None,
-        };
-        self.write_transaction(via, target, |conn| {
-            match self
-                .write_top_level(conn, &tree, scope, target)
-                .map_err(Failure::Nasc)?
-            {
-                Written::Done => {}
-                Written::PositionsNotInPlace => {
-                    unreachable!("a typed save writes whole arrays, never by position")
+        self.encoded(entity, scope, |tree, logged, target| {
+            self.write_transaction(via, target, |conn| {
+                match self
+                    .write_top_level(conn, tree, scope, target)
+                    .map_err(Failure::Nasc)?
+                {
+                    Written::Done => {}
+                    Written::PositionsNotInPlace => {
+                        unreachable!("a typed save writes whole arrays, never by position")
+                    }
                 }
-            }
-            match &logged {
-                Some(document) => self.log_change(conn, &tree, document, target),
-                None => Ok(()),
-            }
+                match logged {
+                    Some(document) => self.log_change(conn, tree, document, target),
+                    None => Ok(()),
+                }
+            })
+            .map_err(|failure| failure.into_error(target))
         })
-        .map_err(|failure| failure.into_error(target))
     }
 
     pub(crate) fn create_via(
@@ -373,7 +360,7 @@ impl<C: MappedConnection> DieselStore<C> {
         via: Via<'_, '_, C>,
         entity: &dyn Encode,
     ) -> Result<bool, Error> {
-        self.encoded(entity, |tree, logged, target| {
+        self.encoded(entity, &Scope::Whole, |tree, logged, target| {
             self.create_tree(via, tree, logged, target)
         })
     }
@@ -383,16 +370,17 @@ impl<C: MappedConnection> DieselStore<C> {
         via: Via<'_, '_, C>,
         entity: &dyn Encode,
     ) -> Result<bool, Error> {
-        self.encoded(entity, |tree, logged, target| {
+        self.encoded(entity, &Scope::Whole, |tree, logged, target| {
             self.replace_tree(via, tree, logged, target)
         })
     }
 
-    /// `write` of the rows of a typed entity, with its document when the change log
-    /// records it.
+    /// `write` of the rows of a typed entity (what `scope` names of it, checked first),
+    /// with the change's wire form when the change log records it.
     fn encoded<T>(
         &self,
         entity: &dyn Encode,
+        scope: &Scope,
         write: impl FnOnce(&aggregate::RowTree<'_>, Option<&Value>, Target<'_>) -> Result<T, Error>,
     ) -> Result<T, Error> {
         let id = entity.id();
@@ -401,12 +389,14 @@ impl<C: MappedConnection> DieselStore<C> {
             id: &id,
         };
         let ty = self.registry.aggregate(target.ty)?;
+        aggregate::check_scope(ty, scope, target)?;
         let mut tree =
             encode::encode_aggregate(self.registry.model(), ty, entity, C::DIALECT, target)?;
         aggregate::stamp_times(&mut tree);
-        let logged = match self.change_log {
-            true => Some(entity.document()?),
-            false => None,
+        let logged = match (self.change_log, scope) {
+            (false, _) => None,
+            (true, Scope::Whole) => Some(entity.document()?),
+            (true, scope) => Some(scope.to_value(&entity.document()?)),
         };
         write(&tree, logged.as_ref(), target)
     }
