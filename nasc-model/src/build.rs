@@ -3,7 +3,9 @@
 //! All problems found are returned together, each located by file and JSON pointer.
 
 use crate::error::{pointer_join, pointer_token, ModelError, ModelErrors};
-use crate::model::{EntityType, Field, IndexSpec, Model, ParentLink, Relation, ScalarType};
+use crate::model::{
+    EntityType, Field, Generated, IndexSpec, Model, ParentLink, Relation, ScalarType,
+};
 use crate::naming;
 use crate::shape::{JsonShape, ObjectShape, ShapeReader};
 use crate::source::Source;
@@ -32,11 +34,12 @@ pub const STORE_KEYS: [&str; 2] = ["x-na:store", "x-nc:store"];
 /// Top-level mapping keys that are not types.
 const MAPPING_META_KEYS: [&str; 3] = ["$id", "$schema", "$comment"];
 /// Keys allowed inside a store block.
-const STORE_BLOCK_KEYS: [&str; 11] = [
+const STORE_BLOCK_KEYS: [&str; 12] = [
     "entity",
     "renamedFrom",
     "renamed",
     "pk",
+    "generated",
     "positional",
     "relations",
     "indexes",
@@ -73,6 +76,8 @@ struct StoreBlock {
     pk_given: bool,
     /// Rows are identified by their position in the array (`positional`).
     positional: bool,
+    /// How a new aggregate's pk is made (`generated`).
+    generated: Option<Generated>,
     fk_overrides: HashMap<String, String>,
     /// Declared keys: properties, unique, pointer of the declaration.
     keys: Vec<(Vec<String>, bool, String)>,
@@ -142,6 +147,7 @@ impl Builder<'_> {
         }
         self.link_relations(&mut parsed);
         self.check_positional(&parsed);
+        self.check_generated(&parsed);
         let mut types: Vec<EntityType> = parsed.into_iter().map(|p| p.ty).collect();
         // Types refer to each other by index.
         let names: Vec<String> = types.iter().map(|t| t.name.clone()).collect();
@@ -365,6 +371,19 @@ impl Builder<'_> {
                 return None;
             }
         };
+        let generated = match block.get("generated") {
+            None => None,
+            Some(name) => match name.as_str().and_then(Generated::from_name) {
+                Some(generated) => Some(generated),
+                None => {
+                    self.mapping_error(
+                        &pointer_join(pointer, "generated"),
+                        "`generated` must be `\"uuid\"` (a string pk) or `\"increment\"` (an integer pk)",
+                    );
+                    return None;
+                }
+            },
+        };
         let mut fk_overrides = HashMap::new();
         if let Some(relations) = block.get("relations") {
             let rel_pointer = pointer_join(pointer, "relations");
@@ -526,6 +545,7 @@ impl Builder<'_> {
             pk,
             pk_given,
             positional,
+            generated,
             fk_overrides,
             keys,
             columns,
@@ -722,6 +742,44 @@ impl Builder<'_> {
             ));
         }
 
+        let generated = store.generated.filter(|generated| {
+            let at = pointer_join(&store.pointer, "generated");
+            let problem = match pk {
+                None => Some(format!("`{name}` has no pk to generate")),
+                Some(pk) if pk.scalar != generated.scalar() => Some(format!(
+                    "a `{}` pk is {}, but `{}` of `{name}` is {}",
+                    generated.name(),
+                    match generated {
+                        Generated::Uuid => "a string",
+                        Generated::Increment => "an integer",
+                    },
+                    pk.property,
+                    pk.scalar.schema_name()
+                )),
+                // The database chooses an increment: no keyword of the schema could be held
+                // to it before it is chosen.
+                Some(pk)
+                    if *generated == Generated::Increment
+                        && pk.shape != JsonShape::Scalar(ScalarType::Integer) =>
+                {
+                    Some(format!(
+                        "the `increment` pk `{}` of `{name}` has validation keywords, which the database's sequence cannot be held to",
+                        pk.property
+                    ))
+                }
+                Some(_) => None,
+            };
+            match problem {
+                None => true,
+                Some(problem) => {
+                    self.mapping_error(&at, problem).hint = Some(
+                        "use `\"uuid\"` for a `\"type\": \"string\"` pk and `\"increment\"` for a plain `\"type\": \"integer\"` one"
+                            .into(),
+                    );
+                    false
+                }
+            }
+        });
         for property in store.columns.keys() {
             if !fields.iter().any(|f| &f.property == property) {
                 let at = pointer_join(&pointer_join(&store.pointer, "columns"), property);
@@ -840,6 +898,7 @@ impl Builder<'_> {
                 relations,
                 parents: Vec::new(),
                 indexes,
+                generated,
                 version,
                 timestamps,
                 renamed_from: store.renamed_from.clone(),
@@ -927,6 +986,27 @@ impl Builder<'_> {
                         p.ty.name
                     ));
                 }
+            }
+        }
+    }
+
+    /// Checks that only types that are never children have a generated pk: a child's pk
+    /// is its own id within its parent's array.
+    fn check_generated(&mut self, parsed: &[Parsed]) {
+        for p in parsed.iter().filter(|p| p.ty.generated.is_some()) {
+            if let Some(link) = p.ty.parents.first() {
+                let at = pointer_join(&p.store.pointer, "generated");
+                self.mapping_error(
+                    &at,
+                    format!(
+                        "`{}` is an item of `{}.{}`, and a child's pk is given, not generated",
+                        p.ty.name, link.parent, link.property
+                    ),
+                )
+                .hint = Some(format!(
+                    "remove `generated` from `{}`, or store it only on its own",
+                    p.ty.name
+                ));
             }
         }
     }
@@ -1638,5 +1718,90 @@ mod tests {
             r#"{"T": {"x-na:store": {"renamedFrom": "old-ts"}}}"#,
         );
         assert!(text.contains("the former table name `old-ts`"), "{text}");
+    }
+
+    /// `generated` fits the pk's type, a plain `increment`, and types that are never
+    /// children; the DDL declares the database's sequence.
+    #[test]
+    fn generated_keys_are_checked_and_declared() {
+        let schema = r##"{"$defs": {
+            "T": {"type": "object", "properties": {"id": {"type": "integer"}, "kids": {"type": "array", "items": {"$ref": "#/$defs/K"}}}, "required": ["id"]},
+            "U": {"type": "object", "properties": {"id": {"type": "string", "format": "uuid"}}, "required": ["id"]},
+            "B": {"type": "object", "properties": {"id": {"type": "integer", "minimum": 1}}, "required": ["id"]},
+            "K": {"type": "object", "properties": {"id": {"type": "string"}}, "required": ["id"]}}}"##;
+        let mapping = |t: &str, u: &str, b: &str, k: &str| {
+            let block = |g: &str| match g {
+                "" => "{}".to_owned(),
+                g => format!(r#"{{"x-na:store": {{"generated": {g}}}}}"#),
+            };
+            format!(
+                r#"{{"T": {}, "U": {}, "B": {}, "K": {}}}"#,
+                block(t),
+                block(u),
+                block(b),
+                block(k)
+            )
+        };
+        let m = model(schema, &mapping(r#""increment""#, r#""uuid""#, "", "")).unwrap();
+        assert_eq!(m.get("T").unwrap().generated, Some(Generated::Increment));
+        assert_eq!(m.get("U").unwrap().generated, Some(Generated::Uuid));
+        assert_eq!(m.get("K").unwrap().generated, None);
+        let t = m.get("T").unwrap();
+        for (dialect, column) in [
+            (
+                crate::Dialect::Sqlite,
+                "\"id\" INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT",
+            ),
+            (
+                crate::Dialect::Postgres,
+                "\"id\" BIGINT NOT NULL GENERATED BY DEFAULT AS IDENTITY",
+            ),
+            (crate::Dialect::Mysql, "`id` BIGINT NOT NULL AUTO_INCREMENT"),
+        ] {
+            let ddl = crate::ddl::create_table(t, dialect);
+            assert!(ddl.contains(column), "{ddl}");
+            // SQLite's key is on its column; the others' at table level.
+            assert_eq!(
+                ddl.contains("PRIMARY KEY ("),
+                dialect != crate::Dialect::Sqlite,
+                "{ddl}"
+            );
+        }
+        for (mapping, pointer, words) in [
+            (
+                mapping(r#""uuid""#, "", "", ""),
+                "m.json#/T/x-na:store/generated",
+                "a `uuid` pk is a string, but `id` of `T` is integer",
+            ),
+            (
+                mapping("", r#""increment""#, "", ""),
+                "m.json#/U/x-na:store/generated",
+                "an integer",
+            ),
+            (
+                mapping("", "", r#""increment""#, ""),
+                "m.json#/B/x-na:store/generated",
+                "has validation keywords",
+            ),
+            (
+                mapping("", "", "", r#""uuid""#),
+                "m.json#/K/x-na:store/generated",
+                "`K` is an item of `T.kids`",
+            ),
+            (
+                mapping(r#""serial""#, "", "", ""),
+                "m.json#/T/x-na:store/generated",
+                "`generated` must be",
+            ),
+            (
+                mapping("true", "", "", ""),
+                "m.json#/T/x-na:store/generated",
+                "`generated` must be",
+            ),
+        ] {
+            let text = errors(schema, &mapping);
+            assert!(text.contains(pointer), "{text}");
+            assert!(text.contains(words), "{text}");
+        }
     }
 }

@@ -22,7 +22,9 @@ pub mod source;
 pub use constraints::{Constraints, Format};
 pub use ddl::Dialect;
 pub use error::{ModelError, ModelErrors};
-pub use model::{EntityType, Field, IndexSpec, Model, ParentLink, Relation, RowKey, ScalarType};
+pub use model::{
+    EntityType, Field, Generated, IndexSpec, Model, ParentLink, Relation, RowKey, ScalarType,
+};
 pub use shape::{JsonShape, ObjectShape, PropertyShape};
 pub use source::Source;
 

@@ -187,6 +187,44 @@ impl ParentLink {
     }
 }
 
+/// How the pk of a new aggregate is made when the aggregate has none (the mapping's
+/// `generated`). Only a type that is never a child has a generated pk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Generated {
+    /// `"uuid"`: a UUID version 7 (time-ordered, RFC 9562), made by nasc, for a string pk.
+    Uuid,
+    /// `"increment"`: the database's own sequence (`AUTOINCREMENT`, `IDENTITY`,
+    /// `AUTO_INCREMENT`), for an integer pk; the first is 1 and no key is used twice.
+    Increment,
+}
+
+impl Generated {
+    /// The mapping's spelling.
+    pub fn name(self) -> &'static str {
+        match self {
+            Generated::Uuid => "uuid",
+            Generated::Increment => "increment",
+        }
+    }
+
+    /// Reads the mapping's spelling.
+    pub fn from_name(name: &str) -> Option<Generated> {
+        match name {
+            "uuid" => Some(Generated::Uuid),
+            "increment" => Some(Generated::Increment),
+            _ => None,
+        }
+    }
+
+    /// The stored type of the pk it makes.
+    pub fn scalar(self) -> ScalarType {
+        match self {
+            Generated::Uuid => ScalarType::String,
+            Generated::Increment => ScalarType::Integer,
+        }
+    }
+}
+
 /// How rows of a table are identified.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RowKey {
@@ -224,6 +262,8 @@ pub struct EntityType {
     pub parents: Vec<ParentLink>,
     /// Secondary indexes and unique keys declared in the mapping.
     pub indexes: Vec<IndexSpec>,
+    /// How a new aggregate's pk is made when it has none (the mapping's `generated`).
+    pub generated: Option<Generated>,
     /// Index in `fields` of the optimistic-locking version, when the mapping names one.
     pub version: Option<usize>,
     /// Indexes in `fields` of the properties nasc fills with the time a top-level row was

@@ -109,6 +109,14 @@ macro_rules! backend_enum {
             fn replace_encoded(&self, entity: &dyn crate::encode::Encode) -> Result<bool, Error> {
                 self.store().replace_encoded(entity)
             }
+
+            fn insert_document(&self, ty: &str, full: &Value) -> Result<Value, Error> {
+                self.store().insert_document(ty, full)
+            }
+
+            fn insert_encoded(&self, entity: &dyn crate::encode::Encode) -> Result<crate::rows::Loaded, Error> {
+                self.store().insert_encoded(entity)
+            }
         }
     };
 }

@@ -62,14 +62,18 @@ impl<T: Aggregate> Encode for T {
 
 /// Encodes `entity` as the top-level row of type `ty` (with every child row), checking it
 /// as the JSON front end checks a document.
+/// `key`, when given, is encoded as the pk instead of the entity's own (a key generated
+/// for a new aggregate: [`crate::generated`]).
 pub(crate) fn encode_aggregate<'a>(
     model: &'a Model,
     ty: &'a EntityType,
     entity: &'a dyn Encode,
+    key: Option<ScalarRef<'a>>,
     dialect: Dialect,
     target: Target<'a>,
 ) -> Result<RowTree<'a>, Error> {
     let mut row = RowEncoder::new(model, ty, RowPointer::Top, dialect, target);
+    row.key = key;
     entity.encode(&mut row)?;
     let tree = row.finish()?;
     check_id(&tree, target)?;
@@ -86,6 +90,8 @@ pub struct RowEncoder<'a> {
     at: RowPointer,
     values: Vec<SqlValue<'a>>,
     children: Vec<Vec<RowTree<'a>>>,
+    /// The pk to encode in place of the entity's (see [`encode_aggregate`]).
+    key: Option<ScalarRef<'a>>,
 }
 
 impl<'a> RowEncoder<'a> {
@@ -104,6 +110,21 @@ impl<'a> RowEncoder<'a> {
             at,
             values: Vec::with_capacity(ty.fields.len()),
             children: Vec::with_capacity(ty.relations.len()),
+            key: None,
+        }
+    }
+
+    /// Encodes the key given in place of the entity's, when the next field is the pk and
+    /// one is given: `true` when it did.
+    fn given_key(&mut self) -> Result<bool, Error> {
+        match self.key {
+            Some(key) if Some(self.values.len()) == self.ty.pk_index => {
+                self.key = None;
+                let value = self.scalar_value(key)?;
+                self.values.push(value);
+                Ok(true)
+            }
+            _ => Ok(false),
         }
     }
 
@@ -129,6 +150,9 @@ impl<'a> RowEncoder<'a> {
     /// The next field is an optional property the entity leaves out (its schema `default`,
     /// if any, is stored).
     pub fn absent(&mut self) -> Result<(), Error> {
+        if self.given_key()? {
+            return Ok(());
+        }
         let value = self.json_value(None)?;
         self.values.push(value);
         Ok(())
@@ -137,6 +161,9 @@ impl<'a> RowEncoder<'a> {
     /// The next field holds a plain scalar (`string`, `integer`, `number`, `boolean`, or
     /// `None` for `null`), bound without a copy.
     pub fn scalar<T: EncodeScalar + ?Sized>(&mut self, value: &'a T) -> Result<(), Error> {
+        if self.given_key()? {
+            return Ok(());
+        }
         let value = self.scalar_value(value.scalar_ref())?;
         self.values.push(value);
         Ok(())
@@ -185,6 +212,9 @@ impl<'a> RowEncoder<'a> {
         &mut self,
         value: &T,
     ) -> Result<(), Error> {
+        if self.given_key()? {
+            return Ok(());
+        }
         let plain = date_time_alone(&self.field().shape);
         match value
             .utc()
@@ -202,6 +232,9 @@ impl<'a> RowEncoder<'a> {
     /// The next field holds a value serde converts (an enum, an instant, a JSON document),
     /// checked and stored as the JSON front end does.
     pub fn serde<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
+        if self.given_key()? {
+            return Ok(());
+        }
         if let Some(stored) = self.serialized(value) {
             self.values.push(stored);
             return Ok(());

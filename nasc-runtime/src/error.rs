@@ -194,6 +194,19 @@ pub enum Error {
     Model(#[from] ModelErrors),
 }
 
+impl Error {
+    /// The conflict of an insert whose aggregate is stored already.
+    pub(crate) fn exists(ty: &str, id: &str) -> Error {
+        Error::Conflict {
+            ty: ty.to_owned(),
+            id: id.to_owned(),
+            pointer: String::new(),
+            message: "an aggregate with this id is stored already: `update` or `save` it"
+                .to_owned(),
+        }
+    }
+}
+
 /// A JSON pointer for messages: quoted, or "the document root" for `""`.
 fn at(pointer: &str) -> String {
     if pointer.is_empty() {

@@ -32,6 +32,7 @@ mod diff;
 pub mod encode;
 mod entity;
 mod error;
+mod generated;
 mod json_store;
 mod mapped;
 mod memory;

@@ -2,7 +2,7 @@
 
 use nasc_model::ddl::top_level_condition;
 use nasc_model::naming::{POSITION_COLUMN, ROW_COLUMN, TOP_LEVEL_COLUMN};
-use nasc_model::{Dialect, EntityType, Field, Model, RowKey, ScalarType};
+use nasc_model::{Dialect, EntityType, Field, Generated, Model, RowKey, ScalarType};
 
 /// Most rows written by one multi-row `INSERT` (kept under every backend's bind limit).
 const MAX_ROWS_PER_INSERT: usize = 500;
@@ -78,6 +78,13 @@ pub enum Statement {
     /// Whether a top-level row is stored, locking it until the transaction ends (SQLite:
     /// the write transaction holds the lock already): [`crate::Store::replace`].
     LockTopLevel,
+    /// Types with an `increment` pk: the key the database makes for a new aggregate
+    /// (PostgreSQL: the next value of the column's sequence, taken before the insert;
+    /// SQLite and MySQL: the key the insert made).
+    GeneratedKey,
+    /// PostgreSQL, types with an `increment` pk: moves the sequence past the largest key
+    /// stored, when the value it gave was taken by an aggregate saved with its own key.
+    SkipTakenKeys,
 }
 
 /// SQL text split at its bind parameters: values go between the pieces.
@@ -466,6 +473,10 @@ pub(crate) struct TopLevel {
     pub lock: Sql,
     /// Deletes the top-level row by pk (children go by cascade).
     pub delete: Sql,
+    /// Types with an `increment` pk: the key the database makes (see
+    /// [`Statement::GeneratedKey`]), and on PostgreSQL the statement that moves its sequence
+    /// past the keys stored ([`Statement::SkipTakenKeys`]).
+    pub generated_key: Option<(Sql, Option<Sql>)>,
 }
 
 impl TypeStatements {
@@ -608,6 +619,48 @@ fn top_level_statements(ty: &EntityType, pk: &Field, dialect: Dialect) -> TopLev
             &format!("DELETE FROM {table} WHERE {pk} = ? AND {top_level}"),
             Statement::Delete,
         ),
+        generated_key: (ty.generated == Some(Generated::Increment))
+            .then(|| generated_key(ty, dialect)),
+    }
+}
+
+/// The statements of a type with an `increment` pk: the key the database makes, and
+/// (PostgreSQL) the move of the sequence past the keys stored. (`pg_get_serial_sequence`
+/// takes the table as a quoted identifier, the column as a plain name.)
+fn generated_key(ty: &EntityType, dialect: Dialect) -> (Sql, Option<Sql>) {
+    let column = &aggregate_pk(ty).column;
+    match dialect {
+        Dialect::Sqlite => (
+            Sql::mapped("SELECT last_insert_rowid()", Statement::GeneratedKey),
+            None,
+        ),
+        Dialect::Mysql => (
+            Sql::mapped(
+                "SELECT CAST(LAST_INSERT_ID() AS SIGNED)",
+                Statement::GeneratedKey,
+            ),
+            None,
+        ),
+        Dialect::Postgres => {
+            let sequence = format!(
+                "pg_get_serial_sequence({}, {})",
+                dialect.string_literal(&dialect.quote(&ty.table)),
+                dialect.string_literal(column)
+            );
+            let skip = format!(
+                "SELECT setval({sequence}, GREATEST((SELECT COALESCE(MAX({}), 1) FROM {}), \
+                 COALESCE(pg_sequence_last_value({sequence}::regclass), 1)))",
+                dialect.quote(column),
+                dialect.quote(&ty.table)
+            );
+            (
+                Sql::mapped(
+                    &format!("SELECT nextval({sequence})"),
+                    Statement::GeneratedKey,
+                ),
+                Some(Sql::mapped(&skip, Statement::SkipTakenKeys)),
+            )
+        }
     }
 }
 

@@ -78,22 +78,45 @@ pub trait Store: Send + Sync {
         self.replace(entity.type_name(), &entity.id(), &full)
     }
 
-    /// Saves a new typed entity: `Error::Conflict` when one with its id is stored, and
-    /// nothing written (one atomic insert, not a load first).
-    fn insert<T: Aggregate>(&self, entity: &T) -> Result<(), Error>
+    /// Stores `full` as a new aggregate of type `ty` and returns it as stored (with its
+    /// pk, version and times): when the mapping says the type's pk is `generated` and
+    /// `full` has none (the pk absent, `null`, `""` or `0`), one is made. `Error::Conflict`
+    /// when an aggregate with its id is stored, and nothing written (one atomic insert).
+    ///
+    /// The mapped stores read the pk from the schema; other stores cannot, by default.
+    fn insert_document(&self, ty: &str, full: &Value) -> Result<Value, Error> {
+        let _ = (ty, full);
+        Err(Error::Unsupported {
+            store: std::any::type_name::<Self>(),
+            operation: "insert a document without being told its id (use `create`)",
+        })
+    }
+
+    /// [`Self::insert_document`] of a typed entity, returning its stored rows or document.
+    /// By default, a [`Self::create_encoded`] then a load (not atomic), with the entity's
+    /// own key.
+    fn insert_encoded(&self, entity: &dyn Encode) -> Result<Loaded, Error> {
+        let id = entity.id();
+        match self.create_encoded(entity)? {
+            true => self.load_rows(entity.type_name(), &id),
+            false => Err(Error::exists(entity.type_name(), &id)),
+        }
+    }
+
+    /// Saves a new typed entity and returns it as stored: with the key made for it when
+    /// its type's pk is `generated` and it holds none (`""`, or `0`), its version and
+    /// times. `Error::Conflict` when one with its id is stored, and nothing written (one
+    /// atomic insert, not a load first).
+    fn insert<T: Aggregate>(&self, entity: &T) -> Result<T, Error>
     where
         Self: Sized,
     {
-        match self.create_encoded(entity)? {
-            true => Ok(()),
-            false => Err(Error::Conflict {
-                ty: T::TYPE_NAME.to_owned(),
-                id: entity.id(),
-                pointer: String::new(),
-                message: "an aggregate with this id is stored already: `update` or `save` it"
-                    .to_owned(),
-            }),
-        }
+        let id = entity.id();
+        let stored = decode(self.insert_encoded(entity)?, &id)?;
+        stored.ok_or_else(|| Error::NotFound {
+            ty: T::TYPE_NAME.to_owned(),
+            id,
+        })
     }
 
     /// Saves the whole state of a stored typed entity: `Error::NotFound` when none with

@@ -330,7 +330,7 @@ pub fn front_ends_agree(
     let document = entity
         .document()
         .map_err(|e| format!("the entity has no JSON document: {e}"))?;
-    let typed = crate::encode::encode_aggregate(model, ty, entity, dialect, target);
+    let typed = crate::encode::encode_aggregate(model, ty, entity, None, dialect, target);
     let json = validate(model, ty, &document, None, dialect, target);
     match (typed, json) {
         (Ok(typed), Ok(json)) => same_rows(&typed, &json).map(Ok),

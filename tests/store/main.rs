@@ -12,6 +12,7 @@ mod dynamic;
 mod evolution;
 mod exported;
 mod family;
+mod generated;
 mod hostile;
 mod keys;
 mod layout;
@@ -46,6 +47,13 @@ macro_rules! conformance {
 }
 
 conformance!(
+    generated::inserts_make_the_keys_the_mapping_asks_for,
+    generated::own_keys_and_generated_keys_live_together,
+    generated::writes_other_than_insert_need_the_key,
+    generated::typed_inserts_return_the_stored_entity,
+    generated::generated_keys_in_transactions_and_the_change_log,
+    generated::concurrent_inserts_get_distinct_keys,
+    generated::a_key_that_becomes_generated_keeps_the_rows,
     query::diesel_tables_hold_every_column,
     query::aggregates_agree_with_the_model,
     query::typed_builder_queries_mean_what_json_ones_mean,

@@ -167,6 +167,15 @@ fn keyless_type(extra: Value, extra_required: &[&str]) -> Value {
     json!({"type": "object", "properties": properties, "required": required})
 }
 
+/// A type whose integer key the database makes, with every column and an array.
+fn counted_type() -> Value {
+    let array = json!({"type": "array", "items": {"$ref": "#/$defs/Leaf"}});
+    let mut ty = keyless_type(json!({ "leaves": array }), &[]);
+    ty["properties"]["id"] = json!({"type": "integer"});
+    ty["required"].as_array_mut().unwrap().push(json!("id"));
+    ty
+}
+
 /// Every way a row is written: top-level plain (upsert), versioned, with a unique key
 /// (update-then-insert on MySQL); children by key (leaves), replaced (branches, which
 /// have children of their own), each of those also saved as a top-level aggregate; and
@@ -184,6 +193,8 @@ fn registry() -> Registry {
         "Entry": object_type(json!({}), &[]),
         "Branch": object_type(json!({"twigs": array("Leaf")}), &[]),
         "Leaf": object_type(json!({}), &[]),
+        "Counted": counted_type(),
+        "Minted": object_type(json!({"leaves": array("Leaf")}), &[]),
     }});
     let mapping = json!({
         "Plain": {"x-na:store": {"entity": "plains"}},
@@ -194,6 +205,8 @@ fn registry() -> Registry {
         "Leaf": {"x-na:store": {"entity": "leaves"}},
         "Line": {"x-na:store": {"entity": "lines"}},
         "Entry": {"x-na:store": {"entity": "entries", "positional": true}},
+        "Counted": {"x-na:store": {"entity": "counteds", "generated": "increment"}},
+        "Minted": {"x-na:store": {"entity": "minteds", "generated": "uuid"}},
     });
     Registry::from_json_str(
         "matrix.schema.json",
@@ -436,6 +449,41 @@ pub fn every_column_kind_through_every_statement(b: &Backend) {
             assert!(store.delete(ty, "created").unwrap());
         }
 
+        // Inserts of the types whose keys are made: every state with its children, read
+        // back as `insert_document` returned it; then one with its own key, above the
+        // sequence, and one made after it (PostgreSQL moves the sequence past it).
+        for ty in ["Counted", "Minted"] {
+            let mut made = Vec::new();
+            for state in 0..=STATES {
+                let mut value = row("", state, json!({"leaves": leaves(&["m0", "m1"], state)}));
+                value.as_object_mut().unwrap().remove("id");
+                let stored = store.insert_document(ty, &value).unwrap();
+                let id = match &stored["id"] {
+                    Value::Number(n) => n.to_string(),
+                    Value::String(s) => s.clone(),
+                    other => panic!("{ty}: no key made: {other}"),
+                };
+                let mut expected = value.clone();
+                expected["id"] = stored["id"].clone();
+                assert_eq!(stored, expected, "{ty}");
+                assert_eq!(store.load(ty, &id).unwrap(), Some(stored), "{ty}");
+                made.push(id);
+            }
+            if ty == "Counted" {
+                let last: i64 = made.last().unwrap().parse().unwrap();
+                let own = row("", 0, json!({"id": last + 1, "leaves": []}));
+                store.insert_document(ty, &own).unwrap();
+                let after = store
+                    .insert_document(ty, &row("", 1, json!({"id": null, "leaves": []})))
+                    .unwrap();
+                assert_eq!(after["id"], json!(last + 2));
+                made.extend([(last + 1).to_string(), (last + 2).to_string()]);
+            }
+            for id in made {
+                assert!(store.delete(ty, &id).unwrap(), "{ty} {id}");
+            }
+        }
+
         // Versioned rows: each save stores the version it was based on plus one.
         for state in 0..=STATES {
             let value = row("v", state, json!({"version": state}));
@@ -544,11 +592,13 @@ pub fn every_column_kind_through_every_statement(b: &Backend) {
         Statement::LockTopLevel,
         Statement::QueryExists,
         Statement::QueryAggregate,
+        Statement::GeneratedKey,
     ];
     match b.kind {
         Kind::Postgres => expected.extend([
             Statement::UpdateChildrenByKeyBatched,
             Statement::UpdateChildrenAtPositionBatched,
+            Statement::SkipTakenKeys,
         ]),
         Kind::Mysql => expected.extend([Statement::UpdateTopLevel, Statement::InsertTopLevel]),
         Kind::Sqlite => {}

@@ -8,6 +8,7 @@ mod write;
 use crate::aggregate::{self, SqlValue, Target};
 use crate::backend::MappedConnection;
 use crate::encode::{self, Encode};
+use crate::generated::{self, NewKey};
 use crate::pool::{build_pool, redact, Connections, StoreOptions};
 use crate::rows::Loaded;
 use crate::sql::{named_update, statements, Sql, TypeStatements};
@@ -350,6 +351,7 @@ impl<C: MappedConnection> DieselStore<C> {
     ) -> Result<T, Error> {
         let entity = self.registry.aggregate(ty)?;
         let target = Target { ty, id };
+        generated::check_key_given(entity, target)?;
         let mut tree = self.validated(entity, full, None, target)?;
         aggregate::stamp_times(&mut tree);
         write(&tree, target)
@@ -389,9 +391,10 @@ impl<C: MappedConnection> DieselStore<C> {
             id: &id,
         };
         let ty = self.registry.aggregate(target.ty)?;
+        generated::check_key_given(ty, target)?;
         aggregate::check_scope(ty, scope, target)?;
         let mut tree =
-            encode::encode_aggregate(self.registry.model(), ty, entity, C::DIALECT, target)?;
+            encode::encode_aggregate(self.registry.model(), ty, entity, None, C::DIALECT, target)?;
         aggregate::stamp_times(&mut tree);
         let logged = match (self.change_log, scope) {
             (false, _) => None,
@@ -411,8 +414,9 @@ impl<C: MappedConnection> DieselStore<C> {
     ) -> Result<bool, Error> {
         self.write_transaction(via, target, |conn| {
             let created = self
-                .create_top_level(conn, tree, target)
-                .map_err(Failure::Nasc)?;
+                .create_top_level(conn, tree, false, target)
+                .map_err(Failure::Nasc)?
+                .is_some();
             if let (true, Some(document)) = (created, logged) {
                 self.log_change(conn, tree, document, target)?;
             }
@@ -448,6 +452,113 @@ impl<C: MappedConnection> DieselStore<C> {
                 self.log_change(conn, tree, document, target)?;
             }
             Ok(true)
+        })
+        .map_err(|failure| failure.into_error(target))
+    }
+
+    pub(crate) fn insert_document_via(
+        &self,
+        via: Via<'_, '_, C>,
+        ty: &str,
+        full: &Value,
+    ) -> Result<Value, Error> {
+        let entity = self.registry.aggregate(ty)?;
+        let pk = &entity.pk().expect("an aggregate type has a pk").property;
+        let key = NewKey::of_json(entity, full.get(pk));
+        let keyed;
+        let full = match key.placeholder_json() {
+            Some(placeholder) if full.is_object() => {
+                let mut with_key = full.clone();
+                with_key[pk] = placeholder;
+                keyed = with_key;
+                &keyed
+            }
+            _ => full,
+        };
+        let id = match full.get(pk) {
+            Some(Value::String(id)) => id.clone(),
+            Some(Value::Number(id)) => id.to_string(),
+            _ => String::new(),
+        };
+        let target = Target { ty, id: &id };
+        let mut tree = self.validated(entity, full, None, target)?;
+        aggregate::stamp_times(&mut tree);
+        let stored = self.insert_tree(via, &tree, &key, Some(full), target)?;
+        let id = generated::id_text(&stored);
+        let row = generated::stored_rows(&tree, &stored);
+        self.row_to_json(entity, row, "", Target { ty, id: &id })
+            .map(Value::Object)
+    }
+
+    pub(crate) fn insert_encoded_via(
+        &self,
+        via: Via<'_, '_, C>,
+        entity: &dyn Encode,
+    ) -> Result<Loaded, Error> {
+        let ty = self.registry.aggregate(entity.type_name())?;
+        let given = entity.id();
+        let key = NewKey::of_id(ty, &given);
+        let id = match &key {
+            NewKey::Given => given,
+            NewKey::Uuid(uuid) => uuid.clone(),
+            NewKey::Increment => "0".to_owned(),
+        };
+        let target = Target {
+            ty: entity.type_name(),
+            id: &id,
+        };
+        let mut tree = encode::encode_aggregate(
+            self.registry.model(),
+            ty,
+            entity,
+            key.placeholder(),
+            C::DIALECT,
+            target,
+        )?;
+        aggregate::stamp_times(&mut tree);
+        let logged = match self.change_log {
+            true => Some(entity.document()?),
+            false => None,
+        };
+        let stored = self.insert_tree(via, &tree, &key, logged.as_ref(), target)?;
+        Ok(Loaded::Rows(generated::stored_rows(&tree, &stored)))
+    }
+
+    /// Writes `tree` as a new aggregate, its key made as `key` says: the pk stored, or
+    /// `Error::Conflict` when an aggregate holds it. The change log records `logged` with
+    /// the pk stored.
+    fn insert_tree(
+        &self,
+        via: Via<'_, '_, C>,
+        tree: &aggregate::RowTree<'_>,
+        key: &NewKey,
+        logged: Option<&Value>,
+        target: Target<'_>,
+    ) -> Result<SqlValue<'static>, Error> {
+        self.write_transaction(via, target, |conn| {
+            let Some(stored) = self
+                .create_top_level(conn, tree, key.by_database(), target)
+                .map_err(Failure::Nasc)?
+            else {
+                return Err(Failure::Nasc(Error::exists(target.ty, target.id)));
+            };
+            if let Some(document) = logged {
+                let id = generated::id_text(&stored);
+                let mut document = document.clone();
+                if let (Some(pk), Some(object)) = (tree.ty.pk(), document.as_object_mut()) {
+                    object.insert(pk.property.clone(), generated::id_json(&stored));
+                }
+                self.log_change(
+                    conn,
+                    tree,
+                    &document,
+                    Target {
+                        ty: target.ty,
+                        id: &id,
+                    },
+                )?;
+            }
+            Ok(stored)
         })
         .map_err(|failure| failure.into_error(target))
     }
@@ -573,6 +684,7 @@ impl<C: MappedConnection> DieselStore<C> {
             (true, Some(wire)) => Some(std::borrow::Cow::Borrowed(wire)),
             (true, None) => Some(std::borrow::Cow::Owned(scope.to_value(full))),
         };
+        generated::check_key_given(entity, target)?;
         let mut changed = changed_positions(&self.registry, entity, scope, self.replace_children);
         loop {
             let mut tree = self.validated(entity, full, changed.as_ref(), target)?;
@@ -758,6 +870,16 @@ macro_rules! store_via {
             fn replace_encoded(&self, entity: &dyn Encode) -> Result<bool, Error> {
                 let $this = self;
                 $store.replace_encoded_via($via, entity)
+            }
+
+            fn insert_document(&self, ty: &str, full: &Value) -> Result<Value, Error> {
+                let $this = self;
+                $store.insert_document_via($via, ty, full)
+            }
+
+            fn insert_encoded(&self, entity: &dyn Encode) -> Result<Loaded, Error> {
+                let $this = self;
+                $store.insert_encoded_via($via, entity)
             }
 
             fn version_property(&self, ty: &str) -> Option<String> {

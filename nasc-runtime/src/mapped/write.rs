@@ -11,6 +11,11 @@ use nasc_model::error::pointer_join;
 use nasc_model::EntityType;
 use std::collections::{BTreeMap, HashMap};
 
+/// How many values of its sequence a new aggregate with an `increment` pk tries, on
+/// PostgreSQL, when aggregates saved with their own keys hold them (each try after the
+/// first moves the sequence past the largest key stored).
+const GENERATED_KEY_ATTEMPTS: usize = 8;
+
 impl<C: MappedConnection> DieselStore<C> {
     /// Writes `tree` as a top-level row (of a [`Scope::Named`], only the columns it
     /// names), then brings the children of every array the change names to match it.
@@ -180,53 +185,117 @@ impl<C: MappedConnection> DieselStore<C> {
     }
 
     /// Writes `tree` as a new top-level row with all its children (a versioned type's
-    /// version plus one); `false`, with nothing written, when a top-level row holds its id.
+    /// version plus one), its pk made by the database when `generate` (an `increment` pk
+    /// the aggregate left unset); the pk stored, or `None`, with nothing written, when a
+    /// top-level row holds its id.
     pub(super) fn create_top_level(
         &self,
         conn: &mut impl Executor,
         tree: &RowTree<'_>,
+        generate: bool,
         target: Target<'_>,
-    ) -> Result<bool, Error> {
+    ) -> Result<Option<SqlValue<'static>>, Error> {
         let top = self.statements_of(tree.ty).top();
         let mut values: Vec<SqlValue> = tree.values.iter().map(SqlValue::borrowed).collect();
         if let Some((index, next)) = next_version(tree, target)? {
             values[index] = SqlValue::Integer(next);
         }
-        let stored_top_level = |conn: &mut dyn Executor| {
-            conn.rows(&top.select, std::slice::from_ref(tree.pk()))
+        let pk_index = tree.ty.pk_index.expect("an aggregate type has a pk");
+        let generated = match &top.generated_key {
+            Some(statements) if generate => Some(statements),
+            _ => None,
+        };
+        let stored_top_level = |conn: &mut dyn Executor, pk: &SqlValue| {
+            conn.rows(&top.select, std::slice::from_ref(pk))
                 .map(|rows| !rows.is_empty())
                 .map_err(|e| target.database("saving", &tree.pointer(), e))
         };
-        match conn.run(&top.create, &values) {
-            Ok(0) => {
-                // The id is taken: by a top-level row (another writer created it first), or
-                // by a child row.
-                return if stored_top_level(conn)? {
-                    Ok(false)
-                } else {
-                    Err(vanished(tree, target))
+        // PostgreSQL: the key is the sequence's next value, taken first; once more, past
+        // the keys stored, when an aggregate saved with its own key holds it.
+        let mut attempts = 0;
+        loop {
+            if let Some((next_key, _)) = generated {
+                values[pk_index] = match C::DIALECT {
+                    nasc_model::Dialect::Postgres => {
+                        SqlValue::Integer(self.generated_key(conn, next_key, tree, target)?)
+                    }
+                    _ => SqlValue::Null(nasc_model::ScalarType::Integer),
                 };
             }
-            Ok(_) => {}
-            // MySQL's insert fails on a taken id (and it can read on after the failure).
-            Err(e @ DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _))
-                if C::DIALECT == nasc_model::Dialect::Mysql =>
-            {
-                return if stored_top_level(conn)? {
-                    Ok(false)
-                } else {
-                    Err(self.unique_conflict(tree.ty, &tree.pointer(), target, e))
-                };
+            match conn.run(&top.create, &values) {
+                Ok(0) => {
+                    if let Some((_, Some(skip))) = generated {
+                        if attempts < GENERATED_KEY_ATTEMPTS {
+                            attempts += 1;
+                            conn.run(skip, &[])
+                                .map_err(|e| target.database("saving", &tree.pointer(), e))?;
+                            continue;
+                        }
+                        return Err(target.conflict(
+                            &tree.pointer(),
+                            format!("{GENERATED_KEY_ATTEMPTS} keys the sequence gave were taken"),
+                        ));
+                    }
+                    // The id is taken: by a top-level row (another writer created it first),
+                    // or by a child row.
+                    return if stored_top_level(conn, &values[pk_index])? {
+                        Ok(None)
+                    } else {
+                        Err(vanished(tree, target))
+                    };
+                }
+                Ok(_) => break,
+                // MySQL's insert fails on a taken id (and it can read on after the failure).
+                Err(e @ DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _))
+                    if C::DIALECT == nasc_model::Dialect::Mysql && generated.is_none() =>
+                {
+                    return if stored_top_level(conn, &values[pk_index])? {
+                        Ok(None)
+                    } else {
+                        Err(self.unique_conflict(tree.ty, &tree.pointer(), target, e))
+                    };
+                }
+                Err(e) => return Err(self.unique_conflict(tree.ty, &tree.pointer(), target, e)),
             }
-            Err(e) => return Err(self.unique_conflict(tree.ty, &tree.pointer(), target, e)),
         }
-        let key = self.top_level_key(conn, tree, target)?;
+        if let (Some((made_key, _)), false) =
+            (generated, C::DIALECT == nasc_model::Dialect::Postgres)
+        {
+            values[pk_index] = SqlValue::Integer(self.generated_key(conn, made_key, tree, target)?);
+        }
+        let key = match generated {
+            Some(_) => values[pk_index].clone(),
+            None => self.top_level_key(conn, tree, target)?,
+        };
         for relation in 0..tree.children.len() {
             let all: Vec<(usize, &RowTree<'_>)> =
                 tree.children[relation].iter().enumerate().collect();
             self.insert_rows(conn, tree, &key, relation, &all, target)?;
         }
-        Ok(true)
+        Ok(Some(values.swap_remove(pk_index).into_owned()))
+    }
+
+    /// The key a [`Statement::GeneratedKey`](crate::sql::Statement) statement answers.
+    fn generated_key(
+        &self,
+        conn: &mut impl Executor,
+        statement: &Sql,
+        tree: &RowTree<'_>,
+        target: Target<'_>,
+    ) -> Result<i64, Error> {
+        let rows = conn
+            .rows(statement, &[])
+            .map_err(|e| target.database("saving", &tree.pointer(), e))?;
+        match rows.as_slice() {
+            [row] => match row.as_slice() {
+                [Cell::Integer(key)] if *key > 0 => Ok(*key),
+                other => Err(target.corrupt(
+                    &tree.pointer(),
+                    format!("the database made the key {other:?}, not a positive integer"),
+                )),
+            },
+            _ => Err(target.corrupt(&tree.pointer(), "the database made no key")),
+        }
     }
 
     /// Brings the rows of one array of leaf children to match it, by child key: deletes the
@@ -532,10 +601,12 @@ impl<C: MappedConnection> DieselStore<C> {
             binds.clear();
             for (position, child) in chunk {
                 binds.extend(child.values.iter().map(SqlValue::borrowed));
-                binds.push(parent.pk().borrowed());
                 if by_row {
-                    binds.push(parent_key.borrowed());
+                    binds.push(parent.pk().borrowed());
                 }
+                // (A parent that is never a child is known by its pk: `parent_key`, which
+                // holds the key the database made for a new one.)
+                binds.push(parent_key.borrowed());
                 binds.push(SqlValue::Integer(*position as i64));
             }
             conn.run(insert.statement(chunk.len()), &binds)
