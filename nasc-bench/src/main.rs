@@ -589,9 +589,10 @@ fn one_child_change(
 }
 
 fn main() {
-    // `--profile persist|persist-diff|persist-typed|load|load-typed|find-typed`: only nasc's
-    // dynamic persist (whole-state diff or the processor's), its typed save, its dynamic or
-    // typed load, of 10 children, or a typed page of 100 lists, for a profiler to look at.
+    // `--profile persist|persist-diff|persist-typed|load|load-typed|find-typed|find-diesel`:
+    // only nasc's dynamic persist (whole-state diff or the processor's), its typed save, its
+    // dynamic or typed load, of 10 children, or a typed page of 100 lists (nasc's, or
+    // hand-written diesel's), for a profiler to look at.
     let args: Vec<String> = std::env::args().collect();
     if let Some(what) = args
         .iter()
@@ -605,16 +606,20 @@ fn main() {
             typed,
         } = States::of(10);
         persist(&s.nasc, &versions[0]);
-        if what == "find-typed" {
+        if what == "find-typed" || what == "find-diesel" {
             for list in queries::lists() {
                 persist(&s.nasc, &list);
             }
+            let mut diesel = s.diesel;
             for _ in 0..2_000 {
-                drop(
-                    s.nasc
-                        .find::<app::TodoList>(&queries::page_query())
-                        .unwrap(),
-                );
+                match what.as_str() {
+                    "find-typed" => drop(
+                        s.nasc
+                            .find::<app::TodoList>(&queries::page_query())
+                            .unwrap(),
+                    ),
+                    _ => drop(queries::diesel_page(&mut diesel)),
+                }
             }
             return;
         }

@@ -312,6 +312,28 @@ pub trait Store: Send + Sync {
         self.query_count(T::TYPE_NAME, &query.as_query())
     }
 
+    /// A sum, mean, minimum or maximum of a property over the typed entities a query's
+    /// filter matches: `store.measure(Order::TOTAL.sum(), Order::STATUS.eq(Paid))` is the
+    /// total of the paid orders (`None` over none). The property's type is checked by the
+    /// compiler: `sum` and `avg` of numbers only; `min` and `max` answer in the property's
+    /// own type.
+    fn measure<T: Aggregate, R: serde::de::DeserializeOwned>(
+        &self,
+        measure: crate::query::Measure<T, R>,
+        query: impl AsQuery<T>,
+    ) -> Result<R, Error>
+    where
+        Self: Sized,
+    {
+        let answer = self.query_aggregate(T::TYPE_NAME, &measure.query(&query.as_query()))?;
+        serde_json::from_value(measure.answer(&answer).clone()).map_err(|e| Error::Corrupt {
+            ty: T::TYPE_NAME.to_owned(),
+            id: String::new(),
+            pointer: String::new(),
+            message: format!("the store's aggregate {answer} does not convert: {e}"),
+        })
+    }
+
     /// Removes a typed entity; `true` when it existed.
     fn remove<T: Aggregate>(&self, id: &str) -> Result<bool, Error>
     where

@@ -56,6 +56,7 @@ conformance!(
     generated::a_key_that_becomes_generated_keeps_the_rows,
     query::diesel_tables_hold_every_column,
     query::aggregates_agree_with_the_model,
+    query::typed_measures_answer_what_json_aggregates_answer,
     query::typed_builder_queries_mean_what_json_ones_mean,
     transactions::save_modes_check_existence_atomically,
     transactions::a_failed_transaction_leaves_everything_untouched,

@@ -1011,6 +1011,86 @@ pub fn typed_builder_queries_mean_what_json_ones_mean(b: &Backend) {
 /// `query_aggregate` and `query_exists` answer what the model computes over the same
 /// filters: counts, sums and averages of numbers (nulls left out), minimums and maximums
 /// of numbers, text (by code point) and instants.
+/// The typed measures (`Order::TOTAL.sum()`, ...) ask what the JSON aggregates ask, and
+/// answer in the property's own type (`None` over no value).
+pub fn typed_measures_answer_what_json_aggregates_answer(b: &Backend) {
+    use nasc_runtime::chrono::Utc;
+    use nasc_runtime::query::Filter;
+    use sales::Order;
+    let store = b.store(registry());
+    save_all(&*store, &orders(60, 29));
+    let filters: [(Filter<Order>, Value); 4] = [
+        (Filter::everything(), json!({})),
+        (
+            Order::CUSTOMER.eq("ada"),
+            json!({"customer": {"equals": "ada"}}),
+        ),
+        (
+            Order::PAID.eq(true).and(Order::TOTAL.gt(1.0)),
+            json!({"AND": [{"paid": {"equals": true}}, {"total": {"gt": 1.0}}]}),
+        ),
+        (
+            Order::CUSTOMER.eq("nobody"),
+            json!({"customer": {"equals": "nobody"}}),
+        ),
+    ];
+    for (filter, json_filter) in filters {
+        let answer = store
+            .query_aggregate(
+                "Order",
+                &json!({"where": json_filter, "_sum": {"total": true}, "_avg": {"priority": true},
+                    "_min": {"placedAt": true, "customer": true}, "_max": {"items": true, "priority": true}}),
+            )
+            .unwrap();
+        let what = format!("{filter:?}");
+        assert_eq!(
+            store.measure(Order::TOTAL.sum(), filter.clone()).unwrap(),
+            answer["_sum"]["total"].as_f64(),
+            "{what}"
+        );
+        assert_eq!(
+            store
+                .measure(Order::PRIORITY.avg(), filter.clone())
+                .unwrap(),
+            answer["_avg"]["priority"].as_f64(),
+            "{what}"
+        );
+        let first: Option<DateTime<Utc>> = store
+            .measure(Order::PLACED_AT.min(), filter.clone())
+            .unwrap();
+        assert_eq!(
+            first,
+            answer["_min"]["placedAt"]
+                .as_str()
+                .map(|t| t.parse().unwrap()),
+            "{what}"
+        );
+        let customer: Option<String> = store
+            .measure(Order::CUSTOMER.min(), filter.clone())
+            .unwrap();
+        assert_eq!(
+            customer.as_deref(),
+            answer["_min"]["customer"].as_str(),
+            "{what}"
+        );
+        let items: Option<i64> = store.measure(Order::ITEMS.max(), filter.clone()).unwrap();
+        assert_eq!(items, answer["_max"]["items"].as_i64(), "{what}");
+        let priority: Option<i64> = store
+            .measure(Order::PRIORITY.max(), filter.clone())
+            .unwrap();
+        assert_eq!(priority, answer["_max"]["priority"].as_i64(), "{what}");
+        // Over no order, every measure is none; over some, the sum is there.
+        let some = Store::count(&*store, filter.clone()).unwrap() > 0;
+        assert_eq!(answer["_sum"]["total"].is_number(), some, "{what}");
+    }
+    // A query asking for more than a filter is refused, as in the JSON API.
+    let paged = nasc_runtime::query::Query::<Order>::new().take(3);
+    match store.measure(Order::TOTAL.sum(), paged) {
+        Err(Error::InvalidQuery { pointer, .. }) => assert_eq!(pointer, "/take"),
+        other => panic!("{other:?}"),
+    }
+}
+
 pub fn aggregates_agree_with_the_model(b: &Backend) {
     let store = b.store(registry());
     let documents = orders(60, 23);

@@ -5,7 +5,7 @@ use super::{DieselStore, Via};
 use crate::aggregate::{self, cell_into_value, Cell, ChildKey, SqlValue, Target};
 use crate::backend::MappedConnection;
 use crate::query::parse::{self, Parts};
-use crate::query::{render, Function, Measure, OrderKey, Plan, Predicate, Test};
+use crate::query::{render, Function, Measurement, OrderKey, Plan, Predicate, Test};
 use crate::rows::LoadedRow;
 use crate::sql::{Sql, Statement};
 use crate::{Error, Page};
@@ -116,10 +116,10 @@ impl<C: MappedConnection> DieselStore<C> {
         for (measure, cell) in measures.iter().zip(cells) {
             let value = measured(entity, *measure, cell).ok_or_else(|| unexpected(ty, cell))?;
             match measure {
-                Measure::Count => {
+                Measurement::Count => {
                     answer.insert("_count".into(), value);
                 }
-                Measure::Of(function, field) => {
+                Measurement::Of(function, field) => {
                     let values = answer
                         .entry(function.key())
                         .or_insert_with(|| Value::Object(serde_json::Map::new()));
@@ -292,15 +292,15 @@ fn unexpected(ty: &str, rows: impl std::fmt::Debug) -> Error {
 }
 
 /// The JSON of one measure's cell (`None`: a cell the measure cannot hold).
-fn measured(ty: &EntityType, measure: Measure, cell: &Cell) -> Option<Value> {
+fn measured(ty: &EntityType, measure: Measurement, cell: &Cell) -> Option<Value> {
     let field = match measure {
-        Measure::Count => {
+        Measurement::Count => {
             return match cell {
                 Cell::Integer(n) => Some(Value::from(*n)),
                 _ => None,
             }
         }
-        Measure::Of(Function::Sum | Function::Avg, _) => {
+        Measurement::Of(Function::Sum | Function::Avg, _) => {
             return match cell {
                 Cell::Null => Some(Value::Null),
                 Cell::Real(f) => Some(Value::from(*f)),
@@ -308,7 +308,7 @@ fn measured(ty: &EntityType, measure: Measure, cell: &Cell) -> Option<Value> {
                 _ => None,
             }
         }
-        Measure::Of(_, field) => &ty.fields[field],
+        Measurement::Of(_, field) => &ty.fields[field],
     };
     match (field.scalar, cell) {
         (_, Cell::Null) => Some(Value::Null),

@@ -60,36 +60,60 @@ impl<C: MappedConnection> DieselStore<C> {
             let child_ty = self.registry.model().child(relation);
             let link = &child_ty.parents[statements.child_link[index]];
             let at = |parent: &str| pointer_join(parent, &relation.property);
-            // The rows of each parent's array, in the parents' order.
-            let mut arrays: Vec<Vec<Vec<Cell>>> = Vec::with_capacity(parents.len());
+            // A child with arrays of its own has its row selected last: the key its
+            // children refer to it by.
+            let deeper = !child_ty.relations.is_empty();
+            let relations = child_ty.relations.len();
+            // The rows of each parent's array, in the parents' order (with the keys of
+            // their own children, for a deeper child).
+            let mut loaded: Vec<Vec<LoadedRow>> = Vec::with_capacity(parents.len());
+            let mut row_keys: Vec<Vec<SqlValue>> = Vec::new();
+            let take = |rows: &mut dyn Iterator<Item = Vec<Cell>>, count: usize| {
+                let mut array = Vec::with_capacity(count);
+                let mut keys = Vec::with_capacity(if deeper { count } else { 0 });
+                for mut cells in rows.take(count) {
+                    if deeper {
+                        let row = cells.pop().expect("the row is selected last");
+                        keys.push(cell_into_value(row, ScalarType::Integer));
+                    }
+                    array.push(LoadedRow::new(cells, relations));
+                }
+                (array, keys)
+            };
             if let [(key, _, pointer)] = &*parents {
                 // One parent (the top level): the plain select, no grouping.
-                arrays.push(
-                    conn.rows(
+                let rows = conn
+                    .rows(
                         &statements.select_children[index],
                         std::slice::from_ref(key),
                     )
-                    .map_err(|e| target.database("loading", &at(pointer), e))?,
-                );
+                    .map_err(|e| target.database("loading", &at(pointer), e))?;
+                let count = rows.len();
+                let (array, keys) = take(&mut rows.into_iter(), count);
+                loaded.push(array);
+                row_keys.push(keys);
             } else {
                 let slots: HashMap<ChildKey, usize> = parents
                     .iter()
                     .enumerate()
                     .map(|(i, (key, _, _))| (ChildKey::of(key), i))
                     .collect();
-                arrays.resize_with(parents.len(), Vec::new);
+                loaded.resize_with(parents.len(), Vec::new);
+                row_keys.resize_with(parents.len(), Vec::new);
                 for chunk in parents.chunks(select.parents_per_statement()) {
                     let keys: Vec<SqlValue> =
                         chunk.iter().map(|(key, _, _)| key.borrowed()).collect();
-                    let rows = conn
+                    let mut rows = conn
                         .rows(select.statement(keys.len()), &keys)
                         .map_err(|e| target.database("loading", &at(&chunk[0].2), e))?;
-                    // Rows come grouped by parent key: its slot is looked up once per group.
-                    let mut group: Option<(Cell, usize)> = None;
-                    for mut cells in rows {
+                    // Rows come grouped by parent key: each group's slot is looked up once,
+                    // and its rows are moved into an array of their exact size.
+                    let mut groups: Vec<(usize, usize)> = Vec::with_capacity(chunk.len());
+                    let mut group: Option<Cell> = None;
+                    for cells in &mut rows {
                         let fk = cells.pop().expect("the parent key is selected last");
-                        let slot = match &group {
-                            Some((key, slot)) if *key == fk => *slot,
+                        match (&group, groups.last_mut()) {
+                            (Some(key), Some((_, count))) if *key == fk => *count += 1,
                             _ => {
                                 let key =
                                     ChildKey::from_value(cell_to_value(&fk, link.key_scalar()));
@@ -99,34 +123,35 @@ impl<C: MappedConnection> DieselStore<C> {
                                         "a child row of another parent was read",
                                     )
                                 })?;
-                                group = Some((fk, slot));
-                                slot
+                                groups.push((slot, 1));
+                                group = Some(fk);
                             }
-                        };
-                        arrays[slot].push(cells);
+                        }
+                    }
+                    let mut rows = rows.into_iter();
+                    for (slot, count) in groups {
+                        let (array, keys) = take(&mut rows, count);
+                        // (A parent's rows are one group: equal keys sort together.)
+                        match loaded[slot].is_empty() {
+                            true => (loaded[slot], row_keys[slot]) = (array, keys),
+                            false => {
+                                loaded[slot].extend(array);
+                                row_keys[slot].extend(keys);
+                            }
+                        }
                     }
                 }
-            }
-            // A child with arrays of its own has its row selected last: the key its
-            // children refer to it by.
-            let deeper = !child_ty.relations.is_empty();
-            let mut next: Vec<(SqlValue, String)> = Vec::new();
-            let mut loaded: Vec<Vec<LoadedRow>> = Vec::with_capacity(arrays.len());
-            for ((_, _, pointer), rows) in parents.iter().zip(arrays) {
-                let mut array = Vec::with_capacity(rows.len());
-                for (i, mut cells) in rows.into_iter().enumerate() {
-                    if deeper {
-                        let row = cells.pop().expect("the row is selected last");
-                        next.push((
-                            cell_into_value(row, ScalarType::Integer),
-                            pointer_join(&at(pointer), &i.to_string()),
-                        ));
-                    }
-                    array.push(LoadedRow::new(cells, child_ty.relations.len()));
-                }
-                loaded.push(array);
             }
             if deeper {
+                let mut next: Vec<(SqlValue, String)> = Vec::new();
+                for ((_, _, pointer), keys) in parents.iter().zip(row_keys) {
+                    let at = at(pointer);
+                    next.extend(
+                        keys.into_iter()
+                            .enumerate()
+                            .map(|(i, key)| (key, pointer_join(&at, &i.to_string()))),
+                    );
+                }
                 let mut children: Vec<(SqlValue, &mut LoadedRow, String)> = loaded
                     .iter_mut()
                     .flatten()

@@ -11,7 +11,9 @@ pub(crate) mod parse;
 pub(crate) mod render;
 mod typed;
 
-pub use typed::{AsQuery, Children, Field, Filter, Operand, Order, Ordered, Query};
+pub use typed::{
+    AsQuery, Children, Field, Filter, Measure, Numeric, Operand, Order, Ordered, Query,
+};
 
 use crate::aggregate::SqlValue;
 use nasc_model::EntityType;
@@ -126,7 +128,7 @@ pub(crate) struct OrderKey {
 
 /// One value an aggregate query asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Measure {
+pub(crate) enum Measurement {
     /// How many aggregates match.
     Count,
     /// A function of the field at this index over the matching aggregates.

@@ -1,7 +1,9 @@
 //! A JSON query checked against the schema, into a [`Plan`]: every error names the JSON
 //! pointer of the offending part of the query, and says what would fit.
 
-use super::{Comparison, Function, Measure, OrderKey, Plan, Predicate, Quantifier, Test, TextTest};
+use super::{
+    Comparison, Function, Measurement, OrderKey, Plan, Predicate, Quantifier, Test, TextTest,
+};
 use crate::aggregate::{text_problem, Cell, SqlValue};
 use crate::Error;
 use nasc_model::error::{bounded, pointer_join};
@@ -105,7 +107,7 @@ pub(crate) fn measures(
     model: &Model,
     ty: &EntityType,
     query: &Value,
-) -> Result<Vec<Measure>, Error> {
+) -> Result<Vec<Measurement>, Error> {
     let reader = Reader { model, top: ty };
     let mut measures = Vec::new();
     for (key, value) in query.as_object().into_iter().flatten() {
@@ -115,7 +117,7 @@ pub(crate) fn measures(
                 if value != &Value::Bool(true) {
                     return Err(reader.invalid(&at, "expected `true`"));
                 }
-                measures.push(Measure::Count);
+                measures.push(Measurement::Count);
                 continue;
             }
             "_sum" => Function::Sum,
@@ -159,7 +161,7 @@ pub(crate) fn measures(
                     ),
                 ));
             }
-            measures.push(Measure::Of(function, index));
+            measures.push(Measurement::Of(function, index));
         }
     }
     if measures.is_empty() {

@@ -5,7 +5,9 @@
 //! every backend (PostgreSQL through the `C` collation, MySQL through binary casts), and
 //! `date-time` values compare as instants.
 
-use super::{Comparison, Function, Measure, OrderKey, Plan, Predicate, Quantifier, Test, TextTest};
+use super::{
+    Comparison, Function, Measurement, OrderKey, Plan, Predicate, Quantifier, Test, TextTest,
+};
 use crate::aggregate::SqlValue;
 use nasc_model::ddl::top_level_condition;
 use nasc_model::naming::ROW_COLUMN;
@@ -81,7 +83,7 @@ pub(crate) fn exists(model: &Model, plan: &Plan<'_>, dialect: Dialect) -> Render
 pub(crate) fn aggregate(
     model: &Model,
     plan: &Plan<'_>,
-    measures: &[Measure],
+    measures: &[Measurement],
     dialect: Dialect,
 ) -> Rendered {
     let ty = plan.ty;
@@ -95,8 +97,8 @@ pub(crate) fn aggregate(
         .iter()
         .map(|measure| {
             let (function, field) = match measure {
-                Measure::Count => return "COUNT(*)".to_owned(),
-                Measure::Of(function, field) => (*function, *field),
+                Measurement::Count => return "COUNT(*)".to_owned(),
+                Measurement::Of(function, field) => (*function, *field),
             };
             let column = w.column("t0", ty, field);
             let name = match function {

@@ -52,6 +52,21 @@ impl<T: Operand> Operand for Option<T> {
 
 impl<T: Ordered> Ordered for Option<T> {}
 
+/// Operands that add up (`sum`, `avg`): numbers.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a number: `sum` and `avg` take numeric properties",
+    label = "a property of this type cannot be summed or averaged",
+    note = "`min` and `max` take numbers, strings and instants"
+)]
+pub trait Numeric: Ordered {}
+
+macro_rules! numeric {
+    ($($t:ty),*) => {$(impl Numeric for $t {})*};
+}
+numeric!(i64, i32, i16, i8, u32, u16, u8, f64, f32);
+
+impl<T: Numeric> Numeric for Option<T> {}
+
 /// A property of entity `E` whose Rust type is `T`.
 pub struct Field<E, T> {
     property: &'static str,
@@ -153,6 +168,66 @@ impl<E, T: Ordered> Field<E, T> {
     /// Greater than or equal to `value`.
     pub fn gte(self, value: impl Into<T::Value>) -> Filter<E> {
         self.condition(json!({"gte": operand(value.into())}))
+    }
+}
+
+impl<E, T: Numeric> Field<E, T> {
+    /// The sum of the property over the entities a filter matches (`None` over none).
+    pub fn sum(self) -> Measure<E, Option<f64>> {
+        Measure::of("_sum", self.property)
+    }
+
+    /// The mean of the property over the entities a filter matches, nulls left out
+    /// (`None` over none).
+    pub fn avg(self) -> Measure<E, Option<f64>> {
+        Measure::of("_avg", self.property)
+    }
+}
+
+impl<E, T: Ordered> Field<E, T> {
+    /// The smallest value of the property over the entities a filter matches (`None`
+    /// over none, or when all are null).
+    pub fn min(self) -> Measure<E, Option<T::Value>> {
+        Measure::of("_min", self.property)
+    }
+
+    /// The largest value of the property over the entities a filter matches.
+    pub fn max(self) -> Measure<E, Option<T::Value>> {
+        Measure::of("_max", self.property)
+    }
+}
+
+/// A sum, mean, minimum or maximum of a property of entities `E`, answered as an `R`:
+/// `store.measure(Order::TOTAL.sum(), Order::STATUS.eq(OrderStatus::Paid))`.
+pub struct Measure<E, R> {
+    function: &'static str,
+    property: &'static str,
+    _types: PhantomData<fn() -> (E, R)>,
+}
+
+impl<E, R> Measure<E, R> {
+    fn of(function: &'static str, property: &'static str) -> Self {
+        Measure {
+            function,
+            property,
+            _types: PhantomData,
+        }
+    }
+
+    /// The aggregate query asking for it over what `query` matches (its `where`; a
+    /// query with more is refused by the store, as in the JSON API).
+    pub fn query(&self, query: &Value) -> Value {
+        let mut asked = match query {
+            Value::Object(query) => query.clone(),
+            _ => Map::new(),
+        };
+        asked.insert(self.function.into(), json!({ self.property: true }));
+        Value::Object(asked)
+    }
+
+    /// The measure in the store's answer to [`Self::query`].
+    pub fn answer<'a>(&self, answer: &'a Value) -> &'a Value {
+        &answer[self.function][self.property]
     }
 }
 
@@ -407,6 +482,13 @@ pub trait AsQuery<E> {
 impl<E> AsQuery<E> for Query<E> {
     fn as_query(&self) -> Cow<'_, Value> {
         Cow::Owned(self.to_json())
+    }
+}
+
+/// A filter alone: `{"where": filter}`.
+impl<E> AsQuery<E> for Filter<E> {
+    fn as_query(&self) -> Cow<'_, Value> {
+        Cow::Owned(json!({ "where": self.json }))
     }
 }
 

@@ -10,6 +10,8 @@ fn main() {
     let _ = Query::<Order>::new().filter(Order::TOTAL.gte("ten"));
     // A text test on a number.
     let _ = Query::<Order>::new().filter(Order::TOTAL.contains("1"));
+    // A sum of text.
+    let _ = Order::CUSTOMER.sum();
     // A filter of another entity.
     let _ = Query::<Order>::new().filter(OrderLine::SKU.eq("tea"));
 }
