@@ -37,6 +37,15 @@ pub trait MappedConnection: R2D2Connection + Send + 'static {
     /// Runs a query; its rows as cells, in column order.
     fn rows(&mut self, sql: &Sql, binds: &[SqlValue]) -> QueryResult<Vec<Vec<Cell>>>;
 
+    /// Runs a query, handing each row to `each` as it is read (no list of the rows is
+    /// made).
+    fn each_row(
+        &mut self,
+        sql: &Sql,
+        binds: &[SqlValue],
+        each: &mut dyn FnMut(Vec<Cell>),
+    ) -> QueryResult<()>;
+
     /// Runs `f` in a write transaction (SQLite takes the write lock at `BEGIN`).
     fn write_transaction<T, E, F>(&mut self, f: F) -> Result<T, E>
     where
@@ -66,6 +75,22 @@ macro_rules! run_through_bound {
             let rows: Vec<crate::bind::CellRow> =
                 diesel::RunQueryDsl::load(crate::bind::Bound::new(sql, binds), self)?;
             Ok(rows.into_iter().map(|row| row.0).collect())
+        }
+
+        fn each_row(
+            &mut self,
+            sql: &crate::sql::Sql,
+            binds: &[crate::aggregate::SqlValue],
+            each: &mut dyn FnMut(Vec<crate::aggregate::Cell>),
+        ) -> diesel::QueryResult<()> {
+            let rows = diesel::RunQueryDsl::load_iter::<
+                crate::bind::CellRow,
+                diesel::connection::DefaultLoadingMode,
+            >(crate::bind::Bound::new(sql, binds), self)?;
+            for row in rows {
+                each(row?.0);
+            }
+            Ok(())
         }
     };
 }

@@ -11,6 +11,7 @@ use crate::sql::{Sql, Statement};
 use crate::{Error, Page};
 use nasc_model::{EntityType, ScalarType};
 use serde_json::Value;
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::hash::{DefaultHasher, Hash, Hasher};
 
@@ -224,27 +225,33 @@ impl<C: MappedConnection> DieselStore<C> {
     ) -> Result<Vec<(String, LoadedRow)>, Error> {
         let pk = ty.pk_index.expect("an aggregate type has a pk");
         let by_row = render::selects_row(ty);
-        let mut keys = Vec::with_capacity(rows.len());
+        let mut rows_keys = Vec::with_capacity(if by_row { rows.len() } else { 0 });
         let mut loaded = Vec::with_capacity(rows.len());
         for mut cells in rows {
-            let key = match by_row {
-                true => cell_into_value(
-                    cells.pop().expect("the row is selected last"),
-                    ScalarType::Integer,
-                ),
-                false => cell_into_value(cells[pk].clone(), ty.fields[pk].scalar),
-            };
-            keys.push(key);
+            if by_row {
+                let row = cells.pop().expect("the row is selected last");
+                rows_keys.push(cell_into_value(row, ScalarType::Integer));
+            }
             loaded.push((
                 id_string(&cells[pk]),
                 LoadedRow::new(cells, ty.relations.len()),
             ));
         }
         if !ty.relations.is_empty() && !loaded.is_empty() {
-            let mut parents: Vec<(SqlValue, &mut LoadedRow, String)> = keys
-                .into_iter()
-                .zip(loaded.iter_mut())
-                .map(|(key, (_, row))| (key, row, String::new()))
+            let mut rows_keys = rows_keys.into_iter();
+            // The children refer to their parent by its `nasc_row`, or by its pk: the id
+            // the page holds, borrowed.
+            let mut parents: Vec<(SqlValue, &mut LoadedRow, String)> = loaded
+                .iter_mut()
+                .map(|(id, row)| {
+                    let id: &String = id;
+                    let key = match (rows_keys.next(), &row.cells[pk]) {
+                        (Some(key), _) => key,
+                        (None, Cell::Integer(i)) => SqlValue::Integer(*i),
+                        (None, _) => SqlValue::Text(Cow::Borrowed(id.as_str())),
+                    };
+                    (key, row, String::new())
+                })
                 .collect();
             self.read_children(conn, ty, &mut parents, target)?;
         }

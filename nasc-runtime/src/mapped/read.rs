@@ -103,42 +103,41 @@ impl<C: MappedConnection> DieselStore<C> {
                 for chunk in parents.chunks(select.parents_per_statement()) {
                     let keys: Vec<SqlValue> =
                         chunk.iter().map(|(key, _, _)| key.borrowed()).collect();
-                    let mut rows = conn
-                        .rows(select.statement(keys.len()), &keys)
-                        .map_err(|e| target.database("loading", &at(&chunk[0].2), e))?;
-                    // Rows come grouped by parent key: each group's slot is looked up once,
-                    // and its rows are moved into an array of their exact size.
-                    let mut groups: Vec<(usize, usize)> = Vec::with_capacity(chunk.len());
-                    let mut group: Option<Cell> = None;
-                    for cells in &mut rows {
+                    // Rows come grouped by parent key, each moved into its parent's array as
+                    // it is read: a group's slot is looked up once, and its array made the
+                    // size of the group before it (siblings tend to hold alike arrays).
+                    let mut group: Option<(Cell, usize)> = None;
+                    let mut last_length = 0;
+                    let mut stray = false;
+                    conn.each_row(select.statement(keys.len()), &keys, &mut |mut cells| {
                         let fk = cells.pop().expect("the parent key is selected last");
-                        match (&group, groups.last_mut()) {
-                            (Some(key), Some((_, count))) if *key == fk => *count += 1,
+                        let slot = match &group {
+                            Some((key, slot)) if *key == fk => *slot,
                             _ => {
                                 let key =
                                     ChildKey::from_value(cell_to_value(&fk, link.key_scalar()));
-                                let slot = *slots.get(&key).ok_or_else(|| {
-                                    target.corrupt(
-                                        &at(&chunk[0].2),
-                                        "a child row of another parent was read",
-                                    )
-                                })?;
-                                groups.push((slot, 1));
-                                group = Some(fk);
+                                let Some(&slot) = slots.get(&key) else {
+                                    stray = true;
+                                    return;
+                                };
+                                if let Some((_, previous)) = &group {
+                                    last_length = loaded[*previous].len();
+                                }
+                                loaded[slot].reserve(last_length);
+                                group = Some((fk, slot));
+                                slot
                             }
+                        };
+                        if deeper {
+                            let row = cells.pop().expect("the row is selected last");
+                            row_keys[slot].push(cell_into_value(row, ScalarType::Integer));
                         }
-                    }
-                    let mut rows = rows.into_iter();
-                    for (slot, count) in groups {
-                        let (array, keys) = take(&mut rows, count);
-                        // (A parent's rows are one group: equal keys sort together.)
-                        match loaded[slot].is_empty() {
-                            true => (loaded[slot], row_keys[slot]) = (array, keys),
-                            false => {
-                                loaded[slot].extend(array);
-                                row_keys[slot].extend(keys);
-                            }
-                        }
+                        loaded[slot].push(LoadedRow::new(cells, relations));
+                    })
+                    .map_err(|e| target.database("loading", &at(&chunk[0].2), e))?;
+                    if stray {
+                        return Err(target
+                            .corrupt(&at(&chunk[0].2), "a child row of another parent was read"));
                     }
                 }
             }
