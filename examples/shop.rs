@@ -17,9 +17,10 @@ mod shop {
 }
 use shop::{Order, OrderLine, OrderStatus, Stock};
 
-/// Places an order: the stock of every line is reserved and the order saved in one
-/// transaction, or nothing is written.
-fn place(store: &MappedStore, order: &Order) -> Result<(), Error> {
+/// Places an order: the stock of every line is reserved and the order inserted in one
+/// transaction, or nothing is written. The order comes back with the key made for it (a
+/// UUID v7: the mapping says `"generated": "uuid"`).
+fn place(store: &MappedStore, order: &Order) -> Result<Order, Error> {
     store.transaction(|tx| {
         for line in &order.lines {
             let mut stock: Stock = tx.get(&line.sku)?.ok_or_else(|| out_of_stock(&line.sku))?;
@@ -29,7 +30,7 @@ fn place(store: &MappedStore, order: &Order) -> Result<(), Error> {
             stock.available -= line.quantity;
             tx.save(&stock)?;
         }
-        tx.save(order)
+        tx.insert(order)
     })
 }
 
@@ -61,6 +62,14 @@ fn list(
     store.find::<Order>(&query)
 }
 
+/// The last characters of a key (its random part), enough to tell orders apart in the
+/// output.
+fn short(id: &str) -> String {
+    id.chars()
+        .skip(id.chars().count().saturating_sub(8))
+        .collect()
+}
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let url = std::env::args().nth(1).unwrap_or_else(|| {
         let _ = std::fs::remove_file("shop.db");
@@ -73,11 +82,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             available,
         })?;
     }
+    let mut placed_ids = Vec::new();
     for i in 0..24 {
         let customer = ["ada", "bob", "cy"][i % 3];
         let sku = ["tea", "cup"][i % 2];
         let order = Order {
-            id: format!("o{i:02}"),
+            id: String::new(), // made on insert
             customer: customer.into(),
             status: if i % 4 == 0 {
                 OrderStatus::Placed
@@ -93,11 +103,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 price: 4.5,
             }],
         };
-        place(&store, &order)?;
+        let placed = place(&store, &order)?;
+        placed_ids.push(placed.id);
     }
     // Two pots, one in stock: refused, and nothing of it is written.
     let greedy = Order {
-        id: "greedy".into(),
+        id: String::new(),
         customer: "ada".into(),
         status: OrderStatus::Placed,
         total: 60.0,
@@ -125,7 +136,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut cursor = None;
     for page in 1.. {
         let found = list(&store, "ada", "paid", cursor.as_deref())?;
-        let ids: Vec<&str> = found.items.iter().map(|o| o.id.as_str()).collect();
+        let ids: Vec<String> = found.items.iter().map(|o| short(&o.id)).collect();
         println!("ada's paid orders, page {page}: {ids:?}");
         match found.next {
             Some(next) => cursor = Some(next),
@@ -134,7 +145,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     let placed = store.count::<Order>(&json!({"where": {"status": "placed"}}))?;
     println!("orders placed, not paid yet: {placed}");
-    let some: Vec<Option<Order>> = store.get_many(&["o03", "nope", "o01"])?;
+    // Typed filters and measures, checked by the compiler.
+    let adas_paid = Order::CUSTOMER
+        .eq("ada")
+        .and(Order::STATUS.eq(OrderStatus::Paid));
+    let spent: Option<f64> = store.measure(Order::TOTAL.sum(), adas_paid.clone())?;
+    let last = store.measure(Order::PLACED_AT.max(), adas_paid)?;
+    println!("ada paid {spent:?} in all, last on {last:?}");
+    let asked = [placed_ids[3].as_str(), "nope", placed_ids[1].as_str()];
+    let some: Vec<Option<Order>> = store.get_many(&asked)?;
     println!(
         "by id: {:?}",
         some.iter()
