@@ -388,3 +388,56 @@ fn options_all() -> StoreOptions {
         ..StoreOptions::default()
     }
 }
+
+/// Hostile keys: an aggregate brought with the largest key there is, then inserts that need
+/// a key made: each either gets a key of its own or fails with nothing written (SQLite and
+/// MySQL have no key after the largest); what is stored is never overwritten. A document
+/// that is no object is refused, not a panic.
+pub fn keys_at_the_edge_never_overwrite(b: &Backend) {
+    let store = b.store(tickets::registry());
+    let mut top = ticket("largest", &["keep"]);
+    top["id"] = json!(i64::MAX);
+    let top = store.insert_document("Ticket", &top).unwrap();
+    let mut negative = ticket("negative", &[]);
+    negative["id"] = json!(-5);
+    let negative = store.insert_document("Ticket", &negative).unwrap();
+    let mut made = BTreeSet::new();
+    for i in 0..3 {
+        match store.insert_document("Ticket", &ticket(&format!("after {i}"), &["n"])) {
+            Ok(stored) => {
+                let key = stored["id"].as_i64().unwrap();
+                assert!(key != i64::MAX && key != -5 && made.insert(key), "{stored}");
+                assert_eq!(
+                    store.load("Ticket", &key.to_string()).unwrap(),
+                    Some(stored)
+                );
+            }
+            Err(Error::Database { .. }) => {}
+            Err(other) => panic!("{other:?}"),
+        }
+    }
+    assert_eq!(
+        store.query_count("Ticket", &json!({})).unwrap(),
+        2 + made.len() as u64
+    );
+    assert_eq!(
+        store.load("Ticket", &i64::MAX.to_string()).unwrap(),
+        Some(top)
+    );
+    assert_eq!(store.load("Ticket", "-5").unwrap(), Some(negative));
+    for hostile in [
+        json!([1]),
+        json!("id"),
+        json!(null),
+        json!({"id": {"x": 1}}),
+    ] {
+        match store.insert_document("Ticket", &hostile) {
+            Err(Error::Invalid { ty, .. }) => assert_eq!(ty, "Ticket"),
+            other => panic!("{hostile}: {other:?}"),
+        }
+        assert!(matches!(
+            store.insert_document("Event", &hostile),
+            Err(Error::Invalid { .. })
+        ));
+    }
+}

@@ -54,6 +54,7 @@ conformance!(
     generated::generated_keys_in_transactions_and_the_change_log,
     generated::concurrent_inserts_get_distinct_keys,
     generated::a_key_that_becomes_generated_keeps_the_rows,
+    generated::keys_at_the_edge_never_overwrite,
     query::diesel_tables_hold_every_column,
     query::aggregates_agree_with_the_model,
     query::typed_measures_answer_what_json_aggregates_answer,
