@@ -24,6 +24,8 @@
 
 mod aggregate;
 mod any;
+#[cfg(feature = "tokio")]
+pub mod asynchronous;
 mod backend;
 mod bind;
 mod change_log;
@@ -109,6 +111,8 @@ macro_rules! __if_mysql {
 
 pub use aggregate::MAX_DOCUMENT_DEPTH;
 pub use any::{JsonStore, MappedStore, MappedTransaction};
+#[cfg(feature = "tokio")]
+pub use asynchronous::AsyncStore;
 pub use backend::MappedConnection;
 pub use change_log::{LoggedChange, CHANGE_LOG_TABLE};
 pub use diff::{diff, diff_children, ChildrenDiff, Diff};

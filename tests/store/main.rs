@@ -5,6 +5,7 @@
 
 mod support;
 
+mod asynchronous;
 mod crash;
 mod derived;
 mod documents;
@@ -47,6 +48,10 @@ macro_rules! conformance {
 }
 
 conformance!(
+    asynchronous::the_async_store_does_what_the_blocking_one_does,
+    asynchronous::many_tasks_share_the_pool,
+    asynchronous::a_dropped_call_finishes_whole_or_not_at_all,
+    asynchronous::the_runtime_runs_while_a_call_waits,
     generated::inserts_make_the_keys_the_mapping_asks_for,
     generated::own_keys_and_generated_keys_live_together,
     generated::writes_other_than_insert_need_the_key,

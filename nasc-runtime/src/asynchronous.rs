@@ -1,0 +1,297 @@
+//! The async face of the stores (feature `tokio`): every call runs the blocking store on
+//! tokio's blocking pool, at most as many at once as the store has connections, so that
+//! the runtime's worker threads never wait on the database.
+//!
+//! ```ignore
+//! let store = AsyncStore::connect("sqlite://app.db", app::registry()).await?;
+//! let order = store.insert(order).await?;                 // the key made for it
+//! let page = store.find(Query::<Order>::new().filter(Order::STATUS.eq(Paid)).take(20)).await?;
+//! ```
+//!
+//! A call whose future is dropped (a cancelled request, a timeout) still runs to its end
+//! on the blocking pool: its transaction commits or rolls back whole, and its connection
+//! goes back to the pool outside any transaction. Only its answer is lost.
+
+use crate::query::{AsQuery, Measure};
+use crate::{
+    Aggregate, Error, MappedStore, MappedTransaction, Page, Registry, Store, StoreOptions,
+};
+use serde_json::Value;
+use std::sync::Arc;
+use tokio::sync::Semaphore;
+
+/// A [`Store`] for async code (see the [module](self)). Cheap to clone: clones share the
+/// store and its limit.
+pub struct AsyncStore<S = MappedStore> {
+    store: Arc<S>,
+    permits: Arc<Semaphore>,
+}
+
+impl<S> Clone for AsyncStore<S> {
+    fn clone(&self) -> Self {
+        AsyncStore {
+            store: Arc::clone(&self.store),
+            permits: Arc::clone(&self.permits),
+        }
+    }
+}
+
+impl<S> std::fmt::Debug for AsyncStore<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AsyncStore")
+            .field("store", &std::any::type_name::<S>())
+            .field("available", &self.permits.available_permits())
+            .finish()
+    }
+}
+
+impl AsyncStore<MappedStore> {
+    /// Connects a mapped store (see [`MappedStore::connect`]) without blocking the runtime.
+    pub async fn connect(url: &str, registry: Registry) -> Result<Self, Error> {
+        Self::connect_with(url, registry, StoreOptions::default()).await
+    }
+
+    /// Connects with the given options; at most `options.max_size` calls run at once.
+    pub async fn connect_with(
+        url: &str,
+        registry: Registry,
+        options: StoreOptions,
+    ) -> Result<Self, Error> {
+        let url = url.to_owned();
+        let concurrency = options.max_size.max(1) as usize;
+        let store = blocking(move || MappedStore::connect_with(&url, registry, options)).await?;
+        Ok(AsyncStore::new(store, concurrency))
+    }
+
+    /// Runs `f` in one transaction across aggregates (see [`MappedStore::transaction`]):
+    /// what it does through the transaction commits when it returns `Ok`, and is rolled
+    /// back otherwise. `f` runs on the blocking pool, so it is a plain closure: it makes
+    /// the transaction's calls without `.await`.
+    pub async fn transaction<T, F>(&self, f: F) -> Result<T, Error>
+    where
+        T: Send + 'static,
+        F: FnOnce(MappedTransaction<'_>) -> Result<T, Error> + Send + 'static,
+    {
+        self.run(move |store| store.transaction(f)).await
+    }
+}
+
+impl<S: Store + 'static> AsyncStore<S> {
+    /// `store`, with at most `concurrency` calls running at once (its connection pool's
+    /// size: more would only wait for a connection on a blocking thread).
+    pub fn new(store: S, concurrency: usize) -> Self {
+        AsyncStore {
+            store: Arc::new(store),
+            permits: Arc::new(Semaphore::new(concurrency.max(1))),
+        }
+    }
+
+    /// The blocking store underneath.
+    pub fn blocking(&self) -> &S {
+        &self.store
+    }
+
+    /// Runs `f` with the blocking store on tokio's blocking pool, once one of the store's
+    /// slots is free (waiting for it does not hold a thread). Once started, `f` runs to its
+    /// end even if this future is dropped.
+    pub async fn run<T, F>(&self, f: F) -> Result<T, Error>
+    where
+        T: Send + 'static,
+        F: FnOnce(&S) -> Result<T, Error> + Send + 'static,
+    {
+        let permit = Arc::clone(&self.permits)
+            .acquire_owned()
+            .await
+            .expect("the store's semaphore is never closed");
+        let store = Arc::clone(&self.store);
+        blocking(move || {
+            // Held until the call ends, even when the caller stopped waiting for it.
+            let _permit = permit;
+            f(&store)
+        })
+        .await
+    }
+
+    /// Loads a typed entity ([`Store::get`]).
+    pub async fn get<T: Aggregate + Send + 'static>(
+        &self,
+        id: impl Into<String>,
+    ) -> Result<Option<T>, Error> {
+        let id = id.into();
+        self.run(move |store| store.get::<T>(&id)).await
+    }
+
+    /// Loads typed entities by id, in the order asked ([`Store::get_many`]).
+    pub async fn get_many<T: Aggregate + Send + 'static>(
+        &self,
+        ids: Vec<String>,
+    ) -> Result<Vec<Option<T>>, Error> {
+        self.run(move |store| {
+            let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+            store.get_many::<T>(&ids)
+        })
+        .await
+    }
+
+    /// Saves a typed entity ([`Store::save`]) and hands it back.
+    pub async fn save<T: Aggregate + Send + 'static>(&self, entity: T) -> Result<T, Error> {
+        self.run(move |store| store.save(&entity).map(|()| entity))
+            .await
+    }
+
+    /// Inserts a new typed entity and returns it as stored, with the key made for it
+    /// ([`Store::insert`]).
+    pub async fn insert<T: Aggregate + Send + 'static>(&self, entity: T) -> Result<T, Error> {
+        self.run(move |store| store.insert(&entity)).await
+    }
+
+    /// Saves the whole state of a stored typed entity ([`Store::update`]) and hands it
+    /// back.
+    pub async fn update<T: Aggregate + Send + 'static>(&self, entity: T) -> Result<T, Error> {
+        self.run(move |store| store.update(&entity).map(|()| entity))
+            .await
+    }
+
+    /// Loads, changes and saves a typed entity, again on a version conflict
+    /// ([`Store::update_with`]).
+    pub async fn update_with<T, F>(&self, id: impl Into<String>, change: F) -> Result<T, Error>
+    where
+        T: Aggregate + Send + 'static,
+        F: FnMut(&mut T) -> Result<(), Error> + Send + 'static,
+    {
+        let id = id.into();
+        self.run(move |store| store.update_with(&id, change)).await
+    }
+
+    /// Removes a typed entity; `true` when it existed ([`Store::remove`]).
+    pub async fn remove<T: Aggregate + Send + 'static>(
+        &self,
+        id: impl Into<String>,
+    ) -> Result<bool, Error> {
+        let id = id.into();
+        self.run(move |store| store.remove::<T>(&id)).await
+    }
+
+    /// The page of typed entities a query asks for ([`Store::find`]).
+    pub async fn find<T, Q>(&self, query: Q) -> Result<Page<T>, Error>
+    where
+        T: Aggregate + Send + 'static,
+        Q: AsQuery<T> + Send + 'static,
+    {
+        self.run(move |store| store.find::<T>(&query)).await
+    }
+
+    /// How many typed entities a query's filter matches ([`Store::count`]).
+    pub async fn count<T, Q>(&self, query: Q) -> Result<u64, Error>
+    where
+        T: Aggregate + Send + 'static,
+        Q: AsQuery<T> + Send + 'static,
+    {
+        self.run(move |store| store.count::<T>(&query)).await
+    }
+
+    /// Whether any typed entity matches a query's filter ([`Store::exists`]).
+    pub async fn exists<T, Q>(&self, query: Q) -> Result<bool, Error>
+    where
+        T: Aggregate + Send + 'static,
+        Q: AsQuery<T> + Send + 'static,
+    {
+        self.run(move |store| store.exists::<T>(&query)).await
+    }
+
+    /// A sum, mean, minimum or maximum over the typed entities a query's filter matches
+    /// ([`Store::measure`]).
+    pub async fn measure<T, R, Q>(&self, measure: Measure<T, R>, query: Q) -> Result<R, Error>
+    where
+        T: Aggregate + Send + 'static,
+        R: serde::de::DeserializeOwned + Send + 'static,
+        Q: AsQuery<T> + Send + 'static,
+    {
+        self.run(move |store| store.measure(measure, &query)).await
+    }
+
+    /// The aggregate `ty` / `id` as JSON ([`Store::load`]).
+    pub async fn load(
+        &self,
+        ty: impl Into<String>,
+        id: impl Into<String>,
+    ) -> Result<Option<Value>, Error> {
+        let (ty, id) = (ty.into(), id.into());
+        self.run(move |store| store.load(&ty, &id)).await
+    }
+
+    /// Saves the new state `full` of `ty` / `id`, `diff` naming what changed
+    /// ([`Store::persist`]).
+    pub async fn persist(
+        &self,
+        ty: impl Into<String>,
+        id: impl Into<String>,
+        diff: Value,
+        full: Value,
+    ) -> Result<(), Error> {
+        let (ty, id) = (ty.into(), id.into());
+        self.run(move |store| store.persist(&ty, &id, &diff, &full))
+            .await
+    }
+
+    /// Stores a new aggregate from JSON and returns it as stored ([`Store::insert_document`]).
+    pub async fn insert_document(
+        &self,
+        ty: impl Into<String>,
+        full: Value,
+    ) -> Result<Value, Error> {
+        let ty = ty.into();
+        self.run(move |store| store.insert_document(&ty, &full))
+            .await
+    }
+
+    /// Removes the aggregate `ty` / `id`; `true` when it existed ([`Store::delete`]).
+    pub async fn delete(
+        &self,
+        ty: impl Into<String>,
+        id: impl Into<String>,
+    ) -> Result<bool, Error> {
+        let (ty, id) = (ty.into(), id.into());
+        self.run(move |store| store.delete(&ty, &id)).await
+    }
+
+    /// The page of aggregates of type `ty` a JSON query asks for ([`Store::query`]).
+    pub async fn query(&self, ty: impl Into<String>, query: Value) -> Result<Page<Value>, Error> {
+        let ty = ty.into();
+        self.run(move |store| store.query(&ty, &query)).await
+    }
+
+    /// How many aggregates of type `ty` a JSON query's filter matches
+    /// ([`Store::query_count`]).
+    pub async fn query_count(&self, ty: impl Into<String>, query: Value) -> Result<u64, Error> {
+        let ty = ty.into();
+        self.run(move |store| store.query_count(&ty, &query)).await
+    }
+
+    /// Counts, sums, means and extremes over the aggregates a JSON query's filter matches
+    /// ([`Store::query_aggregate`]).
+    pub async fn query_aggregate(
+        &self,
+        ty: impl Into<String>,
+        query: Value,
+    ) -> Result<Value, Error> {
+        let ty = ty.into();
+        self.run(move |store| store.query_aggregate(&ty, &query))
+            .await
+    }
+}
+
+/// `f` on tokio's blocking pool; a panic in it is resumed in the caller.
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, Error> + Send + 'static,
+) -> Result<T, Error> {
+    match tokio::task::spawn_blocking(f).await {
+        Ok(result) => result,
+        Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+        Err(_) => Err(Error::Pool {
+            ty: String::new(),
+            id: String::new(),
+            message: "the async runtime shut down before the call ran".to_owned(),
+        }),
+    }
+}

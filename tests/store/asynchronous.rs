@@ -1,0 +1,278 @@
+//! The async face of the stores (`AsyncStore`, feature `tokio`): what it does is what the
+//! blocking store does; many tasks share the pool without blocking the runtime; a dropped
+//! call finishes whole or not at all.
+
+use crate::support::*;
+use nasc_runtime::query::Query;
+use nasc_runtime::{AsyncStore, Error, Store, StoreOptions};
+use serde_json::{json, Value};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+mod sales {
+    nasc_runtime::schema!(
+        schema = "tests/schemas/sales.schema.json",
+        mapping = "tests/schemas/sales.mapping.json"
+    );
+}
+use sales::{Order, OrderStatus};
+
+fn order(id: &str, customer: &str, lines: usize) -> Order {
+    let lines: Vec<Value> = (0..lines)
+        .map(|i| json!({"sku": format!("sku-{i}"), "qty": i + 1, "tags": [{"name": "t"}]}))
+        .collect();
+    serde_json::from_value(json!({"id": id, "customer": customer, "status": "paid",
+        "total": 2.5, "items": 1, "paid": true, "placedAt": "2026-01-02T03:04:05Z",
+        "lines": lines}))
+    .unwrap()
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+async fn connect(db: &TestDb, max_size: u32) -> AsyncStore {
+    let options = StoreOptions {
+        max_size,
+        ..StoreOptions::default()
+    };
+    AsyncStore::connect_with(db.url(), sales::registry(), options)
+        .await
+        .unwrap()
+}
+
+/// Every kind of call, typed and dynamic, answers what the blocking store answers.
+pub fn the_async_store_does_what_the_blocking_one_does(b: &Backend) {
+    let db = b.store(sales::registry());
+    runtime().block_on(async {
+        let store = connect(&db, 4).await;
+        let a = store.insert(order("a", "ada", 2)).await.unwrap();
+        assert_eq!(store.get::<Order>("a").await.unwrap(), Some(a.clone()));
+        assert!(matches!(
+            store.insert(order("a", "ada", 1)).await,
+            Err(Error::Conflict { .. })
+        ));
+        store.save(order("b", "bob", 1)).await.unwrap();
+        let mut c = order("c", "ada", 3);
+        c.status = OrderStatus::Draft;
+        store.save(c).await.unwrap();
+        let found = store
+            .find(
+                Query::<Order>::new()
+                    .filter(Order::CUSTOMER.eq("ada"))
+                    .order_by(Order::ID.asc()),
+            )
+            .await
+            .unwrap();
+        let ids: Vec<&str> = found.items.iter().map(|o| o.id.as_str()).collect();
+        assert_eq!(ids, ["a", "c"]);
+        assert_eq!(store.count(Order::PAID.eq(true)).await.unwrap(), 3);
+        assert!(store.exists(Order::CUSTOMER.eq("bob")).await.unwrap());
+        let total = store
+            .measure(Order::TOTAL.sum(), Order::CUSTOMER.eq("ada"))
+            .await
+            .unwrap();
+        assert_eq!(total, Some(5.0));
+        let many = store
+            .get_many::<Order>(vec!["c".into(), "nope".into(), "a".into()])
+            .await
+            .unwrap();
+        assert_eq!(
+            many.iter()
+                .map(|o| o.as_ref().map(|o| o.id.as_str()))
+                .collect::<Vec<_>>(),
+            [Some("c"), None, Some("a")]
+        );
+        let changed = store
+            .update_with::<Order, _>("b", |o| {
+                o.customer = "bea".into();
+                Ok(())
+            })
+            .await
+            .unwrap();
+        assert_eq!(changed.customer, "bea");
+        assert!(matches!(
+            store.update(order("nope", "x", 0)).await,
+            Err(Error::NotFound { .. })
+        ));
+        // Dynamic calls.
+        let doc = store.load("Order", "b").await.unwrap().unwrap();
+        assert_eq!(doc["customer"], json!("bea"));
+        assert_eq!(
+            store
+                .query_count("Order", json!({"where": {"customer": "ada"}}))
+                .await
+                .unwrap(),
+            2
+        );
+        let page = store
+            .query("Order", json!({"orderBy": {"id": "desc"}, "take": 1}))
+            .await
+            .unwrap();
+        assert_eq!(page.items[0]["id"], json!("c"));
+        let sums = store
+            .query_aggregate("Order", json!({"_count": true}))
+            .await
+            .unwrap();
+        assert_eq!(sums["_count"], json!(3));
+        // A transaction: rolled back on an error, committed otherwise.
+        let failed: Result<(), Error> = store
+            .transaction(|tx| {
+                tx.save(&order("d", "dan", 1))?;
+                Err(Error::NotFound {
+                    ty: "Order".into(),
+                    id: "x".into(),
+                })
+            })
+            .await;
+        assert!(matches!(failed, Err(Error::NotFound { .. })));
+        assert_eq!(store.get::<Order>("d").await.unwrap(), None);
+        store
+            .transaction(|tx| {
+                tx.save(&order("d", "dan", 1))?;
+                tx.delete("Order", "c").map(|_| ())
+            })
+            .await
+            .unwrap();
+        assert!(store.get::<Order>("d").await.unwrap().is_some());
+        assert!(store.remove::<Order>("d").await.unwrap());
+        assert!(!store.delete("Order", "c").await.unwrap());
+        // The blocking store underneath holds the same.
+        assert_eq!(store.blocking().get::<Order>("a").unwrap(), Some(a));
+    });
+}
+
+/// 64 tasks at once, on a store of 4 connections: every call succeeds, and no more than
+/// 4 run at a time (the others wait without holding a thread).
+pub fn many_tasks_share_the_pool(b: &Backend) {
+    let db = b.store(sales::registry());
+    runtime().block_on(async {
+        let store = connect(&db, 4).await;
+        let running = Arc::new(AtomicUsize::new(0));
+        let most = Arc::new(AtomicUsize::new(0));
+        let tasks: Vec<_> = (0..64)
+            .map(|i| {
+                let (store, running, most) = (store.clone(), running.clone(), most.clone());
+                tokio::spawn(async move {
+                    let id = format!("o{i}");
+                    store.save(order(&id, "many", 2)).await.unwrap();
+                    store
+                        .run(move |_| {
+                            let now = running.fetch_add(1, Ordering::SeqCst) + 1;
+                            most.fetch_max(now, Ordering::SeqCst);
+                            std::thread::sleep(Duration::from_millis(2));
+                            running.fetch_sub(1, Ordering::SeqCst);
+                            Ok(())
+                        })
+                        .await
+                        .unwrap();
+                    store.get::<Order>(id).await.unwrap().unwrap()
+                })
+            })
+            .collect();
+        for (i, task) in tasks.into_iter().enumerate() {
+            assert_eq!(task.await.unwrap().id, format!("o{i}"));
+        }
+        let most = most.load(Ordering::SeqCst);
+        assert!((1..=4).contains(&most), "{most} calls ran at once");
+        assert_eq!(store.count(Order::CUSTOMER.eq("many")).await.unwrap(), 64);
+    });
+}
+
+/// A call whose future is dropped part-way (a request cancelled by its client) still
+/// finishes on the blocking pool: the aggregate is the old one or the new one, whole, and
+/// the store goes on working (no connection is left inside a transaction).
+pub fn a_dropped_call_finishes_whole_or_not_at_all(b: &Backend) {
+    let db = b.store(sales::registry());
+    runtime().block_on(async {
+        let store = connect(&db, 2).await;
+        let old = store.insert(order("big", "old", 5)).await.unwrap();
+        let new = order("big", "new", 1500);
+        for wait in [0, 1, 3] {
+            let save = store.save(new.clone());
+            // Dropped after `wait` ms, whether or not the save is done.
+            let _ = tokio::time::timeout(Duration::from_millis(wait), save).await;
+            let stored = store.get::<Order>("big").await.unwrap().unwrap();
+            assert!(stored == old || stored == new, "{wait} ms: half a save");
+        }
+        // Whatever was running ends: then the new state is there, whole.
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let stored = store.get::<Order>("big").await.unwrap().unwrap();
+            if stored == new {
+                break;
+            }
+            assert!(stored == old, "half a save");
+            assert!(Instant::now() < deadline, "the dropped save never ended");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        // Both connections serve whole transactions again.
+        for i in 0..4 {
+            store
+                .transaction(move |tx| tx.save(&order(&format!("after{i}"), "after", 1)))
+                .await
+                .unwrap();
+        }
+        assert_eq!(store.count(Order::CUSTOMER.eq("after")).await.unwrap(), 4);
+    });
+}
+
+/// On a runtime of one thread, a call waiting on the database (SQLite's write lock, held
+/// by another connection) leaves the runtime free: a timer keeps ticking meanwhile.
+pub fn the_runtime_runs_while_a_call_waits(b: &Backend) {
+    if b.kind != Kind::Sqlite {
+        return;
+    }
+    let db = b.store(sales::registry());
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let store = runtime.block_on(connect(&db, 2));
+    // Another connection takes the write lock and keeps it for 300 ms.
+    let holder = db.reopen(sales::registry());
+    let held = Arc::new(std::sync::Barrier::new(2));
+    let release = {
+        let held = held.clone();
+        std::thread::spawn(move || {
+            holder
+                .transaction(|tx| {
+                    tx.save(&order("lock", "holder", 1))?;
+                    held.wait();
+                    std::thread::sleep(Duration::from_millis(300));
+                    Ok(())
+                })
+                .unwrap();
+        })
+    };
+    held.wait();
+    runtime.block_on(async {
+        let ticks = Arc::new(AtomicUsize::new(0));
+        let ticker = {
+            let ticks = ticks.clone();
+            tokio::spawn(async move {
+                let mut interval = tokio::time::interval(Duration::from_millis(10));
+                loop {
+                    interval.tick().await;
+                    ticks.fetch_add(1, Ordering::SeqCst);
+                }
+            })
+        };
+        let started = Instant::now();
+        store.save(order("waiting", "w", 1)).await.unwrap();
+        let waited = started.elapsed();
+        ticker.abort();
+        assert!(waited >= Duration::from_millis(150), "{waited:?}: no wait");
+        let ticked = ticks.load(Ordering::SeqCst);
+        assert!(
+            ticked >= 10,
+            "{ticked} ticks in {waited:?}: the runtime was blocked"
+        );
+    });
+    release.join().unwrap();
+}
