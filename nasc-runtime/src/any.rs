@@ -220,6 +220,13 @@ impl MappedStore {
         Self::connect_with(url, registry, StoreOptions::default())
     }
 
+    /// Connects to `DATABASE_URL` with the options the `NASC_*` variables set (see
+    /// [`StoreOptions::from_env`]).
+    pub fn from_env(registry: Registry) -> Result<Self, Error> {
+        let url = crate::config::database_url(|name| std::env::var(name).ok())?;
+        Self::connect_with(&url, registry, StoreOptions::from_env()?)
+    }
+
     /// Connects with the given pool settings.
     pub fn connect_with(
         url: &str,

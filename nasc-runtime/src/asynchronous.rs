@@ -51,6 +51,13 @@ impl AsyncStore<MappedStore> {
         Self::connect_with(url, registry, StoreOptions::default()).await
     }
 
+    /// Connects to `DATABASE_URL` with the options the `NASC_*` variables set (see
+    /// [`StoreOptions::from_env`]).
+    pub async fn from_env(registry: Registry) -> Result<Self, Error> {
+        let url = crate::config::database_url(|name| std::env::var(name).ok())?;
+        Self::connect_with(&url, registry, StoreOptions::from_env()?).await
+    }
+
     /// Connects with the given options; at most `options.max_size` calls run at once.
     pub async fn connect_with(
         url: &str,

@@ -108,6 +108,14 @@ pub enum Error {
         /// The pool's error.
         message: String,
     },
+    /// A setting from the environment does not parse ([`crate::StoreOptions::from_env`]).
+    #[error("{variable} {message}")]
+    Config {
+        /// The environment variable.
+        variable: &'static str,
+        /// What is wrong with its value.
+        message: String,
+    },
     /// Opening the database or creating its tables failed.
     #[error("cannot open `{target}`: {message}")]
     Open {

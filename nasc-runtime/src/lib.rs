@@ -29,6 +29,7 @@ pub mod asynchronous;
 mod backend;
 mod bind;
 mod change_log;
+pub mod config;
 mod coverage;
 mod diff;
 pub mod encode;
