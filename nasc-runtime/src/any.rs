@@ -220,6 +220,18 @@ impl MappedStore {
         Self::connect_with(url, registry, StoreOptions::default())
     }
 
+    /// What the store's connection pool holds, and how its checkouts went.
+    pub fn pool_stats(&self) -> crate::PoolStats {
+        match self {
+            #[cfg(feature = "sqlite")]
+            MappedStore::Sqlite(store) => store.pool_stats(),
+            #[cfg(feature = "postgres")]
+            MappedStore::Postgres(store) => store.pool_stats(),
+            #[cfg(feature = "mysql")]
+            MappedStore::Mysql(store) => store.pool_stats(),
+        }
+    }
+
     /// Connects to `DATABASE_URL` with the options the `NASC_*` variables set (see
     /// [`StoreOptions::from_env`]).
     pub fn from_env(registry: Registry) -> Result<Self, Error> {

@@ -126,7 +126,7 @@ pub use migration_plan::{MigrationFiles, MigrationPlan};
 pub use nasc_derive::{schema, Entity};
 pub use nasc_model::catalog::{Catalog, Change};
 pub use nasc_model::{Dialect, Model, ModelError, ModelErrors};
-pub use pool::StoreOptions;
+pub use pool::{PoolStats, StoreOptions};
 pub use processor::{Committed, FnHandler, Handler, Message, Outcome, Patch, Processor, MOUNT};
 pub use query::Page;
 pub use registry::Registry;

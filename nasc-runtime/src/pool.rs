@@ -6,6 +6,7 @@ pub(crate) use crate::secrets::redact;
 use crate::secrets::scrub;
 use crate::Error;
 use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool, PooledConnection};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 /// Settings of a mapped store: its connection pool, and which schema changes connecting
@@ -112,13 +113,46 @@ pub(crate) fn build_pool<C: MappedConnection>(
             .connection_customizer(Box::new(Configure { ddl: Vec::new() }))
             .build_unchecked(ConnectionManager::new(&target))
     };
-    Ok(Connections { pool, target })
+    Ok(Connections {
+        pool,
+        target,
+        counts: Counts::default(),
+    })
+}
+
+/// What a store's connection pool holds, and how its checkouts went since the store
+/// connected ([`crate::MappedStore::pool_stats`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct PoolStats {
+    /// Connections open, in use or idle.
+    pub connections: u32,
+    /// Connections open and idle.
+    pub idle: u32,
+    /// Connections lent to calls now.
+    pub in_use: u32,
+    /// The most connections the pool opens ([`StoreOptions::max_size`]).
+    pub max_size: u32,
+    /// Checkouts in all.
+    pub checkouts: u64,
+    /// Checkouts that found no idle connection, and waited for one (or opened one).
+    pub waits: u64,
+    /// Checkouts that gave up after [`StoreOptions::connection_timeout`].
+    pub timeouts: u64,
+}
+
+/// The counters behind [`PoolStats`].
+#[derive(Debug, Default)]
+struct Counts {
+    checkouts: AtomicU64,
+    waits: AtomicU64,
+    timeouts: AtomicU64,
 }
 
 /// A store's connection pool, and the URL its connections are made from.
 pub(crate) struct Connections<C: MappedConnection> {
     pool: Pool<ConnectionManager<C>>,
     target: String,
+    counts: Counts,
 }
 
 impl<C: MappedConnection> Connections<C> {
@@ -128,11 +162,32 @@ impl<C: MappedConnection> Connections<C> {
         ty: &str,
         id: &str,
     ) -> Result<PooledConnection<ConnectionManager<C>>, Error> {
-        self.pool.get().map_err(|e| Error::Pool {
-            ty: ty.to_owned(),
-            id: id.to_owned(),
-            message: scrub(&e.to_string(), &self.target),
+        self.counts.checkouts.fetch_add(1, Ordering::Relaxed);
+        if self.pool.state().idle_connections == 0 {
+            self.counts.waits.fetch_add(1, Ordering::Relaxed);
+        }
+        self.pool.get().map_err(|e| {
+            self.counts.timeouts.fetch_add(1, Ordering::Relaxed);
+            Error::Pool {
+                ty: ty.to_owned(),
+                id: id.to_owned(),
+                message: scrub(&e.to_string(), &self.target),
+            }
         })
+    }
+
+    /// What the pool holds, and how its checkouts went.
+    pub(crate) fn stats(&self) -> PoolStats {
+        let state = self.pool.state();
+        PoolStats {
+            connections: state.connections,
+            idle: state.idle_connections,
+            in_use: state.connections - state.idle_connections,
+            max_size: self.pool.max_size(),
+            checkouts: self.counts.checkouts.load(Ordering::Relaxed),
+            waits: self.counts.waits.load(Ordering::Relaxed),
+            timeouts: self.counts.timeouts.load(Ordering::Relaxed),
+        }
     }
 
     /// Runs `f` on a pooled connection for a call on aggregate `ty` `id`. When `f` fails and

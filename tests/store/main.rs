@@ -19,6 +19,7 @@ mod keys;
 mod layout;
 mod matrix;
 mod names;
+mod operations;
 mod positional;
 mod processing;
 mod query;
@@ -48,6 +49,7 @@ macro_rules! conformance {
 }
 
 conformance!(
+    operations::pool_stats_count_checkouts_waits_and_timeouts,
     asynchronous::the_async_store_does_what_the_blocking_one_does,
     asynchronous::many_tasks_share_the_pool,
     asynchronous::a_dropped_call_finishes_whole_or_not_at_all,

@@ -114,6 +114,11 @@ impl<C: MappedConnection> DieselStore<C> {
         })
     }
 
+    /// What the store's connection pool holds, and how its checkouts went.
+    pub fn pool_stats(&self) -> crate::PoolStats {
+        self.pool.stats()
+    }
+
     /// The registry the store was opened with.
     pub fn registry(&self) -> &Registry {
         &self.registry
