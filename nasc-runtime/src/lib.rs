@@ -55,6 +55,7 @@ mod sql;
 mod store;
 #[cfg(feature = "testing")]
 pub mod testing;
+mod trace;
 
 #[doc(hidden)]
 pub mod __private;

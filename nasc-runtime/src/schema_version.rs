@@ -317,7 +317,20 @@ fn migrate_locked<C: MappedConnection>(
     };
 
     let unnamed_drop = changes.iter().any(|c| !c.drops.is_empty() && !named(c));
+    let describe = |changes: &[Change]| {
+        changes
+            .iter()
+            .map(|c| c.description.as_str())
+            .collect::<Vec<_>>()
+            .join("; ")
+    };
     if unnamed_drop || (policy == Migrations::Additive && changes.iter().any(|c| !c.additive)) {
+        tracing::warn!(
+            target: crate::trace::TARGET,
+            database = target,
+            changes = %describe(&changes),
+            "schema changes refused: apply them with Migrations::All (naming any drop), or as the migration the error carries"
+        );
         return Err(Error::Migration {
             target: target.to_owned(),
             plan: Box::new(crate::MigrationPlan {
@@ -328,7 +341,15 @@ fn migrate_locked<C: MappedConnection>(
         });
     }
     apply(conn, &changes, version + 1, &wanted)
-        .map_err(|e| failed(format!("cannot apply the schema changes: {e}")))
+        .map_err(|e| failed(format!("cannot apply the schema changes: {e}")))?;
+    tracing::info!(
+        target: crate::trace::TARGET,
+        database = target,
+        version = version + 1,
+        changes = %describe(&changes),
+        "schema changes applied"
+    );
+    Ok(())
 }
 
 /// Runs `changes` and records `catalog` as `version`, in one transaction. MySQL commits each

@@ -50,6 +50,7 @@ macro_rules! conformance {
 
 conformance!(
     operations::pool_stats_count_checkouts_waits_and_timeouts,
+    operations::the_stores_tell_tracing_what_they_do,
     asynchronous::the_async_store_does_what_the_blocking_one_does,
     asynchronous::many_tasks_share_the_pool,
     asynchronous::a_dropped_call_finishes_whole_or_not_at_all,

@@ -63,3 +63,74 @@ pub fn pool_stats_count_checkouts_waits_and_timeouts(b: &Backend) {
     assert_eq!(after.checkouts, before.checkouts + 2, "{after:?}");
     assert_eq!(after.in_use, 0, "{after:?}");
 }
+
+/// What a service sees with `RUST_LOG=nasc=debug`: the connect and the schema changes at
+/// `info`, refused ones at `warn`, and each call with its type, id, statements, rows and
+/// duration.
+pub fn the_stores_tell_tracing_what_they_do(b: &Backend) {
+    let lines = Arc::new(std::sync::Mutex::new(Vec::<u8>::new()));
+    let writer = {
+        let lines = lines.clone();
+        move || Captured(lines.clone())
+    };
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::DEBUG)
+        .with_ansi(false)
+        .with_writer(writer)
+        .finish();
+    let text = || String::from_utf8(lines.lock().unwrap().clone()).unwrap();
+    tracing::subscriber::with_default(subscriber, || {
+        let db = b.store(registry());
+        let note = json!({"id": "n1"});
+        db.persist("Note", "n1", &note, &note).unwrap();
+        assert!(db.load("Note", "n1").unwrap().is_some());
+        assert!(db
+            .persist("Note", "n2", &json!({"id": 5}), &json!({"id": 5}))
+            .is_err());
+        // A type that gains a required property without a default: refused.
+        let grown = nasc_runtime::Registry::from_json_str(
+            "s.json",
+            r#"{"$defs": {"Note": {"type": "object", "properties": {"id": {"type": "string"}, "n": {"type": "integer"}}, "required": ["id", "n"]}}}"#,
+            "m.json",
+            r#"{"Note": {"x-na:store": {"entity": "notes"}}}"#,
+        )
+        .unwrap();
+        assert!(matches!(
+            db.connect_with(grown, StoreOptions::default()),
+            Err(Error::Migration { .. })
+        ));
+    });
+    let text = text();
+    for expected in [
+        "INFO nasc: connected",
+        "INFO nasc: schema changes applied",
+        "operation=\"persist\" ty=\"Note\" id=\"n1\"",
+        "persist done statements=",
+        "operation=\"load\" ty=\"Note\" id=\"n1\"",
+        "rows_read=1",
+        "persist failed",
+        "WARN nasc: schema changes refused",
+    ] {
+        assert!(text.contains(expected), "no `{expected}` in:\n{text}");
+    }
+    let persisted = text
+        .lines()
+        .find(|l| l.contains("persist done"))
+        .unwrap_or_default();
+    assert!(persisted.contains("rows_written=1"), "{persisted}");
+    assert!(!text.contains("password"), "{text}");
+}
+
+/// A writer into a shared buffer.
+struct Captured(Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}

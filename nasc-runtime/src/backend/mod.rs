@@ -64,7 +64,9 @@ macro_rules! run_through_bound {
             sql: &crate::sql::Sql,
             binds: &[crate::aggregate::SqlValue],
         ) -> diesel::QueryResult<usize> {
-            diesel::RunQueryDsl::execute(crate::bind::Bound::new(sql, binds), self)
+            let written = diesel::RunQueryDsl::execute(crate::bind::Bound::new(sql, binds), self)?;
+            crate::trace::wrote(written);
+            Ok(written)
         }
 
         fn rows(
@@ -74,6 +76,7 @@ macro_rules! run_through_bound {
         ) -> diesel::QueryResult<Vec<Vec<crate::aggregate::Cell>>> {
             let rows: Vec<crate::bind::CellRow> =
                 diesel::RunQueryDsl::load(crate::bind::Bound::new(sql, binds), self)?;
+            crate::trace::read(rows.len());
             Ok(rows.into_iter().map(|row| row.0).collect())
         }
 
@@ -87,9 +90,12 @@ macro_rules! run_through_bound {
                 crate::bind::CellRow,
                 diesel::connection::DefaultLoadingMode,
             >(crate::bind::Bound::new(sql, binds), self)?;
+            let mut read = 0;
             for row in rows {
                 each(row?.0);
+                read += 1;
             }
+            crate::trace::read(read);
             Ok(())
         }
     };

@@ -81,7 +81,18 @@ impl<C: MappedConnection> DieselStore<C> {
             }
             Ok(())
         };
-        let pool = build_pool::<C>(url, &options, prepare, registry.ddl(C::DIALECT))?;
+        let pool = build_pool::<C>(url, &options, prepare, registry.ddl(C::DIALECT))
+            .inspect_err(|error| {
+                tracing::warn!(target: crate::trace::TARGET, database = %redact(url), %error, "cannot connect");
+            })?;
+        tracing::info!(
+            target: crate::trace::TARGET,
+            database = %redact(url),
+            backend = C::FEATURE,
+            max_size = options.max_size,
+            types = registry.model().types.len(),
+            "connected"
+        );
         Ok(DieselStore {
             pool,
             statements: statements(registry.model(), C::DIALECT),
@@ -789,22 +800,24 @@ macro_rules! store_via {
         impl<C: MappedConnection> Store for $target {
             fn load(&self, ty: &str, id: &str) -> Result<Option<Value>, Error> {
                 let $this = self;
-                $store.load_via($via, ty, id)
+                crate::trace::call("load", ty, id, || $store.load_via($via, ty, id))
             }
 
             fn load_many(&self, ty: &str, ids: &[&str]) -> Result<Vec<Option<Value>>, Error> {
                 let $this = self;
-                $store.load_many_via($via, ty, ids)
+                crate::trace::call("load_many", ty, "", || $store.load_many_via($via, ty, ids))
             }
 
             fn load_rows_many(&self, ty: &str, ids: &[&str]) -> Result<Vec<Loaded>, Error> {
                 let $this = self;
-                $store.load_rows_many_via($via, ty, ids)
+                crate::trace::call("get_many", ty, "", || {
+                    $store.load_rows_many_via($via, ty, ids)
+                })
             }
 
             fn query(&self, ty: &str, query: &Value) -> Result<crate::Page<Value>, Error> {
                 let $this = self;
-                $store.query_via($via, ty, query)
+                crate::trace::call("query", ty, "", || $store.query_via($via, ty, query))
             }
 
             fn query_rows(
@@ -813,32 +826,40 @@ macro_rules! store_via {
                 query: &Value,
             ) -> Result<crate::Page<(String, Loaded)>, Error> {
                 let $this = self;
-                $store.query_rows_via($via, ty, query)
+                crate::trace::call("find", ty, "", || $store.query_rows_via($via, ty, query))
             }
 
             fn query_count(&self, ty: &str, query: &Value) -> Result<u64, Error> {
                 let $this = self;
-                $store.query_count_via($via, ty, query)
+                crate::trace::call("query_count", ty, "", || {
+                    $store.query_count_via($via, ty, query)
+                })
             }
 
             fn query_exists(&self, ty: &str, query: &Value) -> Result<bool, Error> {
                 let $this = self;
-                $store.any_matching($via, ty, query)
+                crate::trace::call("query_exists", ty, "", || {
+                    $store.any_matching($via, ty, query)
+                })
             }
 
             fn query_aggregate(&self, ty: &str, query: &Value) -> Result<Value, Error> {
                 let $this = self;
-                $store.measure_matching($via, ty, query)
+                crate::trace::call("query_aggregate", ty, "", || {
+                    $store.measure_matching($via, ty, query)
+                })
             }
 
             fn load_rows(&self, ty: &str, id: &str) -> Result<Loaded, Error> {
                 let $this = self;
-                $store.load_rows_via($via, ty, id)
+                crate::trace::call("get", ty, id, || $store.load_rows_via($via, ty, id))
             }
 
             fn persist(&self, ty: &str, id: &str, diff: &Value, full: &Value) -> Result<(), Error> {
                 let $this = self;
-                $store.persist_via($via, ty, id, diff, full)
+                crate::trace::call("persist", ty, id, || {
+                    $store.persist_via($via, ty, id, diff, full)
+                })
             }
 
             fn persist_scoped(
@@ -849,42 +870,54 @@ macro_rules! store_via {
                 full: &Value,
             ) -> Result<(), Error> {
                 let $this = self;
-                $store.persist_scoped_via($via, ty, id, scope, full)
+                crate::trace::call("persist_scoped", ty, id, || {
+                    $store.persist_scoped_via($via, ty, id, scope, full)
+                })
             }
 
             fn save_encoded(&self, entity: &dyn Encode, scope: &Scope) -> Result<(), Error> {
                 let $this = self;
-                $store.save_encoded_via($via, entity, scope)
+                crate::trace::entity_call("save", entity, || {
+                    $store.save_encoded_via($via, entity, scope)
+                })
             }
 
             fn create(&self, ty: &str, id: &str, full: &Value) -> Result<bool, Error> {
                 let $this = self;
-                $store.create_via($via, ty, id, full)
+                crate::trace::call("create", ty, id, || $store.create_via($via, ty, id, full))
             }
 
             fn replace(&self, ty: &str, id: &str, full: &Value) -> Result<bool, Error> {
                 let $this = self;
-                $store.replace_via($via, ty, id, full)
+                crate::trace::call("replace", ty, id, || $store.replace_via($via, ty, id, full))
             }
 
             fn create_encoded(&self, entity: &dyn Encode) -> Result<bool, Error> {
                 let $this = self;
-                $store.create_encoded_via($via, entity)
+                crate::trace::entity_call("create", entity, || {
+                    $store.create_encoded_via($via, entity)
+                })
             }
 
             fn replace_encoded(&self, entity: &dyn Encode) -> Result<bool, Error> {
                 let $this = self;
-                $store.replace_encoded_via($via, entity)
+                crate::trace::entity_call("replace", entity, || {
+                    $store.replace_encoded_via($via, entity)
+                })
             }
 
             fn insert_document(&self, ty: &str, full: &Value) -> Result<Value, Error> {
                 let $this = self;
-                $store.insert_document_via($via, ty, full)
+                crate::trace::call("insert_document", ty, "", || {
+                    $store.insert_document_via($via, ty, full)
+                })
             }
 
             fn insert_encoded(&self, entity: &dyn Encode) -> Result<Loaded, Error> {
                 let $this = self;
-                $store.insert_encoded_via($via, entity)
+                crate::trace::entity_call("insert", entity, || {
+                    $store.insert_encoded_via($via, entity)
+                })
             }
 
             fn version_property(&self, ty: &str) -> Option<String> {
@@ -900,12 +933,14 @@ macro_rules! store_via {
                 full: &Value,
             ) -> Result<Vec<String>, Error> {
                 let $this = self;
-                $store.plan_persist_via($via, ty, id, diff, full)
+                crate::trace::call("plan_persist", ty, id, || {
+                    $store.plan_persist_via($via, ty, id, diff, full)
+                })
             }
 
             fn delete(&self, ty: &str, id: &str) -> Result<bool, Error> {
                 let $this = self;
-                $store.delete_via($via, ty, id)
+                crate::trace::call("delete", ty, id, || $store.delete_via($via, ty, id))
             }
         }
     };
