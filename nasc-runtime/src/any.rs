@@ -94,6 +94,10 @@ macro_rules! backend_enum {
                 self.store().replace(ty, id, full)
             }
 
+            fn restore(&self, ty: &str, id: &str, full: &Value) -> Result<bool, Error> {
+                self.store().restore(ty, id, full)
+            }
+
             fn query_exists(&self, ty: &str, query: &Value) -> Result<bool, Error> {
                 self.store().query_exists(ty, query)
             }
@@ -258,6 +262,35 @@ impl MappedStore {
             #[cfg(feature = "mysql")]
             Backend::Mysql => crate::MysqlMappedStore::connect_with(url, registry, options)
                 .map(MappedStore::Mysql),
+            #[allow(unreachable_patterns)]
+            missing => Err(missing.not_compiled_in(url)),
+        }
+    }
+
+    /// The schema changes connecting to `url` with [`crate::Migrations::All`] (and `drops`
+    /// named in [`StoreOptions::drops`]) would make, without connecting a store or changing
+    /// anything: `None` when the database holds `registry`'s schema. What `nasc check`
+    /// prints.
+    pub fn pending_changes(
+        url: &str,
+        registry: &Registry,
+        drops: &[String],
+    ) -> Result<Option<crate::MigrationPlan>, Error> {
+        let backend = Backend::of(url)?;
+        let _ = (registry, drops);
+        match backend {
+            #[cfg(feature = "sqlite")]
+            Backend::Sqlite => crate::schema_version::pending_changes::<diesel::SqliteConnection>(
+                url, registry, drops,
+            ),
+            #[cfg(feature = "postgres")]
+            Backend::Postgres => {
+                crate::schema_version::pending_changes::<diesel::PgConnection>(url, registry, drops)
+            }
+            #[cfg(feature = "mysql")]
+            Backend::Mysql => crate::schema_version::pending_changes::<diesel::MysqlConnection>(
+                url, registry, drops,
+            ),
             #[allow(unreachable_patterns)]
             missing => Err(missing.not_compiled_in(url)),
         }

@@ -222,27 +222,135 @@ fn migrate_locked<C: MappedConnection>(
     drops: &[String],
     target: &str,
 ) -> Result<(), Error> {
-    let dialect = C::DIALECT;
     // A change that drops data is made only with `Migrations::All` and its object named.
     let named = |change: &Change| {
         policy == Migrations::All
             && !change.drops.is_empty()
             && change.drops.iter().all(|d| drops.contains(d))
     };
-    let q = |name: &str| dialect.quote(name);
     let failed = |message: String| Error::Open {
         target: target.to_owned(),
         message,
     };
-    conn.batch_execute(&metadata_ddl(dialect)).map_err(|e| {
+    conn.batch_execute(&metadata_ddl(C::DIALECT)).map_err(|e| {
         failed(format!(
             "cannot create the metadata table `{METADATA_TABLE}`: {e}"
         ))
     })?;
     refuse_interrupted_rebuild(conn, target)?;
+    let Pending::Changes {
+        version,
+        changes,
+        wanted,
+    } = pending(conn, registry, &named, target)?
+    else {
+        return Ok(());
+    };
+    let unnamed_drop = changes.iter().any(|c| !c.drops.is_empty() && !named(c));
+    let describe = |changes: &[Change]| {
+        changes
+            .iter()
+            .map(|c| c.description.as_str())
+            .collect::<Vec<_>>()
+            .join("; ")
+    };
+    if unnamed_drop || (policy == Migrations::Additive && changes.iter().any(|c| !c.additive)) {
+        tracing::warn!(
+            target: crate::trace::TARGET,
+            database = target,
+            changes = %describe(&changes),
+            "schema changes refused: apply them with Migrations::All (naming any drop), or as the migration the error carries"
+        );
+        return Err(Error::Migration {
+            target: target.to_owned(),
+            plan: Box::new(crate::MigrationPlan {
+                dialect: C::DIALECT,
+                changes,
+                catalog: wanted,
+            }),
+        });
+    }
+    apply(conn, &changes, version + 1, &wanted)
+        .map_err(|e| failed(format!("cannot apply the schema changes: {e}")))?;
+    tracing::info!(
+        target: crate::trace::TARGET,
+        database = target,
+        version = version + 1,
+        changes = %describe(&changes),
+        "schema changes applied"
+    );
+    Ok(())
+}
+
+/// The schema changes connecting (with [`Migrations::All`] and `drops` named) would make to
+/// the database at `url`, made by none of them: `None` when it holds this schema (or a newer
+/// one that only adds to it, and drops nothing `drops` names). Opens one connection of its
+/// own and only reads.
+pub(crate) fn pending_changes<C: MappedConnection>(
+    url: &str,
+    registry: &Registry,
+    drops: &[String],
+) -> Result<Option<crate::MigrationPlan>, Error> {
+    let target = crate::secrets::redact(url);
+    let open_error = |message: String| Error::Open {
+        target: target.clone(),
+        message: crate::secrets::scrub(&message, url),
+    };
+    let mut conn =
+        C::establish(&C::connection_target(url)).map_err(|e| open_error(e.to_string()))?;
+    conn.configure()
+        .map_err(|e| open_error(format!("cannot configure the connection: {e}")))?;
+    let named = |change: &Change| {
+        !change.drops.is_empty() && change.drops.iter().all(|d| drops.contains(d))
+    };
+    Ok(match pending(&mut conn, registry, &named, &target)? {
+        Pending::None => None,
+        Pending::Changes {
+            changes, wanted, ..
+        } => Some(crate::MigrationPlan {
+            dialect: C::DIALECT,
+            changes,
+            catalog: wanted,
+        }),
+    })
+}
+
+/// What connecting would change in the database: nothing (it holds this schema, or a
+/// newer one that only adds to it), or the changes from the recorded `version`.
+pub(crate) enum Pending {
+    /// In sync.
+    None,
+    /// The changes, and the catalog they make.
+    Changes {
+        version: i64,
+        changes: Vec<Change>,
+        wanted: Catalog,
+    },
+}
+
+/// The changes from the schema the database records to `registry`'s. `named` says which
+/// drops the caller allows (a newer schema that only adds is left alone unless it does).
+/// Reads only: a database without the metadata table records no schema.
+pub(crate) fn pending<C: MappedConnection>(
+    conn: &mut C,
+    registry: &Registry,
+    named: &dyn Fn(&Change) -> bool,
+    target: &str,
+) -> Result<Pending, Error> {
+    let dialect = C::DIALECT;
+    let q = |name: &str| dialect.quote(name);
+    let failed = |message: String| Error::Open {
+        target: target.to_owned(),
+        message,
+    };
     let wanted = Catalog::of(registry.model(), dialect);
-    let latest = conn
-        .rows(
+    let recorded = !live_columns(conn, METADATA_TABLE)
+        .map_err(|e| failed(format!("cannot read table `{METADATA_TABLE}`: {e}")))?
+        .is_empty();
+    let latest = if !recorded {
+        Vec::new()
+    } else {
+        conn.rows(
             &Sql::new(&format!(
                 "SELECT {}, {} FROM {} ORDER BY {} DESC LIMIT 1",
                 q("version"),
@@ -252,7 +360,8 @@ fn migrate_locked<C: MappedConnection>(
             )),
             &[],
         )
-        .map_err(|e| failed(format!("cannot read `{METADATA_TABLE}`: {e}")))?;
+        .map_err(|e| failed(format!("cannot read `{METADATA_TABLE}`: {e}")))?
+    };
 
     let (version, changes) = match latest.into_iter().next().as_deref() {
         None => {
@@ -297,15 +406,17 @@ fn migrate_locked<C: MappedConnection>(
                 ))
             })?;
             if held.hash() == wanted.hash() {
-                return Ok(());
+                return Ok(Pending::None);
             }
             let changes = held.changes_to(&wanted);
             // The database holds more than this schema, and only additions: a newer binary
             // extended it (a rolling deploy, a rollback), or properties were removed. This
             // one works with what it knows, drops nothing unless told to, and leaves the
             // record as it is.
-            if wanted.changes_to(&held).iter().all(|c| c.additive) && !changes.iter().any(named) {
-                return Ok(());
+            if wanted.changes_to(&held).iter().all(|c| c.additive)
+                && !changes.iter().any(named)
+            {
+                return Ok(Pending::None);
             }
             (*version, changes)
         }
@@ -316,40 +427,11 @@ fn migrate_locked<C: MappedConnection>(
         }
     };
 
-    let unnamed_drop = changes.iter().any(|c| !c.drops.is_empty() && !named(c));
-    let describe = |changes: &[Change]| {
-        changes
-            .iter()
-            .map(|c| c.description.as_str())
-            .collect::<Vec<_>>()
-            .join("; ")
-    };
-    if unnamed_drop || (policy == Migrations::Additive && changes.iter().any(|c| !c.additive)) {
-        tracing::warn!(
-            target: crate::trace::TARGET,
-            database = target,
-            changes = %describe(&changes),
-            "schema changes refused: apply them with Migrations::All (naming any drop), or as the migration the error carries"
-        );
-        return Err(Error::Migration {
-            target: target.to_owned(),
-            plan: Box::new(crate::MigrationPlan {
-                dialect,
-                changes,
-                catalog: wanted,
-            }),
-        });
-    }
-    apply(conn, &changes, version + 1, &wanted)
-        .map_err(|e| failed(format!("cannot apply the schema changes: {e}")))?;
-    tracing::info!(
-        target: crate::trace::TARGET,
-        database = target,
-        version = version + 1,
-        changes = %describe(&changes),
-        "schema changes applied"
-    );
-    Ok(())
+    Ok(Pending::Changes {
+        version,
+        changes,
+        wanted,
+    })
 }
 
 /// Runs `changes` and records `catalog` as `version`, in one transaction. MySQL commits each

@@ -65,6 +65,13 @@ pub trait Store: Send + Sync {
         Ok(true)
     }
 
+    /// Stores `full` as a new aggregate `ty` / `id` exactly as given (a backup's copy, what
+    /// `nasc import` writes): its version and timestamps are kept, not counted or stamped.
+    /// `false`, and nothing written, when one is stored. By default, [`Self::create`].
+    fn restore(&self, ty: &str, id: &str, full: &Value) -> Result<bool, Error> {
+        self.create(ty, id, full)
+    }
+
     /// [`Self::create`] of a typed entity: the mapped stores encode it straight into rows;
     /// by default, its JSON document is created.
     fn create_encoded(&self, entity: &dyn Encode) -> Result<bool, Error> {

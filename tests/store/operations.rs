@@ -68,18 +68,7 @@ pub fn pool_stats_count_checkouts_waits_and_timeouts(b: &Backend) {
 /// `info`, refused ones at `warn`, and each call with its type, id, statements, rows and
 /// duration.
 pub fn the_stores_tell_tracing_what_they_do(b: &Backend) {
-    let lines = Arc::new(std::sync::Mutex::new(Vec::<u8>::new()));
-    let writer = {
-        let lines = lines.clone();
-        move || Captured(lines.clone())
-    };
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::DEBUG)
-        .with_ansi(false)
-        .with_writer(writer)
-        .finish();
-    let text = || String::from_utf8(lines.lock().unwrap().clone()).unwrap();
-    tracing::subscriber::with_default(subscriber, || {
+    let ((), text) = captured(|| {
         let db = b.store(registry());
         let note = json!({"id": "n1"});
         db.persist("Note", "n1", &note, &note).unwrap();
@@ -100,7 +89,6 @@ pub fn the_stores_tell_tracing_what_they_do(b: &Backend) {
             Err(Error::Migration { .. })
         ));
     });
-    let text = text();
     for expected in [
         "INFO nasc: connected",
         "INFO nasc: schema changes applied",
@@ -121,12 +109,45 @@ pub fn the_stores_tell_tracing_what_they_do(b: &Backend) {
     assert!(!text.contains("password"), "{text}");
 }
 
-/// A writer into a shared buffer.
-struct Captured(Arc<std::sync::Mutex<Vec<u8>>>);
+thread_local! {
+    /// What the events of this thread wrote, while [`captured`] runs.
+    static CAPTURE: std::cell::RefCell<Option<Vec<u8>>> = const { std::cell::RefCell::new(None) };
+}
 
-impl std::io::Write for Captured {
+/// Runs `f`, returning with it what the stores told `tracing` on this thread meanwhile.
+/// One global subscriber (at `debug`) writes each event on the thread that made it, into
+/// that thread's capture: tests running at once on other threads neither see nor disturb
+/// it (scoped subscribers would race on tracing's shared interest caches).
+fn captured<R>(f: impl FnOnce() -> R) -> (R, String) {
+    static INSTALLED: std::sync::Once = std::sync::Once::new();
+    INSTALLED.call_once(|| {
+        let subscriber = tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::DEBUG)
+            .with_ansi(false)
+            .with_writer(|| ThreadCapture)
+            .finish();
+        tracing::subscriber::set_global_default(subscriber)
+            .expect("no other global subscriber in the store tests");
+    });
+    CAPTURE.with(|c| *c.borrow_mut() = Some(Vec::new()));
+    let result = f();
+    let bytes = CAPTURE.with(|c| c.borrow_mut().take()).unwrap_or_default();
+    (
+        result,
+        String::from_utf8(bytes).expect("tracing writes UTF-8"),
+    )
+}
+
+/// Writes into the capture of the thread writing, if it has one.
+struct ThreadCapture;
+
+impl std::io::Write for ThreadCapture {
     fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(bytes);
+        CAPTURE.with(|c| {
+            if let Some(buffer) = c.borrow_mut().as_mut() {
+                buffer.extend_from_slice(bytes);
+            }
+        });
         Ok(bytes.len())
     }
 

@@ -99,6 +99,14 @@ fn unique_name() -> String {
 }
 
 impl Backend {
+    /// Embedded SQLite, whatever backend a test runs on.
+    pub fn sqlite() -> Backend {
+        Backend {
+            kind: Kind::Sqlite,
+            url: None,
+        }
+    }
+
     /// The server's URL (the database the fresh ones are made beside); `None` for SQLite.
     pub fn server_url(&self) -> Option<&str> {
         self.url.as_deref()

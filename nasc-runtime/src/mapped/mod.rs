@@ -345,6 +345,35 @@ impl<C: MappedConnection> DieselStore<C> {
         })
     }
 
+    pub(crate) fn restore_via(
+        &self,
+        via: Via<'_, '_, C>,
+        ty: &str,
+        id: &str,
+        full: &Value,
+    ) -> Result<bool, Error> {
+        let entity = self.registry.aggregate(ty)?;
+        let target = Target { ty, id };
+        generated::check_key_given(entity, target)?;
+        let mut tree = self.validated(entity, full, None, target)?;
+        // Stored as it is: no time stamped, and the version kept (a create stores the
+        // version it is given plus one).
+        if let Some(index) = entity.version {
+            let SqlValue::Integer(version) = tree.values[index] else {
+                unreachable!("validation made the version an integer")
+            };
+            let property = &entity.fields[index].property;
+            let kept = version.checked_sub(1).ok_or_else(|| {
+                target.invalid(
+                    &nasc_model::error::pointer_join("", property),
+                    format!("version {version} is the smallest a 64-bit integer holds: it cannot be restored"),
+                )
+            })?;
+            tree.values[index] = SqlValue::Integer(kept);
+        }
+        self.create_tree(via, &tree, Some(full), target)
+    }
+
     pub(crate) fn replace_via(
         &self,
         via: Via<'_, '_, C>,
@@ -885,6 +914,11 @@ macro_rules! store_via {
             fn create(&self, ty: &str, id: &str, full: &Value) -> Result<bool, Error> {
                 let $this = self;
                 crate::trace::call("create", ty, id, || $store.create_via($via, ty, id, full))
+            }
+
+            fn restore(&self, ty: &str, id: &str, full: &Value) -> Result<bool, Error> {
+                let $this = self;
+                crate::trace::call("restore", ty, id, || $store.restore_via($via, ty, id, full))
             }
 
             fn replace(&self, ty: &str, id: &str, full: &Value) -> Result<bool, Error> {

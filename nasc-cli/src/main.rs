@@ -1,0 +1,163 @@
+//! `nasc`: a schema's DDL, checks and migrations of a live database, and export and import
+//! of its aggregates, from the same schema and mapping files the macros read.
+
+mod migrate;
+mod transfer;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use nasc_runtime::Registry;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// The `nasc` command.
+#[derive(Debug, Parser)]
+#[command(
+    name = "nasc",
+    version,
+    about = "Schema-described aggregates in relational databases: DDL, checks, migrations, export and import"
+)]
+struct Cli {
+    /// The JSON Schema file (types under `$defs`).
+    #[arg(
+        long,
+        global = true,
+        env = "NASC_SCHEMA",
+        default_value = "schemas/app.schema.json"
+    )]
+    schema: PathBuf,
+    /// The mapping file (an `x-na:store` block per stored type).
+    #[arg(
+        long,
+        global = true,
+        env = "NASC_MAPPING",
+        default_value = "schemas/app.mapping.json"
+    )]
+    mapping: PathBuf,
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// What to do.
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Prints the `CREATE TABLE` and `CREATE INDEX` statements of the schema.
+    Ddl {
+        /// The SQL dialect.
+        #[arg(long, value_enum, default_value_t = DialectArg::Sqlite)]
+        dialect: DialectArg,
+    },
+    /// Compares a live database with the schema and lists every change with its SQL: exit
+    /// code 0 when they are in sync, 1 when changes are pending. Changes nothing.
+    Check {
+        /// The database (`sqlite://app.db`, `postgres://...`, `mysql://...`).
+        #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
+        database_url: String,
+    },
+    /// Writes the pending changes as a diesel migration directory, or applies them.
+    Migrate {
+        /// The database.
+        #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
+        database_url: String,
+        /// Writes `<DIR>/<version>_nasc_schema_change/{up,down}.sql` (run by `diesel
+        /// migration run`) instead of applying.
+        #[arg(long, value_name = "DIR")]
+        write: Option<PathBuf>,
+        /// Applies the changes now (each destructive one only when `--allow` names what
+        /// it drops).
+        #[arg(long, conflicts_with = "write")]
+        apply: bool,
+        /// A table (`table`) or column (`table.column`) a change may drop with its data.
+        #[arg(long, value_name = "CHANGE")]
+        allow: Vec<String>,
+    },
+    /// Writes every aggregate as one JSON line (`{"type": ..., "id": ..., "value": ...}`)
+    /// on standard output, page by page: memory stays flat however many there are.
+    Export {
+        /// The database.
+        #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
+        database_url: String,
+        /// Only the aggregates of this type (repeat for several).
+        #[arg(long = "type", value_name = "TYPE")]
+        types: Vec<String>,
+    },
+    /// Reads the lines `nasc export` writes from standard input (or `--file`) and stores
+    /// each aggregate exactly (versions and timestamps kept), validated first.
+    Import {
+        /// The database.
+        #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
+        database_url: String,
+        /// Read this file instead of standard input.
+        #[arg(long)]
+        file: Option<PathBuf>,
+        /// Leave an aggregate that is stored already as it is (by default it stops the
+        /// import).
+        #[arg(long)]
+        skip_existing: bool,
+    },
+}
+
+/// A SQL dialect, as the command line names it.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum DialectArg {
+    Sqlite,
+    Postgres,
+    Mysql,
+}
+
+impl From<DialectArg> for nasc_model::Dialect {
+    fn from(dialect: DialectArg) -> Self {
+        match dialect {
+            DialectArg::Sqlite => nasc_model::Dialect::Sqlite,
+            DialectArg::Postgres => nasc_model::Dialect::Postgres,
+            DialectArg::Mysql => nasc_model::Dialect::Mysql,
+        }
+    }
+}
+
+/// A failure the command reports on stderr: exit code 2 (1 is kept for "changes pending").
+pub(crate) struct Failure(pub String);
+
+impl<E: std::fmt::Display> From<E> for Failure {
+    fn from(error: E) -> Self {
+        Failure(error.to_string())
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(Failure(message)) => {
+            eprintln!("nasc: {message}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<ExitCode, Failure> {
+    let registry = Registry::from_files(&cli.schema, &cli.mapping)?;
+    match cli.command {
+        Command::Ddl { dialect } => {
+            for statement in registry.ddl(dialect.into()) {
+                println!("{statement};");
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Check { database_url } => migrate::check(&registry, &database_url),
+        Command::Migrate {
+            database_url,
+            write,
+            apply,
+            allow,
+        } => migrate::migrate(&registry, &database_url, write.as_deref(), apply, allow),
+        Command::Export {
+            database_url,
+            types,
+        } => transfer::export(registry, &database_url, &types),
+        Command::Import {
+            database_url,
+            file,
+            skip_existing,
+        } => transfer::import(registry, &database_url, file.as_deref(), skip_existing),
+    }
+}

@@ -1,0 +1,124 @@
+//! `nasc export` and `nasc import`: every aggregate as one JSON line, streamed.
+
+use crate::Failure;
+use nasc_runtime::{MappedStore, Registry, Store};
+use serde_json::{json, Value};
+use std::io::{BufRead, BufWriter, Write};
+use std::path::Path;
+use std::process::ExitCode;
+
+/// Aggregates read per query.
+const PAGE: u64 = 500;
+/// Aggregates between two progress lines on stderr.
+const PROGRESS_EVERY: u64 = 10_000;
+
+/// Writes the aggregates of `types` (every aggregate type when empty) on stdout.
+pub fn export(registry: Registry, url: &str, types: &[String]) -> Result<ExitCode, Failure> {
+    if MappedStore::pending_changes(url, &registry, &[])?.is_some() {
+        return Err(Failure(
+            "the database does not hold the schema: `nasc check` lists the changes".into(),
+        ));
+    }
+    let model = registry.model().clone();
+    let store = MappedStore::connect(url, registry)?;
+    let wanted: Vec<&nasc_model::EntityType> = match types {
+        [] => model.types.iter().filter(|t| t.is_aggregate()).collect(),
+        names => names
+            .iter()
+            .map(|name| {
+                model.get(name).filter(|t| t.is_aggregate()).ok_or_else(|| {
+                    Failure(format!("`{name}` is not an aggregate type of the schema"))
+                })
+            })
+            .collect::<Result<_, _>>()?,
+    };
+    let stdout = std::io::stdout();
+    let mut out = BufWriter::new(stdout.lock());
+    for ty in wanted {
+        let pk = &ty.pk().expect("an aggregate type has a pk").property;
+        let mut cursor: Option<String> = None;
+        let mut written = 0u64;
+        loop {
+            let mut query = json!({"orderBy": [{ pk.as_str(): "asc" }], "take": PAGE});
+            if let Some(cursor) = &cursor {
+                query["cursor"] = json!(cursor);
+            }
+            let page = store.query(&ty.name, &query)?;
+            for value in page.items {
+                let id = value.get(pk).cloned().unwrap_or(Value::Null);
+                let line = json!({"type": ty.name, "id": id, "value": value});
+                writeln!(out, "{line}")?;
+                written += 1;
+                if written % PROGRESS_EVERY == 0 {
+                    eprintln!("exported {written} {}", ty.name);
+                }
+            }
+            match page.next {
+                Some(next) => cursor = Some(next),
+                None => break,
+            }
+        }
+        eprintln!("exported {written} {} in all", ty.name);
+    }
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Stores each line `export` wrote, exactly.
+pub fn import(
+    registry: Registry,
+    url: &str,
+    file: Option<&Path>,
+    skip_existing: bool,
+) -> Result<ExitCode, Failure> {
+    let store = MappedStore::connect(url, registry)?;
+    let input: Box<dyn BufRead> = match file {
+        Some(path) => Box::new(std::io::BufReader::new(
+            std::fs::File::open(path)
+                .map_err(|e| Failure(format!("cannot read {}: {e}", path.display())))?,
+        )),
+        None => Box::new(std::io::stdin().lock()),
+    };
+    let (mut imported, mut skipped) = (0u64, 0u64);
+    for (index, line) in input.lines().enumerate() {
+        let at = index + 1;
+        let line = line.map_err(|e| Failure(format!("line {at}: {e}")))?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let record: Value = serde_json::from_str(&line)
+            .map_err(|e| Failure(format!("line {at}: not JSON: {e}")))?;
+        let (Some(ty), Some(id), Some(value)) = (
+            record.get("type").and_then(Value::as_str),
+            record.get("id").and_then(|id| match id {
+                Value::String(id) => Some(id.clone()),
+                Value::Number(id) => Some(id.to_string()),
+                _ => None,
+            }),
+            record.get("value"),
+        ) else {
+            return Err(Failure(format!(
+                "line {at}: a line is {{\"type\": ..., \"id\": ..., \"value\": ...}}, as `nasc export` writes it"
+            )));
+        };
+        match store.restore(ty, &id, value) {
+            Ok(true) => imported += 1,
+            Ok(false) if skip_existing => skipped += 1,
+            Ok(false) => {
+                return Err(Failure(format!(
+                    "line {at}: {ty} `{id}` is stored already; {imported} imported before it (`--skip-existing` leaves stored aggregates as they are)"
+                )))
+            }
+            Err(e) => {
+                return Err(Failure(format!(
+                    "line {at}: {e}; {imported} imported before it"
+                )))
+            }
+        }
+        if (imported + skipped) % PROGRESS_EVERY == 0 {
+            eprintln!("imported {imported}, skipped {skipped}");
+        }
+    }
+    eprintln!("imported {imported}, skipped {skipped} (stored already)");
+    Ok(ExitCode::SUCCESS)
+}
