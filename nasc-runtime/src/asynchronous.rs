@@ -18,6 +18,7 @@ use crate::{
 };
 use serde_json::Value;
 use std::sync::Arc;
+use std::time::Duration;
 use tokio::sync::Semaphore;
 
 /// A [`Store`] for async code (see the [module](self)). Cheap to clone: clones share the
@@ -25,6 +26,8 @@ use tokio::sync::Semaphore;
 pub struct AsyncStore<S = MappedStore> {
     store: Arc<S>,
     permits: Arc<Semaphore>,
+    /// How long a call waits for a free slot before failing with `Error::Pool`.
+    timeout: Duration,
 }
 
 impl<S> Clone for AsyncStore<S> {
@@ -32,6 +35,7 @@ impl<S> Clone for AsyncStore<S> {
         AsyncStore {
             store: Arc::clone(&self.store),
             permits: Arc::clone(&self.permits),
+            timeout: self.timeout,
         }
     }
 }
@@ -66,8 +70,9 @@ impl AsyncStore<MappedStore> {
     ) -> Result<Self, Error> {
         let url = url.to_owned();
         let concurrency = options.max_size.max(1) as usize;
+        let timeout = options.connection_timeout;
         let store = blocking(move || MappedStore::connect_with(&url, registry, options)).await?;
-        Ok(AsyncStore::new(store, concurrency))
+        Ok(AsyncStore::new(store, concurrency).with_timeout(timeout))
     }
 
     /// Runs `f` in one transaction across aggregates (see [`MappedStore::transaction`]):
@@ -90,7 +95,16 @@ impl<S: Store + 'static> AsyncStore<S> {
         AsyncStore {
             store: Arc::new(store),
             permits: Arc::new(Semaphore::new(concurrency.max(1))),
+            timeout: StoreOptions::default().connection_timeout,
         }
+    }
+
+    /// The store, its calls failing with `Error::Pool` when no slot frees up within
+    /// `timeout` (the pool's [`StoreOptions::connection_timeout`] when connected here): a
+    /// service answers "unavailable" rather than queue without end.
+    pub fn with_timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
     }
 
     /// The blocking store underneath.
@@ -99,16 +113,20 @@ impl<S: Store + 'static> AsyncStore<S> {
     }
 
     /// Runs `f` with the blocking store on tokio's blocking pool, once one of the store's
-    /// slots is free (waiting for it does not hold a thread). Once started, `f` runs to its
-    /// end even if this future is dropped.
+    /// slots is free (waiting for it does not hold a thread; after the store's timeout it is
+    /// an `Error::Pool`). Once started, `f` runs to its end even if this future is dropped.
     pub async fn run<T, F>(&self, f: F) -> Result<T, Error>
     where
         T: Send + 'static,
         F: FnOnce(&S) -> Result<T, Error> + Send + 'static,
     {
-        let permit = Arc::clone(&self.permits)
-            .acquire_owned()
+        let permit = tokio::time::timeout(self.timeout, Arc::clone(&self.permits).acquire_owned())
             .await
+            .map_err(|_| Error::Pool {
+                ty: String::new(),
+                id: String::new(),
+                message: format!("every connection stayed busy for {:?}", self.timeout),
+            })?
             .expect("the store's semaphore is never closed");
         let store = Arc::clone(&self.store);
         blocking(move || {

@@ -413,9 +413,7 @@ pub(crate) fn pending<C: MappedConnection>(
             // extended it (a rolling deploy, a rollback), or properties were removed. This
             // one works with what it knows, drops nothing unless told to, and leaves the
             // record as it is.
-            if wanted.changes_to(&held).iter().all(|c| c.additive)
-                && !changes.iter().any(named)
-            {
+            if wanted.changes_to(&held).iter().all(|c| c.additive) && !changes.iter().any(named) {
                 return Ok(Pending::None);
             }
             (*version, changes)

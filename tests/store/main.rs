@@ -15,6 +15,7 @@ mod exported;
 mod family;
 mod generated;
 mod hostile;
+mod http;
 mod keys;
 mod layout;
 mod matrix;
@@ -49,6 +50,8 @@ macro_rules! conformance {
 }
 
 conformance!(
+    http::the_http_service_maps_every_call_and_error,
+    http::a_request_without_a_connection_is_503,
     operations::pool_stats_count_checkouts_waits_and_timeouts,
     operations::the_stores_tell_tracing_what_they_do,
     asynchronous::the_async_store_does_what_the_blocking_one_does,
