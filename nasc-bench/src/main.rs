@@ -294,6 +294,7 @@ hand_written_diesel!(
 mod allocations;
 mod compile_time;
 mod queries;
+mod service;
 
 #[global_allocator]
 static ALLOCATOR: allocations::Counting = allocations::Counting;
@@ -653,6 +654,7 @@ fn main() {
     let (one_child, one_child_whole_array) =
         one_child_change(&mut results, sizes, rounds, per_round / 4);
     queries::sqlite(&mut results, rounds, per_round / 10);
+    service::run(&mut results, rounds, per_round / 10);
     let postgres = postgres_runs(&mut results, rounds, per_round);
     if let Err(why) = &postgres {
         println!("PostgreSQL skipped: {why}");
@@ -703,6 +705,21 @@ fn main() {
         "persist_vs_diesel": ratio("persist 10 children", "nasc (dynamic)", "diesel"),
         "find_page_vs_diesel": ratio("find page of 100, 10 children", "nasc (typed)", "diesel"),
         "find_page_dynamic_vs_diesel": ratio("find page of 100, 10 children", "nasc (dynamic)", "diesel"),
+        // Time ratios (below 1: AsyncStore faster), and requests per second, of an HTTP
+        // service's handlers on AsyncStore beside the same ones through spawn_blocking.
+        "async_vs_spawn_blocking": service::CLIENTS.iter().flat_map(|clients| {
+            ["get", "save"].map(|operation| {
+                let scenario = service::scenario(operation, *clients);
+                (
+                    format!("async_vs_spawn_blocking_{operation}_{clients}"),
+                    json!({
+                        "ratio": ratio(&scenario, "AsyncStore", "spawn_blocking"),
+                        "requests_per_second_async": service::REQUESTS as f64 / m(&scenario, "AsyncStore"),
+                        "requests_per_second_spawn_blocking": service::REQUESTS as f64 / m(&scenario, "spawn_blocking"),
+                    }),
+                )
+            })
+        }).collect::<serde_json::Map<_, _>>(),
         "one_child_change_seconds": one_child,
         "one_child_10000_vs_10": one_child["10000"] / one_child["10"],
         "one_child_change_seconds_whole_array_diff": one_child_whole_array,
