@@ -50,6 +50,8 @@ pub mod rows;
 pub mod schema_type;
 mod schema_version;
 mod scope;
+#[cfg(feature = "testing")]
+mod scratch;
 mod secrets;
 mod sql;
 mod store;

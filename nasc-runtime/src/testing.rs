@@ -9,6 +9,7 @@
 //! Each check panics with a message saying what the store got wrong.
 
 pub use crate::coverage::{record_statements, StatementCoverage};
+pub use crate::scratch::ScratchDatabase;
 pub use crate::sql::Statement;
 use crate::{Registry, Store};
 use serde_json::{json, Value};

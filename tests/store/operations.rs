@@ -155,3 +155,46 @@ impl std::io::Write for ThreadCapture {
         Ok(())
     }
 }
+
+/// Scratch databases for applications' tests: two at once are separate, and each is gone
+/// once dropped.
+pub fn scratch_databases_are_separate_and_dropped(b: &Backend) {
+    use nasc_runtime::testing::ScratchDatabase;
+    let server = b
+        .server_url()
+        .map(str::to_owned)
+        .unwrap_or_else(|| "sqlite://unused".to_owned());
+    let (one, two) = (
+        ScratchDatabase::new(&server).unwrap(),
+        ScratchDatabase::new(&server).unwrap(),
+    );
+    assert_ne!(one.url(), two.url());
+    let note = json!({"id": "n"});
+    {
+        let first = nasc_runtime::MappedStore::connect(one.url(), registry()).unwrap();
+        first.persist("Note", "n", &note, &note).unwrap();
+        let second = nasc_runtime::MappedStore::connect(two.url(), registry()).unwrap();
+        assert_eq!(second.load("Note", "n").unwrap(), None);
+        assert_eq!(first.load("Note", "n").unwrap(), Some(note.clone()));
+    }
+    let name = one.name().to_owned();
+    let url = one.url().to_owned();
+    drop(one);
+    match b.kind {
+        Kind::Sqlite => assert!(!std::path::Path::new(&url).exists(), "{url}"),
+        Kind::Postgres => {
+            let held = crate::support::server::count(
+                &server,
+                &format!("SELECT COUNT(*) AS n FROM information_schema.schemata WHERE schema_name = '{name}'"),
+            );
+            assert_eq!(held, 0, "{name}");
+        }
+        Kind::Mysql => {
+            let held = crate::support::server::count(
+                &server,
+                &format!("SELECT COUNT(*) AS n FROM information_schema.schemata WHERE schema_name = '{name}'"),
+            );
+            assert_eq!(held, 0, "{name}");
+        }
+    }
+}

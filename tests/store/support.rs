@@ -7,9 +7,9 @@
 
 #![allow(dead_code)]
 
+use nasc_runtime::testing::ScratchDatabase;
 use nasc_runtime::{Dialect, MappedStore, Registry, Store};
 use std::io::Write;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// A backend the conformance suite runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -84,20 +84,6 @@ pub struct Backend {
     url: Option<String>,
 }
 
-static COUNTER: AtomicUsize = AtomicUsize::new(0);
-
-fn unique_name() -> String {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .subsec_nanos();
-    format!(
-        "nasc_t{}_{}_{nanos}",
-        std::process::id(),
-        COUNTER.fetch_add(1, Ordering::Relaxed)
-    )
-}
-
 impl Backend {
     /// Embedded SQLite, whatever backend a test runs on.
     pub fn sqlite() -> Backend {
@@ -132,8 +118,12 @@ impl Backend {
                 let path = dir.path().join("test.db").display().to_string();
                 (path, Cleanup::Dir(dir))
             }
-            Kind::Postgres => server::postgres_schema(self.url.as_deref().unwrap(), &unique_name()),
-            Kind::Mysql => server::mysql_database(self.url.as_deref().unwrap(), &unique_name()),
+            // What applications' tests use too.
+            Kind::Postgres | Kind::Mysql => {
+                let scratch = ScratchDatabase::new(self.url.as_deref().unwrap())
+                    .unwrap_or_else(|e| panic!("{e}"));
+                (scratch.url().to_owned(), Cleanup::Scratch(scratch))
+            }
         }
     }
 }
@@ -141,23 +131,7 @@ impl Backend {
 /// What to drop when a test database goes.
 pub enum Cleanup {
     Dir(tempfile::TempDir),
-    #[allow(unused)]
-    Sql {
-        admin_url: String,
-        statement: String,
-    },
-}
-
-impl Drop for Cleanup {
-    fn drop(&mut self) {
-        if let Cleanup::Sql {
-            admin_url,
-            statement,
-        } = self
-        {
-            server::execute(admin_url, statement);
-        }
-    }
+    Scratch(ScratchDatabase),
 }
 
 /// A store on its own database.
@@ -372,7 +346,6 @@ pub fn demo_registry() -> Registry {
 
 /// Raw SQL on each backend's connections.
 pub mod server {
-    use super::Cleanup;
     use diesel::connection::SimpleConnection;
     use diesel::sql_types::Text;
     use diesel::{QueryableByName, RunQueryDsl};
@@ -431,6 +404,36 @@ pub mod server {
             .unwrap_or_else(|e| panic!("{sql}: {e}")))
     }
 
+    #[derive(QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+
+    /// The number a `SELECT COUNT(*) AS n ...` answers, on a fresh connection to `url`.
+    pub fn count(url: &str, sql: &str) -> i64 {
+        fn on<C: diesel::Connection>(url: &str, sql: &str) -> i64
+        where
+            Count: QueryableByName<C::Backend>,
+            diesel::query_builder::SqlQuery: diesel::query_dsl::LoadQuery<'static, C, Count>,
+        {
+            let mut conn = C::establish(url).unwrap_or_else(|e| panic!("{url}: {e}"));
+            diesel::sql_query(sql)
+                .get_result::<Count>(&mut conn)
+                .unwrap_or_else(|e| panic!("{sql}: {e}"))
+                .n
+        }
+        #[cfg(feature = "postgres")]
+        if url.starts_with("postgres") {
+            return on::<diesel::PgConnection>(url, sql);
+        }
+        #[cfg(feature = "mysql")]
+        if url.starts_with("mysql") {
+            return on::<diesel::MysqlConnection>(url, sql);
+        }
+        panic!("no server backend compiled in to run `{sql}` on {url}");
+    }
+
     /// Runs `statement` on a fresh connection to `url` (a server's admin URL).
     pub fn execute(url: &str, statement: &str) {
         #[cfg(feature = "postgres")]
@@ -449,36 +452,5 @@ pub mod server {
         let mut conn = C::establish(url).unwrap_or_else(|e| panic!("cannot connect to {url}: {e}"));
         conn.batch_execute(statement)
             .unwrap_or_else(|e| panic!("{statement}: {e}"));
-    }
-
-    /// A fresh schema on the server of `url`; the store's URL selects it.
-    pub fn postgres_schema(url: &str, name: &str) -> (String, Cleanup) {
-        execute(url, &format!("CREATE SCHEMA \"{name}\""));
-        let separator = if url.contains('?') { '&' } else { '?' };
-        let store_url = format!("{url}{separator}options=-csearch_path%3D{name}");
-        (
-            store_url,
-            Cleanup::Sql {
-                admin_url: url.to_owned(),
-                statement: format!("DROP SCHEMA \"{name}\" CASCADE"),
-            },
-        )
-    }
-
-    /// A fresh database on the server of `url`; the store's URL names it.
-    pub fn mysql_database(url: &str, name: &str) -> (String, Cleanup) {
-        execute(
-            url,
-            &format!("CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"),
-        );
-        let (base, _) = url.rsplit_once('/').expect("a MySQL URL names a database");
-        let store_url = format!("{base}/{name}");
-        (
-            store_url,
-            Cleanup::Sql {
-                admin_url: url.to_owned(),
-                statement: format!("DROP DATABASE `{name}`"),
-            },
-        )
     }
 }
