@@ -320,3 +320,74 @@ async fn blocking<T: Send + 'static>(
         }),
     }
 }
+
+/// The [`Processor`](crate::Processor) for async code: each event is applied on tokio's
+/// blocking pool, at most `concurrency` at once (the events of one instance still one at a
+/// time, in the order they arrive at the processor). A dropped future does not stop an
+/// event once it is applied: its persist commits or rolls back whole.
+pub struct AsyncProcessor<S: Store> {
+    processor: Arc<crate::Processor<S>>,
+    permits: Arc<Semaphore>,
+}
+
+impl<S: Store> Clone for AsyncProcessor<S> {
+    fn clone(&self) -> Self {
+        AsyncProcessor {
+            processor: Arc::clone(&self.processor),
+            permits: Arc::clone(&self.permits),
+        }
+    }
+}
+
+impl<S: Store + 'static> AsyncProcessor<S> {
+    /// `processor`, with at most `concurrency` events applied at once (its store's pool
+    /// size).
+    pub fn new(processor: crate::Processor<S>, concurrency: usize) -> Self {
+        AsyncProcessor {
+            processor: Arc::new(processor),
+            permits: Arc::new(Semaphore::new(concurrency.max(1))),
+        }
+    }
+
+    /// The blocking processor underneath.
+    pub fn blocking(&self) -> &crate::Processor<S> {
+        &self.processor
+    }
+
+    /// Applies `event` to instance `ty` / `id` ([`crate::Processor::apply_event`]).
+    pub async fn apply_event(
+        &self,
+        ty: impl Into<String>,
+        id: impl Into<String>,
+        event: impl Into<String>,
+        payload: Value,
+        dry_run: bool,
+    ) -> Result<crate::Outcome, Error> {
+        let (ty, id, event) = (ty.into(), id.into(), event.into());
+        self.on_pool(move |processor| processor.apply_event(&ty, &id, &event, &payload, dry_run))
+            .await?
+    }
+
+    /// Applies a client's message and returns the patches to send back
+    /// ([`crate::Processor::process`]).
+    pub async fn process(&self, message: crate::Message) -> Result<Vec<crate::Patch>, Error> {
+        self.on_pool(move |processor| processor.process(&message))
+            .await
+    }
+
+    async fn on_pool<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&crate::Processor<S>) -> T + Send + 'static,
+    ) -> Result<T, Error> {
+        let permit = Arc::clone(&self.permits)
+            .acquire_owned()
+            .await
+            .expect("the processor's semaphore is never closed");
+        let processor = Arc::clone(&self.processor);
+        blocking(move || {
+            let _permit = permit;
+            Ok(f(&processor))
+        })
+        .await
+    }
+}

@@ -276,3 +276,53 @@ pub fn the_runtime_runs_while_a_call_waits(b: &Backend) {
     });
     release.join().unwrap();
 }
+
+/// The async processor: 200 events on one instance from as many tasks, each applied once
+/// (the events of an instance one at a time), and messages answered with their patches.
+pub fn the_async_processor_applies_every_event(b: &Backend) {
+    use crate::processing::{versioned_counter, versioned_registry};
+    use nasc_runtime::{AsyncProcessor, Message, Patch, Processor, MOUNT};
+    let db = b.store(versioned_registry());
+    let processor = AsyncProcessor::new(
+        Processor::new(db.reopen(versioned_registry())).handle("Counter", versioned_counter()),
+        4,
+    );
+    runtime().block_on(async {
+        processor
+            .apply_event("Counter", "c", MOUNT, Value::Null, false)
+            .await
+            .unwrap();
+        let tasks: Vec<_> = (0..200)
+            .map(|_| {
+                let processor = processor.clone();
+                tokio::spawn(async move {
+                    processor
+                        .apply_event("Counter", "c", "inc", Value::Null, false)
+                        .await
+                })
+            })
+            .collect();
+        for task in tasks {
+            task.await.unwrap().unwrap();
+        }
+        let patches = processor
+            .process(
+                serde_json::from_value::<Message>(json!({"event": "inc", "instance": "Counter:c"}))
+                    .unwrap(),
+            )
+            .await
+            .unwrap();
+        assert!(
+            patches.contains(&Patch::BindUpdate {
+                instance: "Counter:c".into(),
+                key: "value".into(),
+                value: json!(201),
+            }),
+            "{patches:?}"
+        );
+    });
+    assert_eq!(
+        db.load("Counter", "c").unwrap().unwrap()["value"],
+        json!(201)
+    );
+}

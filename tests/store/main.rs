@@ -59,6 +59,7 @@ conformance!(
     asynchronous::many_tasks_share_the_pool,
     asynchronous::a_dropped_call_finishes_whole_or_not_at_all,
     asynchronous::the_runtime_runs_while_a_call_waits,
+    asynchronous::the_async_processor_applies_every_event,
     generated::inserts_make_the_keys_the_mapping_asks_for,
     generated::own_keys_and_generated_keys_live_together,
     generated::writes_other_than_insert_need_the_key,

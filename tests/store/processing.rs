@@ -179,7 +179,7 @@ pub fn no_update_is_lost_under_contention(b: &Backend) {
 }
 
 /// The handler of the versioned counter: mounts at 0, each event adds one.
-fn versioned_counter() -> impl nasc_runtime::Handler {
+pub(crate) fn versioned_counter() -> impl nasc_runtime::Handler {
     FnHandler::new(
         |id, _| Ok(json!({"id": id, "value": 0, "rev": 0})),
         |_, _, state| {
@@ -189,7 +189,7 @@ fn versioned_counter() -> impl nasc_runtime::Handler {
     )
 }
 
-fn versioned_registry() -> Registry {
+pub(crate) fn versioned_registry() -> Registry {
     Registry::from_json_str(
         "counter.schema.json",
         r#"{"$defs": {"Counter": {"type": "object", "properties": {"id": {"type": "string"}, "value": {"type": "integer"},
