@@ -326,3 +326,40 @@ pub fn the_async_processor_applies_every_event(b: &Backend) {
         json!(201)
     );
 }
+
+/// Every future of the async face is `Send`, so that a handler may hold it across awaits on
+/// a multi-threaded runtime (checked by the compiler; the test runs nothing).
+#[allow(dead_code)]
+fn every_future_is_send(
+    store: AsyncStore,
+    processor: nasc_runtime::AsyncProcessor<nasc_runtime::MappedStore>,
+) {
+    fn send<T: Send>(_: T) {}
+    send(AsyncStore::connect("sqlite://x", sales::registry()));
+    send(AsyncStore::from_env(sales::registry()));
+    send(store.get::<Order>("a"));
+    send(store.get_many::<Order>(vec![]));
+    send(store.save(order("a", "a", 0)));
+    send(store.insert(order("a", "a", 0)));
+    send(store.update(order("a", "a", 0)));
+    send(store.update_with::<Order, _>("a", |_| Ok(())));
+    send(store.remove::<Order>("a"));
+    send(store.find(Query::<Order>::new()));
+    send(store.count(Order::PAID.eq(true)));
+    send(store.exists(Order::PAID.eq(true)));
+    send(store.measure(Order::TOTAL.sum(), Order::PAID.eq(true)));
+    send(store.load("Order", "a"));
+    send(store.persist("Order", "a", json!({}), json!({})));
+    send(store.insert_document("Order", json!({})));
+    send(store.delete("Order", "a"));
+    send(store.query("Order", json!({})));
+    send(store.query_count("Order", json!({})));
+    send(store.query_aggregate("Order", json!({})));
+    send(store.transaction(|_| Ok(())));
+    send(store.run(|_| Ok(())));
+    send(processor.apply_event("Counter", "c", "inc", Value::Null, false));
+    send(
+        processor
+            .process(serde_json::from_value(json!({"event": "inc", "instance": "C:c"})).unwrap()),
+    );
+}
