@@ -340,7 +340,7 @@ impl<C: MappedConnection> DieselStore<C> {
         id: &str,
         full: &Value,
     ) -> Result<bool, Error> {
-        self.whole_state(ty, id, full, |tree, target| {
+        self.whole_state(ty, id, full, Stamp::Times, |tree, target| {
             self.create_tree(via, tree, Some(full), target)
         })
     }
@@ -352,26 +352,24 @@ impl<C: MappedConnection> DieselStore<C> {
         id: &str,
         full: &Value,
     ) -> Result<bool, Error> {
-        let entity = self.registry.aggregate(ty)?;
-        let target = Target { ty, id };
-        generated::check_key_given(entity, target)?;
-        let mut tree = self.validated(entity, full, None, target)?;
-        // Stored as it is: no time stamped, and the version kept (a create stores the
-        // version it is given plus one).
-        if let Some(index) = entity.version {
-            let SqlValue::Integer(version) = tree.values[index] else {
-                unreachable!("validation made the version an integer")
-            };
-            let property = &entity.fields[index].property;
-            let kept = version.checked_sub(1).ok_or_else(|| {
-                target.invalid(
-                    &nasc_model::error::pointer_join("", property),
-                    format!("version {version} is the smallest a 64-bit integer holds: it cannot be restored"),
-                )
-            })?;
-            tree.values[index] = SqlValue::Integer(kept);
-        }
-        self.create_tree(via, &tree, Some(full), target)
+        self.whole_state(ty, id, full, Stamp::Nothing, |tree, target| {
+            // Stored as it is: the version kept (a create stores the version it is given
+            // plus one).
+            if let Some(index) = tree.ty.version {
+                let SqlValue::Integer(version) = tree.values[index] else {
+                    unreachable!("validation made the version an integer")
+                };
+                let property = &tree.ty.fields[index].property;
+                let kept = version.checked_sub(1).ok_or_else(|| {
+                    target.invalid(
+                        &nasc_model::error::pointer_join("", property),
+                        format!("version {version} is the smallest a 64-bit integer holds: it cannot be restored"),
+                    )
+                })?;
+                tree.values[index] = SqlValue::Integer(kept);
+            }
+            self.create_tree(via, tree, Some(full), target)
+        })
     }
 
     pub(crate) fn replace_via(
@@ -381,25 +379,29 @@ impl<C: MappedConnection> DieselStore<C> {
         id: &str,
         full: &Value,
     ) -> Result<bool, Error> {
-        self.whole_state(ty, id, full, |tree, target| {
+        self.whole_state(ty, id, full, Stamp::Times, |tree, target| {
             self.replace_tree(via, tree, Some(full), target)
         })
     }
 
-    /// `write` of `full` validated as the whole state of `ty` `id`, its times stamped.
+    /// `write` of `full` validated as the whole state of `ty` `id`, its times stamped
+    /// unless `stamp` says otherwise.
     fn whole_state<T>(
         &self,
         ty: &str,
         id: &str,
         full: &Value,
-        write: impl FnOnce(&aggregate::RowTree<'_>, Target<'_>) -> Result<T, Error>,
+        stamp: Stamp,
+        write: impl FnOnce(&mut aggregate::RowTree<'_>, Target<'_>) -> Result<T, Error>,
     ) -> Result<T, Error> {
         let entity = self.registry.aggregate(ty)?;
         let target = Target { ty, id };
         generated::check_key_given(entity, target)?;
         let mut tree = self.validated(entity, full, None, target)?;
-        aggregate::stamp_times(&mut tree);
-        write(&tree, target)
+        if stamp == Stamp::Times {
+            aggregate::stamp_times(&mut tree);
+        }
+        write(&mut tree, target)
     }
 
     pub(crate) fn create_encoded_via(
@@ -779,6 +781,15 @@ impl<C: MappedConnection> DieselStore<C> {
             .map(|_| ())
             .map_err(|e| Failure::Nasc(target.database("logging", "", e)))
     }
+}
+
+/// Whether a write fills the mapping's `timestamps` with now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Stamp {
+    /// A save: the creation time (when created) and the last-save time.
+    Times,
+    /// A restore: the times the state holds are kept.
+    Nothing,
 }
 
 /// Where a call's connection comes from.
