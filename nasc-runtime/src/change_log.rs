@@ -29,8 +29,8 @@ pub struct LoggedChange {
     pub at: i64,
 }
 
-/// `CREATE TABLE` of the log.
-pub(crate) fn ddl(dialect: Dialect) -> String {
+/// The statements that make the log (on MySQL, with the row whose lock orders appends).
+pub(crate) fn ddl(dialect: Dialect) -> Vec<String> {
     let q = |name: &str| dialect.quote(name);
     let (sequence, text, key) = match dialect {
         Dialect::Sqlite => ("INTEGER PRIMARY KEY", "TEXT", "TEXT"),
@@ -45,7 +45,7 @@ pub(crate) fn ddl(dialect: Dialect) -> String {
             "VARCHAR(255)",
         ),
     };
-    format!(
+    let mut statements = vec![format!(
         "CREATE TABLE IF NOT EXISTS {} ({} {sequence}, {} {key} NOT NULL, {} {key} NOT NULL, {} {text} NOT NULL, {} BIGINT NULL, {} BIGINT NOT NULL)",
         q(CHANGE_LOG_TABLE),
         q("sequence"),
@@ -54,7 +54,42 @@ pub(crate) fn ddl(dialect: Dialect) -> String {
         q("diff"),
         q("version"),
         q("at")
-    )
+    )];
+    if dialect == Dialect::Mysql {
+        statements.push(format!(
+            "CREATE TABLE IF NOT EXISTS {} ({} INT PRIMARY KEY)",
+            q(ORDER_TABLE),
+            q("id")
+        ));
+        statements.push(format!(
+            "INSERT IGNORE INTO {} ({}) VALUES (1)",
+            q(ORDER_TABLE),
+            q("id")
+        ));
+    }
+    statements
+}
+
+/// MySQL: the table of the one row whose lock a transaction takes before it appends.
+pub const ORDER_TABLE: &str = "nasc_changes_order";
+
+/// The statement that makes appends take turns until their transaction ends, so that
+/// sequences are handed out in commit order: a follower that read a sequence has read
+/// every committed change before it (PostgreSQL: a transaction-scoped advisory lock per
+/// schema; MySQL: the lock of [`ORDER_TABLE`]'s row; SQLite's writers take turns already).
+fn turn(dialect: Dialect) -> Option<Sql> {
+    match dialect {
+        Dialect::Sqlite => None,
+        Dialect::Postgres => Some(Sql::new(
+            "SELECT 1 FROM (SELECT pg_advisory_xact_lock(hashtextextended('nasc_changes:' || current_schema(), 0))) AS taken",
+        )),
+        Dialect::Mysql => Some(Sql::new(&format!(
+            "SELECT {} FROM {} WHERE {} = 1 FOR UPDATE",
+            dialect.quote("id"),
+            dialect.quote(ORDER_TABLE),
+            dialect.quote("id")
+        ))),
+    }
 }
 
 /// Appends one change (inside the caller's transaction).
@@ -84,6 +119,9 @@ pub(crate) fn append<C: MappedConnection>(
         SqlValue::Null(nasc_model::ScalarType::Integer),
         SqlValue::Integer,
     );
+    if let Some(turn) = turn(dialect) {
+        conn.rows(&turn, &[])?;
+    }
     conn.run(
         &insert,
         &[

@@ -198,3 +198,75 @@ pub fn scratch_databases_are_separate_and_dropped(b: &Backend) {
         }
     }
 }
+
+/// The change log hands out sequences in commit order: a follower reading after the last
+/// sequence it saw, while six writers save at once, sees every change exactly once.
+pub fn a_follower_sees_every_change_once_in_order(b: &Backend) {
+    const WRITERS: usize = 6;
+    const SAVES: usize = 40;
+    let db = b.store(registry());
+    let options = StoreOptions {
+        change_log: true,
+        max_size: WRITERS as u32 + 1,
+        ..StoreOptions::default()
+    };
+    let store = db.connect_with(registry(), options).unwrap();
+    let done = std::sync::atomic::AtomicBool::new(false);
+    let followed: Vec<i64> = std::thread::scope(|scope| {
+        let follower = scope.spawn(|| {
+            let mut seen = Vec::new();
+            let mut last = 0;
+            loop {
+                let finished = done.load(std::sync::atomic::Ordering::SeqCst);
+                let changes = store.changes_since(last, 1000).unwrap();
+                for change in &changes {
+                    assert!(change.sequence > last, "{} after {last}", change.sequence);
+                    last = change.sequence;
+                    seen.push(change.sequence);
+                }
+                if finished && changes.is_empty() {
+                    return seen;
+                }
+                if changes.is_empty() {
+                    std::thread::sleep(std::time::Duration::from_millis(1));
+                }
+            }
+        });
+        // The follower stops once the writers are done, whether or not they succeeded.
+        struct Done<'a>(&'a std::sync::atomic::AtomicBool);
+        impl Drop for Done<'_> {
+            fn drop(&mut self) {
+                self.0.store(true, std::sync::atomic::Ordering::SeqCst);
+            }
+        }
+        let _done = Done(&done);
+        let writers: Vec<_> = (0..WRITERS)
+            .map(|w| {
+                let store = &store;
+                scope.spawn(move || {
+                    for s in 0..SAVES {
+                        let id = format!("w{w}-{s}");
+                        let note = json!({ "id": id });
+                        store.persist("Note", &id, &note, &note).unwrap();
+                    }
+                })
+            })
+            .collect();
+        let failed: Vec<String> = writers
+            .into_iter()
+            .filter_map(|w| w.join().err())
+            .map(|panic| format!("{:?}", panic.downcast_ref::<String>()))
+            .collect();
+        done.store(true, std::sync::atomic::Ordering::SeqCst);
+        assert!(failed.is_empty(), "writers failed: {failed:?}");
+        follower.join().unwrap()
+    });
+    let all: Vec<i64> = store
+        .changes_since(0, 100_000)
+        .unwrap()
+        .iter()
+        .map(|c| c.sequence)
+        .collect();
+    assert_eq!(all.len(), WRITERS * SAVES);
+    assert_eq!(followed, all, "the follower missed or repeated changes");
+}

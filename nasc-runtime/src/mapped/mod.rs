@@ -72,8 +72,9 @@ impl<C: MappedConnection> DieselStore<C> {
                 &redact(url),
             )?;
             if change_log {
-                first
-                    .batch_execute(&crate::change_log::ddl(C::DIALECT))
+                crate::change_log::ddl(C::DIALECT)
+                    .iter()
+                    .try_for_each(|statement| first.batch_execute(statement))
                     .map_err(|e| Error::Open {
                         target: redact(url),
                         message: format!("cannot create the scope log: {e}"),
@@ -106,9 +107,8 @@ impl<C: MappedConnection> DieselStore<C> {
     }
 
     /// The logged changes after `sequence` (0 for all), oldest first, at most `limit`; needs
-    /// [`StoreOptions::change_log`]. Sequences grow with each change; on PostgreSQL and MySQL
-    /// a change may commit after a later-numbered one, so a follower should re-read a short
-    /// window behind its position.
+    /// [`StoreOptions::change_log`]. Sequences are handed out in commit order, so a follower
+    /// asking for the changes after the last one it handled misses none and sees none twice.
     pub fn changes_since(
         &self,
         sequence: i64,
