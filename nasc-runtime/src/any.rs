@@ -311,6 +311,23 @@ impl MappedStore {
             MappedStore::Mysql(store) => store.changes_since(sequence, limit),
         }
     }
+
+    /// Removes the logged changes below `before`; see [`crate::DieselStore::prune_changes`].
+    pub fn prune_changes(&self, before: i64) -> Result<u64, Error> {
+        match self {
+            #[cfg(feature = "sqlite")]
+            MappedStore::Sqlite(store) => store.prune_changes(before),
+            #[cfg(feature = "postgres")]
+            MappedStore::Postgres(store) => store.prune_changes(before),
+            #[cfg(feature = "mysql")]
+            MappedStore::Mysql(store) => store.prune_changes(before),
+        }
+    }
+
+    /// The changes after `from`, as they are committed: see [`crate::Follow`].
+    pub fn follow(&self, from: i64) -> crate::Follow<'_> {
+        crate::Follow::new(from, move |after, limit| self.changes_since(after, limit))
+    }
 }
 
 backend_enum! {

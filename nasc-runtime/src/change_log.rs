@@ -175,3 +175,77 @@ pub(crate) fn since<C: MappedConnection>(
         })
         .collect()
 }
+
+/// Deletes the changes below `before`.
+pub(crate) fn prune<C: MappedConnection>(conn: &mut C, before: i64) -> QueryResult<u64> {
+    let q = |name: &str| C::DIALECT.quote(name);
+    let delete = Sql::new(&format!(
+        "DELETE FROM {} WHERE {} < ?",
+        q(CHANGE_LOG_TABLE),
+        q("sequence")
+    ));
+    conn.run(&delete, &[SqlValue::Integer(before)])
+        .map(|n| n as u64)
+}
+
+/// Changes read per query while following.
+const FOLLOW_BATCH: i64 = 500;
+/// The longest wait between two reads of a follower that found nothing new.
+const FOLLOW_MAX_WAIT: std::time::Duration = std::time::Duration::from_millis(100);
+
+/// The committed changes after a sequence, in commit order, as they are committed
+/// ([`crate::MappedStore::follow`]): an endless iterator that waits for the next change
+/// when it has handed out every one (reading again after 1 ms, then after waits that double
+/// up to 100 ms while nothing comes). Resume a follower with the last sequence it handled:
+/// it then misses no change and repeats none. A read that fails is handed out as an error,
+/// and the next call reads again from the same place.
+pub struct Follow<'s> {
+    read: Box<dyn Fn(i64, i64) -> Result<Vec<LoggedChange>, crate::Error> + 's>,
+    last: i64,
+    ready: std::collections::VecDeque<LoggedChange>,
+    wait: std::time::Duration,
+}
+
+impl<'s> Follow<'s> {
+    /// A follower of the changes after `from`, read by `read(after, limit)`.
+    pub fn new(
+        from: i64,
+        read: impl Fn(i64, i64) -> Result<Vec<LoggedChange>, crate::Error> + 's,
+    ) -> Self {
+        Follow {
+            read: Box::new(read),
+            last: from,
+            ready: std::collections::VecDeque::new(),
+            wait: std::time::Duration::from_millis(1),
+        }
+    }
+
+    /// The sequence of the last change handed out (or the one it started from).
+    pub fn position(&self) -> i64 {
+        self.last
+    }
+}
+
+impl Iterator for Follow<'_> {
+    type Item = Result<LoggedChange, crate::Error>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            if let Some(change) = self.ready.pop_front() {
+                self.last = change.sequence;
+                return Some(Ok(change));
+            }
+            match (self.read)(self.last, FOLLOW_BATCH) {
+                Err(e) => return Some(Err(e)),
+                Ok(changes) if changes.is_empty() => {
+                    std::thread::sleep(self.wait);
+                    self.wait = (self.wait * 2).min(FOLLOW_MAX_WAIT);
+                }
+                Ok(changes) => {
+                    self.wait = std::time::Duration::from_millis(1);
+                    self.ready.extend(changes);
+                }
+            }
+        }
+    }
+}

@@ -118,7 +118,7 @@ pub use any::{JsonStore, MappedStore, MappedTransaction};
 #[cfg(feature = "tokio")]
 pub use asynchronous::{AsyncProcessor, AsyncStore};
 pub use backend::MappedConnection;
-pub use change_log::{LoggedChange, CHANGE_LOG_TABLE};
+pub use change_log::{Follow, LoggedChange, CHANGE_LOG_TABLE};
 pub use diff::{diff, diff_children, ChildrenDiff, Diff};
 pub use entity::{Aggregate, Entity};
 pub use error::Error;

@@ -56,6 +56,7 @@ conformance!(
     operations::the_stores_tell_tracing_what_they_do,
     operations::scratch_databases_are_separate_and_dropped,
     operations::a_follower_sees_every_change_once_in_order,
+    operations::following_resumes_exactly_and_pruning_removes,
     asynchronous::the_async_store_does_what_the_blocking_one_does,
     asynchronous::many_tasks_share_the_pool,
     asynchronous::a_dropped_call_finishes_whole_or_not_at_all,

@@ -270,3 +270,53 @@ pub fn a_follower_sees_every_change_once_in_order(b: &Backend) {
     assert_eq!(all.len(), WRITERS * SAVES);
     assert_eq!(followed, all, "the follower missed or repeated changes");
 }
+
+/// `follow` waits for changes as they are committed; resumed from the last sequence it
+/// handed out, it repeats none and misses none; `prune_changes` removes those before a
+/// sequence.
+pub fn following_resumes_exactly_and_pruning_removes(b: &Backend) {
+    let db = b.store(registry());
+    let options = StoreOptions {
+        change_log: true,
+        ..StoreOptions::default()
+    };
+    let store = db.connect_with(registry(), options).unwrap();
+    let (first, second) = std::thread::scope(|scope| {
+        scope.spawn(|| {
+            for i in 0..60 {
+                if i % 20 == 0 {
+                    std::thread::sleep(std::time::Duration::from_millis(30));
+                }
+                let id = format!("n{i}");
+                let note = json!({ "id": id });
+                store.persist("Note", &id, &note, &note).unwrap();
+            }
+        });
+        let mut follower = store.follow(0);
+        let first: Vec<_> = follower.by_ref().take(25).map(Result::unwrap).collect();
+        let position = follower.position();
+        drop(follower);
+        let second: Vec<_> = store
+            .follow(position)
+            .take(35)
+            .map(Result::unwrap)
+            .collect();
+        (first, second)
+    });
+    let followed: Vec<i64> = first.iter().chain(&second).map(|c| c.sequence).collect();
+    let all: Vec<i64> = store
+        .changes_since(0, 1000)
+        .unwrap()
+        .iter()
+        .map(|c| c.sequence)
+        .collect();
+    assert_eq!(followed, all);
+    let ids: Vec<&str> = first.iter().chain(&second).map(|c| c.id.as_str()).collect();
+    assert_eq!(ids[0], "n0");
+    assert_eq!(ids[59], "n59");
+    let cut = all[30];
+    assert_eq!(store.prune_changes(cut).unwrap(), 30);
+    let left = store.changes_since(0, 1000).unwrap();
+    assert_eq!(left.len(), 30);
+    assert_eq!(left[0].sequence, cut);
+}

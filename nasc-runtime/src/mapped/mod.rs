@@ -116,13 +116,32 @@ impl<C: MappedConnection> DieselStore<C> {
     ) -> Result<Vec<crate::LoggedChange>, Error> {
         self.pool.with("", "", |conn| {
             crate::change_log::since(conn, sequence, limit).map_err(|e| Error::Database {
-                action: "reading the scope log of",
+                action: "reading the change log of",
                 ty: String::new(),
                 id: String::new(),
                 pointer: String::new(),
                 source: e,
             })
         })
+    }
+
+    /// Removes the logged changes whose sequence is below `before` (those every follower
+    /// has handled); how many.
+    pub fn prune_changes(&self, before: i64) -> Result<u64, Error> {
+        self.pool.with("", "", |conn| {
+            crate::change_log::prune(conn, before).map_err(|e| Error::Database {
+                action: "pruning the change log of",
+                ty: String::new(),
+                id: String::new(),
+                pointer: String::new(),
+                source: e,
+            })
+        })
+    }
+
+    /// The changes after `from`, as they are committed: see [`crate::Follow`].
+    pub fn follow(&self, from: i64) -> crate::Follow<'_> {
+        crate::Follow::new(from, move |after, limit| self.changes_since(after, limit))
     }
 
     /// What the store's connection pool holds, and how its checkouts went.
