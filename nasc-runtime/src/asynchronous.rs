@@ -75,6 +75,16 @@ impl AsyncStore<MappedStore> {
         Ok(AsyncStore::new(store, concurrency).with_timeout(timeout))
     }
 
+    /// The changes after `from`, as they are committed, for async code: see [`AsyncFollow`].
+    pub fn follow(&self, from: i64) -> AsyncFollow {
+        AsyncFollow {
+            store: self.clone(),
+            last: from,
+            ready: std::collections::VecDeque::new(),
+            wait: Duration::from_millis(1),
+        }
+    }
+
     /// Runs `f` in one transaction across aggregates (see [`MappedStore::transaction`]):
     /// what it does through the transaction commits when it returns `Ok`, and is rolled
     /// back otherwise. `f` runs on the blocking pool, so it is a plain closure: it makes
@@ -389,5 +399,46 @@ impl<S: Store + 'static> AsyncProcessor<S> {
             Ok(f(&processor))
         })
         .await
+    }
+}
+
+/// The committed changes after a sequence, in commit order, as they are committed
+/// ([`AsyncStore::follow`]), as [`crate::Follow`] hands them out, without holding a thread
+/// while it waits (reading again after 1 ms, then after waits that double up to 100 ms).
+/// `next().await` gives the next change; resume with [`Self::position`].
+pub struct AsyncFollow {
+    store: AsyncStore,
+    last: i64,
+    ready: std::collections::VecDeque<crate::LoggedChange>,
+    wait: Duration,
+}
+
+impl AsyncFollow {
+    /// The next committed change, waiting for it; a read that fails is an error, and the
+    /// next call reads again from the same place.
+    pub async fn next(&mut self) -> Result<crate::LoggedChange, Error> {
+        loop {
+            if let Some(change) = self.ready.pop_front() {
+                self.last = change.sequence;
+                return Ok(change);
+            }
+            let after = self.last;
+            let changes = self
+                .store
+                .run(move |store| store.changes_since(after, 500))
+                .await?;
+            if changes.is_empty() {
+                tokio::time::sleep(self.wait).await;
+                self.wait = (self.wait * 2).min(Duration::from_millis(100));
+            } else {
+                self.wait = Duration::from_millis(1);
+                self.ready.extend(changes);
+            }
+        }
+    }
+
+    /// The sequence of the last change handed out (or the one it started from).
+    pub fn position(&self) -> i64 {
+        self.last
     }
 }

@@ -116,7 +116,7 @@ macro_rules! __if_mysql {
 pub use aggregate::MAX_DOCUMENT_DEPTH;
 pub use any::{JsonStore, MappedStore, MappedTransaction};
 #[cfg(feature = "tokio")]
-pub use asynchronous::{AsyncProcessor, AsyncStore};
+pub use asynchronous::{AsyncFollow, AsyncProcessor, AsyncStore};
 pub use backend::MappedConnection;
 pub use change_log::{Follow, LoggedChange, CHANGE_LOG_TABLE};
 pub use diff::{diff, diff_children, ChildrenDiff, Diff};

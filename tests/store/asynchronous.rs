@@ -363,3 +363,44 @@ fn every_future_is_send(
             .process(serde_json::from_value(json!({"event": "inc", "instance": "C:c"})).unwrap()),
     );
 }
+
+/// An async follower hands out the changes as they are committed, in commit order, and
+/// resumes from its position without repeating one.
+pub fn an_async_follower_sees_every_change(b: &Backend) {
+    let db = b.store(sales::registry());
+    runtime().block_on(async {
+        let options = StoreOptions {
+            change_log: true,
+            ..StoreOptions::default()
+        };
+        let store = AsyncStore::connect_with(db.url(), sales::registry(), options)
+            .await
+            .unwrap();
+        let writer = {
+            let store = store.clone();
+            tokio::spawn(async move {
+                for i in 0..30 {
+                    if i % 10 == 0 {
+                        tokio::time::sleep(Duration::from_millis(20)).await;
+                    }
+                    store.save(order(&format!("o{i}"), "f", 1)).await.unwrap();
+                }
+            })
+        };
+        let mut follower = store.follow(0);
+        let mut ids = Vec::new();
+        for _ in 0..12 {
+            ids.push(follower.next().await.unwrap().id);
+        }
+        let mut resumed = store.follow(follower.position());
+        for _ in 12..30 {
+            ids.push(resumed.next().await.unwrap().id);
+        }
+        writer.await.unwrap();
+        let expected: Vec<String> = (0..30).map(|i| format!("o{i}")).collect();
+        assert_eq!(ids, expected);
+        // Nothing more: the next read waits.
+        let more = tokio::time::timeout(Duration::from_millis(50), resumed.next()).await;
+        assert!(more.is_err(), "a change that was never made: {more:?}");
+    });
+}

@@ -62,6 +62,7 @@ conformance!(
     asynchronous::a_dropped_call_finishes_whole_or_not_at_all,
     asynchronous::the_runtime_runs_while_a_call_waits,
     asynchronous::the_async_processor_applies_every_event,
+    asynchronous::an_async_follower_sees_every_change,
     generated::inserts_make_the_keys_the_mapping_asks_for,
     generated::own_keys_and_generated_keys_live_together,
     generated::writes_other_than_insert_need_the_key,
