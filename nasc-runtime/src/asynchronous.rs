@@ -11,6 +11,9 @@
 //! A call whose future is dropped (a cancelled request, a timeout) still runs to its end
 //! on the blocking pool: its transaction commits or rolls back whole, and its connection
 //! goes back to the pool outside any transaction. Only its answer is lost.
+//!
+//! The runtime needs its timer (`#[tokio::main]` and `Builder::enable_all` turn it on): a
+//! call waits for a free slot at most the pool's connection timeout.
 
 use crate::query::{AsQuery, Measure};
 use crate::{
