@@ -60,46 +60,22 @@ impl<C: MappedConnection> DieselStore<C> {
             let child_ty = self.registry.model().child(relation);
             let link = &child_ty.parents[statements.child_link[index]];
             let at = |parent: &str| pointer_join(parent, &relation.property);
-            // A child with arrays of its own has its row selected last: the key its
-            // children refer to it by.
             let deeper = !child_ty.relations.is_empty();
-            let relations = child_ty.relations.len();
-            // The rows of each parent's array, in the parents' order (with the keys of
-            // their own children, for a deeper child).
-            let mut loaded: Vec<Vec<LoadedRow>> = Vec::with_capacity(parents.len());
-            let mut row_keys: Vec<Vec<SqlValue>> = Vec::new();
-            let take = |rows: &mut dyn Iterator<Item = Vec<Cell>>, count: usize| {
-                let mut array = Vec::with_capacity(count);
-                let mut keys = Vec::with_capacity(if deeper { count } else { 0 });
-                for mut cells in rows.take(count) {
-                    if deeper {
-                        let row = cells.pop().expect("the row is selected last");
-                        keys.push(cell_into_value(row, ScalarType::Integer));
-                    }
-                    array.push(LoadedRow::new(cells, relations));
-                }
-                (array, keys)
-            };
+            let mut arrays = Arrays::new(parents.len(), child_ty);
             if let [(key, _, pointer)] = &*parents {
                 // One parent (the top level): the plain select, no grouping.
-                let rows = conn
-                    .rows(
-                        &statements.select_children[index],
-                        std::slice::from_ref(key),
-                    )
-                    .map_err(|e| target.database("loading", &at(pointer), e))?;
-                let count = rows.len();
-                let (array, keys) = take(&mut rows.into_iter(), count);
-                loaded.push(array);
-                row_keys.push(keys);
+                conn.each_row(
+                    &statements.select_children[index],
+                    std::slice::from_ref(key),
+                    &mut |cells| arrays.push(0, cells),
+                )
+                .map_err(|e| target.database("loading", &at(pointer), e))?;
             } else {
                 let slots: HashMap<ChildKey, usize> = parents
                     .iter()
                     .enumerate()
                     .map(|(i, (key, _, _))| (ChildKey::of(key), i))
                     .collect();
-                loaded.resize_with(parents.len(), Vec::new);
-                row_keys.resize_with(parents.len(), Vec::new);
                 for chunk in parents.chunks(select.parents_per_statement()) {
                     let keys: Vec<SqlValue> =
                         chunk.iter().map(|(key, _, _)| key.borrowed()).collect();
@@ -121,18 +97,14 @@ impl<C: MappedConnection> DieselStore<C> {
                                     return;
                                 };
                                 if let Some((_, previous)) = &group {
-                                    last_length = loaded[*previous].len();
+                                    last_length = arrays.rows[*previous].len();
                                 }
-                                loaded[slot].reserve(last_length);
+                                arrays.rows[slot].reserve(last_length);
                                 group = Some((fk, slot));
                                 slot
                             }
                         };
-                        if deeper {
-                            let row = cells.pop().expect("the row is selected last");
-                            row_keys[slot].push(cell_into_value(row, ScalarType::Integer));
-                        }
-                        loaded[slot].push(LoadedRow::new(cells, relations));
+                        arrays.push(slot, cells);
                     })
                     .map_err(|e| target.database("loading", &at(&chunk[0].2), e))?;
                     if stray {
@@ -141,6 +113,11 @@ impl<C: MappedConnection> DieselStore<C> {
                     }
                 }
             }
+            let Arrays {
+                rows: mut loaded,
+                keys: row_keys,
+                ..
+            } = arrays;
             if deeper {
                 let mut next: Vec<(SqlValue, String)> = Vec::new();
                 for ((_, _, pointer), keys) in parents.iter().zip(row_keys) {
@@ -190,5 +167,38 @@ impl<C: MappedConnection> DieselStore<C> {
             object.insert(relation.property.clone(), Value::Array(items));
         }
         Ok(object)
+    }
+}
+
+/// The rows read of one array of each parent, in the parents' order, and for a child with
+/// arrays of its own the `nasc_row` of each (selected last: the key its children refer to
+/// it by).
+struct Arrays {
+    rows: Vec<Vec<LoadedRow>>,
+    keys: Vec<Vec<SqlValue<'static>>>,
+    deeper: bool,
+    relations: usize,
+}
+
+impl Arrays {
+    fn new(parents: usize, child: &EntityType) -> Arrays {
+        let deeper = !child.relations.is_empty();
+        Arrays {
+            rows: (0..parents).map(|_| Vec::new()).collect(),
+            keys: (0..if deeper { parents } else { 0 })
+                .map(|_| Vec::new())
+                .collect(),
+            deeper,
+            relations: child.relations.len(),
+        }
+    }
+
+    /// Appends the row of `cells` to the array of parent `slot`.
+    fn push(&mut self, slot: usize, mut cells: Vec<Cell>) {
+        if self.deeper {
+            let row = cells.pop().expect("the row is selected last");
+            self.keys[slot].push(cell_into_value(row, ScalarType::Integer));
+        }
+        self.rows[slot].push(LoadedRow::new(cells, self.relations));
     }
 }
