@@ -308,6 +308,28 @@ pub(crate) fn stamp_times(tree: &mut RowTree<'_>) {
     }
 }
 
+/// The times `tree` holds in the mapping's `timestamps` properties, as loads give them
+/// (what a save stamped, or what a restore kept); none where a time is null.
+pub(crate) fn times_json(tree: &RowTree<'_>) -> Map<String, Value> {
+    let (created, updated) = tree.ty.timestamps;
+    [created, updated]
+        .into_iter()
+        .flatten()
+        .filter_map(|index| {
+            let field = &tree.ty.fields[index];
+            let value = match (&tree.values[index], field.scalar) {
+                (SqlValue::Integer(millis), _) => Value::from(*millis),
+                (SqlValue::Text(text), ScalarType::DateTime) => Value::String(
+                    nasc_model::datetime::from_stored(text).unwrap_or_else(|| text.to_string()),
+                ),
+                (SqlValue::Text(text), _) => Value::String(text.to_string()),
+                _ => return None,
+            };
+            Some((field.property.clone(), value))
+        })
+        .collect()
+}
+
 /// Checks `diff` is the shallow map of changed top-level properties of `ty`.
 pub(crate) fn check_diff(ty: &EntityType, diff: &Value, target: Target<'_>) -> Result<(), Error> {
     let Some(diff) = diff.as_object() else {

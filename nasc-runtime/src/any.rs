@@ -125,6 +125,20 @@ macro_rules! backend_enum {
     };
 }
 
+/// `$body` on the store of whichever backend `$store` is (a `MappedStore`), bound to `$s`.
+macro_rules! on_backend {
+    ($store:expr, $s:ident => $body:expr) => {
+        match $store {
+            #[cfg(feature = "sqlite")]
+            MappedStore::Sqlite($s) => $body,
+            #[cfg(feature = "postgres")]
+            MappedStore::Postgres($s) => $body,
+            #[cfg(feature = "mysql")]
+            MappedStore::Mysql($s) => $body,
+        }
+    };
+}
+
 backend_enum! {
     /// The mapped store on the backend a URL names; every compiled-in backend is a variant.
     ///
@@ -226,14 +240,7 @@ impl MappedStore {
 
     /// What the store's connection pool holds, and how its checkouts went.
     pub fn pool_stats(&self) -> crate::PoolStats {
-        match self {
-            #[cfg(feature = "sqlite")]
-            MappedStore::Sqlite(store) => store.pool_stats(),
-            #[cfg(feature = "postgres")]
-            MappedStore::Postgres(store) => store.pool_stats(),
-            #[cfg(feature = "mysql")]
-            MappedStore::Mysql(store) => store.pool_stats(),
-        }
+        on_backend!(self, store => store.pool_stats())
     }
 
     /// Connects to `DATABASE_URL` with the options the `NASC_*` variables set (see
@@ -302,26 +309,22 @@ impl MappedStore {
         sequence: i64,
         limit: i64,
     ) -> Result<Vec<crate::LoggedChange>, Error> {
-        match self {
-            #[cfg(feature = "sqlite")]
-            MappedStore::Sqlite(store) => store.changes_since(sequence, limit),
-            #[cfg(feature = "postgres")]
-            MappedStore::Postgres(store) => store.changes_since(sequence, limit),
-            #[cfg(feature = "mysql")]
-            MappedStore::Mysql(store) => store.changes_since(sequence, limit),
-        }
+        on_backend!(self, store => store.changes_since(sequence, limit))
     }
 
     /// Removes the logged changes below `before`; see [`crate::DieselStore::prune_changes`].
     pub fn prune_changes(&self, before: i64) -> Result<u64, Error> {
-        match self {
-            #[cfg(feature = "sqlite")]
-            MappedStore::Sqlite(store) => store.prune_changes(before),
-            #[cfg(feature = "postgres")]
-            MappedStore::Postgres(store) => store.prune_changes(before),
-            #[cfg(feature = "mysql")]
-            MappedStore::Mysql(store) => store.prune_changes(before),
-        }
+        on_backend!(self, store => store.prune_changes(before))
+    }
+
+    /// The position of a feed applied here; see [`crate::DieselStore::feed_position`].
+    pub fn feed_position(&self, feed: &str) -> Result<i64, Error> {
+        on_backend!(self, store => store.feed_position(feed))
+    }
+
+    /// Applies another store's changes; see [`crate::DieselStore::apply_changes`].
+    pub fn apply_changes(&self, feed: &str, changes: &[crate::LoggedChange]) -> Result<i64, Error> {
+        on_backend!(self, store => store.apply_changes(feed, changes))
     }
 
     /// The changes after `from`, as they are committed: see [`crate::Follow`].

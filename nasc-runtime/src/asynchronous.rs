@@ -84,7 +84,7 @@ impl AsyncStore<MappedStore> {
             store: self.clone(),
             last: from,
             ready: std::collections::VecDeque::new(),
-            wait: Duration::from_millis(1),
+            idle: crate::change_log::Idle::new(),
         }
     }
 
@@ -413,7 +413,7 @@ pub struct AsyncFollow {
     store: AsyncStore,
     last: i64,
     ready: std::collections::VecDeque<crate::LoggedChange>,
-    wait: Duration,
+    idle: crate::change_log::Idle,
 }
 
 impl AsyncFollow {
@@ -428,13 +428,12 @@ impl AsyncFollow {
             let after = self.last;
             let changes = self
                 .store
-                .run(move |store| store.changes_since(after, 500))
+                .run(move |store| store.changes_since(after, crate::change_log::FOLLOW_BATCH))
                 .await?;
             if changes.is_empty() {
-                tokio::time::sleep(self.wait).await;
-                self.wait = (self.wait * 2).min(Duration::from_millis(100));
+                tokio::time::sleep(self.idle.next_wait()).await;
             } else {
-                self.wait = Duration::from_millis(1);
+                self.idle.reset();
                 self.ready.extend(changes);
             }
         }

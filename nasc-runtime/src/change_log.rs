@@ -3,14 +3,22 @@
 
 use crate::aggregate::{Cell, SqlValue};
 use crate::backend::MappedConnection;
+use crate::diff::{POSITIONS_KEY, REMOVED_KEY};
 use crate::mapped::Executor;
 use crate::sql::Sql;
 use diesel::QueryResult;
-use nasc_model::Dialect;
-use serde_json::Value;
+use nasc_model::{Dialect, EntityType};
+use serde_json::{Map, Value};
+use std::borrow::Cow;
 
 /// The log table.
 pub const CHANGE_LOG_TABLE: &str = "nasc_changes";
+/// The table of the positions of the feeds applied to this database ([`crate::replicate`]).
+pub const FEED_TABLE: &str = "nasc_feeds";
+/// The key of a logged change that deleted the aggregate.
+pub const DELETED_KEY: &str = "$deleted";
+/// The key of a logged change under which the times nasc stamped are listed.
+pub const STAMPED_KEY: &str = "$stamped";
 
 /// One logged change.
 #[derive(Debug, Clone, PartialEq)]
@@ -21,7 +29,12 @@ pub struct LoggedChange {
     pub ty: String,
     /// Aggregate id.
     pub id: String,
-    /// The persist's diff, or `{"$deleted": true}` for a delete.
+    /// What changed: the changed top-level properties with their new values, those
+    /// removed under `"$removed"`, the changed positions of arrays under `"$positions"`
+    /// (see [`crate::Diff::to_value`]), and the times nasc stamped under `"$stamped"`; a
+    /// write of the whole state lists under `"$removed"` every property it lacks; a delete
+    /// is `{"$deleted": true}`. Applied in order to the state before it (see
+    /// [`apply_change`]), each change gives the state stored after it.
     pub diff: Value,
     /// The version saved, for versioned types.
     pub version: Option<i64>,
@@ -189,9 +202,35 @@ pub(crate) fn prune<C: MappedConnection>(conn: &mut C, before: i64) -> QueryResu
 }
 
 /// Changes read per query while following.
-const FOLLOW_BATCH: i64 = 500;
-/// The longest wait between two reads of a follower that found nothing new.
-const FOLLOW_MAX_WAIT: std::time::Duration = std::time::Duration::from_millis(100);
+pub(crate) const FOLLOW_BATCH: i64 = 500;
+
+/// The waits of a reader of the log that found nothing new: 1 ms, then doubling up to
+/// 100 ms while nothing comes, and 1 ms again once something did.
+#[derive(Debug)]
+pub(crate) struct Idle {
+    wait: std::time::Duration,
+}
+
+impl Idle {
+    const FIRST: std::time::Duration = std::time::Duration::from_millis(1);
+    const LONGEST: std::time::Duration = std::time::Duration::from_millis(100);
+
+    pub(crate) fn new() -> Idle {
+        Idle { wait: Self::FIRST }
+    }
+
+    /// How long to wait now that a read found nothing (each such wait longer).
+    pub(crate) fn next_wait(&mut self) -> std::time::Duration {
+        let wait = self.wait;
+        self.wait = (wait * 2).min(Self::LONGEST);
+        wait
+    }
+
+    /// A read found something: the next wait is short again.
+    pub(crate) fn reset(&mut self) {
+        self.wait = Self::FIRST;
+    }
+}
 
 /// The committed changes after a sequence, in commit order, as they are committed
 /// ([`crate::MappedStore::follow`]): an endless iterator that waits for the next change
@@ -203,7 +242,7 @@ pub struct Follow<'s> {
     read: Box<dyn Fn(i64, i64) -> Result<Vec<LoggedChange>, crate::Error> + 's>,
     last: i64,
     ready: std::collections::VecDeque<LoggedChange>,
-    wait: std::time::Duration,
+    idle: Idle,
 }
 
 impl<'s> Follow<'s> {
@@ -216,7 +255,7 @@ impl<'s> Follow<'s> {
             read: Box::new(read),
             last: from,
             ready: std::collections::VecDeque::new(),
-            wait: std::time::Duration::from_millis(1),
+            idle: Idle::new(),
         }
     }
 
@@ -237,15 +276,215 @@ impl Iterator for Follow<'_> {
             }
             match (self.read)(self.last, FOLLOW_BATCH) {
                 Err(e) => return Some(Err(e)),
-                Ok(changes) if changes.is_empty() => {
-                    std::thread::sleep(self.wait);
-                    self.wait = (self.wait * 2).min(FOLLOW_MAX_WAIT);
-                }
+                Ok(changes) if changes.is_empty() => std::thread::sleep(self.idle.next_wait()),
                 Ok(changes) => {
-                    self.wait = std::time::Duration::from_millis(1);
+                    self.idle.reset();
                     self.ready.extend(changes);
                 }
             }
         }
     }
+}
+
+/// The statement that makes the table of feed positions: per feed applied to this
+/// database, the sequence of the last change applied, written in the same transaction as
+/// the change.
+pub(crate) fn feed_ddl(dialect: Dialect) -> String {
+    let q = |name: &str| dialect.quote(name);
+    let key = match dialect {
+        Dialect::Mysql => "VARCHAR(255)",
+        _ => "TEXT",
+    };
+    format!(
+        "CREATE TABLE IF NOT EXISTS {} ({} {key} NOT NULL PRIMARY KEY, {} BIGINT NOT NULL)",
+        q(FEED_TABLE),
+        q("feed"),
+        q("sequence")
+    )
+}
+
+/// The position recorded for `feed` (0 when none is), read with a lock that makes two
+/// appliers of one feed take turns until the end of the transaction (the feed's row is
+/// made first, so that there is a row to lock).
+pub(crate) fn feed_position(
+    conn: &mut impl Executor,
+    dialect: Dialect,
+    feed: &str,
+) -> QueryResult<i64> {
+    let q = |name: &str| dialect.quote(name);
+    let (insert, ignore, lock) = match dialect {
+        Dialect::Sqlite => ("INSERT OR IGNORE", "", ""),
+        Dialect::Postgres => ("INSERT", " ON CONFLICT DO NOTHING", " FOR UPDATE"),
+        Dialect::Mysql => ("INSERT IGNORE", "", " FOR UPDATE"),
+    };
+    let make = Sql::new(&format!(
+        "{insert} INTO {} ({}, {}) VALUES (?, 0){ignore}",
+        q(FEED_TABLE),
+        q("feed"),
+        q("sequence")
+    ));
+    conn.run(&make, &[SqlValue::Text(feed.into())])?;
+    let select = Sql::new(&format!(
+        "SELECT {} FROM {} WHERE {} = ?{lock}",
+        q("sequence"),
+        q(FEED_TABLE),
+        q("feed")
+    ));
+    let rows = conn.rows(&select, &[SqlValue::Text(feed.into())])?;
+    match rows.first().map(Vec::as_slice) {
+        Some([Cell::Integer(sequence)]) => Ok(*sequence),
+        other => Err(diesel::result::Error::DeserializationError(
+            format!("unexpected feed position {other:?}").into(),
+        )),
+    }
+}
+
+/// Records `sequence` as the position of `feed`, whose row [`feed_position`] made (inside
+/// the caller's transaction).
+pub(crate) fn record_feed_position(
+    conn: &mut impl Executor,
+    dialect: Dialect,
+    feed: &str,
+    sequence: i64,
+) -> QueryResult<()> {
+    let q = |name: &str| dialect.quote(name);
+    let update = Sql::new(&format!(
+        "UPDATE {} SET {} = ? WHERE {} = ?",
+        q(FEED_TABLE),
+        q("sequence"),
+        q("feed")
+    ));
+    conn.run(
+        &update,
+        &[SqlValue::Integer(sequence), SqlValue::Text(feed.into())],
+    )
+    .map(|_| ())
+}
+
+/// What the log records of a write of the whole state `document` of `ty` (of its arrays,
+/// only those `written` names were written): the document without the arrays not written,
+/// and every top-level property it lacks listed under `$removed`, so that applying it to
+/// any earlier state gives the state stored.
+pub(crate) fn whole_entry(
+    ty: &EntityType,
+    document: &Value,
+    written: impl Fn(&str) -> bool,
+) -> Value {
+    let mut entry = match document {
+        Value::Object(object) => object.clone(),
+        _ => Map::new(),
+    };
+    entry.retain(|key, _| ty.relations.iter().all(|r| r.property != *key) || written(key));
+    let removed: Vec<Value> = ty
+        .fields
+        .iter()
+        .map(|f| &f.property)
+        .chain(ty.relations.iter().map(|r| &r.property))
+        .filter(|property| !entry.contains_key(*property))
+        .map(|property| Value::String(property.clone()))
+        .collect();
+    if !removed.is_empty() {
+        entry.insert(REMOVED_KEY.into(), Value::Array(removed));
+    }
+    Value::Object(entry)
+}
+
+/// `entry` with the times nasc stamped (by property) under `$stamped`.
+pub(crate) fn with_stamped(entry: Cow<'_, Value>, times: Map<String, Value>) -> Cow<'_, Value> {
+    if times.is_empty() || !entry.is_object() {
+        return entry;
+    }
+    let mut entry = entry.into_owned();
+    entry[STAMPED_KEY] = Value::Object(times);
+    Cow::Owned(entry)
+}
+
+/// The state of aggregate `change.id` of type `ty` after `change`, given the state before
+/// it (`None`: none stored), or `None` when the change deleted it: what the store that
+/// logged the change stored. The times are those stamped (the creation time only for a
+/// new aggregate: a stored one keeps its own), the version the one logged.
+///
+/// Applying the changes after a sequence in order to a copy taken at that sequence, or
+/// later (a snapshot read while writers wrote), gives the same states: each change sets
+/// whole top-level properties. A change of part of an aggregate applied to none leaves
+/// none (a copy taken later than the change lacks an aggregate deleted since, and a later
+/// change deletes it again).
+pub fn apply_change(
+    ty: &EntityType,
+    before: Option<Value>,
+    change: &LoggedChange,
+) -> Result<Option<Value>, crate::Error> {
+    let invalid = |pointer: &str, message: String| crate::Error::Invalid {
+        ty: change.ty.clone(),
+        id: change.id.clone(),
+        pointer: pointer.to_owned(),
+        message: format!("change {} of the log: {message}", change.sequence),
+    };
+    let Value::Object(diff) = &change.diff else {
+        return Err(invalid("", "the change is not an object".into()));
+    };
+    if diff.get(DELETED_KEY) == Some(&Value::Bool(true)) {
+        return Ok(None);
+    }
+    // A change of part of an aggregate that is not stored: only a copy taken later than
+    // the change (a snapshot read after the aggregate was deleted) can have none, and a
+    // later change deletes it again. It stays absent.
+    let names_every_property = || {
+        let removed = diff.get(REMOVED_KEY).and_then(Value::as_array);
+        let named = |property: &String| {
+            diff.contains_key(property)
+                || removed.is_some_and(|r| r.iter().any(|p| p.as_str() == Some(property)))
+        };
+        ty.fields.iter().map(|f| &f.property).all(named)
+            && ty.relations.iter().map(|r| &r.property).all(named)
+    };
+    if before.is_none() && !names_every_property() {
+        return Ok(None);
+    }
+    let existed = before.is_some();
+    let mut state = match before {
+        Some(Value::Object(state)) => state,
+        Some(_) => return Err(invalid("", "the state before it is not an object".into())),
+        None => Map::new(),
+    };
+    let created = ty.timestamps.0.map(|i| &ty.fields[i].property);
+    let kept_creation = created.and_then(|property| state.get(property).cloned());
+    for (key, value) in diff {
+        match key.as_str() {
+            REMOVED_KEY => {
+                let Some(removed) = value.as_array() else {
+                    return Err(invalid("/$removed", "`$removed` is not a list".into()));
+                };
+                for property in removed {
+                    let Some(property) = property.as_str() else {
+                        return Err(invalid("/$removed", "`$removed` lists a non-string".into()));
+                    };
+                    state.remove(property);
+                }
+            }
+            STAMPED_KEY | POSITIONS_KEY => {}
+            _ => {
+                state.insert(key.clone(), value.clone());
+            }
+        }
+    }
+    // The stamps after the values: they replaced what the state held.
+    if let Some(times) = diff.get(STAMPED_KEY) {
+        let Some(times) = times.as_object() else {
+            return Err(invalid("/$stamped", "`$stamped` is not an object".into()));
+        };
+        for (property, time) in times {
+            state.insert(property.clone(), time.clone());
+        }
+    }
+    if let (true, Some(property)) = (existed, created) {
+        match &kept_creation {
+            Some(time) => state.insert(property.clone(), time.clone()),
+            None => state.remove(property),
+        };
+    }
+    if let (Some(index), Some(version)) = (ty.version, change.version) {
+        state.insert(ty.fields[index].property.clone(), Value::from(version));
+    }
+    Ok(Some(Value::Object(state)))
 }

@@ -78,6 +78,7 @@ pub(crate) fn migrate<C: MappedConnection>(
     registry: &Registry,
     policy: Migrations,
     drops: &[String],
+    own_tables: &[String],
     target: &str,
 ) -> Result<(), Error> {
     let failed = |message: String| Error::Open {
@@ -89,7 +90,8 @@ pub(crate) fn migrate<C: MappedConnection>(
             conn.batch_execute("PRAGMA foreign_keys = OFF")
                 .map_err(|e| failed(format!("cannot turn foreign keys off: {e}")))?;
             let result = conn.write_transaction(|conn| {
-                migrate_locked(conn, registry, policy, drops, target).map_err(Locked::Nasc)
+                migrate_locked(conn, registry, policy, drops, own_tables, target)
+                    .map_err(Locked::Nasc)
             });
             let on = conn.batch_execute("PRAGMA foreign_keys = ON");
             match result {
@@ -100,33 +102,67 @@ pub(crate) fn migrate<C: MappedConnection>(
                 Ok(()) => on.map_err(|e| failed(format!("cannot turn foreign keys on: {e}"))),
             }
         }
-        dialect => {
-            let (lock, unlock) = if dialect == Dialect::Postgres {
-                (
-                    format!("SELECT pg_advisory_lock({POSTGRES_SCHEMA_LOCK})"),
-                    format!("SELECT pg_advisory_unlock({POSTGRES_SCHEMA_LOCK})"),
-                )
-            } else {
-                (
-                    format!("SELECT GET_LOCK({MYSQL_SCHEMA_LOCK}, 600)"),
-                    format!("SELECT RELEASE_LOCK({MYSQL_SCHEMA_LOCK})"),
-                )
-            };
-            let lock_error = |e| failed(format!("cannot take the schema lock: {e}"));
-            if dialect == Dialect::Mysql {
-                let taken = conn.rows(&Sql::new(&lock), &[]).map_err(lock_error)?;
-                if taken.first().map(Vec::as_slice) != Some(&[Cell::Integer(1)]) {
-                    return Err(failed(
-                        "another connection held the schema lock for 10 minutes".into(),
-                    ));
-                }
-            } else {
-                conn.batch_execute(&lock).map_err(lock_error)?;
-            }
-            let result = migrate_locked(conn, registry, policy, drops, target);
-            let released = conn.batch_execute(&unlock);
-            result.and(released.map_err(|e| failed(format!("cannot release the schema lock: {e}"))))
+        _ => holding_schema_lock(conn, target, |conn| {
+            migrate_locked(conn, registry, policy, drops, own_tables, target)
+        }),
+    }
+}
+
+/// Runs `f` holding the schema lock of a PostgreSQL or MySQL database (see [`migrate`]).
+fn holding_schema_lock<C: MappedConnection>(
+    conn: &mut C,
+    target: &str,
+    f: impl FnOnce(&mut C) -> Result<(), Error>,
+) -> Result<(), Error> {
+    let failed = |message: String| Error::Open {
+        target: target.to_owned(),
+        message,
+    };
+    let (lock, unlock) = if C::DIALECT == Dialect::Postgres {
+        (
+            format!("SELECT pg_advisory_lock({POSTGRES_SCHEMA_LOCK})"),
+            format!("SELECT pg_advisory_unlock({POSTGRES_SCHEMA_LOCK})"),
+        )
+    } else {
+        (
+            format!("SELECT GET_LOCK({MYSQL_SCHEMA_LOCK}, 600)"),
+            format!("SELECT RELEASE_LOCK({MYSQL_SCHEMA_LOCK})"),
+        )
+    };
+    let lock_error = |e| failed(format!("cannot take the schema lock: {e}"));
+    if C::DIALECT == Dialect::Mysql {
+        let taken = conn.rows(&Sql::new(&lock), &[]).map_err(lock_error)?;
+        if taken.first().map(Vec::as_slice) != Some(&[Cell::Integer(1)]) {
+            return Err(failed(
+                "another connection held the schema lock for 10 minutes".into(),
+            ));
         }
+    } else {
+        conn.batch_execute(&lock).map_err(lock_error)?;
+    }
+    let result = f(conn);
+    let released = conn.batch_execute(&unlock);
+    result.and(released.map_err(|e| failed(format!("cannot release the schema lock: {e}"))))
+}
+
+/// Makes nasc's own tables that `statements` create (`CREATE TABLE IF NOT EXISTS`),
+/// holding the schema lock: two of them at once can fail on PostgreSQL.
+pub(crate) fn create_own_tables<C: MappedConnection>(
+    conn: &mut C,
+    statements: &[String],
+    target: &str,
+) -> Result<(), Error> {
+    let create = |conn: &mut C| {
+        statements.iter().try_for_each(|statement| {
+            conn.batch_execute(statement).map_err(|e| Error::Open {
+                target: target.to_owned(),
+                message: format!("cannot create nasc's tables: {e}"),
+            })
+        })
+    };
+    match C::DIALECT {
+        Dialect::Sqlite => create(conn),
+        _ => holding_schema_lock(conn, target, create),
     }
 }
 
@@ -220,6 +256,7 @@ fn migrate_locked<C: MappedConnection>(
     registry: &Registry,
     policy: Migrations,
     drops: &[String],
+    own_tables: &[String],
     target: &str,
 ) -> Result<(), Error> {
     // A change that drops data is made only with `Migrations::All` and its object named.
@@ -237,6 +274,12 @@ fn migrate_locked<C: MappedConnection>(
             "cannot create the metadata table `{METADATA_TABLE}`: {e}"
         ))
     })?;
+    // nasc's own tables (the change log, the feed positions), made under the lock too:
+    // two `CREATE TABLE IF NOT EXISTS` at once can fail on PostgreSQL.
+    for statement in own_tables {
+        conn.batch_execute(statement)
+            .map_err(|e| failed(format!("cannot create nasc's tables: {e}")))?;
+    }
     refuse_interrupted_rebuild(conn, target)?;
     let Pending::Changes {
         version,

@@ -43,18 +43,6 @@ fn registry() -> Registry {
     .unwrap()
 }
 
-/// A small deterministic generator (xorshift64*).
-struct Random(u64);
-
-impl Random {
-    fn below(&mut self, n: usize) -> usize {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        (self.0.wrapping_mul(0x2545F4914F6CDD1D) >> 33) as usize % n.max(1)
-    }
-}
-
 fn initial() -> Value {
     json!({"id": "b", "title": "board", "labels": [{"id": "l0", "text": "zero"}, {"id": "l1", "text": "one"}],
     "columns": [

@@ -24,6 +24,7 @@ mod operations;
 mod positional;
 mod processing;
 mod query;
+mod replication;
 #[cfg(any(feature = "postgres", feature = "mysql"))]
 mod servers;
 mod shapes;
@@ -50,6 +51,11 @@ macro_rules! conformance {
 }
 
 conformance!(
+    replication::the_log_says_everything_each_write_did,
+    replication::a_replica_holds_what_the_source_holds,
+    replication::feeds_refuse_bad_names_and_disorder,
+    replication::a_snapshot_and_the_changes_after_it_restore_the_store,
+    replication::logged_diffs_name_removals_and_stamps,
     http::the_http_service_maps_every_call_and_error,
     http::a_request_without_a_connection_is_503,
     operations::pool_stats_count_checkouts_waits_and_timeouts,

@@ -454,3 +454,16 @@ pub mod server {
             .unwrap_or_else(|e| panic!("{statement}: {e}"));
     }
 }
+
+/// A small deterministic generator (xorshift64*).
+pub struct Random(pub u64);
+
+impl Random {
+    /// A number below `n` (0 when `n` is 0).
+    pub fn below(&mut self, n: usize) -> usize {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        (self.0.wrapping_mul(0x2545F4914F6CDD1D) >> 33) as usize % n.max(1)
+    }
+}

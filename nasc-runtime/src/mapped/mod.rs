@@ -1,6 +1,7 @@
 //! The mapped store: aggregates in normalised tables through a pool of diesel connections.
 //! Writes are in [`write`], reads in [`read`].
 
+mod apply;
 mod query;
 mod read;
 mod write;
@@ -44,6 +45,10 @@ pub struct DieselStore<C: MappedConnection> {
     named_updates: Mutex<HashMap<ColumnSet, Arc<Sql>>>,
     /// Hashes of the query statements kept prepared (see `query::query_sql`).
     query_shapes: Mutex<std::collections::HashSet<u64>>,
+    /// The table of feed positions is known to exist (made when a feed is first applied).
+    feeds_ready: std::sync::atomic::AtomicBool,
+    /// The URL, its password redacted, for errors.
+    target: String,
 }
 
 /// A set of columns of a type: its index, and the indexes of the fields.
@@ -64,23 +69,18 @@ impl<C: MappedConnection> DieselStore<C> {
         let migrations = options.migrations;
         let change_log = options.change_log;
         let prepare = |first: &mut C| {
+            let own_tables = match change_log {
+                true => crate::change_log::ddl(C::DIALECT),
+                false => Vec::new(),
+            };
             crate::schema_version::migrate(
                 first,
                 &registry,
                 migrations,
                 &options.drops,
+                &own_tables,
                 &redact(url),
-            )?;
-            if change_log {
-                crate::change_log::ddl(C::DIALECT)
-                    .iter()
-                    .try_for_each(|statement| first.batch_execute(statement))
-                    .map_err(|e| Error::Open {
-                        target: redact(url),
-                        message: format!("cannot create the scope log: {e}"),
-                    })?;
-            }
-            Ok(())
+            )
         };
         let pool = build_pool::<C>(url, &options, prepare, registry.ddl(C::DIALECT))
             .inspect_err(|error| {
@@ -103,6 +103,8 @@ impl<C: MappedConnection> DieselStore<C> {
             retries: options.retries,
             named_updates: Mutex::default(),
             query_shapes: Mutex::default(),
+            feeds_ready: std::sync::atomic::AtomicBool::new(false),
+            target: redact(url),
         })
     }
 
@@ -332,21 +334,27 @@ impl<C: MappedConnection> DieselStore<C> {
         entity: &dyn Encode,
         scope: &Scope,
     ) -> Result<(), Error> {
-        self.encoded(entity, scope, |tree, logged, target| {
+        self.encoded(entity, scope, |tree, document, target| {
+            let wire = document.map(|document| match scope {
+                Scope::Whole => None,
+                named => Some(named.to_value(document)),
+            });
             self.write_transaction(via, target, |conn| {
-                match self
+                let whole_row = match self
                     .write_top_level(conn, tree, scope, target)
                     .map_err(Failure::Nasc)?
                 {
-                    Written::Done => {}
+                    Written::Done { whole_row } => whole_row,
                     Written::PositionsNotInPlace => {
                         unreachable!("a typed save writes whole arrays, never by position")
                     }
-                }
-                match logged {
-                    Some(document) => self.log_change(conn, tree, document, target),
-                    None => Ok(()),
-                }
+                };
+                let logged = match (document, &wire) {
+                    (Some(full), Some(Some(wire))) => Logged::Change { wire, full },
+                    (Some(document), _) => Logged::Whole(document),
+                    (None, _) => return Ok(()),
+                };
+                self.log_change(conn, tree, logged, scope, whole_row, target)
             })
             .map_err(|failure| failure.into_error(target))
         })
@@ -444,7 +452,7 @@ impl<C: MappedConnection> DieselStore<C> {
     }
 
     /// `write` of the rows of a typed entity (what `scope` names of it, checked first),
-    /// with the change's wire form when the change log records it.
+    /// with its document when the change log records it.
     fn encoded<T>(
         &self,
         entity: &dyn Encode,
@@ -462,12 +470,11 @@ impl<C: MappedConnection> DieselStore<C> {
         let mut tree =
             encode::encode_aggregate(self.registry.model(), ty, entity, None, C::DIALECT, target)?;
         aggregate::stamp_times(&mut tree);
-        let logged = match (self.change_log, scope) {
-            (false, _) => None,
-            (true, Scope::Whole) => Some(entity.document()?),
-            (true, scope) => Some(scope.to_value(&entity.document()?)),
+        let document = match self.change_log {
+            false => None,
+            true => Some(entity.document()?),
         };
-        write(&tree, logged.as_ref(), target)
+        write(&tree, document.as_ref(), target)
     }
 
     /// Writes `tree` as a new aggregate unless one is stored (see [`Store::create`]).
@@ -484,7 +491,8 @@ impl<C: MappedConnection> DieselStore<C> {
                 .map_err(Failure::Nasc)?
                 .is_some();
             if let (true, Some(document)) = (created, logged) {
-                self.log_change(conn, tree, document, target)?;
+                let logged = Logged::Whole(document);
+                self.log_change(conn, tree, logged, &Scope::Whole, true, target)?;
             }
             Ok(created)
         })
@@ -511,11 +519,12 @@ impl<C: MappedConnection> DieselStore<C> {
                 .write_top_level(conn, tree, &Scope::Whole, target)
                 .map_err(Failure::Nasc)?
             {
-                Written::Done => {}
+                Written::Done { .. } => {}
                 Written::PositionsNotInPlace => unreachable!("a whole state names no position"),
             }
             if let Some(document) = logged {
-                self.log_change(conn, tree, document, target)?;
+                let logged = Logged::Whole(document);
+                self.log_change(conn, tree, logged, &Scope::Whole, true, target)?;
             }
             Ok(true)
         })
@@ -617,7 +626,9 @@ impl<C: MappedConnection> DieselStore<C> {
                 self.log_change(
                     conn,
                     tree,
-                    &document,
+                    Logged::Whole(&document),
+                    &Scope::Whole,
+                    true,
                     Target {
                         ty: target.ty,
                         id: &id,
@@ -685,7 +696,7 @@ impl<C: MappedConnection> DieselStore<C> {
                     )
                     .map_err(|e| target.database("deleting", "", e))?;
                 if deleted > 0 && self.change_log {
-                    let diff = serde_json::json!({ "$deleted": true });
+                    let diff = serde_json::json!({ crate::change_log::DELETED_KEY: true });
                     crate::change_log::append::<C>(conn, ty, id, &diff, None)
                         .map_err(|e| target.database("logging", "", e))?;
                 }
@@ -745,7 +756,7 @@ impl<C: MappedConnection> DieselStore<C> {
         wire: Option<&Value>,
         check: &dyn Fn() -> Result<(), Error>,
     ) -> Result<(), Error> {
-        let logged = match (self.change_log, wire) {
+        let wire = match (self.change_log, wire) {
             (false, _) => None,
             (true, Some(wire)) => Some(std::borrow::Cow::Borrowed(wire)),
             (true, None) => Some(std::borrow::Cow::Owned(scope.to_value(full))),
@@ -757,15 +768,18 @@ impl<C: MappedConnection> DieselStore<C> {
             check()?;
             aggregate::stamp_times(&mut tree);
             let result = self.write_transaction(via, target, |conn| {
-                match self
+                let whole_row = match self
                     .write_top_level(conn, &tree, scope, target)
                     .map_err(Failure::Nasc)?
                 {
                     Written::PositionsNotInPlace => return Err(Failure::NotInPlace),
-                    Written::Done => {}
-                }
-                match &logged {
-                    Some(diff) => self.log_change(conn, &tree, diff, target),
+                    Written::Done { whole_row } => whole_row,
+                };
+                match &wire {
+                    Some(wire) => {
+                        let logged = Logged::Change { wire, full };
+                        self.log_change(conn, &tree, logged, scope, whole_row, target)
+                    }
                     None => Ok(()),
                 }
             });
@@ -781,25 +795,47 @@ impl<C: MappedConnection> DieselStore<C> {
         }
     }
 
-    /// Appends the write of `tree` (its `diff`) to the change log, when the store keeps one.
+    /// Appends the write of `tree` to the change log, when the store keeps one: what
+    /// `logged` says (of a change that wrote every column of the row, the state of those
+    /// columns and of the arrays `scope` names), with the times stamped.
     fn log_change(
         &self,
         conn: &mut C,
         tree: &aggregate::RowTree<'_>,
-        diff: &Value,
+        logged: Logged<'_>,
+        scope: &Scope,
+        whole_row: bool,
         target: Target<'_>,
     ) -> Result<(), Failure> {
         if !self.change_log {
             return Ok(());
         }
+        let entry = match logged {
+            Logged::Change { wire, .. } if !whole_row => std::borrow::Cow::Borrowed(wire),
+            Logged::Change { full: document, .. } | Logged::Whole(document) => {
+                std::borrow::Cow::Owned(crate::change_log::whole_entry(tree.ty, document, |p| {
+                    scope.names(p)
+                }))
+            }
+        };
+        let entry = crate::change_log::with_stamped(entry, aggregate::times_json(tree));
         let version = tree.ty.version.map(|i| match tree.values[i] {
             SqlValue::Integer(v) => v.saturating_add(1),
             _ => unreachable!("validation made the version an integer"),
         });
-        crate::change_log::append::<C>(conn, target.ty, target.id, diff, version)
+        crate::change_log::append::<C>(conn, target.ty, target.id, &entry, version)
             .map(|_| ())
             .map_err(|e| Failure::Nasc(target.database("logging", "", e)))
     }
+}
+
+/// What the change log records of a write.
+#[derive(Clone, Copy)]
+enum Logged<'v> {
+    /// The whole state.
+    Whole(&'v Value),
+    /// A change's wire form, and the whole state it leads to.
+    Change { wire: &'v Value, full: &'v Value },
 }
 
 /// Whether a write fills the mapping's `timestamps` with now.

@@ -33,7 +33,12 @@ impl<C: MappedConnection> DieselStore<C> {
         if !written {
             self.write_whole_row(conn, tree, target)?;
         }
-        self.write_arrays(conn, tree, scope, target)
+        match self.write_arrays(conn, tree, scope, target)? {
+            Written::Done { .. } => Ok(Written::Done {
+                whole_row: !written,
+            }),
+            other => Ok(other),
+        }
     }
 
     /// Writes every column of top-level row `tree`, inserting the row when there is none
@@ -120,7 +125,7 @@ impl<C: MappedConnection> DieselStore<C> {
     ) -> Result<Written, Error> {
         let statements = self.statements_of(tree.ty);
         if !tree.ty.relations.iter().any(|r| scope.names(&r.property)) {
-            return Ok(Written::Done);
+            return Ok(Written::Done { whole_row: false });
         }
         let key = self.top_level_key(conn, tree, target)?;
         for (relation, spec) in tree.ty.relations.iter().enumerate() {
@@ -181,7 +186,7 @@ impl<C: MappedConnection> DieselStore<C> {
                 self.sync_children(conn, tree, &key, relation, target)?;
             }
         }
-        Ok(Written::Done)
+        Ok(Written::Done { whole_row: false })
     }
 
     /// Writes `tree` as a new top-level row with all its children (a versioned type's
@@ -743,7 +748,9 @@ fn version_conflict(
 
 /// How a write went.
 pub(crate) enum Written {
-    Done,
+    /// Written; `whole_row` when every column of the top-level row was (the scope named
+    /// the whole state, or no row held the columns it named).
+    Done { whole_row: bool },
     /// A position the diff named holds another child than the one to write there: the
     /// persist must compare the whole array instead.
     PositionsNotInPlace,
