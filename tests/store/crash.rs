@@ -11,8 +11,7 @@
 use crate::support::*;
 use nasc_runtime::{MappedStore, Registry, Store};
 use serde_json::{json, Value};
-use std::io::{BufRead, Write};
-use std::process::{Command, Stdio};
+use std::io::Write;
 use std::time::Duration;
 
 /// Kills per backend.
@@ -159,66 +158,20 @@ fn worker() {
 pub fn a_killed_save_leaves_the_old_or_the_new_aggregate(b: &Backend) {
     let db = b.store(registry());
     db.persist("Board", "b", &initial(), &initial()).unwrap();
-    let exe = std::env::current_exe().unwrap();
     let mut random = Random(0x5eed);
     let (mut during_save, mut after_commit, mut waited_for_session) = (0, 0, 0);
-    // A server may still commit the transaction of a killed client whose COMMIT it had
-    // received: each check waits until the worker's session is gone. The worker's
-    // PostgreSQL sessions carry a name; MySQL's are counted on the test's database.
-    let application = format!("nasc_crash_{}", std::process::id());
-    let worker_url = match b.kind {
-        Kind::Postgres => format!("{}&application_name={application}", db.url()),
-        _ => db.url().to_owned(),
-    };
-    let sessions = || {
-        match b.kind {
-        Kind::Sqlite => 0,
-        Kind::Postgres => db.count_of(&format!(
-            "SELECT COUNT(*) FROM pg_stat_activity WHERE application_name = '{application}'"
-        )),
-        Kind::Mysql => db.count_of(
-            "SELECT COUNT(*) FROM information_schema.processlist WHERE db = DATABASE() AND id <> CONNECTION_ID()",
-        ),
-    }
-    };
+    let workers = Workers::new(&db, "crash");
     for kill in 0..KILLS {
         let before = db.loaded("Board", "b");
-        let idle = sessions();
-        let mut child = Command::new(&exe)
-            .args([
-                "--ignored",
-                "--exact",
-                "crash::worker",
-                "--nocapture",
-                "--test-threads=1",
-            ])
-            .env("NASC_CRASH_URL", &worker_url)
-            .env("NASC_CRASH_SEED", (kill as u64 + 1).to_string())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
+        let idle = workers.sessions();
+        let env = [
+            ("NASC_CRASH_URL", workers.url()),
+            ("NASC_CRASH_SEED", (kill as u64 + 1).to_string()),
+        ];
         // Past the start (connect, load), into the saves, at a random instant.
-        let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
-        for line in lines.by_ref() {
-            if line.unwrap().ends_with(READY) {
-                break;
-            }
-        }
+        let (mut child, lines) = workers.start("crash::worker", &env, READY);
         std::thread::sleep(Duration::from_micros(random.below(20_000) as u64));
-        child.kill().unwrap();
-        child.wait().unwrap();
-        let waited = std::time::Instant::now();
-        if sessions() > idle {
-            waited_for_session += 1;
-        }
-        while sessions() > idle {
-            assert!(
-                waited.elapsed() < Duration::from_secs(30),
-                "kill {kill}: the killed worker's session is still open after 30 s"
-            );
-            std::thread::sleep(Duration::from_millis(2));
-        }
+        waited_for_session += usize::from(workers.kill(&mut child, idle));
         // What the worker said: the states it saved, and whether the last one committed.
         let mut saved = vec![before];
         let mut in_flight = None;

@@ -467,3 +467,93 @@ impl Random {
         (self.0.wrapping_mul(0x2545F4914F6CDD1D) >> 33) as usize % n.max(1)
     }
 }
+
+/// Worker processes a test kills: this test binary run again, one ignored test selected by
+/// name, connected to a test database under a name of its own.
+pub struct Workers<'d> {
+    db: &'d TestDb,
+    application: String,
+}
+
+impl<'d> Workers<'d> {
+    /// Workers on `db`, their sessions named after `name` and this process.
+    pub fn new(db: &'d TestDb, name: &str) -> Workers<'d> {
+        Workers {
+            db,
+            application: format!("nasc_{name}_{}", std::process::id()),
+        }
+    }
+
+    /// The URL a worker connects with (on PostgreSQL, its sessions carry the name).
+    pub fn url(&self) -> String {
+        match self.db.kind {
+            Kind::Postgres => format!("{}&application_name={}", self.db.url(), self.application),
+            _ => self.db.url().to_owned(),
+        }
+    }
+
+    /// The workers' open sessions (MySQL: every other session on the test's database).
+    pub fn sessions(&self) -> i64 {
+        match self.db.kind {
+            Kind::Sqlite => 0,
+            Kind::Postgres => self.db.count_of(&format!(
+                "SELECT COUNT(*) FROM pg_stat_activity WHERE application_name = '{}'",
+                self.application
+            )),
+            Kind::Mysql => self.db.count_of(
+                "SELECT COUNT(*) FROM information_schema.processlist WHERE db = DATABASE() AND id <> CONNECTION_ID()",
+            ),
+        }
+    }
+
+    /// Starts the ignored test `test` with `env`, and waits until it prints `ready`.
+    pub fn start(
+        &self,
+        test: &str,
+        env: &[(&str, String)],
+        ready: &str,
+    ) -> (
+        std::process::Child,
+        std::io::Lines<std::io::BufReader<std::process::ChildStdout>>,
+    ) {
+        use std::io::BufRead;
+        let mut child = std::process::Command::new(std::env::current_exe().unwrap())
+            .args([
+                "--ignored",
+                "--exact",
+                test,
+                "--nocapture",
+                "--test-threads=1",
+            ])
+            .envs(env.iter().map(|(k, v)| (k, v)))
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
+        for line in lines.by_ref() {
+            if line.unwrap().ends_with(ready) {
+                break;
+            }
+        }
+        (child, lines)
+    }
+
+    /// Kills `child`, then waits until its sessions are gone (a server may still commit
+    /// the transaction of a killed client whose COMMIT it had received); whether it had
+    /// to wait.
+    pub fn kill(&self, child: &mut std::process::Child, idle: i64) -> bool {
+        child.kill().unwrap();
+        child.wait().unwrap();
+        let waited = std::time::Instant::now();
+        let open = self.sessions() > idle;
+        while self.sessions() > idle {
+            assert!(
+                waited.elapsed() < std::time::Duration::from_secs(30),
+                "the killed worker's session is still open after 30 s"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(2));
+        }
+        open
+    }
+}
