@@ -71,14 +71,20 @@ enum Command {
         allow: Vec<String>,
     },
     /// Writes every aggregate as one JSON line (`{"type": ..., "id": ..., "value": ...}`)
-    /// on standard output, page by page: memory stays flat however many there are.
+    /// on standard output, page by page: memory stays flat however many there are. When
+    /// the database keeps a change log, the first line records the snapshot's sequence
+    /// (`{"snapshot": {"sequence": ...}}`): the snapshot plus the changes after it (an
+    /// export with `--changes-after`) restore the store as it is then.
     Export {
         /// The database.
         #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
         database_url: String,
         /// Only the aggregates of this type (repeat for several).
-        #[arg(long = "type", value_name = "TYPE")]
+        #[arg(long = "type", value_name = "TYPE", conflicts_with = "changes_after")]
         types: Vec<String>,
+        /// Write the logged changes after this sequence instead (`{"change": ...}` lines).
+        #[arg(long, value_name = "SEQUENCE")]
+        changes_after: Option<i64>,
     },
     /// Reads the lines `nasc export` writes from standard input (or `--file`) and stores
     /// each aggregate exactly (versions and timestamps kept), validated first.
@@ -93,6 +99,11 @@ enum Command {
         /// import).
         #[arg(long)]
         skip_existing: bool,
+        /// The name under which this database records how far it applied the exported
+        /// changes (a snapshot's sequence, then each change file's last): a change file
+        /// imported twice applies nothing the second time.
+        #[arg(long, default_value = "nasc-export")]
+        feed: String,
     },
 }
 
@@ -153,11 +164,24 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
         Command::Export {
             database_url,
             types,
+            changes_after: None,
         } => transfer::export(registry, &database_url, &types),
+        Command::Export {
+            database_url,
+            changes_after: Some(after),
+            ..
+        } => transfer::export_changes(registry, &database_url, after),
         Command::Import {
             database_url,
             file,
             skip_existing,
-        } => transfer::import(registry, &database_url, file.as_deref(), skip_existing),
+            feed,
+        } => transfer::import(
+            registry,
+            &database_url,
+            file.as_deref(),
+            skip_existing,
+            &feed,
+        ),
     }
 }

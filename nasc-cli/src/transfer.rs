@@ -1,7 +1,7 @@
 //! `nasc export` and `nasc import`: every aggregate as one JSON line, streamed.
 
 use crate::Failure;
-use nasc_runtime::{MappedStore, Registry, Store};
+use nasc_runtime::{LoggedChange, MappedStore, Registry, Store};
 use serde_json::{json, Value};
 use std::io::{BufRead, BufWriter, Write};
 use std::path::Path;
@@ -34,6 +34,11 @@ pub fn export(registry: Registry, url: &str, types: &[String]) -> Result<ExitCod
     };
     let stdout = std::io::stdout();
     let mut out = BufWriter::new(stdout.lock());
+    // Read before the first page: every change up to it is in every state read after.
+    if let Some(sequence) = store.last_sequence()? {
+        writeln!(out, "{}", json!({"snapshot": {"sequence": sequence}}))?;
+        eprintln!("snapshot at sequence {sequence}");
+    }
     for ty in wanted {
         let pk = &ty.pk().expect("an aggregate type has a pk").property;
         let mut cursor: Option<String> = None;
@@ -65,11 +70,40 @@ pub fn export(registry: Registry, url: &str, types: &[String]) -> Result<ExitCod
 }
 
 /// Stores each line `export` wrote, exactly.
+/// Writes the logged changes after `after` on stdout, one `{"change": ...}` line each.
+pub fn export_changes(registry: Registry, url: &str, after: i64) -> Result<ExitCode, Failure> {
+    let store = MappedStore::connect(url, registry)?;
+    if store.last_sequence()?.is_none() {
+        return Err(Failure(
+            "the database keeps no change log (`StoreOptions::change_log`)".into(),
+        ));
+    }
+    let stdout = std::io::stdout();
+    let mut out = BufWriter::new(stdout.lock());
+    let (mut position, mut written) = (after, 0u64);
+    loop {
+        let changes = store.changes_since(position, PAGE as i64)?;
+        let Some(last) = changes.last() else { break };
+        position = last.sequence;
+        for change in &changes {
+            writeln!(out, "{}", json!({ "change": change }))?;
+        }
+        written += changes.len() as u64;
+    }
+    out.flush()?;
+    eprintln!("exported {written} changes after {after}, up to {position}");
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Stores what `nasc export` wrote: aggregates exactly, a snapshot's sequence as the
+/// position of `feed`, and changes after that position (in batches, each with the
+/// position in its transaction).
 pub fn import(
     registry: Registry,
     url: &str,
     file: Option<&Path>,
     skip_existing: bool,
+    feed: &str,
 ) -> Result<ExitCode, Failure> {
     let store = MappedStore::connect(url, registry)?;
     let input: Box<dyn BufRead> = match file {
@@ -78,6 +112,14 @@ pub fn import(
                 .map_err(|e| Failure(format!("cannot read {}: {e}", path.display())))?,
         )),
         None => Box::new(std::io::stdin().lock()),
+    };
+    let mut import = Import {
+        store: &store,
+        feed,
+        snapshot: None,
+        changes: Vec::new(),
+        applied: 0,
+        position: None,
     };
     let (mut imported, mut skipped) = (0u64, 0u64);
     for (index, line) in input.lines().enumerate() {
@@ -88,6 +130,24 @@ pub fn import(
         }
         let record: Value = serde_json::from_str(&line)
             .map_err(|e| Failure(format!("line {at}: not JSON: {e}")))?;
+        if let Some(snapshot) = record.get("snapshot") {
+            let Some(sequence) = snapshot.get("sequence").and_then(Value::as_i64) else {
+                return Err(Failure(format!(
+                    "line {at}: a snapshot line is {{\"snapshot\": {{\"sequence\": ...}}}}"
+                )));
+            };
+            import.snapshot = Some(sequence);
+            continue;
+        }
+        if let Some(change) = record.get("change") {
+            let change: LoggedChange = serde_json::from_value(change.clone())
+                .map_err(|e| Failure(format!("line {at}: not a logged change: {e}")))?;
+            import.changes.push((at, change));
+            if import.changes.len() >= PAGE as usize {
+                import.apply()?;
+            }
+            continue;
+        }
         let (Some(ty), Some(id), Some(value)) = (
             record.get("type").and_then(Value::as_str),
             record.get("id").and_then(|id| match id {
@@ -119,6 +179,56 @@ pub fn import(
             eprintln!("imported {imported}, skipped {skipped}");
         }
     }
+    import.apply()?;
     eprintln!("imported {imported}, skipped {skipped} (stored already)");
+    if let Some(snapshot) = import.snapshot.take() {
+        let position = store.start_feed(feed, snapshot)?;
+        eprintln!("feed `{feed}` at sequence {position}");
+    }
+    if let Some(position) = import.position {
+        eprintln!(
+            "applied {} changes; feed `{feed}` at sequence {position}",
+            import.applied
+        );
+    }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The changes an import has read and not yet applied.
+struct Import<'s> {
+    store: &'s MappedStore,
+    feed: &'s str,
+    /// A snapshot's sequence, recorded as the feed's position before any change applies.
+    snapshot: Option<i64>,
+    /// Each with its line.
+    changes: Vec<(usize, LoggedChange)>,
+    applied: u64,
+    position: Option<i64>,
+}
+
+impl Import<'_> {
+    fn apply(&mut self) -> Result<(), Failure> {
+        if self.changes.is_empty() {
+            return Ok(());
+        }
+        if let Some(snapshot) = self.snapshot.take() {
+            self.store.start_feed(self.feed, snapshot)?;
+        }
+        let before = self.store.feed_position(self.feed)?;
+        let (lines, changes): (Vec<usize>, Vec<LoggedChange>) =
+            std::mem::take(&mut self.changes).into_iter().unzip();
+        let position = self.store.apply_changes(self.feed, &changes).map_err(|e| {
+            Failure(format!(
+                "lines {} to {}: {e}; nothing of them applied",
+                lines[0],
+                lines[lines.len() - 1]
+            ))
+        })?;
+        self.applied += changes
+            .iter()
+            .filter(|c| c.sequence > before && c.sequence <= position)
+            .count() as u64;
+        self.position = Some(position);
+        Ok(())
+    }
 }

@@ -89,6 +89,7 @@ macro_rules! on_every_backend {
 on_every_backend!(
     check_and_migrate_a_live_database,
     export_then_import_keeps_every_aggregate_exactly,
+    a_snapshot_and_change_files_restore_the_store,
 );
 
 /// `nasc ddl` prints the registry's statements for each dialect; `--help` helps; a bad
@@ -343,4 +344,138 @@ pub fn export_then_import_keeps_every_aggregate_exactly(b: &Backend) {
         assert!(stderr(&output).contains(expected), "{}", stderr(&output));
     }
     assert_eq!(target.load("Ticket", "99999").unwrap(), None);
+}
+
+/// A snapshot (`export`, its first line the log's sequence) and the changes after it
+/// (`export --changes-after`), imported into an empty SQLite database, hold what the
+/// source holds; a change file imported again applies nothing; a later file that repeats
+/// changes applies only the new ones.
+pub fn a_snapshot_and_change_files_restore_the_store(b: &Backend) {
+    let files = Files::new(TICKETS_SCHEMA, TICKETS_MAPPING);
+    let db = b.store(files.registry());
+    let options = nasc_runtime::StoreOptions {
+        change_log: true,
+        ..nasc_runtime::StoreOptions::default()
+    };
+    let source =
+        nasc_runtime::MappedStore::connect_with(db.url(), files.registry(), options).unwrap();
+    let mut ids = Vec::new();
+    for i in 0..50 {
+        let notes: Vec<Value> = (0..i % 3)
+            .map(|n| json!({"id": format!("n{n}"), "text": format!("note {n} of {i}")}))
+            .collect();
+        let stored = source
+            .insert_document(
+                "Ticket",
+                &json!({"title": format!("t{i}"), "version": 0, "notes": notes}),
+            )
+            .unwrap();
+        ids.push(stored["id"].to_string());
+    }
+    let write = |round: usize, ids: &mut Vec<String>| {
+        for (n, id) in ids
+            .clone()
+            .iter()
+            .enumerate()
+            .filter(|(n, _)| n % 4 == round % 4)
+        {
+            let Some(state) = source.load("Ticket", id).unwrap() else {
+                continue;
+            };
+            if n % 3 == 0 {
+                source.delete("Ticket", id).unwrap();
+                continue;
+            }
+            let mut next = state.clone();
+            next["title"] = json!(format!("round {round} of {n}"));
+            next["notes"] = json!([{"id": "r", "text": format!("round {round}")}]);
+            let diff = nasc_runtime::diff(&state, &next).unwrap().to_value();
+            source.persist("Ticket", id, &diff, &next).unwrap();
+        }
+        let made = source
+            .insert_document(
+                "Ticket",
+                &json!({"title": format!("new in {round}"), "version": 0, "notes": []}),
+            )
+            .unwrap();
+        ids.push(made["id"].to_string());
+    };
+    let export = |args: &[&str]| {
+        let mut all = vec!["export", "--database-url", db.url()];
+        all.extend_from_slice(args);
+        let output = files.run(&all);
+        assert!(output.status.success(), "{}", stderr(&output));
+        let file = tempfile::NamedTempFile::new().unwrap();
+        std::fs::write(file.path(), &output.stdout).unwrap();
+        (file, stdout(&output), stderr(&output))
+    };
+    let target = Backend::sqlite().store(files.registry());
+    let import = |file: &tempfile::NamedTempFile| {
+        let path = file.path().to_str().unwrap();
+        let output = files.run(&["import", "--database-url", target.url(), "--file", path]);
+        assert!(output.status.success(), "{}", stderr(&output));
+        stderr(&output)
+    };
+    let same = |ids: &[String]| {
+        for id in ids {
+            assert_eq!(
+                target.load("Ticket", id).unwrap(),
+                source.load("Ticket", id).unwrap(),
+                "Ticket {id}"
+            );
+        }
+    };
+
+    write(0, &mut ids);
+    let (snapshot, lines, _) = export(&[]);
+    let sequence = source.last_sequence().unwrap().unwrap();
+    assert_eq!(
+        lines.lines().next().unwrap(),
+        json!({"snapshot": {"sequence": sequence}}).to_string()
+    );
+    write(1, &mut ids);
+    write(2, &mut ids);
+    let after = sequence.to_string();
+    let (changes, lines, _) = export(&["--changes-after", &after]);
+    let logged = source.changes_since(sequence, 100_000).unwrap();
+    assert_eq!(lines.lines().count(), logged.len());
+    assert!(logged.len() > 20, "{}", logged.len());
+
+    import(&snapshot);
+    let said = import(&changes);
+    assert!(
+        said.contains(&format!("applied {} changes", logged.len())),
+        "{said}"
+    );
+    same(&ids);
+    let said = import(&changes);
+    assert!(said.contains("applied 0 changes"), "{said}");
+    same(&ids);
+    // Later, every change after the snapshot again: the new ones alone apply.
+    write(3, &mut ids);
+    let (again, _, _) = export(&["--changes-after", &after]);
+    let newer = source
+        .changes_since(logged.last().unwrap().sequence, 100_000)
+        .unwrap();
+    let said = import(&again);
+    assert!(
+        said.contains(&format!("applied {} changes", newer.len())),
+        "{said}"
+    );
+    same(&ids);
+    // A database without a change log has no changes to export.
+    let plain = Backend::sqlite().store(files.registry());
+    let output = files.run(&[
+        "export",
+        "--database-url",
+        plain.url(),
+        "--changes-after",
+        "0",
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("no change log"),
+        "{}",
+        stderr(&output)
+    );
 }

@@ -322,6 +322,16 @@ impl MappedStore {
         on_backend!(self, store => store.feed_position(feed))
     }
 
+    /// Records a restored snapshot's sequence; see [`crate::DieselStore::start_feed`].
+    pub fn start_feed(&self, feed: &str, sequence: i64) -> Result<i64, Error> {
+        on_backend!(self, store => store.start_feed(feed, sequence))
+    }
+
+    /// The last sequence logged; see [`crate::DieselStore::last_sequence`].
+    pub fn last_sequence(&self) -> Result<Option<i64>, Error> {
+        on_backend!(self, store => store.last_sequence())
+    }
+
     /// Applies another store's changes; see [`crate::DieselStore::apply_changes`].
     pub fn apply_changes(&self, feed: &str, changes: &[crate::LoggedChange]) -> Result<i64, Error> {
         on_backend!(self, store => store.apply_changes(feed, changes))

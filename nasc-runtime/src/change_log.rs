@@ -20,12 +20,14 @@ pub const DELETED_KEY: &str = "$deleted";
 /// The key of a logged change under which the times nasc stamped are listed.
 pub const STAMPED_KEY: &str = "$stamped";
 
-/// One logged change.
-#[derive(Debug, Clone, PartialEq)]
+/// One logged change (in JSON, as `nasc export --changes-after` writes it: `ty` is
+/// `"type"`).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct LoggedChange {
     /// Increasing number of the change.
     pub sequence: i64,
     /// Aggregate type.
+    #[serde(rename = "type")]
     pub ty: String,
     /// Aggregate id.
     pub id: String,
@@ -187,6 +189,26 @@ pub(crate) fn since<C: MappedConnection>(
             other => Err(diesel::result::Error::DeserializationError(format!("unexpected change log row {other:?}").into())),
         })
         .collect()
+}
+
+/// The sequence of the last change logged (0 for none), or `None` when the database
+/// has no change log.
+pub(crate) fn last_sequence<C: MappedConnection>(conn: &mut C) -> QueryResult<Option<i64>> {
+    if !crate::schema_version::table_exists(conn, CHANGE_LOG_TABLE)? {
+        return Ok(None);
+    }
+    let q = |name: &str| C::DIALECT.quote(name);
+    let select = Sql::new(&format!(
+        "SELECT COALESCE(MAX({}), 0) FROM {}",
+        q("sequence"),
+        q(CHANGE_LOG_TABLE)
+    ));
+    match conn.rows(&select, &[])?.first().map(Vec::as_slice) {
+        Some([Cell::Integer(last)]) => Ok(Some(*last)),
+        other => Err(diesel::result::Error::DeserializationError(
+            format!("unexpected last sequence {other:?}").into(),
+        )),
+    }
 }
 
 /// Deletes the changes below `before`.

@@ -166,6 +166,14 @@ pub(crate) fn create_own_tables<C: MappedConnection>(
     }
 }
 
+/// Whether the database holds `table`.
+pub(crate) fn table_exists<C: MappedConnection>(
+    conn: &mut C,
+    table: &str,
+) -> Result<bool, DieselError> {
+    live_columns(conn, table).map(|columns| !columns.is_empty())
+}
+
 /// The columns of `table` as the database holds them (none when there is no such table).
 fn live_columns<C: MappedConnection>(
     conn: &mut C,

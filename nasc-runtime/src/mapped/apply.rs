@@ -22,6 +22,39 @@ impl<C: MappedConnection> DieselStore<C> {
         })
     }
 
+    /// Records that this store holds every change of `feed` up to `sequence` (a snapshot
+    /// of the source taken at that sequence was restored here); a position already past
+    /// it is kept. The position after.
+    pub fn start_feed(&self, feed: &str, sequence: i64) -> Result<i64, Error> {
+        check_feed_name(feed)?;
+        self.make_feed_table()?;
+        self.transaction(|tx| {
+            Via::Transaction(&tx.conn).with(&self.pool, "", "", |conn| {
+                let position = change_log::feed_position(conn, C::DIALECT, feed)
+                    .map_err(|e| feed_error(feed, e))?;
+                if sequence > position {
+                    change_log::record_feed_position(conn, C::DIALECT, feed, sequence)
+                        .map_err(|e| feed_error(feed, e))?;
+                }
+                Ok(position.max(sequence))
+            })
+        })
+    }
+
+    /// The sequence of the last change this store logged (0 for none), or `None` when its
+    /// database has no change log: what a snapshot read after it holds.
+    pub fn last_sequence(&self) -> Result<Option<i64>, Error> {
+        self.pool.with("", "", |conn| {
+            change_log::last_sequence(conn).map_err(|source| Error::Database {
+                action: "reading the change log of",
+                ty: String::new(),
+                id: String::new(),
+                pointer: String::new(),
+                source,
+            })
+        })
+    }
+
     /// Applies the changes of another store's log (`feed` names that log here), in one
     /// transaction: those after the feed's recorded position, in order, each to the state
     /// stored here (see [`crate::apply_change`]), then records the last one's sequence as
