@@ -11,6 +11,8 @@ use crate::{DieselStore, Error, LoggedChange, MappedStore};
 pub trait ChangeSource {
     /// The changes after `sequence`, oldest first, at most `limit`.
     fn changes_since(&self, sequence: i64, limit: i64) -> Result<Vec<LoggedChange>, Error>;
+    /// The sequence of the last change logged (`None`: no change log).
+    fn last_sequence(&self) -> Result<Option<i64>, Error>;
 }
 
 /// A store that applies another store's changes, recording how far it got in the same
@@ -26,6 +28,9 @@ impl ChangeSource for MappedStore {
     fn changes_since(&self, sequence: i64, limit: i64) -> Result<Vec<LoggedChange>, Error> {
         MappedStore::changes_since(self, sequence, limit)
     }
+    fn last_sequence(&self) -> Result<Option<i64>, Error> {
+        MappedStore::last_sequence(self)
+    }
 }
 
 impl ChangeTarget for MappedStore {
@@ -40,6 +45,9 @@ impl ChangeTarget for MappedStore {
 impl<C: MappedConnection> ChangeSource for DieselStore<C> {
     fn changes_since(&self, sequence: i64, limit: i64) -> Result<Vec<LoggedChange>, Error> {
         DieselStore::changes_since(self, sequence, limit)
+    }
+    fn last_sequence(&self) -> Result<Option<i64>, Error> {
+        DieselStore::last_sequence(self)
     }
 }
 
@@ -96,7 +104,7 @@ impl<S: ChangeSource + ?Sized, T: ChangeTarget + ?Sized> Replication<'_, S, T> {
 
     /// Applies every change the source committed so far; how many were applied.
     pub fn catch_up(&self) -> Result<u64, Error> {
-        let mut position = self.position()?;
+        let mut position = self.start()?;
         let mut applied = 0;
         loop {
             match self.step(position)? {
@@ -113,7 +121,7 @@ impl<S: ChangeSource + ?Sized, T: ChangeTarget + ?Sized> Replication<'_, S, T> {
     /// each batch and each wait: waits are 1 ms, doubling up to 100 ms while nothing
     /// comes); how many were applied. An error stops it: call it again to resume.
     pub fn run_until(&self, mut stop: impl FnMut() -> bool) -> Result<u64, Error> {
-        let mut position = self.position()?;
+        let mut position = self.start()?;
         let mut applied = 0;
         let mut idle = Idle::new();
         while !stop() {
@@ -127,6 +135,34 @@ impl<S: ChangeSource + ?Sized, T: ChangeTarget + ?Sized> Replication<'_, S, T> {
             }
         }
         Ok(applied)
+    }
+
+    /// The target's position, checked against the source's log: a log that ends before
+    /// it is another source's (a new database under the same feed name), whose changes
+    /// would be skipped.
+    fn start(&self) -> Result<i64, Error> {
+        let position = self.position()?;
+        let last = self.from.last_sequence()?.ok_or_else(|| Error::Invalid {
+            ty: String::new(),
+            id: String::new(),
+            pointer: String::new(),
+            message: format!(
+                "the source of feed `{}` keeps no change log (`StoreOptions::change_log`)",
+                self.feed
+            ),
+        })?;
+        if last < position {
+            return Err(Error::Invalid {
+                ty: String::new(),
+                id: String::new(),
+                pointer: String::new(),
+                message: format!(
+                    "the target applied feed `{}` up to sequence {position}, but the source's log ends at {last}: it is another source (give it a feed name of its own)",
+                    self.feed
+                ),
+            });
+        }
+        Ok(position)
     }
 
     /// Applies the next batch after `position`: the new position and how many changes

@@ -306,6 +306,21 @@ pub fn a_replica_holds_what_the_source_holds(b: &Backend) {
         .map(|c| (c.ty, c.id, c.version))
         .collect();
     assert_eq!(mirrored, original);
+    // A new source under the same name is refused: its changes would be skipped.
+    let newcomer_db = b.store(registry());
+    let newcomer = newcomer_db.connect_with(registry(), logged()).unwrap();
+    random_writes(&newcomer, 13, 5);
+    let error = replicate(&newcomer, &same, "source")
+        .catch_up()
+        .unwrap_err()
+        .to_string();
+    assert!(error.contains("another source"), "{error}");
+    let unlogged = b.store(registry());
+    let error = replicate(&unlogged.store, &same, "plain")
+        .catch_up()
+        .unwrap_err()
+        .to_string();
+    assert!(error.contains("no change log"), "{error}");
     // More writes, and the replica follows them from where it was.
     let more = random_writes(&source, 12, 60);
     replicate(&source, &same, "source").catch_up().unwrap();
