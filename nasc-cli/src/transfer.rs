@@ -36,7 +36,12 @@ pub fn export(registry: Registry, url: &str, types: &[String]) -> Result<ExitCod
     let mut out = BufWriter::new(stdout.lock());
     // Read before the first page: every change up to it is in every state read after.
     if let Some(sequence) = store.last_sequence()? {
-        writeln!(out, "{}", json!({"snapshot": {"sequence": sequence}}))?;
+        let origin = store.log_origin()?;
+        writeln!(
+            out,
+            "{}",
+            json!({"snapshot": {"sequence": sequence, "origin": origin}})
+        )?;
         eprintln!("snapshot at sequence {sequence}");
     }
     for ty in wanted {
@@ -80,6 +85,12 @@ pub fn export_changes(registry: Registry, url: &str, after: i64) -> Result<ExitC
     }
     let stdout = std::io::stdout();
     let mut out = BufWriter::new(stdout.lock());
+    let origin = store.log_origin()?;
+    writeln!(
+        out,
+        "{}",
+        json!({"changes": {"after": after, "origin": origin}})
+    )?;
     let (mut position, mut written) = (after, 0u64);
     loop {
         let changes = store.changes_since(position, PAGE as i64)?;
@@ -130,13 +141,24 @@ pub fn import(
         }
         let record: Value = serde_json::from_str(&line)
             .map_err(|e| Failure(format!("line {at}: not JSON: {e}")))?;
-        if let Some(snapshot) = record.get("snapshot") {
-            let Some(sequence) = snapshot.get("sequence").and_then(Value::as_i64) else {
+        if let Some(header) = record.get("snapshot").or_else(|| record.get("changes")) {
+            // The log the lines come from: the feed is bound to it (a file of another
+            // log is refused).
+            let Some(origin) = header.get("origin").and_then(Value::as_str) else {
                 return Err(Failure(format!(
-                    "line {at}: a snapshot line is {{\"snapshot\": {{\"sequence\": ...}}}}"
+                    "line {at}: a header line names its log's `origin`, as `nasc export` writes it"
                 )));
             };
-            import.snapshot = Some(sequence);
+            import.apply()?;
+            store.bind_feed(feed, origin)?;
+            if let Some(snapshot) = record.get("snapshot") {
+                let Some(sequence) = snapshot.get("sequence").and_then(Value::as_i64) else {
+                    return Err(Failure(format!(
+                        "line {at}: a snapshot line is {{\"snapshot\": {{\"sequence\": ..., \"origin\": ...}}}}"
+                    )));
+                };
+                import.snapshot = Some(sequence);
+            }
             continue;
         }
         if let Some(change) = record.get("change") {

@@ -358,7 +358,8 @@ pub fn a_snapshot_and_change_files_restore_the_store(b: &Backend) {
         ..nasc_runtime::StoreOptions::default()
     };
     let source =
-        nasc_runtime::MappedStore::connect_with(db.url(), files.registry(), options).unwrap();
+        nasc_runtime::MappedStore::connect_with(db.url(), files.registry(), options.clone())
+            .unwrap();
     let mut ids = Vec::new();
     for i in 0..50 {
         let notes: Vec<Value> = (0..i % 3)
@@ -429,16 +430,17 @@ pub fn a_snapshot_and_change_files_restore_the_store(b: &Backend) {
     write(0, &mut ids);
     let (snapshot, lines, _) = export(&[]);
     let sequence = source.last_sequence().unwrap().unwrap();
+    let origin = source.log_origin().unwrap();
     assert_eq!(
         lines.lines().next().unwrap(),
-        json!({"snapshot": {"sequence": sequence}}).to_string()
+        json!({"snapshot": {"sequence": sequence, "origin": origin}}).to_string()
     );
     write(1, &mut ids);
     write(2, &mut ids);
     let after = sequence.to_string();
     let (changes, lines, _) = export(&["--changes-after", &after]);
     let logged = source.changes_since(sequence, 100_000).unwrap();
-    assert_eq!(lines.lines().count(), logged.len());
+    assert_eq!(lines.lines().count(), 1 + logged.len());
     assert!(logged.len() > 20, "{}", logged.len());
 
     import(&snapshot);
@@ -463,6 +465,33 @@ pub fn a_snapshot_and_change_files_restore_the_store(b: &Backend) {
         "{said}"
     );
     same(&ids);
+    // Changes of another log are refused: their sequences mean other changes.
+    let other_db = Backend::sqlite().store(files.registry());
+    let other =
+        nasc_runtime::MappedStore::connect_with(other_db.url(), files.registry(), options).unwrap();
+    other
+        .insert_document(
+            "Ticket",
+            &json!({"title": "elsewhere", "version": 0, "notes": []}),
+        )
+        .unwrap();
+    let output = files.run(&[
+        "export",
+        "--database-url",
+        other_db.url(),
+        "--changes-after",
+        "0",
+    ]);
+    let foreign = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(foreign.path(), &output.stdout).unwrap();
+    let path = foreign.path().to_str().unwrap();
+    let output = files.run(&["import", "--database-url", target.url(), "--file", path]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("another source"),
+        "{}",
+        stderr(&output)
+    );
     // A database without a change log has no changes to export.
     let plain = Backend::sqlite().store(files.registry());
     let output = files.run(&[

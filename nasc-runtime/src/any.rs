@@ -327,6 +327,16 @@ impl MappedStore {
         on_backend!(self, store => store.start_feed(feed, sequence))
     }
 
+    /// Binds a feed to a log; see [`crate::DieselStore::bind_feed`].
+    pub fn bind_feed(&self, feed: &str, origin: &str) -> Result<(), Error> {
+        on_backend!(self, store => store.bind_feed(feed, origin))
+    }
+
+    /// The identity of the change log; see [`crate::DieselStore::log_origin`].
+    pub fn log_origin(&self) -> Result<String, Error> {
+        on_backend!(self, store => store.log_origin())
+    }
+
     /// The last sequence logged; see [`crate::DieselStore::last_sequence`].
     pub fn last_sequence(&self) -> Result<Option<i64>, Error> {
         on_backend!(self, store => store.last_sequence())
@@ -339,7 +349,7 @@ impl MappedStore {
 
     /// The changes after `from`, as they are committed: see [`crate::Follow`].
     pub fn follow(&self, from: i64) -> crate::Follow<'_> {
-        crate::Follow::new(from, move |after, limit| self.changes_since(after, limit))
+        on_backend!(self, store => store.follow(from))
     }
 }
 

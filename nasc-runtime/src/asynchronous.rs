@@ -443,4 +443,16 @@ impl AsyncFollow {
     pub fn position(&self) -> i64 {
         self.last
     }
+
+    /// The follower as a [`futures_core::Stream`] of the changes (for stream combinators,
+    /// `select!`, server-sent events); each change carries its sequence to resume from.
+    /// The stream never ends; a read that fails is an item, and the next reads again.
+    pub fn into_stream(
+        self,
+    ) -> impl futures_core::Stream<Item = Result<crate::LoggedChange, Error>> + Send {
+        futures_util::stream::unfold(self, |mut follow| async move {
+            let change = follow.next().await;
+            Some((change, follow))
+        })
+    }
 }

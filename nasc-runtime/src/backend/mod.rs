@@ -1,5 +1,7 @@
 //! The diesel connections nasc stores through, one module per backend.
 
+#[cfg(feature = "postgres")]
+pub(crate) mod listen;
 #[cfg(feature = "mysql")]
 mod mysql;
 #[cfg(feature = "postgres")]
@@ -26,6 +28,13 @@ pub trait MappedConnection: R2D2Connection + Send + 'static {
     /// Turns `url` into what the connection's `establish` takes.
     fn connection_target(url: &str) -> String {
         url.to_owned()
+    }
+
+    /// Something that waits for the change log's next commit, where the backend can tell
+    /// (PostgreSQL's `LISTEN`), for the database at `url`: `wait(timeout)` says whether a
+    /// commit came. `None` where followers poll.
+    fn change_waiter(_url: &str) -> Option<Result<crate::change_log::Waiter, String>> {
+        None
     }
 
     /// Session settings applied to every new connection of the pool.

@@ -41,6 +41,46 @@ impl<C: MappedConnection> DieselStore<C> {
         })
     }
 
+    /// Binds `feed` to the log whose identity is `origin` (see [`Self::log_origin`]) if it
+    /// is bound to none; an error naming both when it is bound to another: that log's
+    /// sequences mean other changes.
+    pub fn bind_feed(&self, feed: &str, origin: &str) -> Result<(), Error> {
+        check_feed_name(feed)?;
+        self.make_feed_table()?;
+        let bound = self.transaction(|tx| {
+            Via::Transaction(&tx.conn).with(&self.pool, "", "", |conn| {
+                change_log::feed_position(conn, C::DIALECT, feed)
+                    .and_then(|_| change_log::bind_feed(conn, C::DIALECT, feed, origin))
+                    .map_err(|e| feed_error(feed, e))
+            })
+        })?;
+        if bound != origin {
+            return Err(Error::Invalid {
+                ty: String::new(),
+                id: String::new(),
+                pointer: String::new(),
+                message: format!(
+                    "feed `{feed}` applies the log {bound}, not {origin}: another source (give it a feed name of its own)"
+                ),
+            });
+        }
+        Ok(())
+    }
+
+    /// The identity of this store's change log: a UUID made with it, which a replica
+    /// binds a feed to.
+    pub fn log_origin(&self) -> Result<String, Error> {
+        self.pool.with("", "", |conn| {
+            change_log::origin(conn).map_err(|source| Error::Database {
+                action: "reading the change log of",
+                ty: String::new(),
+                id: String::new(),
+                pointer: String::new(),
+                source,
+            })
+        })
+    }
+
     /// The sequence of the last change this store logged (0 for none), or `None` when its
     /// database has no change log: what a snapshot read after it holds.
     pub fn last_sequence(&self) -> Result<Option<i64>, Error> {

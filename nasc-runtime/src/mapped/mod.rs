@@ -49,6 +49,8 @@ pub struct DieselStore<C: MappedConnection> {
     feeds_ready: std::sync::atomic::AtomicBool,
     /// The URL, its password redacted, for errors.
     target: String,
+    /// The URL, for a follower's listening connection.
+    url: String,
 }
 
 /// A set of columns of a type: its index, and the indexes of the fields.
@@ -105,6 +107,7 @@ impl<C: MappedConnection> DieselStore<C> {
             query_shapes: Mutex::default(),
             feeds_ready: std::sync::atomic::AtomicBool::new(false),
             target: redact(url),
+            url: url.to_owned(),
         })
     }
 
@@ -141,9 +144,19 @@ impl<C: MappedConnection> DieselStore<C> {
         })
     }
 
-    /// The changes after `from`, as they are committed: see [`crate::Follow`].
+    /// The changes after `from`, as they are committed: see [`crate::Follow`] (on
+    /// PostgreSQL it opens a connection of its own that `LISTEN`s for commits; if it
+    /// cannot, it polls, saying why at `warn`).
     pub fn follow(&self, from: i64) -> crate::Follow<'_> {
+        let waiter = C::change_waiter(&self.url).and_then(|waiter| {
+            waiter
+                .inspect_err(|error| {
+                    tracing::warn!(target: crate::trace::TARGET, database = %self.target, %error, "cannot listen for the change log's commits: polling instead");
+                })
+                .ok()
+        });
         crate::Follow::new(from, move |after, limit| self.changes_since(after, limit))
+            .woken_by(waiter)
     }
 
     /// What the store's connection pool holds, and how its checkouts went.
