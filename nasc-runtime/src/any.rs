@@ -351,6 +351,57 @@ impl MappedStore {
     pub fn follow(&self, from: i64) -> crate::Follow<'_> {
         on_backend!(self, store => store.follow(from))
     }
+
+    /// The result of `read`, which reads aggregates of `types`, now and again after each
+    /// committed change of those types that changes it: see [`crate::Watch`]. Needs the
+    /// change log.
+    pub fn watch<'s, R: PartialEq + Clone>(
+        &'s self,
+        types: &[&str],
+        read: impl Fn(&MappedStore) -> Result<R, Error> + Send + 's,
+    ) -> Result<crate::Watch<'s, R>, Error> {
+        for ty in types {
+            self.registry_of().aggregate(ty)?;
+        }
+        let from = self.last_sequence()?.ok_or_else(|| Error::Invalid {
+            ty: types.join(", "),
+            id: String::new(),
+            pointer: String::new(),
+            message: "a watch needs the change log (`StoreOptions::change_log`)".into(),
+        })?;
+        let types = types.iter().map(|t| t.to_string()).collect();
+        Ok(crate::Watch::new(self.follow(from), types, move || {
+            read(self)
+        }))
+    }
+
+    /// The page a JSON query of `ty` gives (see [`Store::query`]), now and again after
+    /// each committed change of `ty` that changes it.
+    pub fn watch_query(
+        &self,
+        ty: &str,
+        query: Value,
+    ) -> Result<crate::Watch<'_, crate::Page<Value>>, Error> {
+        let owned = ty.to_owned();
+        self.watch(&[ty], move |store| store.query(&owned, &query))
+    }
+
+    /// The page a typed query gives (see [`Store::find`]), now and again after each
+    /// committed change of `T` that changes it.
+    pub fn watch_find<'s, T, Q>(
+        &'s self,
+        query: Q,
+    ) -> Result<crate::Watch<'s, crate::Page<T>>, Error>
+    where
+        T: crate::Aggregate + PartialEq + Clone,
+        Q: crate::query::AsQuery<T> + Clone + Send + 's,
+    {
+        self.watch(&[T::TYPE_NAME], move |store| store.find(query.clone()))
+    }
+
+    fn registry_of(&self) -> &Registry {
+        on_backend!(self, store => store.registry())
+    }
 }
 
 backend_enum! {

@@ -340,6 +340,15 @@ impl<'s> Follow<'s> {
         self.last
     }
 
+    /// The changes read and not yet handed out, handed out now (the position moves past
+    /// them).
+    pub(crate) fn take_ready(&mut self) -> std::collections::VecDeque<LoggedChange> {
+        if let Some(last) = self.ready.back() {
+            self.last = last.sequence;
+        }
+        std::mem::take(&mut self.ready)
+    }
+
     /// How many times it has read the log.
     pub fn reads(&self) -> u64 {
         self.reads

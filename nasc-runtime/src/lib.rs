@@ -59,6 +59,7 @@ mod store;
 #[cfg(feature = "testing")]
 pub mod testing;
 mod trace;
+mod watch;
 
 #[doc(hidden)]
 pub mod __private;
@@ -138,6 +139,7 @@ pub use replication::{replicate, ChangeSource, ChangeTarget, Replication};
 pub use schema_version::{Migrations, METADATA_TABLE};
 pub use scope::Scope;
 pub use store::Store;
+pub use watch::Watch;
 
 /// The mapped store on embedded SQLite.
 #[cfg(feature = "sqlite")]

@@ -51,6 +51,7 @@ macro_rules! conformance {
 }
 
 conformance!(
+    replication::a_watched_query_gives_each_new_result,
     replication::a_killed_replicator_loses_and_repeats_nothing,
     replication::the_log_says_everything_each_write_did,
     replication::a_replica_holds_what_the_source_holds,

@@ -505,3 +505,79 @@ pub fn a_killed_replicator_loses_and_repeats_nothing(b: &Backend) {
         "the replicators made too little progress: positions {positions:?}"
     );
 }
+
+/// A watched query gives its result, then each new result after the commits that change
+/// it (written through another pool, as another process would): a change of another type,
+/// or of one that leaves the result as it was, gives nothing.
+pub fn a_watched_query_gives_each_new_result(b: &Backend) {
+    let db = b.store(registry());
+    let store = db.connect_with(registry(), logged()).unwrap();
+    let writer = db.connect_with(registry(), logged()).unwrap();
+    let board = |id: &str, title: &str| json!({"id": id, "title": title, "rev": 0});
+    store.create("Board", "a", &board("a", "keep")).unwrap();
+    let query = json!({"where": {"title": "keep"}, "orderBy": [{"id": "asc"}]});
+    let (a, c, noted) = ("a".to_owned(), "c".to_owned(), Some("noted".to_owned()));
+    let expected_each = [
+        vec![(a.clone(), None), (c.clone(), None)],
+        vec![(a.clone(), noted.clone()), (c, None)],
+        vec![(a, noted)],
+    ];
+    // The watcher has a store of its own, on a thread of its own, so that a watch that
+    // never gives the last result fails the test instead of hanging it.
+    let (sent, results) = std::sync::mpsc::channel();
+    let (url, last) = (db.url().to_owned(), expected_each[2].clone());
+    std::thread::spawn(move || {
+        let store = MappedStore::connect_with(&url, registry(), logged()).unwrap();
+        let mut watch = store.watch_query("Board", query).unwrap();
+        loop {
+            let result = seen(&watch.next().unwrap().unwrap());
+            let done = result == last;
+            if sent.send(result).is_err() || done {
+                return;
+            }
+        }
+    });
+    let wait = std::time::Duration::from_secs(20);
+    let next = || {
+        results
+            .recv_timeout(wait)
+            .unwrap_or_else(|e| panic!("no next result: {e}"))
+    };
+    assert_eq!(next(), [("a".to_owned(), None)]);
+    // Another type, and a board the query does not select: no new result.
+    writer.create("Tag", "t", &json!({"id": "t"})).unwrap();
+    writer.create("Board", "b", &board("b", "other")).unwrap();
+    let quiet = results.recv_timeout(std::time::Duration::from_millis(400));
+    assert!(quiet.is_err(), "a result for nothing new: {quiet:?}");
+    // Each change that changes the result gives it, once.
+    writer.create("Board", "c", &board("c", "keep")).unwrap();
+    assert_eq!(next(), expected_each[0]);
+    let stored = writer.load("Board", "a").unwrap().unwrap();
+    let mut changed = stored.clone();
+    changed["note"] = json!("noted");
+    let diff = nasc_runtime::diff(&stored, &changed).unwrap().to_value();
+    writer.persist("Board", "a", &diff, &changed).unwrap();
+    assert_eq!(next(), expected_each[1]);
+    writer.delete("Board", "c").unwrap();
+    assert_eq!(next(), expected_each[2]);
+    // A watch needs the log.
+    let plain = b.store(registry());
+    let error = plain
+        .watch_query("Board", json!({}))
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(error.contains("change log"), "{error}");
+}
+
+/// The ids of a page of boards, with their notes.
+fn seen(page: &nasc_runtime::Page<Value>) -> Vec<(String, Option<String>)> {
+    page.items
+        .iter()
+        .map(|item| {
+            let id = item["id"].as_str().unwrap().to_owned();
+            let note = item.get("note").and_then(Value::as_str).map(str::to_owned);
+            (id, note)
+        })
+        .collect()
+}
