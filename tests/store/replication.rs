@@ -480,7 +480,7 @@ pub fn a_killed_replicator_loses_and_repeats_nothing(b: &Backend) {
             ids.entry(ty).or_default().extend(list);
         }
         std::thread::sleep(std::time::Duration::from_micros(
-            5_000 + random.below(45_000) as u64,
+            10_000 + random.below(70_000) as u64,
         ));
         workers.kill(&mut child, idle);
         positions.push(target.feed_position("edge").unwrap());
