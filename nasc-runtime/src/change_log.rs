@@ -72,9 +72,10 @@ pub(crate) fn ddl(dialect: Dialect) -> Vec<String> {
     )];
     // The log's identity, made once: a replica tells two sources apart by it.
     statements.push(format!(
-        "CREATE TABLE IF NOT EXISTS {} ({} VARCHAR(64) NOT NULL PRIMARY KEY)",
+        "CREATE TABLE IF NOT EXISTS {} ({} VARCHAR(64) NOT NULL PRIMARY KEY, {} BIGINT NOT NULL DEFAULT 0)",
         q(ORIGIN_TABLE),
-        q("origin")
+        q("origin"),
+        q("pruned_before")
     ));
     statements.push(format!(
         "INSERT INTO {table} ({origin}) SELECT '{}'{} WHERE NOT EXISTS (SELECT 1 FROM {table})",
@@ -182,8 +183,78 @@ pub(crate) fn append<C: MappedConnection>(
     )
 }
 
-/// The changes after `sequence`, oldest first, at most `limit`.
-pub(crate) fn since<C: MappedConnection>(
+/// The changes after `sequence`, oldest first, at most `limit`; an error when changes
+/// after `sequence` were pruned (a reader there would miss them).
+pub(crate) fn read_since<C: MappedConnection>(
+    conn: &mut C,
+    sequence: i64,
+    limit: i64,
+) -> Result<Vec<LoggedChange>, crate::Error> {
+    let database = |source| crate::Error::Database {
+        action: "reading the change log of",
+        ty: String::new(),
+        id: String::new(),
+        pointer: String::new(),
+        source,
+    };
+    let mut changes = since(conn, sequence, limit).map_err(database)?;
+    // MySQL: a transaction that released its turn may become visible a moment after the
+    // next one did; a gap is read again, briefly, before it is taken for a rollback's.
+    if C::DIALECT == Dialect::Mysql {
+        for attempt in 1..=GAP_RECHECKS {
+            if !has_gap(sequence, &changes) {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(2 * attempt));
+            changes = since(conn, sequence, limit).map_err(database)?;
+        }
+    }
+    // A gap after the position: pruned changes, or sequences rolled back.
+    if changes.first().is_some_and(|c| c.sequence > sequence + 1) {
+        let pruned_before = pruned_before(conn).map_err(database)?;
+        if sequence < pruned_before - 1 {
+            return Err(crate::Error::Invalid {
+                ty: String::new(),
+                id: String::new(),
+                pointer: String::new(),
+                message: format!(
+                    "the changes before sequence {pruned_before} were pruned: a reader after {sequence} would miss some (start from a snapshot taken at or after {})",
+                    pruned_before - 1
+                ),
+            });
+        }
+    }
+    Ok(changes)
+}
+
+/// How many times a reader on MySQL reads a gap in the sequences again.
+const GAP_RECHECKS: u64 = 3;
+
+/// Whether `changes`, read after `sequence`, skip a sequence.
+fn has_gap(sequence: i64, changes: &[LoggedChange]) -> bool {
+    let mut last = sequence;
+    changes.iter().any(|change| {
+        let gap = change.sequence > last + 1 && last > 0;
+        last = change.sequence;
+        gap
+    })
+}
+
+/// The sequence below which the log was pruned (0: never).
+fn pruned_before<C: MappedConnection>(conn: &mut C) -> QueryResult<i64> {
+    let q = |name: &str| C::DIALECT.quote(name);
+    let select = Sql::new(&format!(
+        "SELECT {} FROM {}",
+        q("pruned_before"),
+        q(ORIGIN_TABLE)
+    ));
+    match conn.rows(&select, &[])?.first().map(Vec::as_slice) {
+        Some([Cell::Integer(before)]) => Ok(*before),
+        _ => Ok(0),
+    }
+}
+
+fn since<C: MappedConnection>(
     conn: &mut C,
     sequence: i64,
     limit: i64,
@@ -244,7 +315,7 @@ pub(crate) fn last_sequence<C: MappedConnection>(conn: &mut C) -> QueryResult<Op
     }
 }
 
-/// Deletes the changes below `before`.
+/// Deletes the changes below `before`, recording that it did (readers behind it are told).
 pub(crate) fn prune<C: MappedConnection>(conn: &mut C, before: i64) -> QueryResult<u64> {
     let q = |name: &str| C::DIALECT.quote(name);
     let delete = Sql::new(&format!(
@@ -252,8 +323,19 @@ pub(crate) fn prune<C: MappedConnection>(conn: &mut C, before: i64) -> QueryResu
         q(CHANGE_LOG_TABLE),
         q("sequence")
     ));
-    conn.run(&delete, &[SqlValue::Integer(before)])
-        .map(|n| n as u64)
+    let record = Sql::new(&format!(
+        "UPDATE {} SET {pruned} = ? WHERE {pruned} < ?",
+        q(ORIGIN_TABLE),
+        pruned = q("pruned_before")
+    ));
+    conn.transaction(|conn| {
+        let deleted = conn.run(&delete, &[SqlValue::Integer(before)])?;
+        conn.run(
+            &record,
+            &[SqlValue::Integer(before), SqlValue::Integer(before)],
+        )?;
+        Ok(deleted as u64)
+    })
 }
 
 /// Changes read per query while following.

@@ -316,9 +316,19 @@ pub fn following_resumes_exactly_and_pruning_removes(b: &Backend) {
     assert_eq!(ids[59], "n59");
     let cut = all[30];
     assert_eq!(store.prune_changes(cut).unwrap(), 30);
-    let left = store.changes_since(0, 1000).unwrap();
+    let left = store.changes_since(cut - 1, 1000).unwrap();
     assert_eq!(left.len(), 30);
     assert_eq!(left[0].sequence, cut);
+    // A reader behind the cut would miss changes: it is told so.
+    for behind in [0, all[10], cut - 2] {
+        let error = store.changes_since(behind, 1000).unwrap_err().to_string();
+        assert!(error.contains("pruned"), "{error}");
+        let mut follower = store.follow(behind);
+        assert!(follower.next().unwrap().is_err());
+    }
+    // Pruning less than before keeps the record of the larger cut.
+    store.prune_changes(all[5]).unwrap();
+    assert!(store.changes_since(all[10], 1000).is_err());
 }
 
 /// An idle follower on PostgreSQL waits on its own `LISTEN` connection: it reads the log

@@ -120,18 +120,13 @@ impl<C: MappedConnection> DieselStore<C> {
         limit: i64,
     ) -> Result<Vec<crate::LoggedChange>, Error> {
         self.pool.with("", "", |conn| {
-            crate::change_log::since(conn, sequence, limit).map_err(|e| Error::Database {
-                action: "reading the change log of",
-                ty: String::new(),
-                id: String::new(),
-                pointer: String::new(),
-                source: e,
-            })
+            crate::change_log::read_since(conn, sequence, limit)
         })
     }
 
     /// Removes the logged changes whose sequence is below `before` (those every follower
-    /// has handled); how many.
+    /// has handled); how many. A reader behind the cut is told, not silently short of
+    /// changes: reading after a sequence below `before - 1` is an error.
     pub fn prune_changes(&self, before: i64) -> Result<u64, Error> {
         self.pool.with("", "", |conn| {
             crate::change_log::prune(conn, before).map_err(|e| Error::Database {
