@@ -12,6 +12,8 @@ use nasc_model::Dialect;
 
 /// How long a writer waits for another connection's lock before failing, in milliseconds.
 pub const BUSY_TIMEOUT_MS: u32 = 5_000;
+/// How many times a new connection tries again to turn the file to WAL when it is locked.
+const WAL_ATTEMPTS: u32 = 40;
 
 impl MappedConnection for SqliteConnection {
     const DIALECT: Dialect = Dialect::Sqlite;
@@ -25,10 +27,25 @@ impl MappedConnection for SqliteConnection {
     }
 
     fn configure(&mut self) -> QueryResult<()> {
-        self.batch_execute(&format!(
-            "PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}; PRAGMA journal_mode = WAL; \
-             PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;"
-        ))
+        self.batch_execute(&format!("PRAGMA busy_timeout = {BUSY_TIMEOUT_MS};"))?;
+        // Turning a new file to WAL takes its exclusive lock, and SQLite may answer
+        // "locked" at once rather than wait when many connections open it together (40
+        // replicas starting at once did): tried again, briefly.
+        let mut attempt = 0;
+        loop {
+            match self.batch_execute("PRAGMA journal_mode = WAL;") {
+                Err(diesel::result::Error::DatabaseError(_, info))
+                    if info.message().contains("locked") && attempt < WAL_ATTEMPTS =>
+                {
+                    attempt += 1;
+                    std::thread::sleep(std::time::Duration::from_millis(
+                        5 * u64::from(attempt) + fastrand::u64(0..5),
+                    ));
+                }
+                result => break result?,
+            }
+        }
+        self.batch_execute("PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;")
     }
 
     super::run_through_bound!();
