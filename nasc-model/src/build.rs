@@ -34,7 +34,7 @@ pub const STORE_KEYS: [&str; 2] = ["x-na:store", "x-nc:store"];
 /// Top-level mapping keys that are not types.
 const MAPPING_META_KEYS: [&str; 3] = ["$id", "$schema", "$comment"];
 /// Keys allowed inside a store block.
-const STORE_BLOCK_KEYS: [&str; 12] = [
+const STORE_BLOCK_KEYS: [&str; 14] = [
     "entity",
     "renamedFrom",
     "renamed",
@@ -47,7 +47,33 @@ const STORE_BLOCK_KEYS: [&str; 12] = [
     "columns",
     "version",
     "timestamps",
+    "ttl",
+    "maxSize",
 ];
+
+/// A `ttl`: milliseconds, or a number with a unit (`"500ms"`, `"45s"`, `"30m"`, `"12h"`,
+/// `"7d"`); positive, at most about 290 million years.
+fn parse_duration(value: &Value) -> Option<i64> {
+    let millis = match value {
+        Value::Number(n) => n.as_i64()?,
+        Value::String(text) => {
+            let text = text.trim();
+            let split = text.find(|c: char| !c.is_ascii_digit())?;
+            let (number, unit) = text.split_at(split);
+            let factor = match unit.trim() {
+                "ms" => 1,
+                "s" => 1_000,
+                "m" => 60_000,
+                "h" => 3_600_000,
+                "d" => 86_400_000,
+                _ => return None,
+            };
+            number.parse::<i64>().ok()?.checked_mul(factor)?
+        }
+        _ => return None,
+    };
+    (millis > 0).then_some(millis)
+}
 
 /// Reads the schema and mapping and builds the validated model.
 pub fn build(schema: &Source, mapping: &Source) -> Result<Model, ModelErrors> {
@@ -87,6 +113,8 @@ struct StoreBlock {
     version: Option<String>,
     /// Properties nasc fills with the creation and last-save times (`timestamps`).
     timestamps: (Option<String>, Option<String>),
+    /// `ttl` and `maxSize`.
+    expiry: crate::model::Expiry,
     /// The table's former name (`renamedFrom`).
     renamed_from: Option<String>,
     /// Renamed properties (`renamed`): former property name, current one, pointer.
@@ -148,6 +176,7 @@ impl Builder<'_> {
         self.link_relations(&mut parsed);
         self.check_positional(&parsed);
         self.check_generated(&parsed);
+        self.check_expiry(&parsed);
         let mut types: Vec<EntityType> = parsed.into_iter().map(|p| p.ty).collect();
         // Types refer to each other by index.
         let names: Vec<String> = types.iter().map(|t| t.name.clone()).collect();
@@ -491,6 +520,22 @@ impl Builder<'_> {
                 }
             }
         }
+        let expiry = crate::model::Expiry {
+            ttl_ms: block.get("ttl").and_then(|ttl| {
+                let parsed = parse_duration(ttl);
+                if parsed.is_none() {
+                    self.mapping_error(&pointer_join(pointer, "ttl"), format!("`ttl` must be a positive duration: milliseconds, or a number with `ms`, `s`, `m`, `h` or `d` (`\"30m\"`, `\"7d\"`), not {ttl}"));
+                }
+                parsed
+            }),
+            max_size: block.get("maxSize").and_then(|max| {
+                let parsed = max.as_u64().filter(|&n| n >= 1);
+                if parsed.is_none() {
+                    self.mapping_error(&pointer_join(pointer, "maxSize"), format!("`maxSize` must be a whole number of aggregates, at least 1, not {max}"));
+                }
+                parsed
+            }),
+        };
         let renamed_from = match block.get("renamedFrom") {
             None => None,
             Some(Value::String(table)) => match naming::identifier_problem(table) {
@@ -551,6 +596,7 @@ impl Builder<'_> {
             columns,
             version,
             timestamps,
+            expiry,
             renamed_from,
             renamed,
             pointer: pointer.to_owned(),
@@ -901,6 +947,7 @@ impl Builder<'_> {
                 generated,
                 version,
                 timestamps,
+                expiry: store.expiry,
                 renamed_from: store.renamed_from.clone(),
                 renamed_columns,
             },
@@ -986,6 +1033,31 @@ impl Builder<'_> {
                         p.ty.name
                     ));
                 }
+            }
+        }
+    }
+
+    /// Checks that only types that are never children expire or are capped: a child lives
+    /// and goes with its aggregate.
+    fn check_expiry(&mut self, parsed: &[Parsed]) {
+        for p in parsed.iter().filter(|p| p.ty.expiry.is_set()) {
+            if let Some(link) = p.ty.parents.first() {
+                let key = if p.ty.expiry.ttl_ms.is_some() {
+                    "ttl"
+                } else {
+                    "maxSize"
+                };
+                self.mapping_error(
+                    &pointer_join(&p.store.pointer, key),
+                    format!(
+                        "`{}` is an item of `{}.{}`, and a child lives and goes with its aggregate",
+                        p.ty.name, link.parent, link.property
+                    ),
+                )
+                .hint = Some(format!(
+                    "put `{key}` on `{}`, or store `{}` only on its own",
+                    link.parent, p.ty.name
+                ));
             }
         }
     }
@@ -1266,6 +1338,7 @@ pub fn closest<'a>(name: &str, candidates: impl Iterator<Item = &'a str>) -> Opt
 mod tests {
     use super::*;
     use crate::model::RowKey;
+    use serde_json::json;
 
     fn model(schema: &str, mapping: &str) -> Result<Model, ModelErrors> {
         build(
@@ -1722,6 +1795,29 @@ mod tests {
 
     /// `generated` fits the pk's type, a plain `increment`, and types that are never
     /// children; the DDL declares the database's sequence.
+    #[test]
+    fn ttls_are_read_in_every_unit() {
+        for (ttl, millis) in [
+            (json!(1500), Some(1500)),
+            (json!("500ms"), Some(500)),
+            (json!("45s"), Some(45_000)),
+            (json!("30m"), Some(1_800_000)),
+            (json!("12h"), Some(43_200_000)),
+            (json!("7d"), Some(604_800_000)),
+            (json!("7 d"), Some(604_800_000)),
+            (json!(0), None),
+            (json!(-5), None),
+            (json!("0s"), None),
+            (json!("5 weeks"), None),
+            (json!("m"), None),
+            (json!(""), None),
+            (json!("99999999999999999d"), None),
+            (json!(1.5), None),
+        ] {
+            assert_eq!(parse_duration(&ttl), millis, "{ttl}");
+        }
+    }
+
     #[test]
     fn generated_keys_are_checked_and_declared() {
         let schema = r##"{"$defs": {

@@ -1,7 +1,10 @@
 //! Rendering the model as SQL tables and indexes, per dialect.
 
 use crate::model::{EntityType, Generated, Model, RowKey, ScalarType};
-use crate::naming::{MAX_IDENTIFIER_BYTES, POSITION_COLUMN, ROW_COLUMN, TOP_LEVEL_COLUMN};
+use crate::naming::{
+    CREATED_COLUMN, EXPIRES_COLUMN, MAX_IDENTIFIER_BYTES, POSITION_COLUMN, ROW_COLUMN,
+    TOP_LEVEL_COLUMN,
+};
 
 /// Length of `VARCHAR` key columns (string primary and foreign keys) on MySQL, which cannot
 /// index unbounded `TEXT`. 255 `utf8mb4` characters take 1,020 bytes, so a two-column key
@@ -255,6 +258,13 @@ pub fn table_parts(ty: &EntityType, dialect: Dialect) -> TableParts {
                 .collect();
             constraints.push(format!("CHECK ({} <= 1)", set.join(" + ")));
         }
+    }
+    let time = dialect.column_type(ScalarType::Integer, false);
+    if ty.expiry.ttl_ms.is_some() {
+        columns.push((EXPIRES_COLUMN.to_owned(), format!("{time} NULL")));
+    }
+    if ty.expiry.max_size.is_some() {
+        columns.push((CREATED_COLUMN.to_owned(), format!("{time} NULL")));
     }
     match (ty.row_key(), ty.pk()) {
         // SQLite declares an `AUTOINCREMENT` key on its column.

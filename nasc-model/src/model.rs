@@ -187,6 +187,23 @@ impl ParentLink {
     }
 }
 
+/// How long an aggregate lives and how many a type keeps (the mapping's `ttl` and
+/// `maxSize`); only a type that is never a child has them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct Expiry {
+    /// Milliseconds after its last save at which an aggregate expires (`ttl`).
+    pub ttl_ms: Option<i64>,
+    /// The most aggregates kept: saving a new one beyond it removes the oldest (`maxSize`).
+    pub max_size: Option<u64>,
+}
+
+impl Expiry {
+    /// Whether the type expires or is capped at all.
+    pub fn is_set(&self) -> bool {
+        self.ttl_ms.is_some() || self.max_size.is_some()
+    }
+}
+
 /// How the pk of a new aggregate is made when the aggregate has none (the mapping's
 /// `generated`). Only a type that is never a child has a generated pk.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -269,6 +286,8 @@ pub struct EntityType {
     /// Indexes in `fields` of the properties nasc fills with the time a top-level row was
     /// created and last saved, when the mapping names them.
     pub timestamps: (Option<usize>, Option<usize>),
+    /// When its aggregates expire, and how many it keeps (`ttl`, `maxSize`).
+    pub expiry: Expiry,
     /// The table's former name, when the mapping declares it (`renamedFrom`): a database
     /// holding that table has it renamed.
     pub renamed_from: Option<String>,
@@ -357,6 +376,12 @@ impl EntityType {
         }
         if !self.parents.is_empty() {
             columns.push(naming::POSITION_COLUMN);
+        }
+        if self.expiry.ttl_ms.is_some() {
+            columns.push(naming::EXPIRES_COLUMN);
+        }
+        if self.expiry.max_size.is_some() {
+            columns.push(naming::CREATED_COLUMN);
         }
         columns
     }

@@ -46,6 +46,12 @@ pub const POSITION_COLUMN: &str = "nasc_position";
 /// On MySQL, marks the top-level rows of surrogate-keyed tables (TRUE, else NULL), so that a
 /// unique key can cover them without a partial index.
 pub const TOP_LEVEL_COLUMN: &str = "nasc_top_level";
+/// The hidden column of a type with a `ttl`: when the aggregate expires, in milliseconds
+/// since the Unix epoch by the database's clock.
+pub const EXPIRES_COLUMN: &str = "nasc_expires_at";
+/// The hidden column of a type with a `maxSize`: when the aggregate was created, in
+/// milliseconds since the Unix epoch by the database's clock (the oldest go first).
+pub const CREATED_COLUMN: &str = "nasc_created_at";
 /// Longest identifier accepted (PostgreSQL's limit, the smallest of the supported backends).
 pub const MAX_IDENTIFIER_BYTES: usize = 63;
 

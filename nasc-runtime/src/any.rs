@@ -317,6 +317,11 @@ impl MappedStore {
         on_backend!(self, store => store.prune_changes(before))
     }
 
+    /// Removes the expired aggregates; see [`crate::DieselStore::purge_expired`].
+    pub fn purge_expired(&self) -> Result<u64, Error> {
+        on_backend!(self, store => store.purge_expired())
+    }
+
     /// The position of a feed applied here; see [`crate::DieselStore::feed_position`].
     pub fn feed_position(&self, feed: &str) -> Result<i64, Error> {
         on_backend!(self, store => store.feed_position(feed))

@@ -1,7 +1,9 @@
 //! The SQL statements of every mapped type, rendered once per store from the model.
 
 use nasc_model::ddl::top_level_condition;
-use nasc_model::naming::{POSITION_COLUMN, ROW_COLUMN, TOP_LEVEL_COLUMN};
+use nasc_model::naming::{
+    CREATED_COLUMN, EXPIRES_COLUMN, POSITION_COLUMN, ROW_COLUMN, TOP_LEVEL_COLUMN,
+};
 use nasc_model::{Dialect, EntityType, Field, Generated, Model, RowKey, ScalarType};
 
 /// Most rows written by one multi-row `INSERT` (kept under every backend's bind limit).
@@ -85,6 +87,22 @@ pub enum Statement {
     /// PostgreSQL, types with an `increment` pk: moves the sequence past the largest key
     /// stored, when the value it gave was taken by an aggregate saved with its own key.
     SkipTakenKeys,
+    /// Types with a `ttl` or `maxSize`: sets the expiry time (now plus the ttl) and the
+    /// creation time (once) of a top-level row after it was written.
+    StampExpiry,
+    /// Types with a `ttl`: deletes the top-level row of an id when it has expired, before
+    /// a write (an expired aggregate is absent).
+    DropExpired,
+    /// The database's clock, in milliseconds since the Unix epoch.
+    Now,
+    /// Types with a `ttl`: the pks of the aggregates expired at a time.
+    ExpiredKeys,
+    /// Types with a `ttl`: deletes the aggregates expired at a time.
+    PurgeExpired,
+    /// Types with a `maxSize`: how many aggregates are kept.
+    CountKept,
+    /// Types with a `maxSize`: the pks of the oldest aggregates kept.
+    OldestKept,
 }
 
 /// SQL text split at its bind parameters: values go between the pieces.
@@ -477,6 +495,113 @@ pub(crate) struct TopLevel {
     /// [`Statement::GeneratedKey`]), and on PostgreSQL the statement that moves its sequence
     /// past the keys stored ([`Statement::SkipTakenKeys`]).
     pub generated_key: Option<(Sql, Option<Sql>)>,
+    /// Types with a `ttl` or `maxSize`.
+    pub expiry: Option<ExpiryStatements>,
+}
+
+/// The statements of a type whose aggregates expire (`ttl`) or are capped (`maxSize`).
+#[derive(Debug, Clone)]
+pub(crate) struct ExpiryStatements {
+    /// Stamps the times of a top-level row after it was written; binds the pk.
+    pub stamp: Sql,
+    /// `ttl`: deletes the row of a pk if it has expired; binds the pk.
+    pub drop_expired: Option<Sql>,
+    /// The database's clock.
+    pub now: Sql,
+    /// `ttl`: the pks of the rows expired at a time; binds the time.
+    pub expired: Option<Sql>,
+    /// `ttl`: deletes the rows expired at a time; binds the time.
+    pub purge: Option<Sql>,
+    /// `maxSize`: the count of the aggregates kept.
+    pub count: Option<Sql>,
+    /// `maxSize`: the pks of the oldest aggregates kept other than one; binds that one's
+    /// pk and how many.
+    pub oldest: Option<Sql>,
+}
+
+/// The database's clock in milliseconds since the Unix epoch, as SQL.
+pub(crate) fn now_millis(dialect: Dialect) -> &'static str {
+    match dialect {
+        Dialect::Sqlite => "CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)",
+        Dialect::Postgres => "CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000 AS BIGINT)",
+        Dialect::Mysql => "CAST(UNIX_TIMESTAMP(CURRENT_TIMESTAMP(3)) * 1000 AS SIGNED)",
+    }
+}
+
+/// The condition of the top-level rows of `ty` a read sees: those of aggregates (see
+/// [`top_level_condition`]) that have not expired.
+pub(crate) fn visible_condition(ty: &EntityType, dialect: Dialect, alias: Option<&str>) -> String {
+    let top_level = top_level_condition(ty, dialect);
+    if ty.expiry.ttl_ms.is_none() {
+        return top_level;
+    }
+    let column = match alias {
+        Some(alias) => format!("{alias}.{}", dialect.quote(EXPIRES_COLUMN)),
+        None => dialect.quote(EXPIRES_COLUMN),
+    };
+    format!(
+        "{top_level} AND ({column} IS NULL OR {column} > {})",
+        now_millis(dialect)
+    )
+}
+
+fn expiry_statements(ty: &EntityType, pk: &Field, dialect: Dialect) -> Option<ExpiryStatements> {
+    if !ty.expiry.is_set() {
+        return None;
+    }
+    let q = |name: &str| dialect.quote(name);
+    let (table, pk) = (q(&ty.table), q(&pk.column));
+    let now = now_millis(dialect);
+    let top_level = top_level_condition(ty, dialect);
+    let visible = visible_condition(ty, dialect, None);
+    let mut set = Vec::new();
+    if let Some(ttl) = ty.expiry.ttl_ms {
+        set.push(format!("{} = {now} + {ttl}", q(EXPIRES_COLUMN)));
+    }
+    if ty.expiry.max_size.is_some() {
+        let created = q(CREATED_COLUMN);
+        set.push(format!("{created} = COALESCE({created}, {now})"));
+    }
+    let ttl = ty.expiry.ttl_ms.is_some();
+    let expires = q(EXPIRES_COLUMN);
+    let created = q(CREATED_COLUMN);
+    Some(ExpiryStatements {
+        stamp: Sql::mapped(
+            &format!("UPDATE {table} SET {} WHERE {pk} = ? AND {top_level}", set.join(", ")),
+            Statement::StampExpiry,
+        ),
+        drop_expired: ttl.then(|| {
+            Sql::mapped(
+                &format!("DELETE FROM {table} WHERE {pk} = ? AND {top_level} AND {expires} <= {now}"),
+                Statement::DropExpired,
+            )
+        }),
+        now: Sql::mapped(&format!("SELECT {now}"), Statement::Now),
+        expired: ttl.then(|| {
+            Sql::mapped(
+                &format!("SELECT {pk} FROM {table} WHERE {top_level} AND {expires} <= ? ORDER BY {pk}"),
+                Statement::ExpiredKeys,
+            )
+        }),
+        purge: ttl.then(|| {
+            Sql::mapped(
+                &format!("DELETE FROM {table} WHERE {top_level} AND {expires} <= ?"),
+                Statement::PurgeExpired,
+            )
+        }),
+        count: ty.expiry.max_size.map(|_| {
+            Sql::mapped(
+                &format!("SELECT COUNT(*) FROM {table} WHERE {visible}"),
+                Statement::CountKept,
+            )
+        }),
+        oldest: ty.expiry.max_size.map(|_| {
+            Sql::mapped(
+                &format!("SELECT {pk} FROM {table} WHERE {visible} AND {pk} <> ? ORDER BY {created}, {pk} LIMIT ?"),
+                Statement::OldestKept,
+            )
+        }),
+    })
 }
 
 impl TypeStatements {
@@ -555,8 +680,10 @@ fn field_marks(ty: &EntityType, dialect: Dialect) -> Vec<&'static str> {
 fn top_level_statements(ty: &EntityType, pk: &Field, dialect: Dialect) -> TopLevel {
     let q = |name: &str| dialect.quote(name);
     let table = q(&ty.table);
+    let pk_field = pk;
     let pk = q(&pk.column);
     let top_level = top_level_condition(ty, dialect);
+    let visible = visible_condition(ty, dialect, None);
     let upsert = upsert(ty, dialect);
     let row = (ty.row_key() == RowKey::Surrogate && !ty.relations.is_empty()).then(|| {
         Sql::mapped(
@@ -600,14 +727,14 @@ fn top_level_statements(ty: &EntityType, pk: &Field, dialect: Dialect) -> TopLev
         create: Sql::mapped(&insert_if_absent(ty, dialect), Statement::CreateTopLevel),
         select: Sql::mapped(
             &format!(
-                "SELECT {} FROM {table} WHERE {pk} = ? AND {top_level}",
+                "SELECT {} FROM {table} WHERE {pk} = ? AND {visible}",
                 select_list(ty, dialect)
             ),
             Statement::Select,
         ),
         lock: Sql::mapped(
             &format!(
-                "SELECT 1 FROM {table} WHERE {pk} = ? AND {top_level}{}",
+                "SELECT 1 FROM {table} WHERE {pk} = ? AND {visible}{}",
                 match dialect {
                     Dialect::Sqlite => "",
                     _ => " FOR UPDATE",
@@ -616,11 +743,12 @@ fn top_level_statements(ty: &EntityType, pk: &Field, dialect: Dialect) -> TopLev
             Statement::LockTopLevel,
         ),
         delete: Sql::mapped(
-            &format!("DELETE FROM {table} WHERE {pk} = ? AND {top_level}"),
+            &format!("DELETE FROM {table} WHERE {pk} = ? AND {visible}"),
             Statement::Delete,
         ),
         generated_key: (ty.generated == Some(Generated::Increment))
             .then(|| generated_key(ty, dialect)),
+        expiry: expiry_statements(ty, pk_field, dialect),
     }
 }
 

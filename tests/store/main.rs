@@ -11,6 +11,7 @@ mod derived;
 mod documents;
 mod dynamic;
 mod evolution;
+mod expiry;
 mod exported;
 mod family;
 mod generated;
@@ -51,6 +52,9 @@ macro_rules! conformance {
 }
 
 conformance!(
+    expiry::expired_aggregates_vanish_and_are_purged,
+    expiry::saving_beyond_the_cap_removes_the_oldest,
+    expiry::expiry_joins_a_stored_type_and_bad_mappings_are_refused,
     replication::a_watched_query_gives_each_new_result,
     replication::a_killed_replicator_loses_and_repeats_nothing,
     replication::the_log_says_everything_each_write_did,

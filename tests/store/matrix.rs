@@ -195,6 +195,7 @@ fn registry() -> Registry {
         "Leaf": object_type(json!({}), &[]),
         "Counted": counted_type(),
         "Minted": object_type(json!({"leaves": array("Leaf")}), &[]),
+        "Expiring": object_type(json!({"leaves": array("Leaf")}), &[]),
     }});
     let mapping = json!({
         "Plain": {"x-na:store": {"entity": "plains"}},
@@ -207,6 +208,7 @@ fn registry() -> Registry {
         "Entry": {"x-na:store": {"entity": "entries", "positional": true}},
         "Counted": {"x-na:store": {"entity": "counteds", "generated": "increment"}},
         "Minted": {"x-na:store": {"entity": "minteds", "generated": "uuid"}},
+        "Expiring": {"x-na:store": {"entity": "expirings", "ttl": "1h", "maxSize": 2}},
     });
     Registry::from_json_str(
         "matrix.schema.json",
@@ -484,6 +486,26 @@ pub fn every_column_kind_through_every_statement(b: &Backend) {
             }
         }
 
+        // A type that expires and is capped: each save stamps its times (after dropping
+        // the row if it had expired); saves beyond the cap remove the oldest; purging
+        // runs (nothing expires within the hour).
+        for state in 0..=STATES {
+            let value = row("e", state, json!({"leaves": leaves(&["x0", "x1"], state)}));
+            save(store, "Expiring", &value);
+        }
+        for id in ["e1", "e2"] {
+            assert!(store
+                .create("Expiring", id, &row(id, 0, json!({"leaves": []})))
+                .unwrap());
+        }
+        assert_eq!(
+            store.load("Expiring", "e").unwrap(),
+            None,
+            "the oldest goes"
+        );
+        assert_eq!(store.query_count("Expiring", &json!({})).unwrap(), 2);
+        assert_eq!(db.store.purge_expired().unwrap(), 0);
+
         // Versioned rows: each save stores the version it was based on plus one.
         for state in 0..=STATES {
             let value = row("v", state, json!({"version": state}));
@@ -593,6 +615,13 @@ pub fn every_column_kind_through_every_statement(b: &Backend) {
         Statement::QueryExists,
         Statement::QueryAggregate,
         Statement::GeneratedKey,
+        Statement::StampExpiry,
+        Statement::DropExpired,
+        Statement::Now,
+        Statement::ExpiredKeys,
+        Statement::PurgeExpired,
+        Statement::CountKept,
+        Statement::OldestKept,
     ];
     match b.kind {
         Kind::Postgres => expected.extend([

@@ -217,6 +217,62 @@ impl<C: MappedConnection> DieselStore<C> {
         })
     }
 
+    /// Removes every expired aggregate of the types with a `ttl` (children with them), one
+    /// statement per type, each removal logged; how many. Expired aggregates are invisible
+    /// to loads and queries already: this frees their rows.
+    pub fn purge_expired(&self) -> Result<u64, Error> {
+        let mut purged = 0;
+        for ty in self
+            .registry
+            .model()
+            .types
+            .iter()
+            .filter(|t| t.expiry.ttl_ms.is_some())
+        {
+            let Some(expiry) = self.statements_of(ty).top().expiry.as_ref() else {
+                continue;
+            };
+            let (Some(expired), Some(purge)) = (&expiry.expired, &expiry.purge) else {
+                continue;
+            };
+            let target = Target {
+                ty: &ty.name,
+                id: "",
+            };
+            let pk_scalar = ty.fields[ty.pk_index.expect("an aggregate has a pk")].scalar;
+            purged += self.pool.with(&ty.name, "", |conn| {
+                in_transaction(conn, true, target, "purging", |conn| {
+                    let database = |e| target.database("purging the expired", "", e);
+                    let now = match conn
+                        .rows(&expiry.now, &[])
+                        .map_err(database)?
+                        .first()
+                        .map(Vec::as_slice)
+                    {
+                        Some([Cell::Integer(now)]) => SqlValue::Integer(*now),
+                        other => {
+                            return Err(target.corrupt("", format!("the clock says {other:?}")))
+                        }
+                    };
+                    let keys = conn
+                        .rows(expired, std::slice::from_ref(&now))
+                        .map_err(database)?;
+                    let removed = conn
+                        .run(purge, std::slice::from_ref(&now))
+                        .map_err(database)?;
+                    for row in &keys {
+                        if let [key] = row.as_slice() {
+                            let id = generated::id_text(&aggregate::cell_to_value(key, pk_scalar));
+                            self.log_removal(conn, &ty.name, &id, "expired", target)?;
+                        }
+                    }
+                    Ok(removed as u64)
+                })
+            })?;
+        }
+        Ok(purged)
+    }
+
     /// Makes the table of feed positions, the first time a feed is applied.
     fn make_feed_table(&self) -> Result<(), Error> {
         use std::sync::atomic::Ordering;

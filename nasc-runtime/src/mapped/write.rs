@@ -26,6 +26,7 @@ impl<C: MappedConnection> DieselStore<C> {
         scope: &Scope,
         target: Target<'_>,
     ) -> Result<Written, Error> {
+        self.drop_expired(conn, tree.ty, tree.pk(), target)?;
         let written = match scope {
             Scope::Named { .. } => self.write_named_columns(conn, tree, scope, target)?,
             Scope::Whole => false,
@@ -34,9 +35,12 @@ impl<C: MappedConnection> DieselStore<C> {
             self.write_whole_row(conn, tree, target)?;
         }
         match self.write_arrays(conn, tree, scope, target)? {
-            Written::Done { .. } => Ok(Written::Done {
-                whole_row: !written,
-            }),
+            Written::Done { .. } => {
+                self.stamp_expiry(conn, tree.ty, tree.pk(), target)?;
+                Ok(Written::Done {
+                    whole_row: !written,
+                })
+            }
             other => Ok(other),
         }
     }
@@ -217,6 +221,9 @@ impl<C: MappedConnection> DieselStore<C> {
         };
         // PostgreSQL: the key is the sequence's next value, taken first; once more, past
         // the keys stored, when an aggregate saved with its own key holds it.
+        if generated.is_none() {
+            self.drop_expired(conn, tree.ty, &values[pk_index], target)?;
+        }
         let mut attempts = 0;
         loop {
             if let Some((next_key, _)) = generated {
@@ -277,7 +284,108 @@ impl<C: MappedConnection> DieselStore<C> {
                 tree.children[relation].iter().enumerate().collect();
             self.insert_rows(conn, tree, &key, relation, &all, target)?;
         }
-        Ok(Some(values.swap_remove(pk_index).into_owned()))
+        let pk = values.swap_remove(pk_index).into_owned();
+        self.stamp_expiry(conn, tree.ty, &pk, target)?;
+        Ok(Some(pk))
+    }
+
+    /// A type with a `ttl`: deletes the aggregate `pk` if it has expired, before a write
+    /// (an expired aggregate is absent: the write makes a new one), logging its removal.
+    fn drop_expired(
+        &self,
+        conn: &mut impl Executor,
+        ty: &EntityType,
+        pk: &SqlValue<'_>,
+        target: Target<'_>,
+    ) -> Result<(), Error> {
+        let Some(drop) = self
+            .statements_of(ty)
+            .top()
+            .expiry
+            .as_ref()
+            .and_then(|e| e.drop_expired.as_ref())
+        else {
+            return Ok(());
+        };
+        let dropped = conn
+            .run(drop, std::slice::from_ref(pk))
+            .map_err(|e| target.database("removing the expired", "", e))?;
+        if dropped > 0 {
+            self.log_removal(conn, target.ty, target.id, "expired", target)?;
+        }
+        Ok(())
+    }
+
+    /// A type with a `ttl` or `maxSize`: stamps the expiry and creation times of the
+    /// top-level row `pk` just written, then removes the oldest aggregates beyond the cap.
+    fn stamp_expiry(
+        &self,
+        conn: &mut impl Executor,
+        ty: &EntityType,
+        pk: &SqlValue<'_>,
+        target: Target<'_>,
+    ) -> Result<(), Error> {
+        let Some(expiry) = self.statements_of(ty).top().expiry.as_ref() else {
+            return Ok(());
+        };
+        conn.run(&expiry.stamp, std::slice::from_ref(pk))
+            .map_err(|e| target.database("saving", "", e))?;
+        let (Some(count), Some(oldest), Some(max)) =
+            (&expiry.count, &expiry.oldest, ty.expiry.max_size)
+        else {
+            return Ok(());
+        };
+        let kept = match conn
+            .rows(count, &[])
+            .map_err(|e| target.database("counting the kept", "", e))?
+            .first()
+            .map(Vec::as_slice)
+        {
+            Some([Cell::Integer(kept)]) => *kept as u64,
+            other => {
+                return Err(target.corrupt("", format!("the count of {} is {other:?}", ty.name)))
+            }
+        };
+        if kept <= max {
+            return Ok(());
+        }
+        // (Never the aggregate just written, whatever its creation time.)
+        let binds = [pk.borrowed(), SqlValue::Integer((kept - max) as i64)];
+        let evicted = conn
+            .rows(oldest, &binds)
+            .map_err(|e| target.database("finding the oldest", "", e))?;
+        let delete = &self.statements_of(ty).top().delete;
+        for row in evicted {
+            let [key] = row.as_slice() else { continue };
+            let key = crate::aggregate::cell_to_value(
+                key,
+                ty.fields[ty.pk_index.expect("an aggregate has a pk")].scalar,
+            );
+            let id = crate::generated::id_text(&key);
+            conn.run(delete, std::slice::from_ref(&key))
+                .map_err(|e| target.database("removing the oldest", "", e))?;
+            self.log_removal(conn, target.ty, &id, "evicted", target)?;
+        }
+        Ok(())
+    }
+
+    /// Logs the removal of aggregate `id` by nasc (`why`: expired or evicted), when the
+    /// store keeps a change log.
+    pub(super) fn log_removal(
+        &self,
+        conn: &mut impl Executor,
+        ty: &str,
+        id: &str,
+        why: &str,
+        target: Target<'_>,
+    ) -> Result<(), Error> {
+        if !self.change_log {
+            return Ok(());
+        }
+        let diff = serde_json::json!({ crate::change_log::DELETED_KEY: true, "$removedBy": why });
+        crate::change_log::append::<C>(conn, ty, id, &diff, None)
+            .map(|_| ())
+            .map_err(|e| target.database("logging", "", e))
     }
 
     /// The key a [`Statement::GeneratedKey`](crate::sql::Statement) statement answers.

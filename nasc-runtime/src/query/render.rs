@@ -9,7 +9,6 @@ use super::{
     Comparison, Function, Measurement, OrderKey, Plan, Predicate, Quantifier, Test, TextTest,
 };
 use crate::aggregate::SqlValue;
-use nasc_model::ddl::top_level_condition;
 use nasc_model::naming::ROW_COLUMN;
 use nasc_model::{Dialect, EntityType, Model, RowKey, ScalarType};
 
@@ -173,7 +172,7 @@ impl<'m> Writer<'m> {
         self.sql.push_str(&format!(
             " FROM {} t0 WHERE {} AND ",
             self.dialect.quote(&ty.table),
-            top_level_condition(ty, self.dialect)
+            crate::sql::visible_condition(ty, self.dialect, Some("t0"))
         ));
         self.filter(ty, "t0", &plan.filter);
     }
