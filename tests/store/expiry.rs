@@ -79,7 +79,7 @@ pub fn expired_aggregates_vanish_and_are_purged(b: &Backend) {
         .query_exists("Session", &json!({"where": {"id": "s1"}}))
         .unwrap());
     let page = store.query("Session", &json!({})).unwrap();
-    assert_eq!(page.items, [touched.clone()]);
+    assert_eq!(page.items, std::slice::from_ref(&touched));
     assert_eq!(
         store.load_many("Session", &["s1", "s3"]).unwrap(),
         [None, Some(touched)]
