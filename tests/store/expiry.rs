@@ -222,3 +222,34 @@ pub fn expiry_joins_a_stored_type_and_bad_mappings_are_refused(b: &Backend) {
         "{error}"
     );
 }
+
+/// A `Purger` frees expired aggregates in the background, and stops when dropped.
+pub fn a_purger_frees_expired_aggregates_in_the_background(b: &Backend) {
+    let db = b.store(registry());
+    let store = std::sync::Arc::new(db.connect_with(registry(), logged()).unwrap());
+    store
+        .create("Session", "p", &session("p", "ada", 3))
+        .unwrap();
+    let rows = || {
+        db.count_of(&format!(
+            "SELECT COUNT(*) FROM {} WHERE {} = 'p'",
+            db.quote("sessions"),
+            db.quote("id")
+        ))
+    };
+    assert_eq!(rows(), 1);
+    let purger = nasc_runtime::Purger::spawn(store.clone(), Duration::from_millis(50));
+    let deadline = std::time::Instant::now() + TTL + Duration::from_secs(10);
+    while rows() > 0 {
+        assert!(std::time::Instant::now() < deadline, "never purged");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(purger.purged(), 1);
+    drop(purger);
+    // Stopped: a later expiry stays until purged by hand.
+    store
+        .create("Session", "q", &session("q", "ada", 0))
+        .unwrap();
+    std::thread::sleep(TTL + Duration::from_millis(200));
+    assert_eq!(store.purge_expired().unwrap(), 1);
+}

@@ -52,6 +52,7 @@ macro_rules! conformance {
 }
 
 conformance!(
+    expiry::a_purger_frees_expired_aggregates_in_the_background,
     expiry::expired_aggregates_vanish_and_are_purged,
     expiry::saving_beyond_the_cap_removes_the_oldest,
     expiry::expiry_joins_a_stored_type_and_bad_mappings_are_refused,
