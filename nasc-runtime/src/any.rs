@@ -404,6 +404,12 @@ impl MappedStore {
         self.watch(&[T::TYPE_NAME], move |store| store.find(query.clone()))
     }
 
+    /// A connection that hears the change log's commits (PostgreSQL), or `None`.
+    #[cfg_attr(not(feature = "tokio"), allow(dead_code))]
+    pub(crate) fn change_listener(&self) -> Option<crate::change_log::Waiter> {
+        on_backend!(self, store => store.change_listener())
+    }
+
     fn registry_of(&self) -> &Registry {
         on_backend!(self, store => store.registry())
     }

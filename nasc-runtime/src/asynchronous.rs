@@ -85,6 +85,8 @@ impl AsyncStore<MappedStore> {
             last: from,
             ready: std::collections::VecDeque::new(),
             idle: crate::change_log::Idle::new(),
+            listening: Listening::NotYet,
+            reads: 0,
         }
     }
 
@@ -407,13 +409,80 @@ impl<S: Store + 'static> AsyncProcessor<S> {
 
 /// The committed changes after a sequence, in commit order, as they are committed
 /// ([`AsyncStore::follow`]), as [`crate::Follow`] hands them out, without holding a thread
-/// while it waits (reading again after 1 ms, then after waits that double up to 100 ms).
-/// `next().await` gives the next change; resume with [`Self::position`].
+/// while it waits: on PostgreSQL it waits on the socket of a connection of its own that
+/// `LISTEN`s for the log's commits (reading at least once a second); elsewhere, or if
+/// that connection fails, it reads again after 1 ms, then after waits that double up to
+/// 100 ms. `next().await` gives the next change; resume with [`Self::position`].
 pub struct AsyncFollow {
     store: AsyncStore,
     last: i64,
     ready: std::collections::VecDeque<crate::LoggedChange>,
     idle: crate::change_log::Idle,
+    listening: Listening,
+    reads: u64,
+}
+
+/// How an [`AsyncFollow`] waits for commits.
+enum Listening {
+    /// Not decided: the first wait opens a listening connection if the backend has one.
+    NotYet,
+    /// Bounded polling.
+    Polling,
+    /// Woken by a listening connection.
+    Woken(AsyncListener),
+}
+
+/// A listening connection whose socket tokio watches (through a duplicate of the
+/// descriptor, which stays open whatever the connection does with its own).
+struct AsyncListener {
+    socket: tokio::io::unix::AsyncFd<std::os::fd::OwnedFd>,
+    listener: crate::change_log::Waiter,
+}
+
+impl AsyncListener {
+    /// Watches `listener`'s socket (`None` when it has none, or the runtime has no I/O
+    /// driver: the follower then polls).
+    fn new(listener: crate::change_log::Waiter) -> Option<AsyncListener> {
+        let fd = listener.socket()?;
+        // SAFETY: `fd` is the listening connection's open socket, borrowed only to be
+        // duplicated here.
+        let owned = unsafe { std::os::fd::BorrowedFd::borrow_raw(fd) }
+            .try_clone_to_owned()
+            .ok()?;
+        // (Registering panics on a runtime built without I/O: polling then.)
+        let registered = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            // SAFETY: an `OwnedFd` stays open, and answers the same descriptor, for as
+            // long as the `AsyncFd` holds it.
+            unsafe {
+                tokio::io::unix::AsyncFd::register_with_interest(
+                    owned,
+                    tokio::io::Interest::READABLE,
+                )
+            }
+        }));
+        match registered {
+            Ok(Ok(socket)) => Some(AsyncListener { socket, listener }),
+            _ => {
+                tracing::warn!(target: crate::trace::TARGET, "cannot watch the listening connection (a runtime without I/O?): polling instead");
+                None
+            }
+        }
+    }
+
+    /// Waits up to `timeout` for a commit; whether one came.
+    async fn wait(&mut self, timeout: Duration) -> Result<bool, String> {
+        if self.listener.take_notifications()? {
+            return Ok(true);
+        }
+        match tokio::time::timeout(timeout, self.socket.readable()).await {
+            Err(_) => Ok(false),
+            Ok(Err(error)) => Err(error.to_string()),
+            Ok(Ok(mut ready)) => {
+                ready.clear_ready();
+                self.listener.take_notifications()
+            }
+        }
+    }
 }
 
 impl AsyncFollow {
@@ -426,12 +495,13 @@ impl AsyncFollow {
                 return Ok(change);
             }
             let after = self.last;
+            self.reads += 1;
             let changes = self
                 .store
                 .run(move |store| store.changes_since(after, crate::change_log::FOLLOW_BATCH))
                 .await?;
             if changes.is_empty() {
-                tokio::time::sleep(self.idle.next_wait()).await;
+                self.wait().await;
             } else {
                 self.idle.reset();
                 self.ready.extend(changes);
@@ -442,6 +512,39 @@ impl AsyncFollow {
     /// The sequence of the last change handed out (or the one it started from).
     pub fn position(&self) -> i64 {
         self.last
+    }
+
+    /// How many times it has read the log.
+    pub fn reads(&self) -> u64 {
+        self.reads
+    }
+
+    /// Whether a connection of its own wakes it (PostgreSQL, once it first waited),
+    /// rather than polling.
+    pub fn is_woken(&self) -> bool {
+        matches!(self.listening, Listening::Woken(_))
+    }
+
+    /// Waits before reading again, having found nothing.
+    async fn wait(&mut self) {
+        match &mut self.listening {
+            Listening::NotYet => {
+                // (Opened on the blocking pool: connecting blocks. Then read again at
+                // once: a commit between the read and the `LISTEN` sent no wake-up.)
+                let listener = self.store.run(|store| Ok(store.change_listener())).await;
+                self.listening = match listener.ok().flatten().and_then(AsyncListener::new) {
+                    Some(listener) => Listening::Woken(listener),
+                    None => Listening::Polling,
+                };
+            }
+            Listening::Woken(listener) => {
+                if let Err(error) = listener.wait(crate::change_log::WOKEN_MAX_WAIT).await {
+                    tracing::warn!(target: crate::trace::TARGET, %error, "the change log's listening connection failed: polling instead");
+                    self.listening = Listening::Polling;
+                }
+            }
+            Listening::Polling => tokio::time::sleep(self.idle.next_wait()).await,
+        }
     }
 
     /// The follower as a [`futures_core::Stream`] of the changes (for stream combinators,

@@ -341,6 +341,10 @@ pub(crate) fn prune<C: MappedConnection>(conn: &mut C, before: i64) -> QueryResu
 /// Changes read per query while following.
 pub(crate) const FOLLOW_BATCH: i64 = 500;
 
+/// The longest a follower woken by its backend waits without reading (a safety net for a
+/// notification lost with its connection).
+pub(crate) const WOKEN_MAX_WAIT: std::time::Duration = std::time::Duration::from_secs(1);
+
 /// The waits of a reader of the log that found nothing new: 1 ms, then doubling up to
 /// 100 ms while nothing comes, and 1 ms again once something did.
 #[derive(Debug)]
@@ -369,13 +373,20 @@ impl Idle {
     }
 }
 
-/// Waits for the change log's next commit, where the backend tells (PostgreSQL's
-/// `LISTEN`): `wait(timeout)` says whether one came.
-pub(crate) type Waiter = Box<dyn FnMut(std::time::Duration) -> Result<bool, String> + Send>;
+/// A connection that hears the change log's commits, where the backend tells
+/// (PostgreSQL's `LISTEN`).
+pub(crate) trait ChangeListener: Send {
+    /// Waits up to `timeout` for a commit; whether one came.
+    fn wait(&mut self, timeout: std::time::Duration) -> Result<bool, String>;
+    /// Reads what the connection received, without waiting; whether a commit came.
+    fn take_notifications(&mut self) -> Result<bool, String>;
+    /// The connection's socket, to wait on from async code.
+    #[cfg_attr(not(feature = "tokio"), allow(dead_code))]
+    fn socket(&self) -> Option<std::os::fd::RawFd>;
+}
 
-/// The longest a follower woken by its backend waits without reading (a safety net for a
-/// notification lost with its connection).
-const WOKEN_MAX_WAIT: std::time::Duration = std::time::Duration::from_secs(1);
+/// A [`ChangeListener`] of any backend.
+pub(crate) type Waiter = Box<dyn ChangeListener>;
 
 /// The committed changes after a sequence, in commit order, as they are committed
 /// ([`crate::MappedStore::follow`]): an endless iterator that waits for the next change
@@ -444,7 +455,7 @@ impl<'s> Follow<'s> {
     /// Waits before reading again, having found nothing.
     fn wait(&mut self) {
         if let Some(waiter) = &mut self.waiter {
-            match waiter(WOKEN_MAX_WAIT) {
+            match waiter.wait(WOKEN_MAX_WAIT) {
                 Ok(_) => return,
                 Err(error) => {
                     tracing::warn!(target: crate::trace::TARGET, %error, "the change log's listening connection failed: polling instead");

@@ -412,3 +412,48 @@ pub fn an_async_follower_sees_every_change(b: &Backend) {
         assert!(more.is_err(), "a change that was never made: {more:?}");
     });
 }
+
+/// An idle async follower on PostgreSQL waits on its listening connection's socket (no
+/// thread held): about one read a second while nothing comes, woken at once by a commit.
+/// Elsewhere it polls.
+pub fn an_idle_async_follower_is_woken_by_commits(b: &Backend) {
+    let db = b.store(sales::registry());
+    runtime().block_on(async {
+        let options = StoreOptions {
+            change_log: true,
+            ..StoreOptions::default()
+        };
+        let store = AsyncStore::connect_with(db.url(), sales::registry(), options)
+            .await
+            .unwrap();
+        let mut follower = store.follow(0);
+        let reader = tokio::spawn(async move {
+            let change = follower.next().await.unwrap();
+            (
+                change,
+                Instant::now(),
+                follower.reads(),
+                follower.is_woken(),
+            )
+        });
+        tokio::time::sleep(Duration::from_millis(1100)).await;
+        let committed = Instant::now();
+        store.save(order("wake", "f", 1)).await.unwrap();
+        let (change, at, reads, woken) = tokio::time::timeout(Duration::from_secs(10), reader)
+            .await
+            .expect("the follower never woke")
+            .unwrap();
+        assert_eq!(change.id, "wake");
+        assert_eq!(woken, b.kind == Kind::Postgres);
+        if b.kind == Kind::Postgres {
+            assert!(reads <= 4, "{reads} reads in 1.1 s");
+            let latency = at.saturating_duration_since(committed);
+            assert!(
+                latency < Duration::from_millis(400),
+                "woken {latency:?} after"
+            );
+        } else {
+            assert!(reads >= 10, "{reads} reads in 1.1 s: not polling?");
+        }
+    });
+}

@@ -77,6 +77,7 @@ conformance!(
     asynchronous::the_runtime_runs_while_a_call_waits,
     asynchronous::the_async_processor_applies_every_event,
     asynchronous::an_async_follower_sees_every_change,
+    asynchronous::an_idle_async_follower_is_woken_by_commits,
     generated::inserts_make_the_keys_the_mapping_asks_for,
     generated::own_keys_and_generated_keys_live_together,
     generated::writes_other_than_insert_need_the_key,

@@ -43,7 +43,25 @@ impl Listener {
         listener.value(&format!("LISTEN \"{channel}\""))?;
         Ok(listener)
     }
+}
 
+impl crate::change_log::ChangeListener for Listener {
+    fn wait(&mut self, timeout: Duration) -> Result<bool, String> {
+        Listener::wait(self, timeout)
+    }
+
+    fn take_notifications(&mut self) -> Result<bool, String> {
+        self.drain()
+    }
+
+    fn socket(&self) -> Option<std::os::fd::RawFd> {
+        // SAFETY: `conn` is a live connection.
+        let fd = unsafe { pq_sys::PQsocket(self.conn.as_ptr()) };
+        (fd >= 0).then_some(fd)
+    }
+}
+
+impl Listener {
     /// Waits up to `timeout` for a notification; whether one came (any that came before
     /// the call included).
     pub(crate) fn wait(&mut self, timeout: Duration) -> Result<bool, String> {

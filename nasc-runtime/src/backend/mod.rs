@@ -30,13 +30,6 @@ pub trait MappedConnection: R2D2Connection + Send + 'static {
         url.to_owned()
     }
 
-    /// Something that waits for the change log's next commit, where the backend can tell
-    /// (PostgreSQL's `LISTEN`), for the database at `url`: `wait(timeout)` says whether a
-    /// commit came. `None` where followers poll.
-    fn change_waiter(_url: &str) -> Option<Result<crate::change_log::Waiter, String>> {
-        None
-    }
-
     /// Session settings applied to every new connection of the pool.
     fn configure(&mut self) -> QueryResult<()>;
 
@@ -62,6 +55,25 @@ pub trait MappedConnection: R2D2Connection + Send + 'static {
         E: From<diesel::result::Error>,
     {
         self.transaction(f)
+    }
+}
+
+/// A connection that hears the change log's commits, where the backend tells
+/// (PostgreSQL's `LISTEN`), to the database at `url`. `None` where followers poll.
+pub(crate) fn change_listener(
+    dialect: Dialect,
+    url: &str,
+) -> Option<Result<crate::change_log::Waiter, String>> {
+    match dialect {
+        #[cfg(feature = "postgres")]
+        Dialect::Postgres => Some(
+            listen::Listener::connect(url)
+                .map(|listener| Box::new(listener) as crate::change_log::Waiter),
+        ),
+        _ => {
+            let _ = url;
+            None
+        }
     }
 }
 

@@ -15,12 +15,6 @@ impl MappedConnection for PgConnection {
     const DIALECT: Dialect = Dialect::Postgres;
     const FEATURE: &'static str = "postgres";
 
-    fn change_waiter(url: &str) -> Option<Result<crate::change_log::Waiter, String>> {
-        Some(super::listen::Listener::connect(url).map(|mut listener| {
-            Box::new(move |timeout| listener.wait(timeout)) as crate::change_log::Waiter
-        }))
-    }
-
     fn configure(&mut self) -> QueryResult<()> {
         // `CREATE ... IF NOT EXISTS` on existing tables is not worth a notice.
         self.batch_execute("SET client_min_messages = warning")

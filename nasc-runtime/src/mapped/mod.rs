@@ -143,15 +143,20 @@ impl<C: MappedConnection> DieselStore<C> {
     /// PostgreSQL it opens a connection of its own that `LISTEN`s for commits; if it
     /// cannot, it polls, saying why at `warn`).
     pub fn follow(&self, from: i64) -> crate::Follow<'_> {
-        let waiter = C::change_waiter(&self.url).and_then(|waiter| {
-            waiter
+        crate::Follow::new(from, move |after, limit| self.changes_since(after, limit))
+            .woken_by(self.change_listener())
+    }
+
+    /// A connection that hears the change log's commits (PostgreSQL), or `None` (then
+    /// followers poll; a listener that cannot connect is logged at `warn`).
+    pub(crate) fn change_listener(&self) -> Option<crate::change_log::Waiter> {
+        crate::backend::change_listener(C::DIALECT, &self.url).and_then(|listener| {
+            listener
                 .inspect_err(|error| {
                     tracing::warn!(target: crate::trace::TARGET, database = %self.target, %error, "cannot listen for the change log's commits: polling instead");
                 })
                 .ok()
-        });
-        crate::Follow::new(from, move |after, limit| self.changes_since(after, limit))
-            .woken_by(waiter)
+        })
     }
 
     /// What the store's connection pool holds, and how its checkouts went.
