@@ -36,6 +36,17 @@ fn runtime() -> tokio::runtime::Runtime {
         .unwrap()
 }
 
+/// An async store on `db` that keeps a change log.
+async fn logged_store(db: &TestDb) -> AsyncStore {
+    let options = StoreOptions {
+        change_log: true,
+        ..StoreOptions::default()
+    };
+    AsyncStore::connect_with(db.url(), sales::registry(), options)
+        .await
+        .unwrap()
+}
+
 async fn connect(db: &TestDb, max_size: u32) -> AsyncStore {
     let options = StoreOptions {
         max_size,
@@ -369,13 +380,7 @@ fn every_future_is_send(
 pub fn an_async_follower_sees_every_change(b: &Backend) {
     let db = b.store(sales::registry());
     runtime().block_on(async {
-        let options = StoreOptions {
-            change_log: true,
-            ..StoreOptions::default()
-        };
-        let store = AsyncStore::connect_with(db.url(), sales::registry(), options)
-            .await
-            .unwrap();
+        let store = logged_store(&db).await;
         let writer = {
             let store = store.clone();
             tokio::spawn(async move {
@@ -419,13 +424,7 @@ pub fn an_async_follower_sees_every_change(b: &Backend) {
 pub fn an_idle_async_follower_is_woken_by_commits(b: &Backend) {
     let db = b.store(sales::registry());
     runtime().block_on(async {
-        let options = StoreOptions {
-            change_log: true,
-            ..StoreOptions::default()
-        };
-        let store = AsyncStore::connect_with(db.url(), sales::registry(), options)
-            .await
-            .unwrap();
+        let store = logged_store(&db).await;
         let mut follower = store.follow(0);
         let reader = tokio::spawn(async move {
             let change = follower.next().await.unwrap();
