@@ -7,6 +7,9 @@
 //! `target/nasc-bench.json`. Contenders run in alternating rounds, so that the ratios
 //! compare work done under the same machine load.
 
+// (The report is one `json!` literal.)
+#![recursion_limit = "256"]
+
 use diesel::prelude::*;
 use nasc_runtime::{JsonStore, MemoryStore, SqliteMappedStore, Store, StoreOptions};
 use serde_json::{json, Value};
@@ -334,6 +337,8 @@ struct Setup {
     diesel: SqliteConnection,
     json: JsonStore,
     memory: MemoryStore,
+    /// nasc with a change log, on a file of its own.
+    logged: SqliteMappedStore,
 }
 
 fn setup(synchronous: &str) -> Setup {
@@ -362,9 +367,31 @@ fn setup(synchronous: &str) -> Setup {
     )
     .unwrap();
     let json = JsonStore::connect(dir.path().join("json.db").to_str().unwrap()).unwrap();
+    // The same store with a change log, on a file of its own with the same settings.
+    let options = StoreOptions {
+        max_size: 1,
+        change_log: true,
+        ..StoreOptions::default()
+    };
+    let logged = SqliteMappedStore::connect_with(
+        dir.path().join("logged.db").to_str().unwrap(),
+        app::registry(),
+        options,
+    )
+    .unwrap();
+    logged
+        .with_connection(|c| {
+            diesel::connection::SimpleConnection::batch_execute(
+                c,
+                &format!("PRAGMA synchronous = {synchronous}"),
+            )
+            .unwrap()
+        })
+        .unwrap();
     Setup {
         _dir: dir,
         nasc,
+        logged,
         raw,
         raw_typed,
         diesel,
@@ -418,10 +445,10 @@ fn whole_aggregate(
     synchronous: &str,
 ) {
     let mut s = setup(synchronous);
-    for store in [&s.nasc as &dyn Store, &s.json, &s.memory] {
+    for store in [&s.nasc as &dyn Store, &s.json, &s.memory, &s.logged] {
         persist(store, &list("l", n, 0));
     }
-    let (nasc, json, memory) = (&s.nasc, &s.json, &s.memory);
+    let (nasc, json, memory, logged) = (&s.nasc, &s.json, &s.memory, &s.logged);
     let (raw, raw_typed, diesel) = (&mut s.raw, &mut s.raw_typed, &mut s.diesel);
     let States {
         versions,
@@ -439,6 +466,14 @@ fn whole_aggregate(
                     .unwrap()
             }),
             ("nasc (typed)", &mut |op| nasc.save(&typed[at(op)]).unwrap()),
+            ("nasc (typed, change log)", &mut |op| {
+                logged.save(&typed[at(op)]).unwrap()
+            }),
+            ("nasc (processor diff, change log)", &mut |op| {
+                logged
+                    .persist("TodoList", "l", &diffs[at(op)], &versions[at(op)])
+                    .unwrap()
+            }),
             ("rusqlite", &mut |op| raw.persist(&versions[at(op)])),
             ("rusqlite (typed)", &mut |op| {
                 raw_typed.persist_typed(&typed[at(op)])
@@ -725,10 +760,13 @@ fn main() {
         "one_child_change_seconds_whole_array_diff": one_child_whole_array,
         "one_child_10000_vs_10_whole_array_diff": one_child_whole_array["10000"] / one_child_whole_array["10"],
         "full_vs_normal": m("persist 10 children, synchronous=FULL", "nasc (dynamic)") / m("persist 10 children", "nasc (dynamic)"),
+        "change_log_typed_vs_without": ratio("persist 10 children", "nasc (typed, change log)", "nasc (typed)"),
+        "change_log_diff_vs_without": ratio("persist 10 children", "nasc (processor diff, change log)", "nasc (processor diff)"),
         "postgres": match &postgres {
             Ok(()) => json!({
                 "persist_vs_diesel": ratio("postgres: persist 10 children", "nasc (dynamic)", "diesel"),
                 "persist_processor_diff_vs_diesel": ratio("postgres: persist 10 children", "nasc (processor diff)", "diesel"),
+                "change_log_typed_vs_without": ratio("postgres: persist 10 children", "nasc (typed, change log)", "nasc (typed)"),
                 "load_vs_diesel": ratio("postgres: load 10 children", "nasc (dynamic)", "diesel"),
                 "load_typed_vs_diesel": ratio("postgres: load 10 children", "nasc (typed)", "diesel"),
                 "load_typed_vs_diesel_100": ratio("postgres: load 100 children", "nasc (typed)", "diesel"),

@@ -36,6 +36,16 @@ impl Scratch {
         PgMappedStore::connect_with(&self.url(), app::registry(), options).unwrap()
     }
 
+    /// The same store with a change log.
+    fn logged_store(&self) -> PgMappedStore {
+        let options = StoreOptions {
+            max_size: 1,
+            change_log: true,
+            ..StoreOptions::default()
+        };
+        PgMappedStore::connect_with(&self.url(), app::registry(), options).unwrap()
+    }
+
     /// A URL whose connections work in the schema.
     fn url(&self) -> String {
         let separator = if self.admin_url.contains('?') {
@@ -65,6 +75,18 @@ fn execute(url: &str, sql: &str) {
         .unwrap_or_else(|e| panic!("{sql}: {e}"));
 }
 
+/// The typed states of list `id` a persist scenario cycles through.
+fn typed_list_copies(id: &str, n: usize) -> Vec<app::TodoList> {
+    States::of(n)
+        .typed
+        .into_iter()
+        .map(|mut list| {
+            list.id = id.to_owned();
+            list
+        })
+        .collect()
+}
+
 /// Persists and loads of `n` children through nasc (dynamic, with the processor's diff,
 /// typed), hand-written diesel and nasc's `JsonStore`. Hand-written diesel runs on nasc's
 /// pooled connection: the round trip to a server process varies from one connection to
@@ -73,6 +95,10 @@ pub fn run(results: &mut Results, admin_url: &str, n: usize, rounds: usize, per_
     let scratch = Scratch::create(admin_url);
     let nasc = scratch.store();
     let json = JsonStore::connect(&scratch.url()).unwrap();
+    let logged = scratch.logged_store();
+    // (The logged store saves list `k`, so that the two write separate rows.)
+    let typed_k: Vec<app::TodoList> = typed_list_copies("k", n);
+    persist(&logged, &list("k", n, 0));
     for store in [&nasc as &dyn Store, &json] {
         persist(store, &list("l", n, 0));
     }
@@ -94,6 +120,9 @@ pub fn run(results: &mut Results, admin_url: &str, n: usize, rounds: usize, per_
                     .unwrap()
             }),
             ("nasc (typed)", &mut |op| nasc.save(&typed[at(op)]).unwrap()),
+            ("nasc (typed, change log)", &mut |op| {
+                logged.save(&typed_k[at(op)]).unwrap()
+            }),
             ("diesel", &mut |op| {
                 nasc.with_connection(|c| diesel_persist(c, &versions[at(op)]))
                     .unwrap()
