@@ -393,15 +393,15 @@ impl MappedStore {
 
     /// The page a typed query gives (see [`Store::find`]), now and again after each
     /// committed change of `T` that changes it.
-    pub fn watch_find<'s, T, Q>(
-        &'s self,
-        query: Q,
-    ) -> Result<crate::Watch<'s, crate::Page<T>>, Error>
+    pub fn watch_find<T>(
+        &self,
+        query: impl crate::query::AsQuery<T>,
+    ) -> Result<crate::Watch<'_, crate::Page<T>>, Error>
     where
         T: crate::Aggregate + PartialEq + Clone,
-        Q: crate::query::AsQuery<T> + Clone + Send + 's,
     {
-        self.watch(&[T::TYPE_NAME], move |store| store.find(query.clone()))
+        let query = query.as_query().into_owned();
+        self.watch(&[T::TYPE_NAME], move |store| store.find::<T>(&query))
     }
 
     /// A connection that hears the change log's commits (PostgreSQL), or `None`.

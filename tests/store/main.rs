@@ -89,6 +89,7 @@ conformance!(
     query::diesel_tables_hold_every_column,
     query::aggregates_agree_with_the_model,
     query::typed_measures_answer_what_json_aggregates_answer,
+    query::a_typed_watch_gives_typed_pages,
     query::typed_builder_queries_mean_what_json_ones_mean,
     transactions::save_modes_check_existence_atomically,
     transactions::a_failed_transaction_leaves_everything_untouched,

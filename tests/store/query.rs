@@ -1299,3 +1299,57 @@ pub fn diesel_tables_hold_every_column(b: &Backend) {
     };
     assert_eq!(found, expected);
 }
+
+/// A typed watch (`watch_find`) gives typed pages: the current one, then the one each
+/// changing commit makes (here by another pool, as another process would).
+pub fn a_typed_watch_gives_typed_pages(b: &Backend) {
+    let db = b.store(registry());
+    let logged = || nasc_runtime::StoreOptions {
+        change_log: true,
+        ..nasc_runtime::StoreOptions::default()
+    };
+    let writer = db.connect_with(registry(), logged()).unwrap();
+    let documents = orders(6, 11);
+    save_all(&writer, &documents[..3]);
+    let paid = |docs: &[Value]| -> Vec<String> {
+        let mut ids: Vec<String> = docs
+            .iter()
+            .filter(|d| d["paid"] == json!(true))
+            .map(|d| d["id"].as_str().unwrap().to_owned())
+            .collect();
+        ids.sort();
+        ids
+    };
+    // The watcher on a thread of its own: a watch that never answers fails, not hangs.
+    let (sent, pages) = std::sync::mpsc::channel();
+    let url = db.url().to_owned();
+    std::thread::spawn(move || {
+        let store = nasc_runtime::MappedStore::connect_with(&url, registry(), logged()).unwrap();
+        let query = nasc_runtime::query::Query::<sales::Order>::new()
+            .filter(sales::Order::PAID.eq(true))
+            .order_by(sales::Order::ID.asc());
+        let watch = store.watch_find(query).unwrap();
+        for page in watch {
+            let ids: Vec<String> = page.unwrap().items.into_iter().map(|o| o.id).collect();
+            if sent.send(ids).is_err() {
+                return;
+            }
+        }
+    });
+    let next = || {
+        pages
+            .recv_timeout(std::time::Duration::from_secs(20))
+            .expect("no next page")
+    };
+    assert_eq!(next(), paid(&documents[..3]));
+    let mut expected = paid(&documents[..3]);
+    for document in &documents[3..] {
+        save_all(&writer, std::slice::from_ref(document));
+        let now = paid(&documents[..=documents.iter().position(|d| d == document).unwrap()]);
+        if now != expected {
+            assert_eq!(next(), now);
+            expected = now;
+        }
+    }
+    assert_ne!(expected, paid(&documents[..3]), "no save changed the page");
+}
