@@ -103,6 +103,32 @@ pub(crate) fn ddl(dialect: Dialect) -> Vec<String> {
     statements
 }
 
+/// The one cell of a one-row, one-column answer, or an error naming `what` it should be.
+fn one_cell(rows: Vec<Vec<Cell>>, what: &str) -> QueryResult<Cell> {
+    match <[Vec<Cell>; 1]>::try_from(rows) {
+        Ok([row]) => match <[Cell; 1]>::try_from(row) {
+            Ok([cell]) => Ok(cell),
+            Err(row) => Err(unexpected(what, &row)),
+        },
+        Err(rows) => Err(unexpected(what, &rows)),
+    }
+}
+
+fn unexpected(what: &str, found: &dyn std::fmt::Debug) -> diesel::result::Error {
+    diesel::result::Error::DeserializationError(format!("unexpected {what}: {found:?}").into())
+}
+
+/// An error reading the change log.
+pub(crate) fn read_error(source: diesel::result::Error) -> crate::Error {
+    crate::Error::Database {
+        action: "reading the change log of",
+        ty: String::new(),
+        id: String::new(),
+        pointer: String::new(),
+        source,
+    }
+}
+
 /// The table of the log's identity: one row, a UUID made with the log.
 pub const ORIGIN_TABLE: &str = "nasc_changes_origin";
 
@@ -110,11 +136,9 @@ pub const ORIGIN_TABLE: &str = "nasc_changes_origin";
 pub(crate) fn origin<C: MappedConnection>(conn: &mut C) -> QueryResult<String> {
     let q = |name: &str| C::DIALECT.quote(name);
     let select = Sql::new(&format!("SELECT {} FROM {}", q("origin"), q(ORIGIN_TABLE)));
-    match conn.rows(&select, &[])?.first().map(Vec::as_slice) {
-        Some([Cell::Text(origin)]) => Ok(origin.clone()),
-        other => Err(diesel::result::Error::DeserializationError(
-            format!("unexpected log identity {other:?}").into(),
-        )),
+    match one_cell(conn.rows(&select, &[])?, "log identity")? {
+        Cell::Text(origin) => Ok(origin),
+        other => Err(unexpected("log identity", &other)),
     }
 }
 
@@ -190,13 +214,7 @@ pub(crate) fn read_since<C: MappedConnection>(
     sequence: i64,
     limit: i64,
 ) -> Result<Vec<LoggedChange>, crate::Error> {
-    let database = |source| crate::Error::Database {
-        action: "reading the change log of",
-        ty: String::new(),
-        id: String::new(),
-        pointer: String::new(),
-        source,
-    };
+    let database = read_error;
     let mut changes = since(conn, sequence, limit).map_err(database)?;
     // MySQL: a transaction that released its turn may become visible a moment after the
     // next one did; a gap is read again, briefly, before it is taken for a rollback's.
@@ -307,11 +325,9 @@ pub(crate) fn last_sequence<C: MappedConnection>(conn: &mut C) -> QueryResult<Op
         q("sequence"),
         q(CHANGE_LOG_TABLE)
     ));
-    match conn.rows(&select, &[])?.first().map(Vec::as_slice) {
-        Some([Cell::Integer(last)]) => Ok(Some(*last)),
-        other => Err(diesel::result::Error::DeserializationError(
-            format!("unexpected last sequence {other:?}").into(),
-        )),
+    match one_cell(conn.rows(&select, &[])?, "last sequence")? {
+        Cell::Integer(last) => Ok(Some(last)),
+        other => Err(unexpected("last sequence", &other)),
     }
 }
 
@@ -534,12 +550,12 @@ pub(crate) fn feed_position(
         q(FEED_TABLE),
         q("feed")
     ));
-    let rows = conn.rows(&select, &[SqlValue::Text(feed.into())])?;
-    match rows.first().map(Vec::as_slice) {
-        Some([Cell::Integer(sequence)]) => Ok(*sequence),
-        other => Err(diesel::result::Error::DeserializationError(
-            format!("unexpected feed position {other:?}").into(),
-        )),
+    match one_cell(
+        conn.rows(&select, &[SqlValue::Text(feed.into())])?,
+        "feed position",
+    )? {
+        Cell::Integer(sequence) => Ok(sequence),
+        other => Err(unexpected("feed position", &other)),
     }
 }
 
@@ -568,15 +584,12 @@ pub(crate) fn bind_feed(
         q(FEED_TABLE),
         q("feed")
     ));
-    match conn
-        .rows(&select, &[SqlValue::Text(feed.into())])?
-        .first()
-        .map(Vec::as_slice)
-    {
-        Some([Cell::Text(bound)]) => Ok(bound.clone()),
-        other => Err(diesel::result::Error::DeserializationError(
-            format!("unexpected feed origin {other:?}").into(),
-        )),
+    match one_cell(
+        conn.rows(&select, &[SqlValue::Text(feed.into())])?,
+        "feed origin",
+    )? {
+        Cell::Text(bound) => Ok(bound),
+        other => Err(unexpected("feed origin", &other)),
     }
 }
 

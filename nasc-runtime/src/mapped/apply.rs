@@ -71,13 +71,7 @@ impl<C: MappedConnection> DieselStore<C> {
     /// binds a feed to.
     pub fn log_origin(&self) -> Result<String, Error> {
         self.pool.with("", "", |conn| {
-            change_log::origin(conn).map_err(|source| Error::Database {
-                action: "reading the change log of",
-                ty: String::new(),
-                id: String::new(),
-                pointer: String::new(),
-                source,
-            })
+            change_log::origin(conn).map_err(change_log::read_error)
         })
     }
 
@@ -85,13 +79,7 @@ impl<C: MappedConnection> DieselStore<C> {
     /// database has no change log: what a snapshot read after it holds.
     pub fn last_sequence(&self) -> Result<Option<i64>, Error> {
         self.pool.with("", "", |conn| {
-            change_log::last_sequence(conn).map_err(|source| Error::Database {
-                action: "reading the change log of",
-                ty: String::new(),
-                id: String::new(),
-                pointer: String::new(),
-                source,
-            })
+            change_log::last_sequence(conn).map_err(change_log::read_error)
         })
     }
 
