@@ -742,3 +742,65 @@ pub fn apply_change(
     }
     Ok(Some(Value::Object(state)))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+
+    /// A listener whose connection fails at its first wait.
+    struct Failing(Arc<AtomicUsize>);
+
+    impl ChangeListener for Failing {
+        fn wait(&mut self, _timeout: std::time::Duration) -> Result<bool, String> {
+            self.0.fetch_add(1, Ordering::SeqCst);
+            Err("server closed the connection".into())
+        }
+        fn take_notifications(&mut self) -> Result<bool, String> {
+            Err("server closed the connection".into())
+        }
+        fn socket(&self) -> Option<std::os::fd::RawFd> {
+            None
+        }
+    }
+
+    fn change(sequence: i64) -> LoggedChange {
+        LoggedChange {
+            sequence,
+            ty: "T".into(),
+            id: sequence.to_string(),
+            diff: serde_json::json!({}),
+            version: None,
+            at: 0,
+        }
+    }
+
+    /// A follower whose listening connection fails polls instead, and misses nothing.
+    #[test]
+    fn a_failed_listener_leaves_the_follower_polling() {
+        let waits = Arc::new(AtomicUsize::new(0));
+        let reads = AtomicUsize::new(0);
+        // The log: nothing at the first two reads, then changes 1 and 2.
+        let read = |after: i64, _limit: i64| {
+            let n = reads.fetch_add(1, Ordering::SeqCst);
+            Ok(match n {
+                0 | 1 => Vec::new(),
+                _ => (after + 1..=2).map(change).collect(),
+            })
+        };
+        let mut follow =
+            Follow::new(0, read).woken_by(Some(Box::new(Failing(waits.clone())) as Waiter));
+        assert!(follow.is_woken());
+        let first = follow.next().unwrap().unwrap();
+        assert_eq!(first.sequence, 1);
+        assert!(!follow.is_woken(), "still waiting on a failed connection");
+        assert_eq!(
+            waits.load(Ordering::SeqCst),
+            1,
+            "the failed connection was asked again"
+        );
+        assert_eq!(follow.next().unwrap().unwrap().sequence, 2);
+        assert_eq!(follow.position(), 2);
+    }
+}

@@ -144,3 +144,24 @@ impl Drop for Listener {
         unsafe { pq_sys::PQfinish(self.conn.as_ptr()) }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A listener that cannot connect is an error (the follower then polls) that names no
+    /// password; a NUL in the URL is refused before libpq sees it.
+    #[test]
+    fn a_listener_that_cannot_connect_says_why_without_the_password() {
+        let error =
+            Listener::connect("postgres://nasc:s3cret-pw@127.0.0.1:1/none?connect_timeout=2")
+                .err()
+                .expect("nothing listens on port 1");
+        assert!(!error.is_empty());
+        assert!(!error.contains("s3cret-pw"), "{error}");
+        let error = Listener::connect("postgres://a\0b@localhost/x")
+            .err()
+            .unwrap();
+        assert!(error.contains("NUL"), "{error}");
+    }
+}
