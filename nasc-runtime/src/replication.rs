@@ -157,10 +157,6 @@ impl<S: ChangeSource + ?Sized, T: ChangeTarget + ?Sized> Replication<'_, S, T> {
     /// or checked: another log's sequences mean other changes, which would be skipped or
     /// mixed).
     fn start(&self) -> Result<i64, Error> {
-        if self.from.last_sequence()?.is_some() {
-            self.to.bind_feed(&self.feed, &self.from.log_origin()?)?;
-        }
-        let position = self.position()?;
         let last = self.from.last_sequence()?.ok_or_else(|| Error::Invalid {
             ty: String::new(),
             id: String::new(),
@@ -170,6 +166,8 @@ impl<S: ChangeSource + ?Sized, T: ChangeTarget + ?Sized> Replication<'_, S, T> {
                 self.feed
             ),
         })?;
+        self.to.bind_feed(&self.feed, &self.from.log_origin()?)?;
+        let position = self.position()?;
         if last < position {
             return Err(Error::Invalid {
                 ty: String::new(),

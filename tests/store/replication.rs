@@ -238,6 +238,14 @@ fn all_changes(store: &MappedStore) -> Vec<LoggedChange> {
     store.changes_since(0, 1_000_000).unwrap()
 }
 
+/// Each logged change's type, id and version, in order: what a replica must repeat.
+fn log_of(store: &MappedStore) -> Vec<(String, String, Option<i64>)> {
+    all_changes(store)
+        .into_iter()
+        .map(|c| (c.ty, c.id, c.version))
+        .collect()
+}
+
 /// Applying the log in order to nothing, by [`apply_change`] alone, gives every state the
 /// store holds: the log says everything a write did (times, versions, removed properties,
 /// new rows written whole).
@@ -297,14 +305,8 @@ pub fn a_replica_holds_what_the_source_holds(b: &Backend) {
         assert_eq!(replication.catch_up().unwrap(), 0, "applied again");
     }
     // The replica logged each change once, in the source's order, with its version.
-    let mirrored: Vec<(String, String, Option<i64>)> = all_changes(&same)
-        .into_iter()
-        .map(|c| (c.ty, c.id, c.version))
-        .collect();
-    let original: Vec<(String, String, Option<i64>)> = all_changes(&source)
-        .into_iter()
-        .map(|c| (c.ty, c.id, c.version))
-        .collect();
+    let mirrored = log_of(&same);
+    let original = log_of(&source);
     assert_eq!(mirrored, original);
     // A new source under the same name is refused: its changes would be skipped.
     let newcomer_db = b.store(registry());
@@ -487,14 +489,8 @@ pub fn a_killed_replicator_loses_and_repeats_nothing(b: &Backend) {
     }
     let before_catching_up = target.feed_position("edge").unwrap();
     replicate(&source, &target, "edge").catch_up().unwrap();
-    let source_log: Vec<(String, String, Option<i64>)> = all_changes(&source)
-        .into_iter()
-        .map(|c| (c.ty, c.id, c.version))
-        .collect();
-    let target_log: Vec<(String, String, Option<i64>)> = all_changes(&target)
-        .into_iter()
-        .map(|c| (c.ty, c.id, c.version))
-        .collect();
+    let source_log = log_of(&source);
+    let target_log = log_of(&target);
     assert_eq!(target_log, source_log, "a change was lost or applied twice");
     assert_eq!(states(&target, &ids), states(&source, &ids));
     // The killed replicators did work (the kills fell among their batches), not only the
