@@ -5,7 +5,7 @@ mod migrate;
 mod transfer;
 
 use clap::{Parser, Subcommand, ValueEnum};
-use nasc_runtime::Registry;
+use nasc_runtime::{Registry, StoreOptions};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -33,6 +33,10 @@ struct Cli {
         default_value = "schemas/app.mapping.json"
     )]
     mapping: PathBuf,
+    /// The store's namespace in the database (`StoreOptions::namespace`): a PostgreSQL
+    /// schema, a table-name prefix on SQLite and MySQL.
+    #[arg(long, global = true, env = "NASC_NAMESPACE")]
+    namespace: Option<String>,
     #[command(subcommand)]
     command: Command,
 }
@@ -147,6 +151,10 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> Result<ExitCode, Failure> {
     let registry = Registry::from_files(&cli.schema, &cli.mapping)?;
+    let options = StoreOptions {
+        namespace: cli.namespace.filter(|n| !n.is_empty()),
+        ..StoreOptions::default()
+    };
     match cli.command {
         Command::Ddl { dialect } => {
             for statement in registry.ddl(dialect.into()) {
@@ -154,23 +162,30 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Check { database_url } => migrate::check(&registry, &database_url),
+        Command::Check { database_url } => migrate::check(&registry, &database_url, &options),
         Command::Migrate {
             database_url,
             write,
             apply,
             allow,
-        } => migrate::migrate(&registry, &database_url, write.as_deref(), apply, allow),
+        } => migrate::migrate(
+            &registry,
+            &database_url,
+            &options,
+            write.as_deref(),
+            apply,
+            allow,
+        ),
         Command::Export {
             database_url,
             types,
             changes_after: None,
-        } => transfer::export(registry, &database_url, &types),
+        } => transfer::export(registry, &database_url, options, &types),
         Command::Export {
             database_url,
             changes_after: Some(after),
             ..
-        } => transfer::export_changes(registry, &database_url, after),
+        } => transfer::export_changes(registry, &database_url, options, after),
         Command::Import {
             database_url,
             file,
@@ -179,6 +194,7 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
         } => transfer::import(
             registry,
             &database_url,
+            options,
             file.as_deref(),
             skip_existing,
             &feed,

@@ -6,8 +6,8 @@ use std::path::Path;
 use std::process::ExitCode;
 
 /// Lists the pending changes: exit code 0 when there are none, 1 when there are.
-pub fn check(registry: &Registry, url: &str) -> Result<ExitCode, Failure> {
-    match MappedStore::pending_changes(url, registry, &[])? {
+pub fn check(registry: &Registry, url: &str, options: &StoreOptions) -> Result<ExitCode, Failure> {
+    match MappedStore::pending_changes(url, registry, options)? {
         None => {
             println!("in sync: the database holds the schema");
             Ok(ExitCode::SUCCESS)
@@ -23,14 +23,21 @@ pub fn check(registry: &Registry, url: &str) -> Result<ExitCode, Failure> {
 pub fn migrate(
     registry: &Registry,
     url: &str,
+    options: &StoreOptions,
     write: Option<&Path>,
     apply: bool,
     allow: Vec<String>,
 ) -> Result<ExitCode, Failure> {
+    let options = StoreOptions {
+        migrations: Migrations::All,
+        drops: allow,
+        max_size: 1,
+        ..options.clone()
+    };
     if apply {
-        return apply_changes(registry, url, allow);
+        return apply_changes(registry, url, options);
     }
-    let Some(plan) = MappedStore::pending_changes(url, registry, &allow)? else {
+    let Some(plan) = MappedStore::pending_changes(url, registry, &options)? else {
         println!("in sync: nothing to migrate");
         return Ok(ExitCode::SUCCESS);
     };
@@ -54,14 +61,12 @@ pub fn migrate(
     Ok(ExitCode::SUCCESS)
 }
 
-fn apply_changes(registry: &Registry, url: &str, allow: Vec<String>) -> Result<ExitCode, Failure> {
-    let pending = MappedStore::pending_changes(url, registry, &allow)?;
-    let options = StoreOptions {
-        migrations: Migrations::All,
-        drops: allow,
-        max_size: 1,
-        ..StoreOptions::default()
-    };
+fn apply_changes(
+    registry: &Registry,
+    url: &str,
+    options: StoreOptions,
+) -> Result<ExitCode, Failure> {
+    let pending = MappedStore::pending_changes(url, registry, &options)?;
     match MappedStore::connect_with(url, registry.clone(), options) {
         Ok(_) => {
             match pending {

@@ -1,7 +1,7 @@
 //! `nasc export` and `nasc import`: every aggregate as one JSON line, streamed.
 
 use crate::Failure;
-use nasc_runtime::{LoggedChange, MappedStore, Registry, Store};
+use nasc_runtime::{LoggedChange, MappedStore, Registry, Store, StoreOptions};
 use serde_json::{json, Value};
 use std::io::{BufRead, BufWriter, Write};
 use std::path::Path;
@@ -13,14 +13,19 @@ const PAGE: u64 = 500;
 const PROGRESS_EVERY: u64 = 10_000;
 
 /// Writes the aggregates of `types` (every aggregate type when empty) on stdout.
-pub fn export(registry: Registry, url: &str, types: &[String]) -> Result<ExitCode, Failure> {
-    if MappedStore::pending_changes(url, &registry, &[])?.is_some() {
+pub fn export(
+    registry: Registry,
+    url: &str,
+    options: StoreOptions,
+    types: &[String],
+) -> Result<ExitCode, Failure> {
+    if MappedStore::pending_changes(url, &registry, &options)?.is_some() {
         return Err(Failure(
             "the database does not hold the schema: `nasc check` lists the changes".into(),
         ));
     }
     let model = registry.model().clone();
-    let store = MappedStore::connect(url, registry)?;
+    let store = MappedStore::connect_with(url, registry, options)?;
     let wanted: Vec<&nasc_model::EntityType> = match types {
         [] => model.types.iter().filter(|t| t.is_aggregate()).collect(),
         names => names
@@ -76,8 +81,13 @@ pub fn export(registry: Registry, url: &str, types: &[String]) -> Result<ExitCod
 
 /// Stores each line `export` wrote, exactly.
 /// Writes the logged changes after `after` on stdout, one `{"change": ...}` line each.
-pub fn export_changes(registry: Registry, url: &str, after: i64) -> Result<ExitCode, Failure> {
-    let store = MappedStore::connect(url, registry)?;
+pub fn export_changes(
+    registry: Registry,
+    url: &str,
+    options: StoreOptions,
+    after: i64,
+) -> Result<ExitCode, Failure> {
+    let store = MappedStore::connect_with(url, registry, options)?;
     if store.last_sequence()?.is_none() {
         return Err(Failure(
             "the database keeps no change log (`StoreOptions::change_log`)".into(),
@@ -112,11 +122,12 @@ pub fn export_changes(registry: Registry, url: &str, after: i64) -> Result<ExitC
 pub fn import(
     registry: Registry,
     url: &str,
+    options: StoreOptions,
     file: Option<&Path>,
     skip_existing: bool,
     feed: &str,
 ) -> Result<ExitCode, Failure> {
-    let store = MappedStore::connect(url, registry)?;
+    let store = MappedStore::connect_with(url, registry, options)?;
     let input: Box<dyn BufRead> = match file {
         Some(path) => Box::new(std::io::BufReader::new(
             std::fs::File::open(path)

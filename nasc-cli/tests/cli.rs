@@ -90,6 +90,7 @@ on_every_backend!(
     check_and_migrate_a_live_database,
     export_then_import_keeps_every_aggregate_exactly,
     a_snapshot_and_change_files_restore_the_store,
+    namespaces_are_chosen_on_the_command_line,
 );
 
 /// `nasc ddl` prints the registry's statements for each dialect; `--help` helps; a bad
@@ -506,5 +507,99 @@ pub fn a_snapshot_and_change_files_restore_the_store(b: &Backend) {
         stderr(&output).contains("no change log"),
         "{}",
         stderr(&output)
+    );
+}
+
+/// `--namespace` (or `NASC_NAMESPACE`) points every command at one store of several in a
+/// database: checked, migrated, exported and imported apart from the others.
+pub fn namespaces_are_chosen_on_the_command_line(b: &Backend) {
+    let files = Files::new(TICKETS_SCHEMA, TICKETS_MAPPING);
+    let (url, _cleanup) = b.empty_whole_database();
+    let url = url.as_str();
+    let check = |namespace: &[&str]| {
+        let mut args = vec!["check", "--database-url", url];
+        args.extend_from_slice(namespace);
+        files.run(&args)
+    };
+    let output = check(&["--namespace", "tenant_a"]);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert!(
+        stdout(&output).contains("create the tables"),
+        "{}",
+        stdout(&output)
+    );
+    let output = files.run(&[
+        "migrate",
+        "--apply",
+        "--database-url",
+        url,
+        "--namespace",
+        "tenant_a",
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(check(&["--namespace", "tenant_a"]).status.code(), Some(0));
+    // Nothing was made outside the namespace.
+    assert_eq!(check(&[]).status.code(), Some(1));
+    let output = check(&["--namespace", "Tenant-A"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("lowercase ASCII letters"),
+        "{}",
+        stderr(&output)
+    );
+
+    let in_namespace = |name: &str| {
+        let options = nasc_runtime::StoreOptions {
+            namespace: Some(name.to_owned()),
+            ..Default::default()
+        };
+        nasc_runtime::MappedStore::connect_with(url, files.registry(), options).unwrap()
+    };
+    let source = in_namespace("tenant_a");
+    let mut ids = Vec::new();
+    for i in 0..5 {
+        let stored = source
+            .insert_document(
+                "Ticket",
+                &json!({"title": format!("t{i}"), "version": i, "notes": []}),
+            )
+            .unwrap();
+        ids.push(stored["id"].to_string());
+    }
+    let output = files.run(&["export", "--database-url", url, "--namespace", "tenant_a"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(stdout(&output).lines().count(), ids.len());
+    let exported = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(exported.path(), &output.stdout).unwrap();
+    // The variable names the namespace as the flag does.
+    let (schema, mapping) = (files.schema(), files.mapping());
+    let output = Command::new(env!("CARGO_BIN_EXE_nasc"))
+        .args([
+            "--schema",
+            schema.to_str().unwrap(),
+            "--mapping",
+            mapping.to_str().unwrap(),
+        ])
+        .args([
+            "import",
+            "--database-url",
+            url,
+            "--file",
+            exported.path().to_str().unwrap(),
+        ])
+        .env("NASC_NAMESPACE", "tenant_b")
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", stderr(&output));
+    let copy = in_namespace("tenant_b");
+    for id in &ids {
+        let original = source.load("Ticket", id).unwrap();
+        assert!(original.is_some());
+        assert_eq!(copy.load("Ticket", id).unwrap(), original, "{id}");
+    }
+    assert_eq!(
+        check(&[]).status.code(),
+        Some(1),
+        "the import wrote outside its namespace"
     );
 }

@@ -442,11 +442,101 @@ impl Model {
         }
         ordered
     }
+
+    /// The model with `prefix` before every table name: its tables, their former names and
+    /// the parent tables of foreign keys (index and constraint names follow, as they are
+    /// made from table names). Foreign key columns keep their names. This is how a store's
+    /// namespace keeps its tables apart where the database has no schemas. An error names
+    /// the first table whose prefixed name would be too long.
+    pub fn with_table_prefix(mut self, prefix: &str) -> Result<Model, String> {
+        let prefixed = |table: &str| {
+            let name = format!("{prefix}{table}");
+            match crate::naming::identifier_problem(&name) {
+                Some(problem) => Err(format!(
+                    "table `{table}` would be `{name}`, which {problem}"
+                )),
+                None => Ok(name),
+            }
+        };
+        for ty in &mut self.types {
+            ty.table = prefixed(&ty.table)?;
+            if let Some(former) = &mut ty.renamed_from {
+                *former = prefixed(former)?;
+            }
+            for link in &mut ty.parents {
+                link.parent_table = prefixed(&link.parent_table)?;
+            }
+        }
+        Ok(self)
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::ScalarType;
+
+    /// Every table name and every name made from one (indexes, constraints, foreign keys)
+    /// carries the prefix in the DDL; no column does.
+    #[test]
+    fn a_table_prefix_reaches_every_table_name() {
+        let model = crate::test_support::demo_model();
+        let prefixed = model.clone().with_table_prefix("tenant_a__").unwrap();
+        for dialect in [
+            crate::Dialect::Sqlite,
+            crate::Dialect::Postgres,
+            crate::Dialect::Mysql,
+        ] {
+            let plain = crate::ddl::create_statements(&model, dialect).join("\n");
+            let ddl = crate::ddl::create_statements(&prefixed, dialect).join("\n");
+            for ty in &model.types {
+                assert!(
+                    !ddl.contains(&format!("\"{}\"", ty.table)),
+                    "{dialect:?}: {ddl}"
+                );
+                assert!(
+                    !ddl.contains(&format!("`{}`", ty.table)),
+                    "{dialect:?}: {ddl}"
+                );
+                assert!(
+                    ddl.contains(&format!("tenant_a__{}", ty.table)),
+                    "{dialect:?}"
+                );
+                for field in &ty.fields {
+                    assert!(!ddl.contains(&format!("tenant_a__{}", field.column)));
+                }
+            }
+            // Every quoted name is a column or carries the prefix, and none went missing.
+            let columns: Vec<&str> = model.types.iter().flat_map(|t| t.columns()).collect();
+            let quote = if dialect == crate::Dialect::Mysql {
+                '`'
+            } else {
+                '"'
+            };
+            let names = |ddl: &str| -> std::collections::BTreeSet<String> {
+                ddl.split(quote)
+                    .skip(1)
+                    .step_by(2)
+                    .map(str::to_owned)
+                    .collect()
+            };
+            let (before, after) = (names(&plain), names(&ddl));
+            assert_eq!(before.len(), after.len(), "{dialect:?}");
+            for name in &after {
+                assert!(
+                    name.starts_with("tenant_a__")
+                        || columns.contains(&name.as_str())
+                        || name.starts_with("nasc_"),
+                    "{dialect:?}: `{name}` is neither a column nor prefixed"
+                );
+            }
+        }
+        let long = "n".repeat(60);
+        let error = model.with_table_prefix(&long).unwrap_err();
+        assert!(
+            error.contains("is 6") && error.contains("the limit is 63"),
+            "{error}"
+        );
+    }
 
     /// A new variant fails to compile here until it is given a place in
     /// [`ScalarType::ALL`], and the test fails until it is listed there.

@@ -274,29 +274,30 @@ impl MappedStore {
         }
     }
 
-    /// The schema changes connecting to `url` with [`crate::Migrations::All`] (and `drops`
-    /// named in [`StoreOptions::drops`]) would make, without connecting a store or changing
-    /// anything: `None` when the database holds `registry`'s schema. What `nasc check`
-    /// prints.
+    /// The schema changes connecting to `url` with [`crate::Migrations::All`] and `options`
+    /// (the drops named in [`StoreOptions::drops`], the [`StoreOptions::namespace`]) would
+    /// make, without connecting a store or changing anything: `None` when the database
+    /// holds `registry`'s schema. What `nasc check` prints.
     pub fn pending_changes(
         url: &str,
         registry: &Registry,
-        drops: &[String],
+        options: &StoreOptions,
     ) -> Result<Option<crate::MigrationPlan>, Error> {
         let backend = Backend::of(url)?;
-        let _ = (registry, drops);
+        let (namespace, drops) = (options.namespace.as_deref(), &options.drops);
+        let _ = (registry, namespace, drops);
         match backend {
             #[cfg(feature = "sqlite")]
             Backend::Sqlite => crate::schema_version::pending_changes::<diesel::SqliteConnection>(
-                url, registry, drops,
+                url, namespace, registry, drops,
             ),
             #[cfg(feature = "postgres")]
-            Backend::Postgres => {
-                crate::schema_version::pending_changes::<diesel::PgConnection>(url, registry, drops)
-            }
+            Backend::Postgres => crate::schema_version::pending_changes::<diesel::PgConnection>(
+                url, namespace, registry, drops,
+            ),
             #[cfg(feature = "mysql")]
             Backend::Mysql => crate::schema_version::pending_changes::<diesel::MysqlConnection>(
-                url, registry, drops,
+                url, namespace, registry, drops,
             ),
             #[allow(unreachable_patterns)]
             missing => Err(missing.not_compiled_in(url)),

@@ -5,6 +5,7 @@ use crate::aggregate::{Cell, SqlValue};
 use crate::backend::MappedConnection;
 use crate::diff::{POSITIONS_KEY, REMOVED_KEY};
 use crate::mapped::Executor;
+use crate::namespace::Namespace;
 use crate::sql::Sql;
 use diesel::QueryResult;
 use nasc_model::{Dialect, EntityType};
@@ -45,7 +46,7 @@ pub struct LoggedChange {
 }
 
 /// The statements that make the log (on MySQL, with the row whose lock orders appends).
-pub(crate) fn ddl(dialect: Dialect) -> Vec<String> {
+pub(crate) fn ddl(namespace: &Namespace, dialect: Dialect) -> Vec<String> {
     let q = |name: &str| dialect.quote(name);
     let (sequence, text, key) = match dialect {
         Dialect::Sqlite => ("INTEGER PRIMARY KEY", "TEXT", "TEXT"),
@@ -62,7 +63,7 @@ pub(crate) fn ddl(dialect: Dialect) -> Vec<String> {
     };
     let mut statements = vec![format!(
         "CREATE TABLE IF NOT EXISTS {} ({} {sequence}, {} {key} NOT NULL, {} {key} NOT NULL, {} {text} NOT NULL, {} BIGINT NULL, {} BIGINT NOT NULL)",
-        q(CHANGE_LOG_TABLE),
+        q(&namespace.table(CHANGE_LOG_TABLE)),
         q("sequence"),
         q("type"),
         q("id"),
@@ -73,7 +74,7 @@ pub(crate) fn ddl(dialect: Dialect) -> Vec<String> {
     // The log's identity, made once: a replica tells two sources apart by it.
     statements.push(format!(
         "CREATE TABLE IF NOT EXISTS {} ({} VARCHAR(64) NOT NULL PRIMARY KEY, {} BIGINT NOT NULL DEFAULT 0)",
-        q(ORIGIN_TABLE),
+        q(&namespace.table(ORIGIN_TABLE)),
         q("origin"),
         q("pruned_before")
     ));
@@ -85,18 +86,18 @@ pub(crate) fn ddl(dialect: Dialect) -> Vec<String> {
         } else {
             ""
         },
-        table = q(ORIGIN_TABLE),
+        table = q(&namespace.table(ORIGIN_TABLE)),
         origin = q("origin"),
     ));
     if dialect == Dialect::Mysql {
         statements.push(format!(
             "CREATE TABLE IF NOT EXISTS {} ({} INT PRIMARY KEY)",
-            q(ORDER_TABLE),
+            q(&namespace.table(ORDER_TABLE)),
             q("id")
         ));
         statements.push(format!(
             "INSERT IGNORE INTO {} ({}) VALUES (1)",
-            q(ORDER_TABLE),
+            q(&namespace.table(ORDER_TABLE)),
             q("id")
         ));
     }
@@ -133,9 +134,16 @@ pub(crate) fn read_error(source: diesel::result::Error) -> crate::Error {
 pub const ORIGIN_TABLE: &str = "nasc_changes_origin";
 
 /// The identity of the log (see [`ORIGIN_TABLE`]).
-pub(crate) fn origin<C: MappedConnection>(conn: &mut C) -> QueryResult<String> {
+pub(crate) fn origin<C: MappedConnection>(
+    conn: &mut C,
+    namespace: &Namespace,
+) -> QueryResult<String> {
     let q = |name: &str| C::DIALECT.quote(name);
-    let select = Sql::new(&format!("SELECT {} FROM {}", q("origin"), q(ORIGIN_TABLE)));
+    let select = Sql::new(&format!(
+        "SELECT {} FROM {}",
+        q("origin"),
+        q(&namespace.table(ORIGIN_TABLE))
+    ));
     match one_cell(conn.rows(&select, &[])?, "log identity")? {
         Cell::Text(origin) => Ok(origin),
         other => Err(unexpected("log identity", &other)),
@@ -149,7 +157,7 @@ pub const ORDER_TABLE: &str = "nasc_changes_order";
 /// sequences are handed out in commit order: a follower that read a sequence has read
 /// every committed change before it (PostgreSQL: a transaction-scoped advisory lock per
 /// schema; MySQL: the lock of [`ORDER_TABLE`]'s row; SQLite's writers take turns already).
-fn turn(dialect: Dialect) -> Option<Sql> {
+fn turn(namespace: &Namespace, dialect: Dialect) -> Option<Sql> {
     match dialect {
         Dialect::Sqlite => None,
         // (With the notification that wakes the schema's listening followers at commit.)
@@ -159,7 +167,7 @@ fn turn(dialect: Dialect) -> Option<Sql> {
         Dialect::Mysql => Some(Sql::new(&format!(
             "SELECT {} FROM {} WHERE {} = 1 FOR UPDATE",
             dialect.quote("id"),
-            dialect.quote(ORDER_TABLE),
+            dialect.quote(&namespace.table(ORDER_TABLE)),
             dialect.quote("id")
         ))),
     }
@@ -168,6 +176,7 @@ fn turn(dialect: Dialect) -> Option<Sql> {
 /// Appends one change (inside the caller's transaction).
 pub(crate) fn append<C: MappedConnection>(
     conn: &mut impl Executor,
+    namespace: &Namespace,
     ty: &str,
     id: &str,
     diff: &Value,
@@ -177,7 +186,7 @@ pub(crate) fn append<C: MappedConnection>(
     let q = |name: &str| dialect.quote(name);
     let insert = Sql::new(&format!(
         "INSERT INTO {} ({}, {}, {}, {}, {}) VALUES (?, ?, ?, ?, ?)",
-        q(CHANGE_LOG_TABLE),
+        q(&namespace.table(CHANGE_LOG_TABLE)),
         q("type"),
         q("id"),
         q("diff"),
@@ -192,7 +201,7 @@ pub(crate) fn append<C: MappedConnection>(
         SqlValue::Null(nasc_model::ScalarType::Integer),
         SqlValue::Integer,
     );
-    if let Some(turn) = turn(dialect) {
+    if let Some(turn) = turn(namespace, dialect) {
         conn.rows(&turn, &[])?;
     }
     conn.run(
@@ -211,11 +220,12 @@ pub(crate) fn append<C: MappedConnection>(
 /// after `sequence` were pruned (a reader there would miss them).
 pub(crate) fn read_since<C: MappedConnection>(
     conn: &mut C,
+    namespace: &Namespace,
     sequence: i64,
     limit: i64,
 ) -> Result<Vec<LoggedChange>, crate::Error> {
     let database = read_error;
-    let mut changes = since(conn, sequence, limit).map_err(database)?;
+    let mut changes = since(conn, namespace, sequence, limit).map_err(database)?;
     // MySQL: a transaction that released its turn may become visible a moment after the
     // next one did; a gap is read again, briefly, before it is taken for a rollback's.
     if C::DIALECT == Dialect::Mysql {
@@ -224,12 +234,12 @@ pub(crate) fn read_since<C: MappedConnection>(
                 break;
             }
             std::thread::sleep(std::time::Duration::from_millis(2 * attempt));
-            changes = since(conn, sequence, limit).map_err(database)?;
+            changes = since(conn, namespace, sequence, limit).map_err(database)?;
         }
     }
     // A gap after the position: pruned changes, or sequences rolled back.
     if changes.first().is_some_and(|c| c.sequence > sequence + 1) {
-        let pruned_before = pruned_before(conn).map_err(database)?;
+        let pruned_before = pruned_before(conn, namespace).map_err(database)?;
         if sequence < pruned_before - 1 {
             return Err(crate::Error::Invalid {
                 ty: String::new(),
@@ -259,12 +269,12 @@ fn has_gap(sequence: i64, changes: &[LoggedChange]) -> bool {
 }
 
 /// The sequence below which the log was pruned (0: never).
-fn pruned_before<C: MappedConnection>(conn: &mut C) -> QueryResult<i64> {
+fn pruned_before<C: MappedConnection>(conn: &mut C, namespace: &Namespace) -> QueryResult<i64> {
     let q = |name: &str| C::DIALECT.quote(name);
     let select = Sql::new(&format!(
         "SELECT {} FROM {}",
         q("pruned_before"),
-        q(ORIGIN_TABLE)
+        q(&namespace.table(ORIGIN_TABLE))
     ));
     match conn.rows(&select, &[])?.first().map(Vec::as_slice) {
         Some([Cell::Integer(before)]) => Ok(*before),
@@ -274,6 +284,7 @@ fn pruned_before<C: MappedConnection>(conn: &mut C) -> QueryResult<i64> {
 
 fn since<C: MappedConnection>(
     conn: &mut C,
+    namespace: &Namespace,
     sequence: i64,
     limit: i64,
 ) -> QueryResult<Vec<LoggedChange>> {
@@ -287,7 +298,7 @@ fn since<C: MappedConnection>(
         q("diff"),
         q("version"),
         q("at"),
-        q(CHANGE_LOG_TABLE),
+        q(&namespace.table(CHANGE_LOG_TABLE)),
         q("sequence"),
         q("sequence")
     ));
@@ -315,15 +326,18 @@ fn since<C: MappedConnection>(
 
 /// The sequence of the last change logged (0 for none), or `None` when the database
 /// has no change log.
-pub(crate) fn last_sequence<C: MappedConnection>(conn: &mut C) -> QueryResult<Option<i64>> {
-    if !crate::schema_version::table_exists(conn, CHANGE_LOG_TABLE)? {
+pub(crate) fn last_sequence<C: MappedConnection>(
+    conn: &mut C,
+    namespace: &Namespace,
+) -> QueryResult<Option<i64>> {
+    if !crate::schema_version::table_exists(conn, &namespace.table(CHANGE_LOG_TABLE))? {
         return Ok(None);
     }
     let q = |name: &str| C::DIALECT.quote(name);
     let select = Sql::new(&format!(
         "SELECT COALESCE(MAX({}), 0) FROM {}",
         q("sequence"),
-        q(CHANGE_LOG_TABLE)
+        q(&namespace.table(CHANGE_LOG_TABLE))
     ));
     match one_cell(conn.rows(&select, &[])?, "last sequence")? {
         Cell::Integer(last) => Ok(Some(last)),
@@ -332,16 +346,20 @@ pub(crate) fn last_sequence<C: MappedConnection>(conn: &mut C) -> QueryResult<Op
 }
 
 /// Deletes the changes below `before`, recording that it did (readers behind it are told).
-pub(crate) fn prune<C: MappedConnection>(conn: &mut C, before: i64) -> QueryResult<u64> {
+pub(crate) fn prune<C: MappedConnection>(
+    conn: &mut C,
+    namespace: &Namespace,
+    before: i64,
+) -> QueryResult<u64> {
     let q = |name: &str| C::DIALECT.quote(name);
     let delete = Sql::new(&format!(
         "DELETE FROM {} WHERE {} < ?",
-        q(CHANGE_LOG_TABLE),
+        q(&namespace.table(CHANGE_LOG_TABLE)),
         q("sequence")
     ));
     let record = Sql::new(&format!(
         "UPDATE {} SET {pruned} = ? WHERE {pruned} < ?",
-        q(ORIGIN_TABLE),
+        q(&namespace.table(ORIGIN_TABLE)),
         pruned = q("pruned_before")
     ));
     conn.transaction(|conn| {
@@ -508,7 +526,7 @@ impl Iterator for Follow<'_> {
 /// The statement that makes the table of feed positions: per feed applied to this
 /// database, the sequence of the last change applied, written in the same transaction as
 /// the change.
-pub(crate) fn feed_ddl(dialect: Dialect) -> String {
+pub(crate) fn feed_ddl(namespace: &Namespace, dialect: Dialect) -> String {
     let q = |name: &str| dialect.quote(name);
     let key = match dialect {
         Dialect::Mysql => "VARCHAR(255)",
@@ -516,7 +534,7 @@ pub(crate) fn feed_ddl(dialect: Dialect) -> String {
     };
     format!(
         "CREATE TABLE IF NOT EXISTS {} ({} {key} NOT NULL PRIMARY KEY, {} BIGINT NOT NULL, {} VARCHAR(64) NULL)",
-        q(FEED_TABLE),
+        q(&namespace.table(FEED_TABLE)),
         q("feed"),
         q("sequence"),
         q("origin")
@@ -528,6 +546,7 @@ pub(crate) fn feed_ddl(dialect: Dialect) -> String {
 /// made first, so that there is a row to lock).
 pub(crate) fn feed_position(
     conn: &mut impl Executor,
+    namespace: &Namespace,
     dialect: Dialect,
     feed: &str,
 ) -> QueryResult<i64> {
@@ -539,7 +558,7 @@ pub(crate) fn feed_position(
     };
     let make = Sql::new(&format!(
         "{insert} INTO {} ({}, {}) VALUES (?, 0){ignore}",
-        q(FEED_TABLE),
+        q(&namespace.table(FEED_TABLE)),
         q("feed"),
         q("sequence")
     ));
@@ -547,7 +566,7 @@ pub(crate) fn feed_position(
     let select = Sql::new(&format!(
         "SELECT {} FROM {} WHERE {} = ?{lock}",
         q("sequence"),
-        q(FEED_TABLE),
+        q(&namespace.table(FEED_TABLE)),
         q("feed")
     ));
     match one_cell(
@@ -563,6 +582,7 @@ pub(crate) fn feed_position(
 /// [`feed_position`]), binding it to `origin` when it was bound to none.
 pub(crate) fn bind_feed(
     conn: &mut impl Executor,
+    namespace: &Namespace,
     dialect: Dialect,
     feed: &str,
     origin: &str,
@@ -570,7 +590,7 @@ pub(crate) fn bind_feed(
     let q = |name: &str| dialect.quote(name);
     let bind = Sql::new(&format!(
         "UPDATE {} SET {origin} = ? WHERE {} = ? AND {origin} IS NULL",
-        q(FEED_TABLE),
+        q(&namespace.table(FEED_TABLE)),
         q("feed"),
         origin = q("origin")
     ));
@@ -581,7 +601,7 @@ pub(crate) fn bind_feed(
     let select = Sql::new(&format!(
         "SELECT {} FROM {} WHERE {} = ?",
         q("origin"),
-        q(FEED_TABLE),
+        q(&namespace.table(FEED_TABLE)),
         q("feed")
     ));
     match one_cell(
@@ -597,6 +617,7 @@ pub(crate) fn bind_feed(
 /// the caller's transaction).
 pub(crate) fn record_feed_position(
     conn: &mut impl Executor,
+    namespace: &Namespace,
     dialect: Dialect,
     feed: &str,
     sequence: i64,
@@ -604,7 +625,7 @@ pub(crate) fn record_feed_position(
     let q = |name: &str| dialect.quote(name);
     let update = Sql::new(&format!(
         "UPDATE {} SET {} = ? WHERE {} = ?",
-        q(FEED_TABLE),
+        q(&namespace.table(FEED_TABLE)),
         q("sequence"),
         q("feed")
     ));

@@ -24,9 +24,11 @@ pub const TEST_ON_CHECKOUT: &str = "NASC_TEST_ON_CHECKOUT";
 /// How many times a transaction the database gave up on runs again
 /// ([`StoreOptions::retries`]).
 pub const RETRIES: &str = "NASC_RETRIES";
+/// The store's namespace ([`StoreOptions::namespace`]), checked when the store connects.
+pub const NAMESPACE: &str = "NASC_NAMESPACE";
 
 /// Every variable read, for documentation and error messages.
-pub const VARIABLES: [&str; 8] = [
+pub const VARIABLES: [&str; 9] = [
     DATABASE_URL,
     POOL_SIZE,
     POOL_TIMEOUT_MS,
@@ -35,6 +37,7 @@ pub const VARIABLES: [&str; 8] = [
     CHANGE_LOG,
     TEST_ON_CHECKOUT,
     RETRIES,
+    NAMESPACE,
 ];
 
 impl StoreOptions {
@@ -87,6 +90,13 @@ impl StoreOptions {
         }
         if let Some(retries) = var(RETRIES) {
             options.retries = parse(RETRIES, &retries, "a number of runs")?;
+        }
+        if let Some(namespace) = var(NAMESPACE) {
+            crate::namespace::check(&namespace).map_err(|message| Error::Config {
+                variable: NAMESPACE,
+                message: format!("is {message}"),
+            })?;
+            options.namespace = Some(namespace);
         }
         Ok(options)
     }
@@ -160,6 +170,7 @@ mod tests {
             (CHANGE_LOG, "true"),
             (TEST_ON_CHECKOUT, "1"),
             (RETRIES, "0"),
+            (NAMESPACE, "tenant_a"),
         ])
         .unwrap();
         assert_eq!(
@@ -173,6 +184,7 @@ mod tests {
                 replace_children: false,
                 test_on_checkout: true,
                 retries: 0,
+                namespace: Some("tenant_a".into()),
             }
         );
     }
@@ -186,6 +198,7 @@ mod tests {
             (MIGRATIONS, "everything", "`additive` or `all`"),
             (CHANGE_LOG, "maybe", "`true` or `false`"),
             (RETRIES, "99999999999", "a number of runs"),
+            (NAMESPACE, "Tenant-A", "lowercase ASCII letters"),
         ] {
             let text = options(&[(variable, value)]).unwrap_err().to_string();
             assert!(text.contains(variable), "{text}");

@@ -2,6 +2,7 @@
 
 use crate::aggregate::{Cell, SqlValue, Target};
 use crate::backend::MappedConnection;
+use crate::namespace::Namespace;
 use crate::pool::{build_pool, Connections, StoreOptions};
 use crate::sql::Sql;
 use crate::{Error, Scope, Store};
@@ -18,6 +19,7 @@ use std::sync::Mutex;
 /// not a JSON object is an [`Error::Corrupt`], never "not found".
 pub struct DieselJsonStore<C: MappedConnection> {
     pool: Connections<C>,
+    namespace: Namespace,
     tables: HashMap<String, String>,
     created: Mutex<HashSet<String>>,
 }
@@ -30,9 +32,11 @@ impl<C: MappedConnection> DieselJsonStore<C> {
 
     /// Connects with the given pool settings.
     pub fn connect_with(url: &str, options: StoreOptions) -> Result<Self, Error> {
-        let pool = build_pool::<C>(url, &options, |_| Ok(()), Vec::new())?;
+        let namespace = Namespace::new(options.namespace.as_deref(), C::DIALECT)?;
+        let pool = build_pool::<C>(url, &options, &namespace, |_| Ok(()), Vec::new())?;
         Ok(DieselJsonStore {
             pool,
+            namespace,
             tables: HashMap::new(),
             created: Mutex::new(HashSet::new()),
         })
@@ -50,12 +54,14 @@ impl<C: MappedConnection> DieselJsonStore<C> {
         Ok(self)
     }
 
-    /// The table of type `ty`.
+    /// The table of type `ty` (behind the namespace's prefix on SQLite and MySQL; see
+    /// [`StoreOptions::namespace`]).
     pub fn table_of(&self, ty: &str) -> String {
-        self.tables
-            .get(ty)
-            .cloned()
-            .unwrap_or_else(|| naming::default_entity(ty))
+        let table = match self.tables.get(ty) {
+            Some(table) => table.clone(),
+            None => naming::default_entity(ty),
+        };
+        self.namespace.table(&table)
     }
 
     /// The stored document rows of `target` in `table` (locked until the transaction ends,

@@ -40,6 +40,7 @@ mod json_store;
 mod mapped;
 mod memory;
 mod migration_plan;
+mod namespace;
 mod pool;
 mod probe;
 mod processor;

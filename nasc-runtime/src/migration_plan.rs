@@ -3,6 +3,7 @@
 //! run` or `diesel_migrations`, keep every row and record the new schema in
 //! `nasc_schema`, so that the next connect finds it applied.
 
+use crate::namespace::Namespace;
 use crate::schema_version::{
     METADATA_COLUMNS, METADATA_TABLE, MYSQL_SCHEMA_LOCK, POSTGRES_SCHEMA_LOCK,
 };
@@ -16,6 +17,8 @@ use std::path::{Path, PathBuf};
 pub struct MigrationPlan {
     /// The database's dialect.
     pub dialect: Dialect,
+    /// The store's namespace, whose tables the changes are to ([`Self::namespace`]).
+    pub(crate) namespace: Namespace,
     /// Every change, in order (additive ones included).
     pub changes: Vec<Change>,
     /// The catalog after the changes (recorded in `nasc_schema` by the up file).
@@ -39,8 +42,9 @@ impl MigrationPlan {
     /// The migration's files.
     pub fn files(&self) -> MigrationFiles {
         let rebuilds = self.changes.iter().any(|c| c.rebuilds_table);
-        let mut up = header(self.dialect, "up");
-        let mut down = header(self.dialect, "down");
+        let metadata_table = self.metadata_table();
+        let mut up = header(self.dialect, "up", &metadata_table);
+        let mut down = header(self.dialect, "down", &metadata_table);
         let (begin, end) = self.wrapping(rebuilds);
         up.push_str(&begin);
         down.push_str(&begin);
@@ -92,8 +96,21 @@ impl MigrationPlan {
         Ok(dir)
     }
 
+    /// The store's namespace ([`crate::StoreOptions::namespace`]) whose tables the changes
+    /// are to; on PostgreSQL the files make its schema and work inside it.
+    pub fn namespace(&self) -> Option<&str> {
+        self.namespace.name()
+    }
+
+    /// The name of the metadata table in the plan's namespace.
+    fn metadata_table(&self) -> String {
+        self.namespace.table(METADATA_TABLE)
+    }
+
     /// What goes around the changes: the schema lock that nasc's connects take too, and on
     /// SQLite the files' own transaction, with foreign keys off and checked before commit.
+    /// On PostgreSQL a namespace's schema is made, and the transaction works inside it
+    /// (`public` stays on the path behind it for diesel's own table of migrations).
     fn wrapping(&self, rebuilds: bool) -> (String, String) {
         match self.dialect {
             Dialect::Sqlite => {
@@ -112,14 +129,25 @@ impl MigrationPlan {
                     end,
                 )
             }
-            Dialect::Postgres => (
-                format!("SELECT pg_advisory_xact_lock({POSTGRES_SCHEMA_LOCK});\n"),
-                String::new(),
-            ),
-            Dialect::Mysql => (
-                format!("DO GET_LOCK({MYSQL_SCHEMA_LOCK}, 600);\n"),
-                format!("DO RELEASE_LOCK({MYSQL_SCHEMA_LOCK});\n"),
-            ),
+            Dialect::Postgres => {
+                let mut begin = String::new();
+                if let Some(name) = self.namespace.name() {
+                    begin.push_str(&format!(
+                        "CREATE SCHEMA IF NOT EXISTS \"{name}\";\nSET LOCAL search_path TO \"{name}\", public;\n"
+                    ));
+                }
+                begin.push_str(&format!(
+                    "SELECT pg_advisory_xact_lock({POSTGRES_SCHEMA_LOCK});\n"
+                ));
+                (begin, String::new())
+            }
+            Dialect::Mysql => {
+                let lock = self.namespace.mysql_lock(MYSQL_SCHEMA_LOCK);
+                (
+                    format!("DO GET_LOCK({lock}, 600);\n"),
+                    format!("DO RELEASE_LOCK({lock});\n"),
+                )
+            }
         }
     }
 
@@ -144,7 +172,7 @@ impl MigrationPlan {
             d.string_literal(&self.catalog.hash()),
             d.string_literal(&self.catalog.to_json()),
             d.string_literal(&applied.join(";\n")),
-            table = q(METADATA_TABLE),
+            table = q(&self.metadata_table()),
             version = q(METADATA_COLUMNS[0].0),
         )
     }
@@ -152,7 +180,7 @@ impl MigrationPlan {
     /// The statement that removes the newest record.
     fn unrecord(&self) -> String {
         let d = self.dialect;
-        let (table, version) = (d.quote(METADATA_TABLE), d.quote("version"));
+        let (table, version) = (d.quote(&self.metadata_table()), d.quote("version"));
         match d {
             // (MySQL cannot select from the table it deletes from.)
             Dialect::Mysql => format!("DELETE FROM {table} ORDER BY {version} DESC LIMIT 1"),
@@ -164,8 +192,8 @@ impl MigrationPlan {
 }
 
 /// The comment at the top of a file.
-fn header(dialect: Dialect, which: &str) -> String {
+fn header(dialect: Dialect, which: &str, metadata_table: &str) -> String {
     format!(
-        "-- nasc schema migration ({which}, {dialect:?}): run it unedited; it records the schema in `{METADATA_TABLE}`.\n"
+        "-- nasc schema migration ({which}, {dialect:?}): run it unedited; it records the schema in `{metadata_table}`.\n"
     )
 }

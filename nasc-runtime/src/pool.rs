@@ -1,6 +1,7 @@
 //! Connection pools, and the settings of the stores that use them.
 
 use crate::backend::MappedConnection;
+use crate::namespace::Namespace;
 use crate::schema_version::Migrations;
 pub(crate) use crate::secrets::redact;
 use crate::secrets::scrub;
@@ -39,6 +40,12 @@ pub struct StoreOptions {
     /// between writers of different aggregates now and then), after a random, growing
     /// delay (up to 100 ms); 5 by default.
     pub retries: u32,
+    /// Keep this store's tables apart from other stores' in the same database: on
+    /// PostgreSQL in a schema of that name (made if missing), on SQLite and MySQL behind a
+    /// `<namespace>__` table-name prefix. Each namespace has its own migrations, change log
+    /// and feeds. Lowercase ASCII letters, digits and single `_`, starting with a letter,
+    /// at most 30 bytes. `None` (the default): the database's own tables.
+    pub namespace: Option<String>,
 }
 
 impl Default for StoreOptions {
@@ -52,6 +59,7 @@ impl Default for StoreOptions {
             replace_children: false,
             test_on_checkout: false,
             retries: 5,
+            namespace: None,
         }
     }
 }
@@ -60,12 +68,15 @@ impl Default for StoreOptions {
 /// tables on it when the database lives in that connection (SQLite in memory).
 #[derive(Debug)]
 struct Configure {
+    namespace: Namespace,
     ddl: Vec<String>,
 }
 
 impl<C: MappedConnection> CustomizeConnection<C, diesel::r2d2::Error> for Configure {
     fn on_acquire(&self, conn: &mut C) -> Result<(), diesel::r2d2::Error> {
-        conn.configure().map_err(diesel::r2d2::Error::QueryError)?;
+        conn.configure()
+            .and_then(|()| self.namespace.enter(conn))
+            .map_err(diesel::r2d2::Error::QueryError)?;
         self.ddl
             .iter()
             .try_for_each(|statement| conn.batch_execute(statement))
@@ -80,6 +91,7 @@ impl<C: MappedConnection> CustomizeConnection<C, diesel::r2d2::Error> for Config
 pub(crate) fn build_pool<C: MappedConnection>(
     url: &str,
     options: &StoreOptions,
+    namespace: &Namespace,
     prepare: impl FnOnce(&mut C) -> Result<(), Error>,
     memory_ddl: Vec<String>,
 ) -> Result<Connections<C>, Error> {
@@ -92,6 +104,10 @@ pub(crate) fn build_pool<C: MappedConnection>(
     first
         .configure()
         .map_err(|e| open_error(format!("cannot configure the connection: {e}")))?;
+    namespace
+        .create(&mut first)
+        .and_then(|()| namespace.enter(&mut first))
+        .map_err(|e| open_error(format!("cannot enter namespace: {e}")))?;
     prepare(&mut first)?;
     let builder = Pool::builder()
         .connection_timeout(options.connection_timeout)
@@ -103,19 +119,26 @@ pub(crate) fn build_pool<C: MappedConnection>(
             .min_idle(Some(1))
             .idle_timeout(None)
             .max_lifetime(None)
-            .connection_customizer(Box::new(Configure { ddl: memory_ddl }))
+            .connection_customizer(Box::new(Configure {
+                namespace: namespace.clone(),
+                ddl: memory_ddl,
+            }))
             .build(ConnectionManager::new(&target))
             .map_err(|e| open_error(e.to_string()))?
     } else {
         builder
             .max_size(options.max_size.max(1))
             .min_idle(Some(0))
-            .connection_customizer(Box::new(Configure { ddl: Vec::new() }))
+            .connection_customizer(Box::new(Configure {
+                namespace: namespace.clone(),
+                ddl: Vec::new(),
+            }))
             .build_unchecked(ConnectionManager::new(&target))
     };
     Ok(Connections {
         pool,
         target,
+        namespace: namespace.clone(),
         counts: Counts::default(),
     })
 }
@@ -152,6 +175,7 @@ struct Counts {
 pub(crate) struct Connections<C: MappedConnection> {
     pool: Pool<ConnectionManager<C>>,
     target: String,
+    namespace: Namespace,
     counts: Counts,
 }
 
@@ -203,7 +227,7 @@ impl<C: MappedConnection> Connections<C> {
         let result = f(&mut conn);
         if result.is_err() && conn.batch_execute("SELECT 1").is_err() {
             if let Ok(mut fresh) = C::establish(&self.target) {
-                if fresh.configure().is_ok() {
+                if fresh.configure().is_ok() && self.namespace.enter(&mut fresh).is_ok() {
                     *conn = fresh;
                 }
             }

@@ -68,6 +68,15 @@ impl Registry {
         self
     }
 
+    /// The registry with `prefix` before every table name (a namespace; see
+    /// [`Model::with_table_prefix`]).
+    pub(crate) fn with_table_prefix(&self, prefix: &str) -> Result<Registry, String> {
+        let model = Model::clone(&self.model).with_table_prefix(prefix)?;
+        Ok(Registry {
+            model: Arc::new(model),
+        })
+    }
+
     /// The model behind the registry.
     pub fn model(&self) -> &Model {
         &self.model

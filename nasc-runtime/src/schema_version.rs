@@ -4,6 +4,7 @@
 
 use crate::aggregate::{Cell, SqlValue};
 use crate::backend::MappedConnection;
+use crate::namespace::Namespace;
 use crate::sql::Sql;
 use crate::{Error, Registry};
 use diesel::result::Error as DieselError;
@@ -30,9 +31,10 @@ pub enum Migrations {
 /// connects and by exported migrations alike.
 pub(crate) const POSTGRES_SCHEMA_LOCK: &str =
     "hashtextextended('nasc_schema:' || current_schema(), 0)";
-/// The name of MySQL's lock on the schema of the current database (lock names are at most
-/// 64 characters), taken by connects and by exported migrations alike.
-pub(crate) const MYSQL_SCHEMA_LOCK: &str = "CONCAT('nasc_schema:', SHA1(DATABASE()))";
+/// What MySQL's lock on the schema of the current database (and namespace) is named after
+/// (see [`Namespace::mysql_lock`]; lock names are at most 64 characters), taken by
+/// connects and by exported migrations alike.
+pub(crate) const MYSQL_SCHEMA_LOCK: &str = "nasc_schema";
 
 /// The metadata table's columns, in order, with their types (`{text}` is the dialect's
 /// long text type).
@@ -44,7 +46,7 @@ pub(crate) const METADATA_COLUMNS: [(&str, &str); 5] = [
     ("applied_at", "BIGINT NOT NULL"),
 ];
 
-fn metadata_ddl(dialect: Dialect) -> String {
+fn metadata_ddl(namespace: &Namespace, dialect: Dialect) -> String {
     let text = if dialect == Dialect::Mysql {
         "LONGTEXT"
     } else {
@@ -62,7 +64,7 @@ fn metadata_ddl(dialect: Dialect) -> String {
         .collect();
     format!(
         "CREATE TABLE IF NOT EXISTS {} ({})",
-        dialect.quote(METADATA_TABLE),
+        dialect.quote(&namespace.table(METADATA_TABLE)),
         columns.join(", ")
     )
 }
@@ -75,6 +77,7 @@ fn metadata_ddl(dialect: Dialect) -> String {
 /// rebuild cascades nothing, checked before commit).
 pub(crate) fn migrate<C: MappedConnection>(
     conn: &mut C,
+    namespace: &Namespace,
     registry: &Registry,
     policy: Migrations,
     drops: &[String],
@@ -90,7 +93,7 @@ pub(crate) fn migrate<C: MappedConnection>(
             conn.batch_execute("PRAGMA foreign_keys = OFF")
                 .map_err(|e| failed(format!("cannot turn foreign keys off: {e}")))?;
             let result = conn.write_transaction(|conn| {
-                migrate_locked(conn, registry, policy, drops, own_tables, target)
+                migrate_locked(conn, namespace, registry, policy, drops, own_tables, target)
                     .map_err(Locked::Nasc)
             });
             let on = conn.batch_execute("PRAGMA foreign_keys = ON");
@@ -102,8 +105,8 @@ pub(crate) fn migrate<C: MappedConnection>(
                 Ok(()) => on.map_err(|e| failed(format!("cannot turn foreign keys on: {e}"))),
             }
         }
-        _ => holding_schema_lock(conn, target, |conn| {
-            migrate_locked(conn, registry, policy, drops, own_tables, target)
+        _ => holding_schema_lock(conn, namespace, target, |conn| {
+            migrate_locked(conn, namespace, registry, policy, drops, own_tables, target)
         }),
     }
 }
@@ -111,6 +114,7 @@ pub(crate) fn migrate<C: MappedConnection>(
 /// Runs `f` holding the schema lock of a PostgreSQL or MySQL database (see [`migrate`]).
 fn holding_schema_lock<C: MappedConnection>(
     conn: &mut C,
+    namespace: &Namespace,
     target: &str,
     f: impl FnOnce(&mut C) -> Result<(), Error>,
 ) -> Result<(), Error> {
@@ -124,9 +128,10 @@ fn holding_schema_lock<C: MappedConnection>(
             format!("SELECT pg_advisory_unlock({POSTGRES_SCHEMA_LOCK})"),
         )
     } else {
+        let name = namespace.mysql_lock(MYSQL_SCHEMA_LOCK);
         (
-            format!("SELECT GET_LOCK({MYSQL_SCHEMA_LOCK}, 600)"),
-            format!("SELECT RELEASE_LOCK({MYSQL_SCHEMA_LOCK})"),
+            format!("SELECT GET_LOCK({name}, 600)"),
+            format!("SELECT RELEASE_LOCK({name})"),
         )
     };
     let lock_error = |e| failed(format!("cannot take the schema lock: {e}"));
@@ -149,6 +154,7 @@ fn holding_schema_lock<C: MappedConnection>(
 /// holding the schema lock: two of them at once can fail on PostgreSQL.
 pub(crate) fn create_own_tables<C: MappedConnection>(
     conn: &mut C,
+    namespace: &Namespace,
     statements: &[String],
     target: &str,
 ) -> Result<(), Error> {
@@ -162,7 +168,7 @@ pub(crate) fn create_own_tables<C: MappedConnection>(
     };
     match C::DIALECT {
         Dialect::Sqlite => create(conn),
-        _ => holding_schema_lock(conn, target, create),
+        _ => holding_schema_lock(conn, namespace, target, create),
     }
 }
 
@@ -261,6 +267,7 @@ impl From<DieselError> for Locked {
 /// [`migrate`], once the schema lock is held.
 fn migrate_locked<C: MappedConnection>(
     conn: &mut C,
+    namespace: &Namespace,
     registry: &Registry,
     policy: Migrations,
     drops: &[String],
@@ -277,11 +284,13 @@ fn migrate_locked<C: MappedConnection>(
         target: target.to_owned(),
         message,
     };
-    conn.batch_execute(&metadata_ddl(C::DIALECT)).map_err(|e| {
-        failed(format!(
-            "cannot create the metadata table `{METADATA_TABLE}`: {e}"
-        ))
-    })?;
+    let metadata = namespace.table(METADATA_TABLE);
+    conn.batch_execute(&metadata_ddl(namespace, C::DIALECT))
+        .map_err(|e| {
+            failed(format!(
+                "cannot create the metadata table `{metadata}`: {e}"
+            ))
+        })?;
     // nasc's own tables (the change log, the feed positions), made under the lock too:
     // two `CREATE TABLE IF NOT EXISTS` at once can fail on PostgreSQL.
     for statement in own_tables {
@@ -293,7 +302,7 @@ fn migrate_locked<C: MappedConnection>(
         version,
         changes,
         wanted,
-    } = pending(conn, registry, &named, target)?
+    } = pending(conn, namespace, registry, &named, target)?
     else {
         return Ok(());
     };
@@ -316,12 +325,13 @@ fn migrate_locked<C: MappedConnection>(
             target: target.to_owned(),
             plan: Box::new(crate::MigrationPlan {
                 dialect: C::DIALECT,
+                namespace: namespace.clone(),
                 changes,
                 catalog: wanted,
             }),
         });
     }
-    apply(conn, &changes, version + 1, &wanted)
+    apply(conn, namespace, &changes, version + 1, &wanted)
         .map_err(|e| failed(format!("cannot apply the schema changes: {e}")))?;
     tracing::info!(
         target: crate::trace::TARGET,
@@ -339,9 +349,12 @@ fn migrate_locked<C: MappedConnection>(
 /// own and only reads.
 pub(crate) fn pending_changes<C: MappedConnection>(
     url: &str,
+    namespace: Option<&str>,
     registry: &Registry,
     drops: &[String],
 ) -> Result<Option<crate::MigrationPlan>, Error> {
+    let namespace = Namespace::new(namespace, C::DIALECT)?;
+    let registry = &namespace.registry(registry.clone())?;
     let target = crate::secrets::redact(url);
     let open_error = |message: String| Error::Open {
         target: target.clone(),
@@ -350,20 +363,24 @@ pub(crate) fn pending_changes<C: MappedConnection>(
     let mut conn =
         C::establish(&C::connection_target(url)).map_err(|e| open_error(e.to_string()))?;
     conn.configure()
+        .and_then(|()| namespace.enter(&mut conn))
         .map_err(|e| open_error(format!("cannot configure the connection: {e}")))?;
     let named = |change: &Change| {
         !change.drops.is_empty() && change.drops.iter().all(|d| drops.contains(d))
     };
-    Ok(match pending(&mut conn, registry, &named, &target)? {
-        Pending::None => None,
-        Pending::Changes {
-            changes, wanted, ..
-        } => Some(crate::MigrationPlan {
-            dialect: C::DIALECT,
-            changes,
-            catalog: wanted,
-        }),
-    })
+    Ok(
+        match pending(&mut conn, &namespace, registry, &named, &target)? {
+            Pending::None => None,
+            Pending::Changes {
+                changes, wanted, ..
+            } => Some(crate::MigrationPlan {
+                dialect: C::DIALECT,
+                namespace: namespace.clone(),
+                changes,
+                catalog: wanted,
+            }),
+        },
+    )
 }
 
 /// What connecting would change in the database: nothing (it holds this schema, or a
@@ -384,6 +401,7 @@ pub(crate) enum Pending {
 /// Reads only: a database without the metadata table records no schema.
 pub(crate) fn pending<C: MappedConnection>(
     conn: &mut C,
+    namespace: &Namespace,
     registry: &Registry,
     named: &dyn Fn(&Change) -> bool,
     target: &str,
@@ -395,8 +413,9 @@ pub(crate) fn pending<C: MappedConnection>(
         message,
     };
     let wanted = Catalog::of(registry.model(), dialect);
-    let recorded = !live_columns(conn, METADATA_TABLE)
-        .map_err(|e| failed(format!("cannot read table `{METADATA_TABLE}`: {e}")))?
+    let metadata = namespace.table(METADATA_TABLE);
+    let recorded = !live_columns(conn, &metadata)
+        .map_err(|e| failed(format!("cannot read table `{metadata}`: {e}")))?
         .is_empty();
     let latest = if !recorded {
         Vec::new()
@@ -406,12 +425,12 @@ pub(crate) fn pending<C: MappedConnection>(
                 "SELECT {}, {} FROM {} ORDER BY {} DESC LIMIT 1",
                 q("version"),
                 q("catalog"),
-                q(METADATA_TABLE),
+                q(&metadata),
                 q("version")
             )),
             &[],
         )
-        .map_err(|e| failed(format!("cannot read `{METADATA_TABLE}`: {e}")))?
+        .map_err(|e| failed(format!("cannot read `{metadata}`: {e}")))?
     };
 
     let (version, changes) = match latest.into_iter().next().as_deref() {
@@ -433,7 +452,7 @@ pub(crate) fn pending<C: MappedConnection>(
                 sorted_ours.sort_unstable();
                 if !live.is_empty() && sorted_live != sorted_ours {
                     return Err(failed(format!(
-                        "table `{}` already exists with columns ({}), not the ones nasc makes ({}), and `{METADATA_TABLE}` records no schema: it belongs to something else. Map the type to another table (`entity` in the mapping), or rename or drop that table",
+                        "table `{}` already exists with columns ({}), not the ones nasc makes ({}), and `{metadata}` records no schema: it belongs to something else. Map the type to another table (`entity` in the mapping), or rename or drop that table",
                         table.name,
                         live.join(", "),
                         ours.join(", ")
@@ -453,7 +472,7 @@ pub(crate) fn pending<C: MappedConnection>(
         Some([Cell::Integer(version), Cell::Text(catalog)]) => {
             let held = Catalog::from_json(catalog).map_err(|e| {
                 failed(format!(
-                    "`{METADATA_TABLE}` holds an unreadable catalog (version {version}): {e}"
+                    "`{metadata}` holds an unreadable catalog (version {version}): {e}"
                 ))
             })?;
             if held.hash() == wanted.hash() {
@@ -471,7 +490,7 @@ pub(crate) fn pending<C: MappedConnection>(
         }
         Some(other) => {
             return Err(failed(format!(
-                "`{METADATA_TABLE}` holds an unexpected row: {other:?}"
+                "`{metadata}` holds an unexpected row: {other:?}"
             )))
         }
     };
@@ -488,6 +507,7 @@ pub(crate) fn pending<C: MappedConnection>(
 /// undone with their `down` statements, newest first.
 fn apply<C: MappedConnection>(
     conn: &mut C,
+    namespace: &Namespace,
     changes: &[Change],
     version: i64,
     catalog: &Catalog,
@@ -518,7 +538,7 @@ fn apply<C: MappedConnection>(
         let columns: Vec<String> = METADATA_COLUMNS.iter().map(|(name, _)| q(name)).collect();
         let insert = Sql::new(&format!(
             "INSERT INTO {} ({}) VALUES (?, ?, ?, ?, ?)",
-            q(METADATA_TABLE),
+            q(&namespace.table(METADATA_TABLE)),
             columns.join(", ")
         ));
         let now = std::time::SystemTime::now()

@@ -35,6 +35,18 @@ impl ScratchDatabase {
     /// (`utf8mb4`, binary collation); for a SQLite URL or path, a new file in the temporary
     /// directory.
     pub fn new(server_url: &str) -> Result<ScratchDatabase, Error> {
+        Self::make(server_url, false)
+    }
+
+    /// [`Self::new`], but on PostgreSQL a whole database of its own (`CREATE DATABASE`,
+    /// slower than a schema) rather than a schema: what a test of stores with
+    /// [`namespace`](crate::StoreOptions::namespace)s needs, as each namespace is a schema
+    /// of the database, which a scratch schema could not hold.
+    pub fn new_database(server_url: &str) -> Result<ScratchDatabase, Error> {
+        Self::make(server_url, true)
+    }
+
+    fn make(server_url: &str, whole: bool) -> Result<ScratchDatabase, Error> {
         let nanos = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.subsec_nanos());
@@ -47,6 +59,18 @@ impl ScratchDatabase {
             .split_once("://")
             .map(|(scheme, _)| scheme.to_ascii_lowercase());
         match scheme.as_deref() {
+            Some("postgres" | "postgresql") if whole => {
+                let url = with_database(server_url, &name);
+                execute(server_url, &format!("CREATE DATABASE \"{name}\""))?;
+                Ok(ScratchDatabase {
+                    url,
+                    drop: Dropping::Statement {
+                        server: server_url.to_owned(),
+                        statement: format!("DROP DATABASE \"{name}\" WITH (FORCE)"),
+                    },
+                    name,
+                })
+            }
             Some("postgres" | "postgresql") => {
                 execute(server_url, &format!("CREATE SCHEMA \"{name}\""))?;
                 let separator = if server_url.contains('?') { '&' } else { '?' };
@@ -119,6 +143,16 @@ impl Drop for ScratchDatabase {
     }
 }
 
+/// `url` naming the database `name` instead of its own (the path after the host).
+fn with_database(url: &str, name: &str) -> String {
+    let (scheme, rest) = url.split_once("://").unwrap_or(("postgres", url));
+    let (authority, path) = rest.split_once('/').unwrap_or((rest, ""));
+    match path.split_once('?') {
+        Some((_, query)) => format!("{scheme}://{authority}/{name}?{query}"),
+        None => format!("{scheme}://{authority}/{name}"),
+    }
+}
+
 /// Runs `statement` on a connection of its own to `url`.
 fn execute(url: &str, statement: &str) -> Result<(), Error> {
     let failed = |message: String| Error::Open {
@@ -144,4 +178,20 @@ fn run<C: diesel::Connection>(url: &str, statement: &str) -> Result<(), String> 
     let mut conn = C::establish(url).map_err(|e| e.to_string())?;
     diesel::connection::SimpleConnection::batch_execute(&mut conn, statement)
         .map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_whole_scratch_database_is_named_in_the_url_path() {
+        let url = |u: &str| super::with_database(u, "s");
+        assert_eq!(url("postgres://u:p@h:5432/test"), "postgres://u:p@h:5432/s");
+        assert_eq!(
+            url("postgres://h/test?sslmode=disable"),
+            "postgres://h/s?sslmode=disable"
+        );
+        assert_eq!(url("postgresql://h"), "postgresql://h/s");
+        assert_eq!(url("postgres://h/?x=1"), "postgres://h/s?x=1");
+        assert_eq!(url("postgres:///db"), "postgres:///s");
+    }
 }

@@ -9,7 +9,7 @@ use nasc_runtime::{Error, MigrationPlan, Registry, Store};
 use serde_json::json;
 
 /// The board schema; `title` gets `title_schema`.
-fn boards(title_schema: &str) -> Registry {
+pub(crate) fn boards(title_schema: &str) -> Registry {
     let schema = format!(
         r##"{{"$defs": {{
             "Board": {{"type": "object", "properties": {{"id": {{"type": "string"}}, "title": {title_schema},

@@ -21,6 +21,7 @@ mod keys;
 mod layout;
 mod matrix;
 mod names;
+mod namespaces;
 mod operations;
 mod positional;
 mod processing;
@@ -52,6 +53,13 @@ macro_rules! conformance {
 }
 
 conformance!(
+    namespaces::namespaces_keep_stores_apart_side_by_side,
+    namespaces::each_namespace_migrates_on_its_own,
+    namespaces::namespace_names_are_checked_and_nothing_is_made,
+    namespaces::stores_of_many_namespaces_start_together,
+    namespaces::a_follower_hears_its_namespace_alone,
+    namespaces::json_stores_keep_namespaces_apart,
+    namespaces::exported_files_of_a_namespace_change_it_alone,
     expiry::a_purger_frees_expired_aggregates_in_the_background,
     expiry::expired_aggregates_vanish_and_are_purged,
     expiry::saving_beyond_the_cap_removes_the_oldest,

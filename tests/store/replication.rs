@@ -112,7 +112,7 @@ fn edited(random: &mut Random, state: &Value, n: &mut usize) -> Value {
 }
 
 /// Runs `count` random writes of every kind on `store`; the ids written, by type.
-fn random_writes(
+pub fn random_writes(
     store: &MappedStore,
     seed: u64,
     count: usize,
@@ -224,7 +224,7 @@ fn random_writes(
 }
 
 /// Every aggregate `ids` names, as `store` holds it.
-fn states(
+pub fn states(
     store: &MappedStore,
     ids: &BTreeMap<&'static str, Vec<String>>,
 ) -> Vec<(String, String, Option<Value>)> {

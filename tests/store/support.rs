@@ -110,6 +110,19 @@ impl Backend {
         }
     }
 
+    /// [`Self::empty_database`], but a whole database on PostgreSQL too (not a schema):
+    /// what stores with namespaces need, each namespace being a schema.
+    pub fn empty_whole_database(&self) -> (String, Cleanup) {
+        match self.kind {
+            Kind::Postgres => {
+                let scratch = ScratchDatabase::new_database(self.url.as_deref().unwrap())
+                    .unwrap_or_else(|e| panic!("{e}"));
+                (scratch.url().to_owned(), Cleanup::Scratch(scratch))
+            }
+            _ => self.empty_database(),
+        }
+    }
+
     /// The URL of a fresh database that no store has touched, and what drops it.
     pub fn empty_database(&self) -> (String, Cleanup) {
         match self.kind {

@@ -21,8 +21,9 @@ pub(crate) struct Listener {
 unsafe impl Send for Listener {}
 
 impl Listener {
-    /// Connects to `url` and listens on the channel of its schema's change log.
-    pub(crate) fn connect(url: &str) -> Result<Listener, String> {
+    /// Connects to `url`, runs `session` (a store's namespace: its `search_path`), and
+    /// listens on the channel of its schema's change log.
+    pub(crate) fn connect(url: &str, session: Option<&str>) -> Result<Listener, String> {
         let url = CString::new(url).map_err(|_| "the URL holds a NUL byte".to_owned())?;
         // SAFETY: `url` is a NUL-terminated string that outlives the call.
         let raw = unsafe { pq_sys::PQconnectdb(url.as_ptr()) };
@@ -32,6 +33,9 @@ impl Listener {
         // SAFETY: `conn` is a live connection.
         if unsafe { pq_sys::PQstatus(conn.as_ptr()) } != pq_sys::ConnStatusType::CONNECTION_OK {
             return Err(listener.error());
+        }
+        if let Some(session) = session {
+            listener.value(session)?;
         }
         let channel = listener.value(&format!("SELECT {CHANNEL}"))?;
         if !channel
@@ -153,13 +157,15 @@ mod tests {
     /// password; a NUL in the URL is refused before libpq sees it.
     #[test]
     fn a_listener_that_cannot_connect_says_why_without_the_password() {
-        let error =
-            Listener::connect("postgres://nasc:s3cret-pw@127.0.0.1:1/none?connect_timeout=2")
-                .err()
-                .expect("nothing listens on port 1");
+        let error = Listener::connect(
+            "postgres://nasc:s3cret-pw@127.0.0.1:1/none?connect_timeout=2",
+            None,
+        )
+        .err()
+        .expect("nothing listens on port 1");
         assert!(!error.is_empty());
         assert!(!error.contains("s3cret-pw"), "{error}");
-        let error = Listener::connect("postgres://a\0b@localhost/x")
+        let error = Listener::connect("postgres://a\0b@localhost/x", None)
             .err()
             .unwrap();
         assert!(error.contains("NUL"), "{error}");

@@ -59,19 +59,21 @@ pub trait MappedConnection: R2D2Connection + Send + 'static {
 }
 
 /// A connection that hears the change log's commits, where the backend tells
-/// (PostgreSQL's `LISTEN`), to the database at `url`. `None` where followers poll.
+/// (PostgreSQL's `LISTEN`), to the database at `url`, in `namespace` (its session
+/// statement run first). `None` where followers poll.
 pub(crate) fn change_listener(
     dialect: Dialect,
     url: &str,
+    namespace: &crate::namespace::Namespace,
 ) -> Option<Result<crate::change_log::Waiter, String>> {
     match dialect {
         #[cfg(feature = "postgres")]
         Dialect::Postgres => Some(
-            listen::Listener::connect(url)
+            listen::Listener::connect(url, namespace.session().as_deref())
                 .map(|listener| Box::new(listener) as crate::change_log::Waiter),
         ),
         _ => {
-            let _ = url;
+            let _ = (url, namespace);
             None
         }
     }

@@ -18,7 +18,8 @@ impl<C: MappedConnection> DieselStore<C> {
         check_feed_name(feed)?;
         self.make_feed_table()?;
         self.pool.with("", "", |conn| {
-            change_log::feed_position(conn, C::DIALECT, feed).map_err(|e| feed_error(feed, e))
+            change_log::feed_position(conn, &self.namespace, C::DIALECT, feed)
+                .map_err(|e| feed_error(feed, e))
         })
     }
 
@@ -30,11 +31,17 @@ impl<C: MappedConnection> DieselStore<C> {
         self.make_feed_table()?;
         self.transaction(|tx| {
             Via::Transaction(&tx.conn).with(&self.pool, "", "", |conn| {
-                let position = change_log::feed_position(conn, C::DIALECT, feed)
+                let position = change_log::feed_position(conn, &self.namespace, C::DIALECT, feed)
                     .map_err(|e| feed_error(feed, e))?;
                 if sequence > position {
-                    change_log::record_feed_position(conn, C::DIALECT, feed, sequence)
-                        .map_err(|e| feed_error(feed, e))?;
+                    change_log::record_feed_position(
+                        conn,
+                        &self.namespace,
+                        C::DIALECT,
+                        feed,
+                        sequence,
+                    )
+                    .map_err(|e| feed_error(feed, e))?;
                 }
                 Ok(position.max(sequence))
             })
@@ -49,8 +56,10 @@ impl<C: MappedConnection> DieselStore<C> {
         self.make_feed_table()?;
         let bound = self.transaction(|tx| {
             Via::Transaction(&tx.conn).with(&self.pool, "", "", |conn| {
-                change_log::feed_position(conn, C::DIALECT, feed)
-                    .and_then(|_| change_log::bind_feed(conn, C::DIALECT, feed, origin))
+                change_log::feed_position(conn, &self.namespace, C::DIALECT, feed)
+                    .and_then(|_| {
+                        change_log::bind_feed(conn, &self.namespace, C::DIALECT, feed, origin)
+                    })
                     .map_err(|e| feed_error(feed, e))
             })
         })?;
@@ -71,7 +80,7 @@ impl<C: MappedConnection> DieselStore<C> {
     /// binds a feed to.
     pub fn log_origin(&self) -> Result<String, Error> {
         self.pool.with("", "", |conn| {
-            change_log::origin(conn).map_err(change_log::read_error)
+            change_log::origin(conn, &self.namespace).map_err(change_log::read_error)
         })
     }
 
@@ -79,7 +88,7 @@ impl<C: MappedConnection> DieselStore<C> {
     /// database has no change log: what a snapshot read after it holds.
     pub fn last_sequence(&self) -> Result<Option<i64>, Error> {
         self.pool.with("", "", |conn| {
-            change_log::last_sequence(conn).map_err(change_log::read_error)
+            change_log::last_sequence(conn, &self.namespace).map_err(change_log::read_error)
         })
     }
 
@@ -107,7 +116,8 @@ impl<C: MappedConnection> DieselStore<C> {
         self.transaction(|tx| {
             let via = Via::Transaction(&tx.conn);
             let mut position = via.with(&self.pool, "", "", |conn| {
-                change_log::feed_position(conn, C::DIALECT, feed).map_err(|e| feed_error(feed, e))
+                change_log::feed_position(conn, &self.namespace, C::DIALECT, feed)
+                    .map_err(|e| feed_error(feed, e))
             })?;
             let start = position;
             for change in changes.iter().filter(|c| c.sequence > start) {
@@ -122,7 +132,7 @@ impl<C: MappedConnection> DieselStore<C> {
                 position = change.sequence;
             }
             via.with(&self.pool, "", "", |conn| {
-                change_log::record_feed_position(conn, C::DIALECT, feed, position)
+                change_log::record_feed_position(conn, &self.namespace, C::DIALECT, feed, position)
                     .map_err(|e| feed_error(feed, e))
             })?;
             Ok(position)
@@ -268,8 +278,13 @@ impl<C: MappedConnection> DieselStore<C> {
             return Ok(());
         }
         self.pool.with("", "", |conn| {
-            let statements = [change_log::feed_ddl(C::DIALECT)];
-            crate::schema_version::create_own_tables(conn, &statements, &self.target)
+            let statements = [change_log::feed_ddl(&self.namespace, C::DIALECT)];
+            crate::schema_version::create_own_tables(
+                conn,
+                &self.namespace,
+                &statements,
+                &self.target,
+            )
         })?;
         self.feeds_ready.store(true, Ordering::Release);
         Ok(())

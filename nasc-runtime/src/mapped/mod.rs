@@ -10,6 +10,7 @@ use crate::aggregate::{self, SqlValue, Target};
 use crate::backend::MappedConnection;
 use crate::encode::{self, Encode};
 use crate::generated::{self, NewKey};
+use crate::namespace::Namespace;
 use crate::pool::{build_pool, redact, Connections, StoreOptions};
 use crate::rows::Loaded;
 use crate::sql::{named_update, statements, Sql, TypeStatements};
@@ -47,6 +48,8 @@ pub struct DieselStore<C: MappedConnection> {
     query_shapes: Mutex<std::collections::HashSet<u64>>,
     /// The table of feed positions is known to exist (made when a feed is first applied).
     feeds_ready: std::sync::atomic::AtomicBool,
+    /// Where the store's tables are in the database ([`StoreOptions::namespace`]).
+    namespace: Namespace,
     /// The URL, its password redacted, for errors.
     target: String,
     /// The URL, for a follower's listening connection.
@@ -70,13 +73,16 @@ impl<C: MappedConnection> DieselStore<C> {
     ) -> Result<Self, Error> {
         let migrations = options.migrations;
         let change_log = options.change_log;
+        let namespace = Namespace::new(options.namespace.as_deref(), C::DIALECT)?;
+        let registry = namespace.registry(registry)?;
         let prepare = |first: &mut C| {
             let own_tables = match change_log {
-                true => crate::change_log::ddl(C::DIALECT),
+                true => crate::change_log::ddl(&namespace, C::DIALECT),
                 false => Vec::new(),
             };
             crate::schema_version::migrate(
                 first,
+                &namespace,
                 &registry,
                 migrations,
                 &options.drops,
@@ -84,7 +90,7 @@ impl<C: MappedConnection> DieselStore<C> {
                 &redact(url),
             )
         };
-        let pool = build_pool::<C>(url, &options, prepare, registry.ddl(C::DIALECT))
+        let pool = build_pool::<C>(url, &options, &namespace, prepare, registry.ddl(C::DIALECT))
             .inspect_err(|error| {
                 tracing::warn!(target: crate::trace::TARGET, database = %redact(url), %error, "cannot connect");
             })?;
@@ -92,6 +98,7 @@ impl<C: MappedConnection> DieselStore<C> {
             target: crate::trace::TARGET,
             database = %redact(url),
             backend = C::FEATURE,
+            namespace = namespace.name(),
             max_size = options.max_size,
             types = registry.model().types.len(),
             "connected"
@@ -106,6 +113,7 @@ impl<C: MappedConnection> DieselStore<C> {
             named_updates: Mutex::default(),
             query_shapes: Mutex::default(),
             feeds_ready: std::sync::atomic::AtomicBool::new(false),
+            namespace,
             target: redact(url),
             url: url.to_owned(),
         })
@@ -120,7 +128,7 @@ impl<C: MappedConnection> DieselStore<C> {
         limit: i64,
     ) -> Result<Vec<crate::LoggedChange>, Error> {
         self.pool.with("", "", |conn| {
-            crate::change_log::read_since(conn, sequence, limit)
+            crate::change_log::read_since(conn, &self.namespace, sequence, limit)
         })
     }
 
@@ -129,7 +137,7 @@ impl<C: MappedConnection> DieselStore<C> {
     /// changes: reading after a sequence below `before - 1` is an error.
     pub fn prune_changes(&self, before: i64) -> Result<u64, Error> {
         self.pool.with("", "", |conn| {
-            crate::change_log::prune(conn, before).map_err(|e| Error::Database {
+            crate::change_log::prune(conn, &self.namespace, before).map_err(|e| Error::Database {
                 action: "pruning the change log of",
                 ty: String::new(),
                 id: String::new(),
@@ -150,7 +158,7 @@ impl<C: MappedConnection> DieselStore<C> {
     /// A connection that hears the change log's commits (PostgreSQL), or `None` (then
     /// followers poll; a listener that cannot connect is logged at `warn`).
     pub(crate) fn change_listener(&self) -> Option<crate::change_log::Waiter> {
-        crate::backend::change_listener(C::DIALECT, &self.url).and_then(|listener| {
+        crate::backend::change_listener(C::DIALECT, &self.url, &self.namespace).and_then(|listener| {
             listener
                 .inspect_err(|error| {
                     tracing::warn!(target: crate::trace::TARGET, database = %self.target, %error, "cannot listen for the change log's commits: polling instead");
@@ -683,8 +691,15 @@ impl<C: MappedConnection> DieselStore<C> {
                 // (The planner finds every row in place: it writes nothing.)
                 self.write_top_level(&mut planner, &tree, &scope, target)?;
                 if self.change_log {
-                    crate::change_log::append::<C>(&mut planner, ty, id, diff, None)
-                        .map_err(|e| target.database("logging", "", e))?;
+                    crate::change_log::append::<C>(
+                        &mut planner,
+                        &self.namespace,
+                        ty,
+                        id,
+                        diff,
+                        None,
+                    )
+                    .map_err(|e| target.database("logging", "", e))?;
                 }
                 Ok(planner.writes)
             })
@@ -710,7 +725,7 @@ impl<C: MappedConnection> DieselStore<C> {
                     .map_err(|e| target.database("deleting", "", e))?;
                 if deleted > 0 && self.change_log {
                     let diff = serde_json::json!({ crate::change_log::DELETED_KEY: true });
-                    crate::change_log::append::<C>(conn, ty, id, &diff, None)
+                    crate::change_log::append::<C>(conn, &self.namespace, ty, id, &diff, None)
                         .map_err(|e| target.database("logging", "", e))?;
                 }
                 Ok(deleted > 0)
@@ -836,7 +851,7 @@ impl<C: MappedConnection> DieselStore<C> {
             SqlValue::Integer(v) => v.saturating_add(1),
             _ => unreachable!("validation made the version an integer"),
         });
-        crate::change_log::append::<C>(conn, target.ty, target.id, &entry, version)
+        crate::change_log::append::<C>(conn, &self.namespace, target.ty, target.id, &entry, version)
             .map(|_| ())
             .map_err(|e| Failure::Nasc(target.database("logging", "", e)))
     }

@@ -383,7 +383,7 @@ impl<C: MappedConnection> DieselStore<C> {
             return Ok(());
         }
         let diff = serde_json::json!({ crate::change_log::DELETED_KEY: true, "$removedBy": why });
-        crate::change_log::append::<C>(conn, ty, id, &diff, None)
+        crate::change_log::append::<C>(conn, &self.namespace, ty, id, &diff, None)
             .map(|_| ())
             .map_err(|e| target.database("logging", "", e))
     }
