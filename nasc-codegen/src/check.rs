@@ -232,6 +232,7 @@ fn rust_scalar(scalar: ScalarType) -> &'static str {
         ScalarType::Boolean => "bool",
         ScalarType::Json => "serde_json::Value",
         ScalarType::DateTime => "chrono::DateTime<chrono::Utc>",
+        ScalarType::Bytes => "nasc_runtime::Bytes",
     }
 }
 
@@ -289,6 +290,7 @@ fn check_field_type(
                 ScalarType::Integer => quote!(Integer),
                 ScalarType::Number => quote!(Number),
                 ScalarType::Boolean => quote!(Boolean),
+                ScalarType::Bytes => quote!(Binary),
             };
             Ok(quote_spanned! {inner.span()=>
                 nasc_runtime::schema_type::assert_stores_as::<nasc_runtime::schema_type::#kind, #inner>();

@@ -305,6 +305,10 @@ pub fn entity_impl(ty: &EntityType, self_ty: &Ident, bindings: &[(Ident, Binding
             let property = &f.property;
             quote!(#ident: nasc_runtime::__private::take_present(&mut object, #property)?)
         }
+        Binding::Scalar(f) if f.scalar == ScalarType::Bytes => {
+            let property = &f.property;
+            quote!(#ident: nasc_runtime::__private::take_bytes(&mut object, #property)?)
+        }
         Binding::Scalar(f) => {
             let property = &f.property;
             quote!(#ident: nasc_runtime::__private::take_scalar(&mut object, #property)?)
@@ -505,6 +509,7 @@ fn diesel_type(scalar: ScalarType, nullable: bool, dialect: Option<Dialect>) -> 
         (ScalarType::Integer, _) => quote!(BigInt),
         (ScalarType::Number, _) => quote!(Double),
         (ScalarType::Boolean, _) => quote!(Bool),
+        (ScalarType::Bytes, _) => quote!(Binary),
         // SQLite holds both as text: instants in nasc's stored form, which sorts as they do.
         (ScalarType::Json | ScalarType::DateTime, Some(Dialect::Sqlite)) => quote!(Text),
         (ScalarType::DateTime, Some(Dialect::Postgres)) => quote!(Timestamptz),

@@ -214,6 +214,7 @@ pub fn scalar_type(scalar: ScalarType) -> TokenStream {
         ScalarType::Number => quote!(f64),
         ScalarType::Boolean => quote!(bool),
         ScalarType::Json => quote!(nasc_runtime::serde_json::Value),
+        ScalarType::Bytes => quote!(nasc_runtime::Bytes),
         ScalarType::DateTime => {
             quote!(nasc_runtime::chrono::DateTime<nasc_runtime::chrono::Utc>)
         }

@@ -121,7 +121,10 @@ impl Generator<'_> {
                 quote!(if !#v.is_null() { #inner })
             }
             JsonShape::Scalar(scalar) => {
-                let name = scalar.schema_name();
+                let name = match scalar {
+                    ScalarType::Bytes => nasc_model::bytes::EXPECTED,
+                    other => other.schema_name(),
+                };
                 let fits = match scalar {
                     ScalarType::String | ScalarType::DateTime => quote!(#v.is_string()),
                     ScalarType::Boolean => quote!(#v.is_boolean()),
@@ -130,6 +133,9 @@ impl Generator<'_> {
                         quote!(matches!(#v, Value::Number(n) if c::is_integer(n)))
                     }
                     ScalarType::Json => quote!(false),
+                    ScalarType::Bytes => {
+                        quote!(#v.as_str().is_some_and(|s| nasc_runtime::__private::is_base64(s)))
+                    }
                 };
                 quote!(if !(#fits) { return Err(c::expected(#p, #name, #v)); })
             }

@@ -905,6 +905,9 @@ impl Builder<'_> {
             let mut columns = Vec::new();
             for property in properties {
                 match fields.iter().find(|f| &f.property == property) {
+                    Some(field) if field.scalar == ScalarType::Bytes => {
+                        self.mapping_error(at, format!("`{property}` of `{name}` is binary (`contentEncoding: base64`), which cannot be indexed"));
+                    }
                     Some(field) if field.scalar != ScalarType::Json => {
                         columns.push(field.column.clone())
                     }
@@ -1560,6 +1563,58 @@ mod tests {
                 "nasc_list_id_row",
                 "nasc_position"
             ]
+        );
+    }
+
+    #[test]
+    fn base64_strings_are_binary_columns_and_nothing_else_is() {
+        let schema = r##"{"$defs": {"F": {"type": "object", "properties": {"id": {"type": "string"},
+            "data": {"type": "string", "contentEncoding": "base64"},
+            "maybe": {"type": ["string", "null"], "contentEncoding": "base64", "maxLength": 8},
+            "inside": {"type": "array", "items": {"type": "string", "contentEncoding": "base64"}}},
+            "required": ["id", "data"]}}}"##;
+        let m = model(schema, r##"{"F": {}}"##).unwrap();
+        let f = m.get("F").unwrap();
+        let scalar = |p: &str| f.fields.iter().find(|x| x.property == p).unwrap().scalar;
+        assert_eq!(scalar("data"), ScalarType::Bytes);
+        assert_eq!(scalar("maybe"), ScalarType::Bytes);
+        assert_eq!(scalar("inside"), ScalarType::Json);
+        for (dialect, ty) in [
+            (crate::Dialect::Sqlite, "BLOB"),
+            (crate::Dialect::Postgres, "BYTEA"),
+            (crate::Dialect::Mysql, "LONGBLOB"),
+        ] {
+            let ddl = crate::ddl::create_statements(&m, dialect).join("\n");
+            assert!(
+                ddl.contains(&format!("{} {ty} NOT NULL", dialect.quote("data"))),
+                "{ddl}"
+            );
+        }
+        let text = errors(
+            r##"{"$defs": {"F": {"type": "object", "properties": {"id": {"type": "string", "contentEncoding": "base64"},
+                "a": {"type": "string", "contentEncoding": "base32"}, "b": {"type": "integer", "contentEncoding": "base64"},
+                "c": {"type": "string", "contentEncoding": 64}}, "required": ["id"]}}}"##,
+            r##"{"F": {"x-na:store": {"unique": ["id"]}}}"##,
+        );
+        assert!(text.contains("/a/contentEncoding: property `a` of `F` has the `contentEncoding` `base32`, which nasc does not store (only `base64`)"), "{text}");
+        assert!(
+            text.contains(
+                "/b/contentEncoding: property `b` of `F` has a `contentEncoding` other than"
+            ),
+            "{text}"
+        );
+        assert!(text.contains("/c/contentEncoding:"), "{text}");
+        let text = errors(
+            schema,
+            r##"{"F": {"x-na:store": {"indexes": [["data"]]}}}"##,
+        );
+        assert!(text.contains("indexes/0: `data` of `F` is binary (`contentEncoding: base64`), which cannot be indexed"), "{text}");
+        let text = errors(schema, r##"{"F": {"x-na:store": {"pk": "data"}}}"##);
+        assert!(
+            text.contains(
+                "primary key `data` of `F` must be a required, non-null string or integer"
+            ),
+            "{text}"
         );
     }
 

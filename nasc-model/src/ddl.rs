@@ -62,6 +62,9 @@ impl Dialect {
             (Dialect::Sqlite, ScalarType::Json) => "TEXT".into(),
             (Dialect::Postgres, ScalarType::Json) => "JSONB".into(),
             (Dialect::Mysql, ScalarType::Json) => "JSON".into(),
+            (Dialect::Sqlite, ScalarType::Bytes) => "BLOB".into(),
+            (Dialect::Postgres, ScalarType::Bytes) => "BYTEA".into(),
+            (Dialect::Mysql, ScalarType::Bytes) => "LONGBLOB".into(),
         }
     }
 
@@ -378,7 +381,7 @@ fn column_checks(field: &crate::model::Field, dialect: Dialect) -> Vec<String> {
                 }
             }
         }
-        ScalarType::Boolean | ScalarType::Json | ScalarType::DateTime => {}
+        ScalarType::Boolean | ScalarType::Json | ScalarType::DateTime | ScalarType::Bytes => {}
     }
     checks
 }

@@ -7,6 +7,7 @@
 #![warn(missing_docs)]
 
 pub mod build;
+pub mod bytes;
 pub mod catalog;
 pub mod check;
 pub mod constraints;

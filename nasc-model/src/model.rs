@@ -21,24 +21,28 @@ pub enum ScalarType {
     /// Any other shape (nested object, map, array of values, embedded `$ref`): a JSON
     /// document column (`JSONB` on PostgreSQL, `JSON` on MySQL, checked `TEXT` on SQLite).
     Json,
+    /// `string` with `contentEncoding: base64`: bytes, stored as such (`BLOB`, `BYTEA`,
+    /// `LONGBLOB`), written in JSON as standard base64 with padding.
+    Bytes,
 }
 
 impl ScalarType {
     /// Every stored type, so that tests can run each of them (a unit test holds the list
     /// complete).
-    pub const ALL: [ScalarType; 6] = [
+    pub const ALL: [ScalarType; 7] = [
         ScalarType::String,
         ScalarType::Integer,
         ScalarType::Number,
         ScalarType::Boolean,
         ScalarType::DateTime,
         ScalarType::Json,
+        ScalarType::Bytes,
     ];
 
     /// The JSON Schema name of the type.
     pub fn schema_name(self) -> &'static str {
         match self {
-            ScalarType::String | ScalarType::DateTime => "string",
+            ScalarType::String | ScalarType::DateTime | ScalarType::Bytes => "string",
             ScalarType::Integer => "integer",
             ScalarType::Number => "number",
             ScalarType::Boolean => "boolean",
@@ -549,6 +553,7 @@ mod tests {
             ScalarType::Boolean => 3,
             ScalarType::DateTime => 4,
             ScalarType::Json => 5,
+            ScalarType::Bytes => 6,
         };
         for (i, scalar) in ScalarType::ALL.into_iter().enumerate() {
             assert_eq!(place(scalar), i, "{scalar:?}");

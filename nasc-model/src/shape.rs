@@ -189,6 +189,24 @@ impl<'a> ShapeReader<'a> {
                 _ => JsonShape::Values(items.clone()),
             });
         }
+        match (object.get("contentEncoding"), type_name) {
+            (None, _) => {}
+            (Some(Value::String(encoding)), Some("string")) if encoding == "base64" => {
+                return Ok(JsonShape::Scalar(ScalarType::Bytes));
+            }
+            (Some(Value::String(encoding)), Some("string")) => {
+                return Err((
+                    pointer_join(pointer, "contentEncoding"),
+                    format!("has the `contentEncoding` `{encoding}`, which nasc does not store (only `base64`)"),
+                ))
+            }
+            (Some(_), _) => {
+                return Err((
+                    pointer_join(pointer, "contentEncoding"),
+                    "has a `contentEncoding` other than `\"base64\"` on a `\"type\": \"string\"`".into(),
+                ))
+            }
+        }
         match type_name {
             None => Ok(JsonShape::Any),
             Some("object") => self.read_object(object, pointer),
@@ -299,6 +317,12 @@ impl JsonShape {
             (JsonShape::Nullable(inner), _) => inner.check(value, pointer, embedded),
             (JsonShape::Scalar(ScalarType::String | ScalarType::DateTime), Value::String(_)) => {
                 Ok(())
+            }
+            (JsonShape::Scalar(ScalarType::Bytes), value) => {
+                match value.as_str().map(crate::bytes::decode) {
+                    Some(Ok(_)) => Ok(()),
+                    _ => Err(check::expected(pointer, crate::bytes::EXPECTED, value)),
+                }
             }
             (JsonShape::Scalar(ScalarType::Boolean), Value::Bool(_)) => Ok(()),
             (JsonShape::Scalar(ScalarType::Number), Value::Number(_)) => Ok(()),

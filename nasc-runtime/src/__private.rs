@@ -98,6 +98,18 @@ impl JsonScalar for String {
     }
 }
 
+impl JsonScalar for crate::Bytes {
+    fn to_json_scalar(&self) -> Result<Value, serde_json::Error> {
+        Ok(Value::String(nasc_model::bytes::encode(self)))
+    }
+}
+
+impl JsonScalar for Vec<u8> {
+    fn to_json_scalar(&self) -> Result<Value, serde_json::Error> {
+        Ok(Value::String(nasc_model::bytes::encode(self)))
+    }
+}
+
 impl JsonScalar for bool {
     fn to_json_scalar(&self) -> Result<Value, serde_json::Error> {
         Ok(Value::Bool(*self))
@@ -139,6 +151,11 @@ impl<T: JsonScalar> JsonScalar for Option<T> {
     }
 }
 
+/// Whether `text` is a binary value as JSON writes it (standard base64, padded).
+pub fn is_base64(text: &str) -> bool {
+    nasc_model::bytes::decode(text).is_ok()
+}
+
 /// An error of one property's conversion, naming the property.
 pub fn in_property(property: &str, error: serde_json::Error) -> serde_json::Error {
     serde::ser::Error::custom(format!("property `{property}`: {error}"))
@@ -152,6 +169,94 @@ pub fn take_scalar<T: DeserializeOwned>(
     let value = object.remove(property).unwrap_or(Value::Null);
     serde_json::from_value(value)
         .map_err(|e| serde::de::Error::custom(format!("property `{property}`: {e}")))
+}
+
+/// A binary field of an object being converted (absent is `null`): its base64 decoded,
+/// then handed to `T` as bytes (`nasc_runtime::Bytes`, `Vec<u8>`, options of them).
+pub fn take_bytes<T: DeserializeOwned>(
+    object: &mut Map<String, Value>,
+    property: &str,
+) -> Result<T, serde_json::Error> {
+    let fail =
+        |message: String| serde::de::Error::custom(format!("property `{property}`: {message}"));
+    let bytes = match object.remove(property).unwrap_or(Value::Null) {
+        Value::Null => None,
+        Value::String(text) => Some(
+            nasc_model::bytes::decode(&text)
+                .map_err(|e| fail(format!("expected {}: {e}", nasc_model::bytes::EXPECTED)))?,
+        ),
+        other => {
+            return Err(fail(format!(
+                "expected {}, found {other}",
+                nasc_model::bytes::EXPECTED
+            )))
+        }
+    };
+    T::deserialize(BytesValue(bytes)).map_err(|e| fail(e.to_string()))
+}
+
+/// Bytes (or none) as serde reads them: a byte buffer, or a sequence of `u8`s for a
+/// `Vec<u8>`.
+struct BytesValue(Option<Vec<u8>>);
+
+impl<'de> serde::Deserializer<'de> for BytesValue {
+    type Error = serde::de::value::Error;
+
+    fn is_human_readable(&self) -> bool {
+        false
+    }
+
+    fn deserialize_any<V: serde::de::Visitor<'de>>(
+        self,
+        visitor: V,
+    ) -> Result<V::Value, Self::Error> {
+        match self.0 {
+            None => visitor.visit_unit(),
+            Some(bytes) => {
+                visitor.visit_seq(serde::de::value::SeqDeserializer::new(bytes.into_iter()))
+            }
+        }
+    }
+
+    fn deserialize_option<V: serde::de::Visitor<'de>>(
+        self,
+        visitor: V,
+    ) -> Result<V::Value, Self::Error> {
+        match self.0 {
+            None => visitor.visit_none(),
+            Some(_) => visitor.visit_some(self),
+        }
+    }
+
+    fn deserialize_byte_buf<V: serde::de::Visitor<'de>>(
+        self,
+        visitor: V,
+    ) -> Result<V::Value, Self::Error> {
+        match self.0 {
+            None => visitor.visit_unit(),
+            Some(bytes) => visitor.visit_byte_buf(bytes),
+        }
+    }
+
+    fn deserialize_bytes<V: serde::de::Visitor<'de>>(
+        self,
+        visitor: V,
+    ) -> Result<V::Value, Self::Error> {
+        self.deserialize_byte_buf(visitor)
+    }
+
+    fn deserialize_newtype_struct<V: serde::de::Visitor<'de>>(
+        self,
+        _: &'static str,
+        visitor: V,
+    ) -> Result<V::Value, Self::Error> {
+        visitor.visit_newtype_struct(self)
+    }
+
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
+        unit unit_struct seq tuple tuple_struct map struct enum identifier ignored_any
+    }
 }
 
 /// An optional property whose value may be `null`: absent is `None`, present is `Some`.

@@ -22,6 +22,8 @@ pub enum SqlValue<'a> {
     Integer(i64),
     Real(f64),
     Bool(bool),
+    /// Bytes (a binary property).
+    Bytes(Cow<'a, [u8]>),
 }
 
 impl SqlValue<'_> {
@@ -33,6 +35,7 @@ impl SqlValue<'_> {
             SqlValue::Integer(i) => SqlValue::Integer(*i),
             SqlValue::Real(f) => SqlValue::Real(*f),
             SqlValue::Bool(b) => SqlValue::Bool(*b),
+            SqlValue::Bytes(bytes) => SqlValue::Bytes(Cow::Borrowed(bytes)),
         }
     }
 
@@ -44,6 +47,7 @@ impl SqlValue<'_> {
             SqlValue::Integer(i) => SqlValue::Integer(i),
             SqlValue::Real(f) => SqlValue::Real(f),
             SqlValue::Bool(b) => SqlValue::Bool(b),
+            SqlValue::Bytes(bytes) => SqlValue::Bytes(Cow::Owned(bytes.into_owned())),
         }
     }
 }
@@ -61,6 +65,19 @@ pub enum Cell {
     Real(f64),
     /// Text: strings, JSON documents and instants as every backend selects them.
     Text(String),
+    /// Bytes: a binary property's column.
+    Bytes(Vec<u8>),
+}
+
+impl Cell {
+    /// The bytes of a binary property's cell (MySQL hands UTF-8 bytes over as text).
+    pub(crate) fn into_bytes(self) -> Result<Vec<u8>, Cell> {
+        match self {
+            Cell::Bytes(bytes) => Ok(bytes),
+            Cell::Text(text) => Ok(text.into_bytes()),
+            other => Err(other),
+        }
+    }
 }
 
 /// The aggregate a call is about, for error messages.
@@ -702,7 +719,10 @@ pub(crate) fn field_value<'a>(
     };
     // The value's pointer, made only for an error: most values have none.
     let pointer = || row.join(&field.property);
-    let expected = field.scalar.schema_name();
+    let expected = match field.scalar {
+        ScalarType::Bytes => nasc_model::bytes::EXPECTED,
+        scalar => scalar.schema_name(),
+    };
     let requires = || {
         target.invalid(
             &pointer(),
@@ -750,6 +770,18 @@ pub(crate) fn field_value<'a>(
                 .map_err(|e| target.invalid(&pointer(), e))?
                 .into(),
         )),
+        (ScalarType::Bytes, Value::String(s)) => match nasc_model::bytes::decode(s) {
+            Ok(bytes) => Some(SqlValue::Bytes(Cow::Owned(bytes))),
+            Err(e) => {
+                return Err(target.invalid(
+                    &pointer(),
+                    format!(
+                        "expected {}, found a string that is not ({e})",
+                        nasc_model::bytes::EXPECTED
+                    ),
+                ))
+            }
+        },
         (ScalarType::Boolean, Value::Bool(b)) => Some(SqlValue::Bool(*b)),
         (ScalarType::Number, Value::Number(n)) => n.as_f64().map(SqlValue::Real),
         (ScalarType::Integer, Value::Number(n)) => match n.as_i64() {
@@ -813,6 +845,10 @@ pub(crate) fn object_from_cells(
                     ))
                 }
             },
+            (ScalarType::Bytes, cell @ (Cell::Bytes(_) | Cell::Text(_))) => {
+                let bytes = cell.into_bytes().unwrap_or_default();
+                Value::String(nasc_model::bytes::encode(&bytes))
+            }
             (ScalarType::Integer, Cell::Integer(i)) => Value::from(i),
             (ScalarType::Boolean, Cell::Integer(i @ (0 | 1))) => Value::Bool(i == 1),
             (ScalarType::Boolean, Cell::Bool(b)) => Value::Bool(b),
@@ -850,5 +886,6 @@ pub(crate) fn cell_to_value(cell: &Cell, scalar: ScalarType) -> SqlValue<'_> {
         Cell::Integer(i) => SqlValue::Integer(*i),
         Cell::Real(f) => SqlValue::Real(*f),
         Cell::Text(s) => SqlValue::Text(Cow::Borrowed(s)),
+        Cell::Bytes(bytes) => SqlValue::Bytes(Cow::Borrowed(bytes)),
     }
 }

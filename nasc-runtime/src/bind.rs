@@ -9,7 +9,7 @@ use diesel::deserialize;
 use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
 use diesel::row::{Field, NamedRow, Row};
 use diesel::serialize::ToSql;
-use diesel::sql_types::{BigInt, Bool, Double, HasSqlType, Nullable, Text, Untyped};
+use diesel::sql_types::{BigInt, Binary, Bool, Double, HasSqlType, Nullable, Text, Untyped};
 use diesel::{QueryResult, RunQueryDsl};
 use nasc_model::ScalarType;
 
@@ -52,11 +52,19 @@ static NULL_TEXT: Option<String> = None;
 static NULL_INTEGER: Option<i64> = None;
 static NULL_REAL: Option<f64> = None;
 static NULL_BOOL: Option<bool> = None;
+static NULL_BYTES: Option<Vec<u8>> = None;
 
 impl<DB> QueryFragment<DB> for Bound<'_>
 where
-    DB: Backend + HasSqlType<Text> + HasSqlType<BigInt> + HasSqlType<Double> + HasSqlType<Bool>,
+    DB: Backend
+        + HasSqlType<Text>
+        + HasSqlType<BigInt>
+        + HasSqlType<Double>
+        + HasSqlType<Bool>
+        + HasSqlType<Binary>,
     str: ToSql<Text, DB>,
+    [u8]: ToSql<Binary, DB>,
+    Option<Vec<u8>>: ToSql<Nullable<Binary>, DB>,
     i64: ToSql<BigInt, DB>,
     f64: ToSql<Double, DB>,
     bool: ToSql<Bool, DB>,
@@ -79,6 +87,10 @@ where
                 SqlValue::Integer(v) => out.push_bind_param::<BigInt, i64>(v)?,
                 SqlValue::Real(v) => out.push_bind_param::<Double, f64>(v)?,
                 SqlValue::Bool(v) => out.push_bind_param::<Bool, bool>(v)?,
+                SqlValue::Bytes(v) => out.push_bind_param::<Binary, [u8]>(v)?,
+                SqlValue::Null(ScalarType::Bytes) => {
+                    out.push_bind_param::<Nullable<Binary>, _>(&NULL_BYTES)?
+                }
                 SqlValue::Null(ScalarType::String | ScalarType::Json | ScalarType::DateTime) => {
                     out.push_bind_param::<Nullable<Text>, _>(&NULL_TEXT)?
                 }

@@ -179,6 +179,9 @@ impl<'a> RowEncoder<'a> {
             (ScalarType::Number, ScalarRef::Integer(i)) => Some(SqlValue::Real(i as f64)),
             (ScalarType::Number, ScalarRef::Real(f)) if f.is_finite() => Some(SqlValue::Real(f)),
             (ScalarType::Boolean, ScalarRef::Bool(b)) => Some(SqlValue::Bool(b)),
+            (ScalarType::Bytes, ScalarRef::Bytes(bytes)) => {
+                Some(SqlValue::Bytes(Cow::Borrowed(bytes)))
+            }
             _ => None,
         };
         let pointer = || self.at.join(&field.property);
@@ -279,6 +282,9 @@ impl<'a> RowEncoder<'a> {
             (ScalarType::Number, Scalar::Unsigned(u)) => Some(SqlValue::Real(u as f64)),
             (ScalarType::Number, Scalar::Real(f)) => Some(SqlValue::Real(f)),
             (ScalarType::Boolean, Scalar::Bool(b)) => Some(SqlValue::Bool(b)),
+            (ScalarType::Bytes, Scalar::Text(text)) => nasc_model::bytes::decode(&text)
+                .ok()
+                .map(|bytes| SqlValue::Bytes(Cow::Owned(bytes))),
             _ => None,
         }
     }
@@ -429,6 +435,8 @@ pub enum ScalarRef<'a> {
     Real(f64),
     /// A boolean.
     Bool(bool),
+    /// Bytes (a binary property).
+    Bytes(&'a [u8]),
 }
 
 impl<'s> ScalarRef<'s> {
@@ -440,6 +448,7 @@ impl<'s> ScalarRef<'s> {
             ScalarRef::Integer(i) => Scalar::Integer(i),
             ScalarRef::Real(f) => Scalar::Real(f),
             ScalarRef::Bool(b) => Scalar::Bool(b),
+            ScalarRef::Bytes(bytes) => Scalar::Text(Cow::Owned(nasc_model::bytes::encode(bytes))),
         }
     }
 
@@ -451,6 +460,7 @@ impl<'s> ScalarRef<'s> {
             ScalarRef::Integer(i) => Value::from(i),
             ScalarRef::Real(f) => Value::from(f),
             ScalarRef::Bool(b) => Value::Bool(b),
+            ScalarRef::Bytes(bytes) => Value::String(nasc_model::bytes::encode(bytes)),
         }
     }
 }
@@ -470,6 +480,18 @@ impl EncodeScalar for String {
 impl EncodeScalar for str {
     fn scalar_ref(&self) -> ScalarRef<'_> {
         ScalarRef::Text(self)
+    }
+}
+
+impl EncodeScalar for crate::Bytes {
+    fn scalar_ref(&self) -> ScalarRef<'_> {
+        ScalarRef::Bytes(self)
+    }
+}
+
+impl EncodeScalar for Vec<u8> {
+    fn scalar_ref(&self) -> ScalarRef<'_> {
+        ScalarRef::Bytes(self)
     }
 }
 

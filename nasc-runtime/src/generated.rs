@@ -154,5 +154,6 @@ fn cell(value: &SqlValue<'_>) -> Cell {
         SqlValue::Integer(i) => Cell::Integer(*i),
         SqlValue::Real(f) => Cell::Real(*f),
         SqlValue::Bool(b) => Cell::Bool(*b),
+        SqlValue::Bytes(bytes) => Cell::Bytes(bytes.to_vec()),
     }
 }

@@ -28,6 +28,7 @@ mod any;
 pub mod asynchronous;
 mod backend;
 mod bind;
+mod bytes;
 mod change_log;
 pub mod config;
 mod coverage;
@@ -122,6 +123,7 @@ pub use any::{JsonStore, MappedStore, MappedTransaction};
 #[cfg(feature = "tokio")]
 pub use asynchronous::{AsyncFollow, AsyncProcessor, AsyncStore};
 pub use backend::MappedConnection;
+pub use bytes::Bytes;
 pub use change_log::{apply_change, Follow, LoggedChange, CHANGE_LOG_TABLE, FEED_TABLE};
 pub use diff::{diff, diff_children, ChildrenDiff, Diff};
 pub use entity::{Aggregate, Entity};

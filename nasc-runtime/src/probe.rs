@@ -73,6 +73,9 @@ pub(crate) fn accepts_scalar(shape: &JsonShape, value: &Scalar<'_>) -> bool {
         JsonShape::Scalar(ScalarType::String | ScalarType::DateTime) => {
             matches!(value, Scalar::Text(_))
         }
+        JsonShape::Scalar(ScalarType::Bytes) => {
+            matches!(value, Scalar::Text(text) if nasc_model::bytes::decode(text).is_ok())
+        }
         JsonShape::Scalar(ScalarType::Boolean) => matches!(value, Scalar::Bool(_)),
         JsonShape::Scalar(ScalarType::Integer) => {
             matches!(value, Scalar::Integer(_) | Scalar::Unsigned(_))

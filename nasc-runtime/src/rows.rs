@@ -93,6 +93,19 @@ impl FromCell for String {
     }
 }
 
+impl FromCell for Vec<u8> {
+    fn from_cell(cell: Cell) -> Result<Self, String> {
+        cell.into_bytes()
+            .map_err(|other| unexpected(&other, "bytes"))
+    }
+}
+
+impl FromCell for crate::Bytes {
+    fn from_cell(cell: Cell) -> Result<Self, String> {
+        Vec::<u8>::from_cell(cell).map(crate::Bytes)
+    }
+}
+
 impl FromCell for bool {
     fn from_cell(cell: Cell) -> Result<Self, String> {
         match cell {
@@ -190,6 +203,7 @@ impl<'de> serde::Deserializer<'de> for CellDeserializer {
             Cell::Integer(i) => visitor.visit_i64(i),
             Cell::Real(f) => visitor.visit_f64(f),
             Cell::Text(text) => visitor.visit_string(text),
+            Cell::Bytes(bytes) => visitor.visit_byte_buf(bytes),
         }
     }
 

@@ -22,12 +22,14 @@ pub struct Enum;
 /// A JSON document (nested object, map, array or embedded `$ref`): any serde type (its
 /// shape is checked when saved).
 pub struct Json;
+/// JSON Schema `string` with `contentEncoding: base64`: [`crate::Bytes`] or `Vec<u8>`.
+pub struct Binary;
 
 /// Rust types that can hold a schema scalar of kind `K`.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot hold the schema type `{K}` of this property",
     label = "does not match the schema",
-    note = "schema `string` takes `String`; `integer` takes `i64` (or a narrower integer); `number` takes `f64` or `f32`; `boolean` takes `bool`; a `date-time` string takes `chrono::DateTime<Utc>` (or `String`)"
+    note = "schema `string` takes `String`; `integer` takes `i64` (or a narrower integer); `number` takes `f64` or `f32`; `boolean` takes `bool`; a `date-time` string takes `chrono::DateTime<Utc>` (or `String`); a `base64` string takes `nasc_runtime::Bytes` or `Vec<u8>`"
 )]
 pub trait StoresAs<K> {}
 
@@ -45,6 +47,8 @@ impl StoresAs<Boolean> for bool {}
 impl StoresAs<DateTime> for chrono::DateTime<chrono::Utc> {}
 impl StoresAs<DateTime> for chrono::DateTime<chrono::FixedOffset> {}
 impl StoresAs<DateTime> for std::string::String {}
+impl StoresAs<Binary> for crate::Bytes {}
+impl StoresAs<Binary> for Vec<u8> {}
 impl<T: Serialize + DeserializeOwned> StoresAs<Enum> for T {}
 impl<T: Serialize + DeserializeOwned> StoresAs<Json> for T {}
 

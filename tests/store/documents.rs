@@ -413,6 +413,11 @@ mod compiled_validators {
             "https://example.com/x",
             "not a uri",
             "2eb8aa08-aa98-11ea-b4aa-73b441d16380",
+            "AA==",
+            "AP8=",
+            "AAE",
+            "AAAAAAAAAAAA",
+            "avatar",
         ]
     }
 

@@ -6,6 +6,7 @@
 mod support;
 
 mod asynchronous;
+mod binary;
 mod crash;
 mod derived;
 mod documents;
@@ -53,6 +54,8 @@ macro_rules! conformance {
 }
 
 conformance!(
+    binary::binary_values_round_trip_typed_and_as_json,
+    binary::bad_binary_values_are_refused_with_nothing_written,
     namespaces::namespaces_keep_stores_apart_side_by_side,
     namespaces::each_namespace_migrates_on_its_own,
     namespaces::namespace_names_are_checked_and_nothing_is_made,

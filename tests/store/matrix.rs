@@ -67,6 +67,7 @@ impl ColumnKind {
                 ScalarType::Boolean => json!({"type": ty("boolean")}),
                 ScalarType::DateTime => json!({"type": ty("string"), "format": "date-time"}),
                 ScalarType::Json => json!({"type": ty("object")}),
+                ScalarType::Bytes => json!({"type": ty("string"), "contentEncoding": "base64"}),
             },
             ColumnKind::StringEnum => {
                 let mut values = json!(["draft", "live", "ärchived ✓"]);
@@ -100,6 +101,12 @@ impl ColumnKind {
                     json!({"a": 1}),
                     json!({}),
                     json!({"deep": {"list": [1, "two", null, false, {"x": 2.5}]}, "ü": "✓ '\""}),
+                ],
+                // Not UTF-8 (NUL, 0xFF); none; large and UTF-8 (MySQL hands it over as text).
+                ScalarType::Bytes => [
+                    json!(nasc_model::bytes::encode(b"\x00\xff\xfe binary \x00")),
+                    json!(""),
+                    json!(nasc_model::bytes::encode("ünï ✓ ".repeat(7_000).as_bytes())),
                 ],
             },
             ColumnKind::StringEnum => [json!("draft"), json!("live"), json!("ärchived ✓")],
@@ -314,7 +321,8 @@ fn query_by_every_property(store: &dyn Store, ty: &str, id: &str) {
             store.query_count(ty, &query).unwrap(),
             page.items.len() as u64
         );
-        if field.scalar != ScalarType::Json {
+        // (JSON documents and bytes have no order.)
+        if !matches!(field.scalar, ScalarType::Json | ScalarType::Bytes) {
             order.push(json!({&field.property: "desc"}));
         }
     }
@@ -326,7 +334,10 @@ fn query_by_every_property(store: &dyn Store, ty: &str, id: &str) {
     // is its value; it exists.
     let mut extremes = Map::new();
     for field in &entity.fields {
-        if !matches!(field.scalar, ScalarType::Boolean | ScalarType::Json) {
+        if !matches!(
+            field.scalar,
+            ScalarType::Boolean | ScalarType::Json | ScalarType::Bytes
+        ) {
             extremes.insert(field.property.clone(), json!(true));
         }
     }

@@ -7,7 +7,7 @@ use diesel::connection::SimpleConnection;
 use diesel::deserialize::{self, FromSql, QueryableByName};
 use diesel::mysql::{Mysql, MysqlConnection, MysqlType};
 use diesel::row::NamedRow;
-use diesel::sql_types::{BigInt, Double, Float, Integer, SmallInt, Text, TinyInt};
+use diesel::sql_types::{BigInt, Blob, Double, Float, Integer, SmallInt, Text, TinyInt};
 use diesel::QueryResult;
 use nasc_model::Dialect;
 
@@ -54,8 +54,16 @@ impl QueryableByName<Mysql> for CellRow {
                 MysqlType::Float => {
                     Cell::Real(<f32 as FromSql<Float, Mysql>>::from_sql(value)?.into())
                 }
-                MysqlType::String | MysqlType::Blob => {
-                    Cell::Text(<String as FromSql<Text, Mysql>>::from_sql(value)?)
+                MysqlType::String => Cell::Text(<String as FromSql<Text, Mysql>>::from_sql(value)?),
+                // Binary strings: keys and `_bin` collations report it as much as `LONGBLOB`
+                // does. Text when it is UTF-8 (each field's type tells which it is, see
+                // `Cell::into_bytes`).
+                MysqlType::Blob => {
+                    let bytes = <Vec<u8> as FromSql<Blob, Mysql>>::from_sql(value)?;
+                    match String::from_utf8(bytes) {
+                        Ok(text) => Cell::Text(text),
+                        Err(e) => Cell::Bytes(e.into_bytes()),
+                    }
                 }
                 other => return Err(format!("unexpected column type {other:?}").into()),
             })

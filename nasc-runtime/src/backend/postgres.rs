@@ -7,7 +7,7 @@ use diesel::connection::SimpleConnection;
 use diesel::deserialize::{self, FromSql, QueryableByName};
 use diesel::pg::{Pg, PgConnection};
 use diesel::row::NamedRow;
-use diesel::sql_types::{BigInt, Bool, Double, Float, Integer, SmallInt, Text};
+use diesel::sql_types::{BigInt, Binary, Bool, Double, Float, Integer, SmallInt, Text};
 use diesel::QueryResult;
 use nasc_model::Dialect;
 
@@ -26,6 +26,7 @@ impl MappedConnection for PgConnection {
 /// PostgreSQL type oids of the columns nasc creates.
 mod oid {
     pub const BOOL: u32 = 16;
+    pub const BYTEA: u32 = 17;
     pub const INT8: u32 = 20;
     pub const INT2: u32 = 21;
     pub const INT4: u32 = 23;
@@ -49,6 +50,7 @@ impl QueryableByName<Pg> for CellRow {
                 oid::TEXT | oid::VARCHAR | oid::BPCHAR => {
                     Cell::Text(<String as FromSql<Text, Pg>>::from_sql(value)?)
                 }
+                oid::BYTEA => Cell::Bytes(<Vec<u8> as FromSql<Binary, Pg>>::from_sql(value)?),
                 other => return Err(format!("unexpected column type (oid {other})").into()),
             })
         })

@@ -79,7 +79,7 @@ impl QueryableByName<Sqlite> for CellRow {
                 }
                 Some(SqliteType::Double | SqliteType::Float) => Cell::Real(value.read_double()),
                 Some(SqliteType::Text) => Cell::Text(value.read_text().to_owned()),
-                Some(SqliteType::Binary) => return Err("unexpected BLOB value".into()),
+                Some(SqliteType::Binary) => Cell::Bytes(value.read_blob().to_vec()),
             })
         })
     }

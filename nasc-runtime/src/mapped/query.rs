@@ -323,6 +323,12 @@ fn measured(ty: &EntityType, measure: Measurement, cell: &Cell) -> Option<Value>
         (ScalarType::Number, Cell::Real(f)) => Some(Value::from(*f)),
         (ScalarType::Number, Cell::Integer(i)) => Some(Value::from(*i as f64)),
         (ScalarType::String, Cell::Text(text)) => Some(Value::from(text.as_str())),
+        (ScalarType::Bytes, Cell::Bytes(bytes)) => {
+            Some(Value::from(nasc_model::bytes::encode(bytes)))
+        }
+        (ScalarType::Bytes, Cell::Text(text)) => {
+            Some(Value::from(nasc_model::bytes::encode(text.as_bytes())))
+        }
         (ScalarType::DateTime, Cell::Text(text)) => {
             nasc_model::datetime::from_stored(text).map(Value::from)
         }

@@ -143,9 +143,10 @@ pub(crate) fn measures(
                 Function::Sum | Function::Avg => {
                     matches!(scalar, ScalarType::Integer | ScalarType::Number)
                 }
-                Function::Min | Function::Max => {
-                    !matches!(scalar, ScalarType::Boolean | ScalarType::Json)
-                }
+                Function::Min | Function::Max => !matches!(
+                    scalar,
+                    ScalarType::Boolean | ScalarType::Json | ScalarType::Bytes
+                ),
             };
             if !fits {
                 return Err(reader.invalid(
@@ -202,6 +203,7 @@ pub(crate) fn cursor_of(plan: &Plan<'_>, cells: &[Cell]) -> String {
                 (Cell::Integer(i), _) => Value::from(*i),
                 (Cell::Real(f), _) => Value::from(*f),
                 (Cell::Text(s), _) => Value::String(s.clone()),
+                (Cell::Bytes(bytes), _) => Value::String(nasc_model::bytes::encode(bytes)),
             }
         })
         .collect();
@@ -348,6 +350,12 @@ impl<'m> Reader<'m> {
                     return Err(self.invalid(
                         &at,
                         format!("`{}` is a boolean: it has no order", field.property),
+                    ));
+                }
+                if field.scalar == ScalarType::Bytes && comparison != Comparison::Equal {
+                    return Err(self.invalid(
+                        &at,
+                        format!("`{}` is binary: it has no order", field.property),
                     ));
                 }
                 if value.is_null() {
@@ -523,6 +531,15 @@ impl<'m> Reader<'m> {
                 SqlValue::Real(n.as_f64().ok_or_else(mismatch)?)
             }
             (ScalarType::Boolean, Value::Bool(b)) => SqlValue::Bool(*b),
+            (ScalarType::Bytes, Value::String(s)) => match nasc_model::bytes::decode(s) {
+                Ok(bytes) => SqlValue::Bytes(bytes.into()),
+                Err(e) => {
+                    return Err(self.invalid(
+                        pointer,
+                        format!("expected {}, found a string that is not ({e})", nasc_model::bytes::EXPECTED),
+                    ))
+                }
+            },
             (ScalarType::Json, _) => {
                 return Err(self.invalid(
                     pointer,
@@ -570,6 +587,13 @@ impl<'m> Reader<'m> {
                 return Err(self.invalid(
                     &at,
                     format!("`{property}` is a JSON document: it has no order"),
+                ));
+            }
+            // (MySQL orders blobs by their first bytes only: pages would not be exact.)
+            if ty.fields[field].scalar == ScalarType::Bytes {
+                return Err(self.invalid(
+                    &at,
+                    format!("`{property}` is binary: pages are not ordered by it"),
                 ));
             }
             if order.iter().any(|key| key.field == field) {
@@ -702,7 +726,7 @@ fn unknown_property(ty: &EntityType, property: &str) -> String {
 fn operators_of(field: &Field) -> String {
     let operators = match field.scalar {
         ScalarType::String => "`equals`, `not`, `in`, `notIn`, `lt`, `lte`, `gt`, `gte`, `contains`, `startsWith`, `endsWith`",
-        ScalarType::Boolean => "`equals`, `not`, `in`, `notIn`",
+        ScalarType::Boolean | ScalarType::Bytes => "`equals`, `not`, `in`, `notIn`",
         ScalarType::Json => "`equals` and `not`, with null",
         _ => "`equals`, `not`, `in`, `notIn`, `lt`, `lte`, `gt`, `gte`",
     };
@@ -720,6 +744,7 @@ fn article(field: &Field) -> String {
         (ScalarType::DateTime, _) => "a date-time (an RFC 3339 string)".to_owned(),
         (ScalarType::Integer, _) => "an integer".to_owned(),
         (ScalarType::Json, _) => "a JSON document".to_owned(),
+        (ScalarType::Bytes, _) => "binary (a base64 string)".to_owned(),
         (scalar, _) => format!("a {}", scalar.schema_name()),
     }
 }
