@@ -5,7 +5,7 @@ use crate::args::Args;
 use crate::codegen::{self, type_tag, Binding};
 use crate::files;
 use nasc_model::build::closest;
-use nasc_model::{EntityType, ScalarType};
+use nasc_model::{EntityType, Format, JsonShape, ScalarType};
 use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
@@ -124,7 +124,9 @@ fn checked(input: &DeriveInput) -> Result<TokenStream, TokenStream> {
             errors.push(unknown_field(ty, ident, name, &loaded.schema.name));
             continue;
         };
-        match check_field_type(ty, &binding, &field.ty) {
+        let checked = unchecked(field, &binding)
+            .and_then(|unchecked| check_field_type(ty, &binding, &field.ty, unchecked));
+        match checked {
             Ok(check) => checks.push(check),
             Err(e) => errors.push(e),
         }
@@ -236,6 +238,90 @@ fn rust_scalar(scalar: ScalarType) -> &'static str {
     }
 }
 
+/// Whether the field says `#[nasc(unchecked)]`: a JSON-document property held by a type
+/// the derive cannot see into (from another crate, say), checked when saved instead.
+fn unchecked(field: &syn::Field, binding: &Binding) -> syn::Result<bool> {
+    let mut unchecked = None;
+    for attr in field.attrs.iter().filter(|a| a.path().is_ident("nasc")) {
+        attr.parse_nested_meta(|meta| {
+            if !meta.path.is_ident("unchecked") {
+                return Err(meta.error(
+                    "unknown field argument; the one a field takes is `unchecked` (a JSON-document property checked when saved, not at compile time)",
+                ));
+            }
+            if unchecked.replace(meta.path.span()).is_some() {
+                return Err(meta.error("`unchecked` is given twice"));
+            }
+            Ok(())
+        })?;
+    }
+    match (unchecked, binding) {
+        (None, _) => Ok(false),
+        (Some(_), Binding::Scalar(f)) if f.scalar == ScalarType::Json => Ok(true),
+        (Some(span), Binding::Scalar(f)) => Err(syn::Error::new(
+            span,
+            format!(
+                "`unchecked` applies to a property stored as a JSON document; `{}` is a {} column, which the field's type must hold",
+                f.property,
+                f.scalar.schema_name()
+            ),
+        )),
+        (Some(span), Binding::Children(r)) => Err(syn::Error::new(
+            span,
+            format!(
+                "`unchecked` applies to a property stored as a JSON document; `{}` is an array of `{}` rows",
+                r.property, r.child
+            ),
+        )),
+    }
+}
+
+/// `nasc_runtime::schema_type::<name>`.
+fn schema_kind(name: &str) -> TokenStream {
+    let name = Ident::new(name, proc_macro2::Span::call_site());
+    quote!(nasc_runtime::schema_type::#name)
+}
+
+/// The schema kind of a value of `shape` inside a document, as `schema_type` names it:
+/// arrays, maps and `null` checked all the way down, scalars and formats by their types;
+/// objects, `$ref`s and `const`s by serde (checked when saved).
+fn document_kind(shape: &JsonShape) -> TokenStream {
+    match shape {
+        JsonShape::Any => schema_kind("Any"),
+        JsonShape::Constrained(inner, constraints) => match (inner.as_ref(), constraints.format) {
+            (JsonShape::Scalar(ScalarType::String), Some(Format::DateTime)) => {
+                schema_kind("DateTime")
+            }
+            (JsonShape::Scalar(ScalarType::String), Some(Format::Date)) => schema_kind("Date"),
+            (JsonShape::Scalar(ScalarType::String), Some(Format::Uuid)) => schema_kind("Uuid"),
+            (inner, _) => document_kind(inner),
+        },
+        JsonShape::Nullable(inner) => {
+            let inner = document_kind(inner);
+            quote!(nasc_runtime::schema_type::Nullable<#inner>)
+        }
+        JsonShape::Array(items) => {
+            let items = document_kind(items);
+            quote!(nasc_runtime::schema_type::Array<#items>)
+        }
+        JsonShape::Map(values) => {
+            let values = document_kind(values);
+            quote!(nasc_runtime::schema_type::Map<#values>)
+        }
+        JsonShape::Scalar(ScalarType::String) => schema_kind("String"),
+        JsonShape::Scalar(ScalarType::Integer) => schema_kind("Integer"),
+        JsonShape::Scalar(ScalarType::Number) => schema_kind("Number"),
+        JsonShape::Scalar(ScalarType::Boolean) => schema_kind("Boolean"),
+        JsonShape::Scalar(ScalarType::DateTime) => schema_kind("DateTime"),
+        JsonShape::Scalar(ScalarType::Bytes) => schema_kind("Base64"),
+        JsonShape::Enum(_) => schema_kind("Enum"),
+        JsonShape::Scalar(ScalarType::Json)
+        | JsonShape::Values(_)
+        | JsonShape::Object(_)
+        | JsonShape::Ref(_) => schema_kind("Object"),
+    }
+}
+
 /// The single type argument of `Wrapper<T>` when `ty` is spelled so.
 fn generic_argument<'t>(ty: &'t Type, wrapper: &str) -> Option<&'t Type> {
     let Type::Path(path) = ty else { return None };
@@ -258,6 +344,7 @@ fn check_field_type(
     ty: &EntityType,
     binding: &Binding,
     field_ty: &Type,
+    unchecked: bool,
 ) -> syn::Result<TokenStream> {
     match binding {
         Binding::Scalar(f) => {
@@ -283,17 +370,28 @@ fn check_field_type(
                 }
             };
             let kind = match f.scalar {
-                _ if f.enum_values().is_some() => quote!(Enum),
-                ScalarType::Json => quote!(Json),
-                ScalarType::DateTime => quote!(DateTime),
-                ScalarType::String => quote!(String),
-                ScalarType::Integer => quote!(Integer),
-                ScalarType::Number => quote!(Number),
-                ScalarType::Boolean => quote!(Boolean),
-                ScalarType::Bytes => quote!(Binary),
+                _ if f.enum_values().is_some() => schema_kind("Enum"),
+                // A document's shape, all the way down (the field's own `null` is its
+                // `Option`, checked above).
+                // Opted out: any serde type, its value checked when saved.
+                ScalarType::Json if unchecked => schema_kind("Object"),
+                ScalarType::Json => match &f.shape {
+                    JsonShape::Nullable(inner) => document_kind(inner),
+                    shape => document_kind(shape),
+                },
+                ScalarType::DateTime => schema_kind("DateTime"),
+                ScalarType::String => match codegen::string_format(f) {
+                    Some(Format::Date) => schema_kind("Date"),
+                    Some(Format::Uuid) => schema_kind("Uuid"),
+                    _ => schema_kind("String"),
+                },
+                ScalarType::Integer => schema_kind("Integer"),
+                ScalarType::Number => schema_kind("Number"),
+                ScalarType::Boolean => schema_kind("Boolean"),
+                ScalarType::Bytes => schema_kind("Binary"),
             };
             Ok(quote_spanned! {inner.span()=>
-                nasc_runtime::schema_type::assert_stores_as::<nasc_runtime::schema_type::#kind, #inner>();
+                nasc_runtime::schema_type::assert_stores_as::<#kind, #inner>();
             })
         }
         Binding::Children(r) => {

@@ -6,7 +6,7 @@ use crate::files::{self, LoadError, Loaded};
 use crate::types::{holds_null, keep_null, rename, type_ident, TypeGen};
 use heck::ToUpperCamelCase;
 use nasc_model::naming::{POSITION_COLUMN, ROW_COLUMN};
-use nasc_model::{Dialect, EntityType, Model, ModelErrors, RowKey, ScalarType};
+use nasc_model::{Dialect, EntityType, Format, JsonShape, Model, ModelErrors, RowKey, ScalarType};
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote};
 use syn::{Ident, LitStr};
@@ -361,10 +361,29 @@ fn bound<'b>(bindings: &'b [(Ident, Binding)], property: &str) -> &'b Ident {
         .expect("every property is bound")
 }
 
-/// Whether a field is a plain scalar, converted without serde (enums, instants and
+/// Whether a field is a plain scalar, converted without serde (enums, instants, `date` and
+/// `uuid` strings, which a struct may hold as `chrono::NaiveDate` / `uuid::Uuid`, and
 /// documents go through serde).
 fn is_plain(f: &nasc_model::Field) -> bool {
-    !matches!(f.scalar, ScalarType::Json | ScalarType::DateTime) && f.enum_values().is_none()
+    !matches!(f.scalar, ScalarType::Json | ScalarType::DateTime)
+        && f.enum_values().is_none()
+        && !matches!(string_format(f), Some(Format::Date | Format::Uuid))
+}
+
+/// The `format` of a string property, if it has one.
+pub fn string_format(f: &nasc_model::Field) -> Option<Format> {
+    let shape = match &f.shape {
+        JsonShape::Nullable(inner) => inner,
+        shape => shape,
+    };
+    match shape {
+        JsonShape::Constrained(inner, constraints)
+            if **inner == JsonShape::Scalar(ScalarType::String) =>
+        {
+            constraints.format
+        }
+        _ => None,
+    }
 }
 
 /// `Entity::encode_row`: each field in the schema's field order (plain scalars borrowed,

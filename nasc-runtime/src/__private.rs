@@ -79,7 +79,17 @@ macro_rules! id_string_by_display {
         }
     )*};
 }
-id_string_by_display!(i64, i32, i16, i8, u32, u16, u8);
+id_string_by_display!(
+    i64,
+    i32,
+    i16,
+    i8,
+    u32,
+    u16,
+    u8,
+    uuid::Uuid,
+    chrono::NaiveDate
+);
 
 /// A field that is not a plain scalar (enum, JSON document) as JSON, through serde.
 pub fn scalar_to_json<T: Serialize>(value: &T) -> Result<Value, serde_json::Error> {

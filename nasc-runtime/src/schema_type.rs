@@ -5,6 +5,8 @@
 
 use serde::de::DeserializeOwned;
 use serde::Serialize;
+use std::collections::{BTreeMap, HashMap};
+use std::marker::PhantomData;
 
 /// JSON Schema `string`: `String`.
 pub struct String;
@@ -19,17 +21,33 @@ pub struct Boolean;
 pub struct DateTime;
 /// An `enum` of strings: any serde type (values are checked when saved).
 pub struct Enum;
-/// A JSON document (nested object, map, array or embedded `$ref`): any serde type (its
-/// shape is checked when saved).
-pub struct Json;
 /// JSON Schema `string` with `contentEncoding: base64`: [`crate::Bytes`] or `Vec<u8>`.
 pub struct Binary;
+/// A `base64` string inside a JSON document: [`crate::Bytes`], which serde writes as
+/// base64 (serde writes a `Vec<u8>` as an array of numbers).
+pub struct Base64;
+/// JSON Schema `string` with `format: date`: `chrono::NaiveDate` (or `String`).
+pub struct Date;
+/// JSON Schema `string` with `format: uuid`: `uuid::Uuid` (or `String`).
+pub struct Uuid;
+/// An untyped value (`{}`): `serde_json::Value`, which holds whatever JSON does.
+pub struct Any;
+/// An object or `$ref` inside a document, or a `const`: any serde type (its shape is
+/// checked when saved).
+pub struct Object;
+/// `{"type": "array", "items": K}`: `Vec<T>` with `T` holding `K`.
+pub struct Array<K>(PhantomData<K>);
+/// `{"type": "object", "additionalProperties": K}`: `BTreeMap<String, T>` or
+/// `HashMap<String, T>` with `T` holding `K`.
+pub struct Map<K>(PhantomData<K>);
+/// `K` or `null` (`["...", "null"]`): `Option<T>` with `T` holding `K`.
+pub struct Nullable<K>(PhantomData<K>);
 
 /// Rust types that can hold a schema scalar of kind `K`.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot hold the schema type `{K}` of this property",
     label = "does not match the schema",
-    note = "schema `string` takes `String`; `integer` takes `i64` (or a narrower integer); `number` takes `f64` or `f32`; `boolean` takes `bool`; a `date-time` string takes `chrono::DateTime<Utc>` (or `String`); a `base64` string takes `nasc_runtime::Bytes` or `Vec<u8>`"
+    note = "schema `string` takes `String`; `integer` takes `i64` (or a narrower integer); `number` takes `f64` or `f32`; `boolean` takes `bool`; a `date-time` string takes `chrono::DateTime<Utc>` (or `String`), a `date` one `chrono::NaiveDate`, a `uuid` one `uuid::Uuid` (or `String`); a `base64` string takes `nasc_runtime::Bytes` or `Vec<u8>`; an array takes `Vec<T>`, a map (`additionalProperties`) `BTreeMap<String, T>` or `HashMap<String, T>`, a value that may be `null` `Option<T>`, an untyped value (`{{}}`) `serde_json::Value`"
 )]
 pub trait StoresAs<K> {}
 
@@ -49,8 +67,23 @@ impl StoresAs<DateTime> for chrono::DateTime<chrono::FixedOffset> {}
 impl StoresAs<DateTime> for std::string::String {}
 impl StoresAs<Binary> for crate::Bytes {}
 impl StoresAs<Binary> for Vec<u8> {}
+impl StoresAs<Base64> for crate::Bytes {}
+impl StoresAs<Date> for chrono::NaiveDate {}
+impl StoresAs<Date> for std::string::String {}
+impl StoresAs<Uuid> for std::string::String {}
+impl StoresAs<Uuid> for uuid::Uuid {}
+impl StoresAs<Any> for serde_json::Value {}
+// A `serde_json::Value` holds any JSON: a document's value is then checked when saved.
+impl<K> StoresAs<Array<K>> for serde_json::Value {}
+impl<K> StoresAs<Map<K>> for serde_json::Value {}
+impl<K> StoresAs<Map<K>> for serde_json::Map<std::string::String, serde_json::Value> {}
+impl<K> StoresAs<Nullable<K>> for serde_json::Value {}
+impl<T: Serialize + DeserializeOwned> StoresAs<Object> for T {}
+impl<K, T: StoresAs<K>> StoresAs<Array<K>> for Vec<T> {}
+impl<K, T: StoresAs<K>> StoresAs<Map<K>> for BTreeMap<std::string::String, T> {}
+impl<K, T: StoresAs<K>, S> StoresAs<Map<K>> for HashMap<std::string::String, T, S> {}
+impl<K, T: StoresAs<K>> StoresAs<Nullable<K>> for Option<T> {}
 impl<T: Serialize + DeserializeOwned> StoresAs<Enum> for T {}
-impl<T: Serialize + DeserializeOwned> StoresAs<Json> for T {}
 
 /// Entities that stand for the schema type whose name hashes to `TAG`.
 #[diagnostic::on_unimplemented(

@@ -54,6 +54,7 @@ macro_rules! conformance {
 }
 
 conformance!(
+    derived::checked_document_shapes_round_trip,
     binary::binary_values_round_trip_typed_and_as_json,
     binary::bad_binary_values_are_refused_with_nothing_written,
     namespaces::namespaces_keep_stores_apart_side_by_side,

@@ -1,0 +1,33 @@
+use std::collections::{BTreeMap, HashMap};
+
+use nasc_runtime::Entity;
+
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Address {
+    city: Option<String>,
+}
+
+// Only a JSON-document property opts out of the compile-time check; a field takes no other argument.
+#[derive(Entity)]
+#[nasc(type = "Doc", schema = "tests/schemas/documents.schema.json", mapping = "tests/schemas/documents.mapping.json")]
+struct Doc {
+    #[nasc(unchecked)]
+    id: String,
+    #[nasc(checked)]
+    tags: Vec<String>,
+    matrix: Vec<Vec<i64>>,
+    scores: Option<Vec<f64>>,
+    labels: BTreeMap<String, String>,
+    counts: Option<HashMap<String, u32>>,
+    maybe: Option<Vec<Option<String>>>,
+    extra: Option<serde_json::Value>,
+    day: Option<chrono::NaiveDate>,
+    key: Option<uuid::Uuid>,
+    events: Option<Vec<chrono::DateTime<chrono::Utc>>>,
+    days: Option<Vec<String>>,
+    ids: Option<Vec<String>>,
+    icons: Option<Vec<nasc_runtime::Bytes>>,
+    address: Option<Address>,
+}
+
+fn main() {}
