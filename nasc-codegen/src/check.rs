@@ -276,6 +276,49 @@ fn unchecked(field: &syn::Field, binding: &Binding) -> syn::Result<bool> {
     }
 }
 
+/// Whether `ty` is spelled `String` (which holds any enum value, checked when saved).
+fn is_string(ty: &Type) -> bool {
+    matches!(ty, Type::Path(path) if path.path.segments.last().is_some_and(|s| s.ident == "String"))
+}
+
+/// The compile-time checks that the enum `inner` has a variant for each of `values` (the
+/// schema's `enum` of property `f`) and no other.
+fn enum_checks(
+    ty: &EntityType,
+    f: &nasc_model::Field,
+    inner: &Type,
+    values: &[String],
+) -> TokenStream {
+    let rust = quote!(#inner).to_string().replace(' ', "");
+    let listed = values
+        .iter()
+        .map(|v| format!("`{v}`"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let missing = values.iter().map(|value| {
+        let message = format!(
+            "enum `{rust}` has no variant for the value `{value}` of the schema `enum` of `{}` in `{}`: add one whose serde name is `{value}`",
+            f.property, ty.name
+        );
+        quote_spanned! {inner.span()=>
+            const _: () = assert!(nasc_runtime::schema_type::has_value::<#inner>(#value), #message);
+        }
+    });
+    let before = format!("enum `{rust}` has the variant whose serde name is `");
+    let after = format!(
+        "`, which is not a value of the schema `enum` of `{}` in `{}` ({listed}): remove it, or rename it to one of them",
+        f.property, ty.name
+    );
+    quote_spanned! {inner.span()=>
+        #(#missing)*
+        const _: () = if let ::std::option::Option::Some(message) =
+            nasc_runtime::schema_type::value_outside::<#inner>(&[#(#values),*], #before, #after)
+        {
+            panic!("{}", message.as_str())
+        };
+    }
+}
+
 /// `nasc_runtime::schema_type::<name>`.
 fn schema_kind(name: &str) -> TokenStream {
     let name = Ident::new(name, proc_macro2::Span::call_site());
@@ -390,8 +433,13 @@ fn check_field_type(
                 ScalarType::Boolean => schema_kind("Boolean"),
                 ScalarType::Bytes => schema_kind("Binary"),
             };
+            let values = match f.enum_values() {
+                Some(values) if !is_string(inner) => enum_checks(ty, f, inner, values),
+                _ => quote!(),
+            };
             Ok(quote_spanned! {inner.span()=>
                 nasc_runtime::schema_type::assert_stores_as::<#kind, #inner>();
+                #values
             })
         }
         Binding::Children(r) => {

@@ -9,6 +9,7 @@
 mod args;
 mod check;
 mod codegen;
+mod enums;
 mod files;
 mod types;
 mod validators;
@@ -20,6 +21,15 @@ use proc_macro2::TokenStream;
 /// `diesel_tables = true`, `pub mod tables`; or the errors, naming the file and pointer.
 pub fn schema(input: TokenStream) -> TokenStream {
     codegen::schema_macro(input)
+}
+
+/// The expansion of `#[derive(SchemaEnum)]` on `input`: the enum's values as serde writes
+/// them, which `#[derive(Entity)]` holds to the schema's `enum`.
+pub fn derive_schema_enum(input: TokenStream) -> TokenStream {
+    match syn::parse2::<syn::DeriveInput>(input) {
+        Ok(input) => enums::derive_schema_enum(input),
+        Err(e) => e.to_compile_error(),
+    }
 }
 
 /// The expansion of `#[derive(Entity)]` on `input`: the struct checked against the schema

@@ -146,6 +146,10 @@ impl<'m> TypeGen<'m> {
             impl nasc_runtime::query::Operand for #ident {
                 type Value = Self;
             }
+
+            impl nasc_runtime::schema_type::StringEnum for #ident {
+                const VALUES: &'static [&'static str] = &[#(#values),*];
+            }
         });
     }
 

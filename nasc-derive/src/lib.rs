@@ -30,3 +30,11 @@ pub fn schema(input: TokenStream) -> TokenStream {
 pub fn derive_entity(input: TokenStream) -> TokenStream {
     nasc_codegen::derive_entity(input.into()).into()
 }
+
+/// Lists an enum's values as serde writes them (`rename`, `rename_all`), so that a field of
+/// an `Entity` holding a schema `enum` of strings is checked at compile time: each schema
+/// value needs a variant, and each variant a schema value.
+#[proc_macro_derive(SchemaEnum, attributes(serde))]
+pub fn derive_schema_enum(input: TokenStream) -> TokenStream {
+    nasc_codegen::derive_schema_enum(input.into()).into()
+}

@@ -19,7 +19,8 @@ pub struct Boolean;
 /// JSON Schema `string` with `format: date-time`: `chrono::DateTime<Utc>` (or
 /// `DateTime<FixedOffset>`, or `String`).
 pub struct DateTime;
-/// An `enum` of strings: any serde type (values are checked when saved).
+/// An `enum` of strings: a Rust enum deriving [`crate::SchemaEnum`] whose variants are
+/// exactly the schema's values (checked at compile time), or `String` (checked when saved).
 pub struct Enum;
 /// JSON Schema `string` with `contentEncoding: base64`: [`crate::Bytes`] or `Vec<u8>`.
 pub struct Binary;
@@ -47,7 +48,7 @@ pub struct Nullable<K>(PhantomData<K>);
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot hold the schema type `{K}` of this property",
     label = "does not match the schema",
-    note = "schema `string` takes `String`; `integer` takes `i64` (or a narrower integer); `number` takes `f64` or `f32`; `boolean` takes `bool`; a `date-time` string takes `chrono::DateTime<Utc>` (or `String`), a `date` one `chrono::NaiveDate`, a `uuid` one `uuid::Uuid` (or `String`); a `base64` string takes `nasc_runtime::Bytes` or `Vec<u8>`; an array takes `Vec<T>`, a map (`additionalProperties`) `BTreeMap<String, T>` or `HashMap<String, T>`, a value that may be `null` `Option<T>`, an untyped value (`{{}}`) `serde_json::Value`"
+    note = "schema `string` takes `String`; `integer` takes `i64` (or a narrower integer); `number` takes `f64` or `f32`; `boolean` takes `bool`; a `date-time` string takes `chrono::DateTime<Utc>` (or `String`), a `date` one `chrono::NaiveDate`, a `uuid` one `uuid::Uuid` (or `String`); a `base64` string takes `nasc_runtime::Bytes` or `Vec<u8>`; an array takes `Vec<T>`, a map (`additionalProperties`) `BTreeMap<String, T>` or `HashMap<String, T>`, a value that may be `null` `Option<T>`, an untyped value (`{{}}`) `serde_json::Value`; an `enum` of strings a Rust enum with `#[derive(nasc_runtime::SchemaEnum)]` (or `String`)"
 )]
 pub trait StoresAs<K> {}
 
@@ -83,7 +84,111 @@ impl<K, T: StoresAs<K>> StoresAs<Array<K>> for Vec<T> {}
 impl<K, T: StoresAs<K>> StoresAs<Map<K>> for BTreeMap<std::string::String, T> {}
 impl<K, T: StoresAs<K>, S> StoresAs<Map<K>> for HashMap<std::string::String, T, S> {}
 impl<K, T: StoresAs<K>> StoresAs<Nullable<K>> for Option<T> {}
-impl<T: Serialize + DeserializeOwned> StoresAs<Enum> for T {}
+impl StoresAs<Enum> for std::string::String {}
+impl<T: StringEnum + Serialize + DeserializeOwned> StoresAs<Enum> for T {}
+
+/// Enums whose values are a schema `enum`'s: `#[derive(SchemaEnum)]` (and `schema!`'s enums)
+/// list them as serde writes them.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot hold the schema `enum` of strings of this property",
+    label = "does not match the schema",
+    note = "a schema `enum` of strings takes a Rust enum with `#[derive(nasc_runtime::SchemaEnum)]` (a variant per value, serde names equal to the values), or `String`"
+)]
+pub trait StringEnum {
+    /// The values, as serde writes them, in variant order.
+    const VALUES: &'static [&'static str];
+}
+
+/// Whether `T`'s values include `value` (a compile-time check of `#[derive(Entity)]`).
+pub const fn has_value<T: StringEnum>(value: &str) -> bool {
+    let mut i = 0;
+    while i < T::VALUES.len() {
+        if same(T::VALUES[i], value) {
+            return true;
+        }
+        i += 1;
+    }
+    false
+}
+
+/// The first value of `T` not among `values`, as the message `before` + value + `after`
+/// (a compile-time check of `#[derive(Entity)]`, which panics with it).
+pub const fn value_outside<T: StringEnum>(
+    values: &[&str],
+    before: &str,
+    after: &str,
+) -> Option<Message> {
+    let mut i = 0;
+    while i < T::VALUES.len() {
+        let mut found = false;
+        let mut j = 0;
+        while j < values.len() {
+            if same(T::VALUES[i], values[j]) {
+                found = true;
+            }
+            j += 1;
+        }
+        if !found {
+            let mut message = Message {
+                bytes: [0; MESSAGE_BYTES],
+                len: 0,
+            };
+            message.push(before);
+            message.push(T::VALUES[i]);
+            message.push(after);
+            return Some(message);
+        }
+        i += 1;
+    }
+    None
+}
+
+const MESSAGE_BYTES: usize = 1024;
+
+/// A compile-time error message made in a `const fn` (cut at 1 KiB, on a character
+/// boundary).
+pub struct Message {
+    bytes: [u8; MESSAGE_BYTES],
+    len: usize,
+}
+
+impl Message {
+    const fn push(&mut self, text: &str) {
+        let text = text.as_bytes();
+        let mut i = 0;
+        while i < text.len() && self.len < MESSAGE_BYTES {
+            self.bytes[self.len] = text[i];
+            self.len += 1;
+            i += 1;
+        }
+    }
+
+    /// The message.
+    pub const fn as_str(&self) -> &str {
+        let mut len = self.len;
+        loop {
+            match core::str::from_utf8(self.bytes.split_at(len).0) {
+                Ok(text) => return text,
+                Err(_) => len -= 1,
+            }
+        }
+    }
+}
+
+const fn same(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
 
 /// Entities that stand for the schema type whose name hashes to `TAG`.
 #[diagnostic::on_unimplemented(

@@ -55,6 +55,16 @@ mod documents {
     use nasc_runtime::{Bytes, Entity};
     use std::collections::{BTreeMap, HashMap};
 
+    #[derive(
+        serde::Serialize, serde::Deserialize, nasc_runtime::SchemaEnum, Debug, Clone, PartialEq,
+    )]
+    #[serde(rename_all = "kebab-case")]
+    pub enum Status {
+        Draft,
+        Published,
+        InReview,
+    }
+
     #[derive(serde::Serialize, serde::Deserialize, Debug, Clone, PartialEq)]
     pub struct Address {
         pub city: Option<String>,
@@ -81,6 +91,7 @@ mod documents {
         pub days: Option<Vec<chrono::NaiveDate>>,
         pub ids: Option<Vec<uuid::Uuid>>,
         pub icons: Option<Vec<Bytes>>,
+        pub status: Option<Status>,
         pub address: Option<Address>,
     }
 
@@ -116,6 +127,7 @@ pub fn checked_document_shapes_round_trip(b: &Backend) {
         days: Some(vec![chrono::NaiveDate::from_ymd_opt(1999, 12, 31).unwrap()]),
         ids: Some(vec![uuid::Uuid::nil()]),
         icons: Some(vec![nasc_runtime::Bytes::from(vec![0, 255])]),
+        status: Some(documents::Status::InReview),
         address: Some(documents::Address {
             city: Some("Oslo".into()),
         }),
@@ -130,6 +142,7 @@ pub fn checked_document_shapes_round_trip(b: &Backend) {
     assert_eq!(json["key"], json!("2eb8aa08-aa98-11ea-b4aa-73b441d16380"));
     assert_eq!(json["icons"], json!(["AP8="]));
     assert_eq!(json["maybe"], json!(["x", null]));
+    assert_eq!(json["status"], json!("in-review"));
     assert_eq!(json, doc.to_json().unwrap());
     // What JSON saves, the typed struct loads.
     let mut other = json.clone();

@@ -2,6 +2,14 @@ use std::collections::{BTreeMap, HashMap};
 
 use nasc_runtime::Entity;
 
+#[derive(serde::Serialize, serde::Deserialize, nasc_runtime::SchemaEnum)]
+#[serde(rename_all = "kebab-case")]
+enum Status {
+    Draft,
+    Published,
+    InReview,
+}
+
 #[derive(serde::Serialize, serde::Deserialize)]
 struct Address {
     city: Option<String>,
@@ -25,6 +33,7 @@ struct Doc {
     days: Option<Vec<String>>,
     ids: Option<Vec<String>>,
     icons: Option<Vec<nasc_runtime::Bytes>>,
+    status: Option<Status>,
     address: Option<Address>,
 }
 
