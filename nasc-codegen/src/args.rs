@@ -14,6 +14,8 @@ pub struct Args {
     pub schema: Option<LitStr>,
     pub mapping: Option<LitStr>,
     pub type_name: Option<LitStr>,
+    /// `#[derive(SchemaObject)]`: where the object is (`"Type/property/items/..."`).
+    pub object: Option<LitStr>,
     /// `schema!` only: generate `pub mod tables` (diesel `table!` definitions); off unless
     /// asked for, since diesel's `table!` costs most of the expansion's compile time.
     pub diesel_tables: bool,
@@ -28,9 +30,11 @@ impl Args {
             &mut self.mapping
         } else if allow_type && key.is_ident("type") {
             &mut self.type_name
+        } else if allow_type && key.is_ident("object") {
+            &mut self.object
         } else {
             let known = if allow_type {
-                "`type`, `schema` or `mapping`"
+                "`type`, `object`, `schema` or `mapping`"
             } else {
                 "`schema`, `mapping` or `diesel_tables`"
             };

@@ -4,10 +4,12 @@
 use crate::args::Args;
 use crate::codegen::{self, type_tag, Binding};
 use crate::files;
+use crate::objects;
 use nasc_model::build::closest;
-use nasc_model::{EntityType, Format, JsonShape, ScalarType};
+use nasc_model::{EntityType, Format, JsonShape, ObjectShape, ScalarType};
 use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
+use std::collections::BTreeMap;
 use syn::spanned::Spanned;
 use syn::{Data, DeriveInput, Fields, GenericArgument, Ident, PathArguments, Type};
 
@@ -124,8 +126,9 @@ fn checked(input: &DeriveInput) -> Result<TokenStream, TokenStream> {
             errors.push(unknown_field(ty, ident, name, &loaded.schema.name));
             continue;
         };
-        let checked = unchecked(field, &binding)
-            .and_then(|unchecked| check_field_type(ty, &binding, &field.ty, unchecked));
+        let checked = unchecked(field, &binding).and_then(|unchecked| {
+            check_field_type(ty, &binding, &field.ty, unchecked, &loaded.model.embedded)
+        });
         match checked {
             Ok(check) => checks.push(check),
             Err(e) => errors.push(e),
@@ -277,7 +280,7 @@ fn unchecked(field: &syn::Field, binding: &Binding) -> syn::Result<bool> {
 }
 
 /// Whether `ty` is spelled `String` (which holds any enum value, checked when saved).
-fn is_string(ty: &Type) -> bool {
+pub fn is_string(ty: &Type) -> bool {
     matches!(ty, Type::Path(path) if path.path.segments.last().is_some_and(|s| s.ident == "String"))
 }
 
@@ -320,53 +323,13 @@ fn enum_checks(
 }
 
 /// `nasc_runtime::schema_type::<name>`.
-fn schema_kind(name: &str) -> TokenStream {
+pub fn schema_kind(name: &str) -> TokenStream {
     let name = Ident::new(name, proc_macro2::Span::call_site());
     quote!(nasc_runtime::schema_type::#name)
 }
 
-/// The schema kind of a value of `shape` inside a document, as `schema_type` names it:
-/// arrays, maps and `null` checked all the way down, scalars and formats by their types;
-/// objects, `$ref`s and `const`s by serde (checked when saved).
-fn document_kind(shape: &JsonShape) -> TokenStream {
-    match shape {
-        JsonShape::Any => schema_kind("Any"),
-        JsonShape::Constrained(inner, constraints) => match (inner.as_ref(), constraints.format) {
-            (JsonShape::Scalar(ScalarType::String), Some(Format::DateTime)) => {
-                schema_kind("DateTime")
-            }
-            (JsonShape::Scalar(ScalarType::String), Some(Format::Date)) => schema_kind("Date"),
-            (JsonShape::Scalar(ScalarType::String), Some(Format::Uuid)) => schema_kind("Uuid"),
-            (inner, _) => document_kind(inner),
-        },
-        JsonShape::Nullable(inner) => {
-            let inner = document_kind(inner);
-            quote!(nasc_runtime::schema_type::Nullable<#inner>)
-        }
-        JsonShape::Array(items) => {
-            let items = document_kind(items);
-            quote!(nasc_runtime::schema_type::Array<#items>)
-        }
-        JsonShape::Map(values) => {
-            let values = document_kind(values);
-            quote!(nasc_runtime::schema_type::Map<#values>)
-        }
-        JsonShape::Scalar(ScalarType::String) => schema_kind("String"),
-        JsonShape::Scalar(ScalarType::Integer) => schema_kind("Integer"),
-        JsonShape::Scalar(ScalarType::Number) => schema_kind("Number"),
-        JsonShape::Scalar(ScalarType::Boolean) => schema_kind("Boolean"),
-        JsonShape::Scalar(ScalarType::DateTime) => schema_kind("DateTime"),
-        JsonShape::Scalar(ScalarType::Bytes) => schema_kind("Base64"),
-        JsonShape::Enum(_) => schema_kind("Enum"),
-        JsonShape::Scalar(ScalarType::Json)
-        | JsonShape::Values(_)
-        | JsonShape::Object(_)
-        | JsonShape::Ref(_) => schema_kind("Object"),
-    }
-}
-
 /// The single type argument of `Wrapper<T>` when `ty` is spelled so.
-fn generic_argument<'t>(ty: &'t Type, wrapper: &str) -> Option<&'t Type> {
+pub fn generic_argument<'t>(ty: &'t Type, wrapper: &str) -> Option<&'t Type> {
     let Type::Path(path) = ty else { return None };
     let last = path.path.segments.last()?;
     if last.ident != wrapper {
@@ -388,6 +351,7 @@ fn check_field_type(
     binding: &Binding,
     field_ty: &Type,
     unchecked: bool,
+    embedded: &BTreeMap<String, ObjectShape>,
 ) -> syn::Result<TokenStream> {
     match binding {
         Binding::Scalar(f) => {
@@ -418,10 +382,14 @@ fn check_field_type(
                 // `Option`, checked above).
                 // Opted out: any serde type, its value checked when saved.
                 ScalarType::Json if unchecked => schema_kind("Object"),
-                ScalarType::Json => match &f.shape {
-                    JsonShape::Nullable(inner) => document_kind(inner),
-                    shape => document_kind(shape),
-                },
+                ScalarType::Json => {
+                    let shape = match &f.shape {
+                        JsonShape::Nullable(inner) => inner,
+                        shape => shape,
+                    };
+                    let at = format!("{}/{}", ty.name, f.property);
+                    objects::document_kind(shape, &at, embedded)
+                }
                 ScalarType::DateTime => schema_kind("DateTime"),
                 ScalarType::String => match codegen::string_format(f) {
                     Some(Format::Date) => schema_kind("Date"),

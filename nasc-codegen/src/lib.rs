@@ -11,6 +11,7 @@ mod check;
 mod codegen;
 mod enums;
 mod files;
+mod objects;
 mod types;
 mod validators;
 
@@ -28,6 +29,15 @@ pub fn schema(input: TokenStream) -> TokenStream {
 pub fn derive_schema_enum(input: TokenStream) -> TokenStream {
     match syn::parse2::<syn::DeriveInput>(input) {
         Ok(input) => enums::derive_schema_enum(input),
+        Err(e) => e.to_compile_error(),
+    }
+}
+
+/// The expansion of `#[derive(SchemaObject)]` on `input`: the struct checked against an
+/// object of the schema (every mismatch an error on the field concerned).
+pub fn derive_schema_object(input: TokenStream) -> TokenStream {
+    match syn::parse2::<syn::DeriveInput>(input) {
+        Ok(input) => objects::derive_schema_object(input),
         Err(e) => e.to_compile_error(),
     }
 }

@@ -31,6 +31,16 @@ pub fn derive_entity(input: TokenStream) -> TokenStream {
     nasc_codegen::derive_entity(input.into()).into()
 }
 
+/// Checks a struct against an object inside the schema's documents, with the rules and
+/// errors of `#[derive(Entity)]`: `#[nasc(object = "Profile/address")]` (`/items` into an
+/// array, `/additionalProperties` into a map; an embedded `$defs` type by its name), and
+/// `schema`/`mapping` as for `Entity`. A field of an `Entity` (or another object) holding
+/// that object then takes the struct.
+#[proc_macro_derive(SchemaObject, attributes(nasc))]
+pub fn derive_schema_object(input: TokenStream) -> TokenStream {
+    nasc_codegen::derive_schema_object(input.into()).into()
+}
+
 /// Lists an enum's values as serde writes them (`rename`, `rename_all`), so that a field of
 /// an `Entity` holding a schema `enum` of strings is checked at compile time: each schema
 /// value needs a variant, and each variant a schema value.

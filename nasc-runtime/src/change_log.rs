@@ -413,6 +413,7 @@ pub(crate) trait ChangeListener: Send {
     /// Waits up to `timeout` for a commit; whether one came.
     fn wait(&mut self, timeout: std::time::Duration) -> Result<bool, String>;
     /// Reads what the connection received, without waiting; whether a commit came.
+    #[cfg_attr(not(feature = "tokio"), allow(dead_code))]
     fn take_notifications(&mut self) -> Result<bool, String>;
     /// The connection's socket, to wait on from async code.
     #[cfg_attr(not(feature = "tokio"), allow(dead_code))]

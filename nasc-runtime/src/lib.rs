@@ -132,7 +132,7 @@ pub use json_store::DieselJsonStore;
 pub use mapped::{DieselStore, Transaction};
 pub use memory::MemoryStore;
 pub use migration_plan::{MigrationFiles, MigrationPlan};
-pub use nasc_derive::{schema, Entity, SchemaEnum};
+pub use nasc_derive::{schema, Entity, SchemaEnum, SchemaObject};
 pub use nasc_model::catalog::{Catalog, Change};
 pub use nasc_model::{Dialect, Model, ModelError, ModelErrors};
 pub use pool::{PoolStats, StoreOptions};

@@ -33,9 +33,12 @@ pub struct Date;
 pub struct Uuid;
 /// An untyped value (`{}`): `serde_json::Value`, which holds whatever JSON does.
 pub struct Any;
-/// An object or `$ref` inside a document, or a `const`: any serde type (its shape is
-/// checked when saved).
+/// A `const`, or a field opted out with `#[nasc(unchecked)]`: any serde type (its value
+/// is checked when saved).
 pub struct Object;
+/// The object of the schema whose location (`Type/property/...`) hashes to `TAG`: the
+/// struct deriving [`crate::SchemaObject`] for it, or `serde_json::Value`.
+pub struct ObjectOf<const TAG: u64>;
 /// `{"type": "array", "items": K}`: `Vec<T>` with `T` holding `K`.
 pub struct Array<K>(PhantomData<K>);
 /// `{"type": "object", "additionalProperties": K}`: `BTreeMap<String, T>` or
@@ -48,7 +51,7 @@ pub struct Nullable<K>(PhantomData<K>);
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot hold the schema type `{K}` of this property",
     label = "does not match the schema",
-    note = "schema `string` takes `String`; `integer` takes `i64` (or a narrower integer); `number` takes `f64` or `f32`; `boolean` takes `bool`; a `date-time` string takes `chrono::DateTime<Utc>` (or `String`), a `date` one `chrono::NaiveDate`, a `uuid` one `uuid::Uuid` (or `String`); a `base64` string takes `nasc_runtime::Bytes` or `Vec<u8>`; an array takes `Vec<T>`, a map (`additionalProperties`) `BTreeMap<String, T>` or `HashMap<String, T>`, a value that may be `null` `Option<T>`, an untyped value (`{{}}`) `serde_json::Value`; an `enum` of strings a Rust enum with `#[derive(nasc_runtime::SchemaEnum)]` (or `String`)"
+    note = "schema `string` takes `String`; `integer` takes `i64` (or a narrower integer); `number` takes `f64` or `f32`; `boolean` takes `bool`; a `date-time` string takes `chrono::DateTime<Utc>` (or `String`), a `date` one `chrono::NaiveDate`, a `uuid` one `uuid::Uuid` (or `String`); a `base64` string takes `nasc_runtime::Bytes` or `Vec<u8>`; an array takes `Vec<T>`, a map (`additionalProperties`) `BTreeMap<String, T>` or `HashMap<String, T>`, a value that may be `null` `Option<T>`, an untyped value (`{{}}`) `serde_json::Value`; an `enum` of strings a Rust enum with `#[derive(nasc_runtime::SchemaEnum)]` (or `String`); an object inside a document the struct deriving `nasc_runtime::SchemaObject` with `#[nasc(object = \"Type/property\")]` naming where it is (`ObjectOf<..>` is that place's hash), or `serde_json::Value`"
 )]
 pub trait StoresAs<K> {}
 
@@ -80,6 +83,20 @@ impl<K> StoresAs<Map<K>> for serde_json::Value {}
 impl<K> StoresAs<Map<K>> for serde_json::Map<std::string::String, serde_json::Value> {}
 impl<K> StoresAs<Nullable<K>> for serde_json::Value {}
 impl<T: Serialize + DeserializeOwned> StoresAs<Object> for T {}
+impl<const TAG: u64, T: SchemaObject<TAG> + Serialize + DeserializeOwned> StoresAs<ObjectOf<TAG>>
+    for T
+{
+}
+impl<const TAG: u64> StoresAs<ObjectOf<TAG>> for serde_json::Value {}
+
+/// Structs checked against an object of the schema (`#[derive(SchemaObject)]`), by the
+/// hash of its location.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not checked against this object of the schema",
+    label = "does not match the schema",
+    note = "derive `nasc_runtime::SchemaObject` for it with `#[nasc(object = \"Type/property\")]` naming this property's object, hold it as `serde_json::Value`, or opt the field out with `#[nasc(unchecked)]`"
+)]
+pub trait SchemaObject<const TAG: u64> {}
 impl<K, T: StoresAs<K>> StoresAs<Array<K>> for Vec<T> {}
 impl<K, T: StoresAs<K>> StoresAs<Map<K>> for BTreeMap<std::string::String, T> {}
 impl<K, T: StoresAs<K>, S> StoresAs<Map<K>> for HashMap<std::string::String, T, S> {}

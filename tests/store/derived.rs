@@ -65,7 +65,14 @@ mod documents {
         InReview,
     }
 
-    #[derive(serde::Serialize, serde::Deserialize, Debug, Clone, PartialEq)]
+    #[derive(
+        serde::Serialize, serde::Deserialize, nasc_runtime::SchemaObject, Debug, Clone, PartialEq,
+    )]
+    #[nasc(
+        object = "Doc/address",
+        schema = "tests/schemas/documents.schema.json",
+        mapping = "tests/schemas/documents.mapping.json"
+    )]
     pub struct Address {
         pub city: Option<String>,
     }

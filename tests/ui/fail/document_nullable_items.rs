@@ -10,7 +10,8 @@ enum Status {
     InReview,
 }
 
-#[derive(serde::Serialize, serde::Deserialize)]
+#[derive(serde::Serialize, serde::Deserialize, nasc_runtime::SchemaObject)]
+#[nasc(object = "Doc/address", schema = "tests/schemas/documents.schema.json", mapping = "tests/schemas/documents.mapping.json")]
 struct Address {
     city: Option<String>,
 }

@@ -11,7 +11,8 @@ enum Status {
     Archived,
 }
 
-#[derive(serde::Serialize, serde::Deserialize)]
+#[derive(serde::Serialize, serde::Deserialize, nasc_runtime::SchemaObject)]
+#[nasc(object = "Doc/address", schema = "tests/schemas/documents.schema.json", mapping = "tests/schemas/documents.mapping.json")]
 struct Address {
     city: Option<String>,
 }
