@@ -141,7 +141,11 @@ fn entity_struct(
         let base = if is_pk && f.scalar == ScalarType::String && f.enum_values().is_none() {
             crate::types::scalar_type(f.scalar)
         } else {
-            types.shape_type(&format!("{ident}{}", f.property.to_upper_camel_case()), &f.shape)
+            types.shape_type(
+                &format!("{ident}{}", f.property.to_upper_camel_case()),
+                &format!("{}/{}", ty.name, f.property),
+                &f.shape,
+            )
         };
         let rename = rename(&name, &f.property);
         let doc = format!(" Property `{}`.", f.property);

@@ -66,7 +66,8 @@ fn object_kind(at: &str) -> TokenStream {
     quote!(nasc_runtime::schema_type::ObjectOf<#tag>)
 }
 
-fn object_tag(at: &str) -> proc_macro2::Literal {
+/// The tag of the object at `at` (as `schema!`'s structs and `SchemaObject` name it).
+pub fn object_tag(at: &str) -> proc_macro2::Literal {
     type_tag(&format!("object:{at}"))
 }
 

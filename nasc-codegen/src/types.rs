@@ -41,7 +41,7 @@ impl<'m> TypeGen<'m> {
                 generator.names.insert(name.clone());
                 let doc =
                     format!(" Schema type `{name}`, stored inside the documents that embed it.");
-                generator.object_item(name, object, &doc);
+                generator.object_item(name, name, object, &doc);
             }
         }
         generator
@@ -53,7 +53,8 @@ impl<'m> TypeGen<'m> {
     }
 
     /// The Rust type of a value of `shape`; `name` names the item it may need.
-    pub fn shape_type(&mut self, name: &str, shape: &JsonShape) -> TokenStream {
+    /// `at` is where the value is (`Type/property/items/...`), which names its objects.
+    pub fn shape_type(&mut self, name: &str, at: &str, shape: &JsonShape) -> TokenStream {
         match shape {
             JsonShape::Scalar(scalar) => scalar_type(*scalar),
             JsonShape::Any | JsonShape::Values(_) => quote!(nasc_runtime::serde_json::Value),
@@ -64,17 +65,21 @@ impl<'m> TypeGen<'m> {
             {
                 scalar_type(ScalarType::DateTime)
             }
-            JsonShape::Constrained(inner, _) => self.shape_type(name, inner),
+            JsonShape::Constrained(inner, _) => self.shape_type(name, at, inner),
             JsonShape::Nullable(inner) => {
-                let inner = self.shape_type(name, inner);
+                let inner = self.shape_type(name, at, inner);
                 quote!(::std::option::Option<#inner>)
             }
             JsonShape::Array(items) => {
-                let item = self.element_type(&format!("{name}Item"), items);
+                let item = self.element_type(&format!("{name}Item"), &format!("{at}/items"), items);
                 quote!(::std::vec::Vec<#item>)
             }
             JsonShape::Map(values) => {
-                let value = self.element_type(&format!("{name}Value"), values);
+                let value = self.element_type(
+                    &format!("{name}Value"),
+                    &format!("{at}/additionalProperties"),
+                    values,
+                );
                 quote!(::std::collections::BTreeMap<::std::string::String, #value>)
             }
             JsonShape::Ref(target) => {
@@ -90,7 +95,7 @@ impl<'m> TypeGen<'m> {
             JsonShape::Object(object) => {
                 let ident = self.fresh(name);
                 let doc = format!(" The nested object `{name}`.");
-                self.object_item(&ident.to_string(), object, &doc);
+                self.object_item(&ident.to_string(), at, object, &doc);
                 quote!(#ident)
             }
         }
@@ -98,13 +103,13 @@ impl<'m> TypeGen<'m> {
 
     /// The type of array items and map values: like [`Self::shape_type`], but a `$ref` needs
     /// no box inside a collection.
-    fn element_type(&mut self, name: &str, shape: &JsonShape) -> TokenStream {
+    fn element_type(&mut self, name: &str, at: &str, shape: &JsonShape) -> TokenStream {
         match shape.unconstrained() {
             JsonShape::Ref(target) => {
                 let target = type_ident(target);
                 quote!(#target)
             }
-            shape => self.shape_type(name, shape),
+            shape => self.shape_type(name, at, shape),
         }
     }
 
@@ -153,7 +158,9 @@ impl<'m> TypeGen<'m> {
         });
     }
 
-    fn object_item(&mut self, name: &str, object: &ObjectShape, doc: &str) {
+    /// The struct of an object (at `at`), checked against it as `#[derive(SchemaObject)]`
+    /// checks one, so that a checked entity may hold it.
+    fn object_item(&mut self, name: &str, at: &str, object: &ObjectShape, doc: &str) {
         let ident = safe_ident(name, "Generated");
         let mut fields = Vec::new();
         let mut used = BTreeSet::new();
@@ -164,6 +171,7 @@ impl<'m> TypeGen<'m> {
             }
             let value = self.shape_type(
                 &format!("{name}{}", property.name.to_upper_camel_case()),
+                &format!("{at}/{}", property.name),
                 &property.shape,
             );
             let rename = rename(&field, &property.name);
@@ -186,7 +194,11 @@ impl<'m> TypeGen<'m> {
         let extra = match &object.additional {
             None => quote!(, deny_unknown_fields),
             Some(shape) => {
-                let value = self.shape_type(&format!("{name}Additional"), shape);
+                let value = self.shape_type(
+                    &format!("{name}Additional"),
+                    &format!("{at}/additionalProperties"),
+                    shape,
+                );
                 fields.push(quote! {
                     /// Properties beyond the declared ones.
                     #[serde(flatten)]
@@ -196,11 +208,14 @@ impl<'m> TypeGen<'m> {
             }
         };
         let derives = derives(extra);
+        let tag = crate::objects::object_tag(at);
         self.items.push(quote! {
             #[doc = #doc]
             #[allow(non_camel_case_types)]
             #derives
             pub struct #ident { #(#fields,)* }
+
+            impl nasc_runtime::schema_type::SchemaObject<#tag> for #ident {}
         });
     }
 

@@ -60,6 +60,36 @@ struct Other {
     address: Option<serde_json::Value>,
 }
 
+/// A checked struct may hold the structs `schema!` generates for nested objects.
+mod generated {
+    nasc_runtime::schema!(
+        schema = "tests/schemas/documents.schema.json",
+        mapping = "tests/schemas/documents.mapping.json"
+    );
+}
+
+#[derive(Entity)]
+#[nasc(type = "Doc", schema = "tests/schemas/documents.schema.json", mapping = "tests/schemas/documents.mapping.json")]
+#[allow(dead_code)]
+struct Reusing {
+    id: String,
+    tags: Vec<String>,
+    matrix: Vec<Vec<i64>>,
+    scores: Option<Vec<f64>>,
+    labels: BTreeMap<String, String>,
+    counts: Option<HashMap<String, u32>>,
+    maybe: Option<Vec<Option<String>>>,
+    extra: Option<serde_json::Value>,
+    day: Option<String>,
+    key: Option<String>,
+    events: Option<Vec<String>>,
+    days: Option<Vec<String>>,
+    ids: Option<Vec<String>>,
+    icons: Option<Vec<nasc_runtime::Bytes>>,
+    status: Option<generated::DocStatus>,
+    address: Option<generated::DocAddress>,
+}
+
 fn main() {
     let _ = (Doc::TYPE_NAME, Other::TYPE_NAME);
 }
