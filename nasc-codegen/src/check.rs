@@ -286,12 +286,7 @@ pub fn is_string(ty: &Type) -> bool {
 
 /// The compile-time checks that the enum `inner` has a variant for each of `values` (the
 /// schema's `enum` of property `f`) and no other.
-fn enum_checks(
-    ty: &EntityType,
-    f: &nasc_model::Field,
-    inner: &Type,
-    values: &[String],
-) -> TokenStream {
+pub fn enum_checks(owner: &str, property: &str, inner: &Type, values: &[String]) -> TokenStream {
     let rust = quote!(#inner).to_string().replace(' ', "");
     let listed = values
         .iter()
@@ -300,8 +295,7 @@ fn enum_checks(
         .join(", ");
     let missing = values.iter().map(|value| {
         let message = format!(
-            "enum `{rust}` has no variant for the value `{value}` of the schema `enum` of `{}` in `{}`: add one whose serde name is `{value}`",
-            f.property, ty.name
+            "enum `{rust}` has no variant for the value `{value}` of the schema `enum` of `{property}` in `{owner}`: add one whose serde name is `{value}`"
         );
         quote_spanned! {inner.span()=>
             const _: () = assert!(nasc_runtime::schema_type::has_value::<#inner>(#value), #message);
@@ -309,8 +303,7 @@ fn enum_checks(
     });
     let before = format!("enum `{rust}` has the variant whose serde name is `");
     let after = format!(
-        "`, which is not a value of the schema `enum` of `{}` in `{}` ({listed}): remove it, or rename it to one of them",
-        f.property, ty.name
+        "`, which is not a value of the schema `enum` of `{property}` in `{owner}` ({listed}): remove it, or rename it to one of them"
     );
     quote_spanned! {inner.span()=>
         #(#missing)*
@@ -402,7 +395,9 @@ fn check_field_type(
                 ScalarType::Bytes => schema_kind("Binary"),
             };
             let values = match f.enum_values() {
-                Some(values) if !is_string(inner) => enum_checks(ty, f, inner, values),
+                Some(values) if !is_string(inner) => {
+                    enum_checks(&ty.name, &f.property, inner, values)
+                }
                 _ => quote!(),
             };
             Ok(quote_spanned! {inner.span()=>

@@ -3,7 +3,7 @@
 //! object of the schema with the rules and errors of `#[derive(Entity)]`.
 
 use crate::args::Args;
-use crate::check::{generic_argument, schema_kind};
+use crate::check::{enum_checks, generic_argument, is_string, schema_kind};
 use crate::codegen::{self, type_tag};
 use crate::files;
 use nasc_model::build::closest;
@@ -177,8 +177,15 @@ fn checked(input: &DeriveInput) -> Result<TokenStream, TokenStream> {
             (shape, _) => shape,
         };
         let kind = document_kind(shape, &format!("{path}/{}", property.name), embedded);
+        let values = match unwrap(shape) {
+            JsonShape::Enum(values) if !is_string(inner) => {
+                enum_checks(&path, &property.name, inner, values)
+            }
+            _ => quote!(),
+        };
         checks.push(quote_spanned! {inner.span()=>
             nasc_runtime::schema_type::assert_stores_as::<#kind, #inner>();
+            #values
         });
     }
     for property in object

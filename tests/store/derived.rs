@@ -75,6 +75,16 @@ mod documents {
     )]
     pub struct Address {
         pub city: Option<String>,
+        pub kind: Option<Kind>,
+    }
+
+    #[derive(
+        serde::Serialize, serde::Deserialize, nasc_runtime::SchemaEnum, Debug, Clone, PartialEq,
+    )]
+    #[serde(rename_all = "lowercase")]
+    pub enum Kind {
+        Home,
+        Work,
     }
 
     #[derive(Entity, Debug, Clone, PartialEq)]
@@ -137,6 +147,7 @@ pub fn checked_document_shapes_round_trip(b: &Backend) {
         status: Some(documents::Status::InReview),
         address: Some(documents::Address {
             city: Some("Oslo".into()),
+            kind: Some(documents::Kind::Work),
         }),
     };
     store.save(&doc).unwrap();

@@ -3,6 +3,13 @@ use std::collections::{BTreeMap, HashMap};
 use nasc_runtime::Entity;
 
 #[derive(serde::Serialize, serde::Deserialize, nasc_runtime::SchemaEnum)]
+#[serde(rename_all = "lowercase")]
+enum Kind {
+    Home,
+    Work,
+}
+
+#[derive(serde::Serialize, serde::Deserialize, nasc_runtime::SchemaEnum)]
 enum Status {
     Draft,
     Published,
@@ -13,6 +20,7 @@ enum Status {
 #[nasc(object = "Doc/address", schema = "tests/schemas/documents.schema.json", mapping = "tests/schemas/documents.mapping.json")]
 struct Address {
     city: Option<String>,
+    kind: Option<Kind>,
 }
 
 // The values are compared as serde writes them: without `rename_all` it writes `InReview`.

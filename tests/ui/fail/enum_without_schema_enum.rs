@@ -2,6 +2,13 @@ use std::collections::{BTreeMap, HashMap};
 
 use nasc_runtime::Entity;
 
+#[derive(serde::Serialize, serde::Deserialize, nasc_runtime::SchemaEnum)]
+#[serde(rename_all = "lowercase")]
+enum Kind {
+    Home,
+    Work,
+}
+
 #[derive(serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
 enum Status {
@@ -14,6 +21,7 @@ enum Status {
 #[nasc(object = "Doc/address", schema = "tests/schemas/documents.schema.json", mapping = "tests/schemas/documents.mapping.json")]
 struct Address {
     city: Option<String>,
+    kind: Option<Kind>,
 }
 
 // An enum held for a schema `enum` derives `SchemaEnum`, so that its values can be checked.

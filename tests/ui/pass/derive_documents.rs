@@ -3,6 +3,13 @@ use std::collections::{BTreeMap, HashMap};
 use nasc_runtime::Entity;
 
 #[derive(serde::Serialize, serde::Deserialize, nasc_runtime::SchemaEnum)]
+#[serde(rename_all = "lowercase")]
+enum Kind {
+    Home,
+    Work,
+}
+
+#[derive(serde::Serialize, serde::Deserialize, nasc_runtime::SchemaEnum)]
 #[serde(rename_all = "kebab-case")]
 enum Status {
     Draft,
@@ -14,6 +21,7 @@ enum Status {
 #[nasc(object = "Doc/address", schema = "tests/schemas/documents.schema.json", mapping = "tests/schemas/documents.mapping.json")]
 struct Address {
     city: Option<String>,
+    kind: Option<Kind>,
 }
 
 // Every shape of a document, each with the type that holds it.
