@@ -152,16 +152,9 @@ fn checked(input: &DeriveInput) -> Result<TokenStream, TokenStream> {
     for missing in missing_properties(ty, &bindings) {
         errors.push(syn::Error::new(struct_span, missing));
     }
-    let track = codegen::track_files(&loaded);
     // The type checks of the fields that did pair are emitted even beside other errors,
     // so that rustc reports every mismatch of the struct in one build.
-    let field_checks = quote! {
-        const _: () = {
-            #track
-            #[allow(dead_code)]
-            fn __nasc_field_types() { #(#checks)* }
-        };
-    };
+    let field_checks = field_checks(&loaded, &checks);
     if let Some(error) = codegen::combine(errors) {
         let error = error.to_compile_error();
         return Err(quote!(#error #field_checks));
@@ -169,6 +162,19 @@ fn checked(input: &DeriveInput) -> Result<TokenStream, TokenStream> {
     let entity_impl = codegen::entity_impl(ty, &input.ident, &bindings);
     let constants = codegen::query_constants(&input.ident, &constants);
     Ok(quote!(#entity_impl #constants #field_checks))
+}
+
+/// The compile-time checks of a struct's fields (bounds and constant assertions), in an
+/// item of their own, with the schema files tracked so that editing them rebuilds.
+pub fn field_checks(loaded: &files::Loaded, checks: &[TokenStream]) -> TokenStream {
+    let track = codegen::track_files(loaded);
+    quote! {
+        const _: () = {
+            #track
+            #[allow(dead_code)]
+            fn __nasc_field_types() { #(#checks)* }
+        };
+    }
 }
 
 /// The error for a field the schema does not have, with the closest property as a hint.

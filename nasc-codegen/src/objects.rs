@@ -3,7 +3,7 @@
 //! object of the schema with the rules and errors of `#[derive(Entity)]`.
 
 use crate::args::Args;
-use crate::check::{enum_checks, generic_argument, is_string, schema_kind};
+use crate::check::{enum_checks, field_checks, generic_argument, is_string, schema_kind};
 use crate::codegen::{self, type_tag};
 use crate::files;
 use nasc_model::build::closest;
@@ -202,16 +202,9 @@ fn checked(input: &DeriveInput) -> Result<TokenStream, TokenStream> {
             ),
         ));
     }
-    let track = codegen::track_files(&loaded);
     let ident = &input.ident;
     let tag = object_tag(&path);
-    let checks = quote! {
-        const _: () = {
-            #track
-            #[allow(dead_code)]
-            fn __nasc_field_types() { #(#checks)* }
-        };
-    };
+    let checks = field_checks(&loaded, &checks);
     if let Some(error) = codegen::combine(errors) {
         let error = error.to_compile_error();
         return Err(quote!(#error #checks));

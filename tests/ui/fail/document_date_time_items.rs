@@ -2,27 +2,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use nasc_runtime::Entity;
 
-#[derive(serde::Serialize, serde::Deserialize, nasc_runtime::SchemaEnum)]
-#[serde(rename_all = "lowercase")]
-enum Kind {
-    Home,
-    Work,
-}
-
-#[derive(serde::Serialize, serde::Deserialize, nasc_runtime::SchemaEnum)]
-#[serde(rename_all = "kebab-case")]
-enum Status {
-    Draft,
-    Published,
-    InReview,
-}
-
-#[derive(serde::Serialize, serde::Deserialize, nasc_runtime::SchemaObject)]
-#[nasc(object = "Doc/address", schema = "tests/schemas/documents.schema.json", mapping = "tests/schemas/documents.mapping.json")]
-struct Address {
-    city: Option<String>,
-    kind: Option<Kind>,
-}
+include!("../shared/documents.rs");
 
 // `date-time` items are instants.
 #[derive(Entity)]
