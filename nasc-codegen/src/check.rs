@@ -404,6 +404,14 @@ fn check_field_type(
                 Some(values) if !is_string(inner) => {
                     enum_checks(&ty.name, &f.property, inner, values)
                 }
+                // Enums inside a document (items, map values) are held to their values too.
+                _ if f.scalar == ScalarType::Json && !unchecked => {
+                    let shape = match &f.shape {
+                        JsonShape::Nullable(inner) => inner,
+                        shape => shape,
+                    };
+                    objects::enum_values_checks(shape, inner, &ty.name, &f.property)
+                }
                 _ => quote!(),
             };
             Ok(quote_spanned! {inner.span()=>

@@ -13,6 +13,7 @@ use quote::{quote, quote_spanned};
 use std::collections::BTreeMap;
 use syn::spanned::Spanned;
 use syn::{Data, DeriveInput, Fields};
+use syn::{GenericArgument, PathArguments, Type};
 
 /// The schema kind of a value of `shape` at `at` (`Type/property/items/...`) inside a
 /// document, as `schema_type` names it: arrays, maps, `null`, scalars, formats and objects
@@ -56,6 +57,46 @@ pub fn document_kind(
         JsonShape::Scalar(ScalarType::Json) | JsonShape::Values(_) | JsonShape::Ref(_) => {
             schema_kind("Object")
         }
+    }
+}
+
+/// The checks that the Rust enums held where `shape` has an `enum` of strings (itself,
+/// or as items, map values or `null`able values, followed through `Vec`, `BTreeMap`,
+/// `HashMap` and `Option` as written) have exactly the schema's values.
+pub fn enum_values_checks(
+    shape: &JsonShape,
+    ty: &Type,
+    owner: &str,
+    property: &str,
+) -> TokenStream {
+    let inside = |shape: &JsonShape, ty: Option<&Type>| match ty {
+        Some(ty) => enum_values_checks(shape, ty, owner, property),
+        // (Held otherwise: the field's `StoresAs` bound reports it.)
+        None => quote!(),
+    };
+    match shape {
+        JsonShape::Constrained(inner, _) => enum_values_checks(inner, ty, owner, property),
+        JsonShape::Nullable(inner) => inside(inner, generic_argument(ty, "Option")),
+        JsonShape::Enum(values) if !is_string(ty) => enum_checks(owner, property, ty, values),
+        JsonShape::Array(items) => inside(items, generic_argument(ty, "Vec")),
+        JsonShape::Map(values) => inside(values, map_value(ty)),
+        _ => quote!(),
+    }
+}
+
+/// `T` of `BTreeMap<String, T>` or `HashMap<String, T>` as written.
+fn map_value(ty: &Type) -> Option<&Type> {
+    let Type::Path(path) = ty else { return None };
+    let last = path.path.segments.last()?;
+    if last.ident != "BTreeMap" && last.ident != "HashMap" {
+        return None;
+    }
+    let PathArguments::AngleBracketed(args) = &last.arguments else {
+        return None;
+    };
+    match args.args.iter().nth(1) {
+        Some(GenericArgument::Type(value)) => Some(value),
+        _ => None,
     }
 }
 
@@ -177,12 +218,7 @@ fn checked(input: &DeriveInput) -> Result<TokenStream, TokenStream> {
             (shape, _) => shape,
         };
         let kind = document_kind(shape, &format!("{path}/{}", property.name), embedded);
-        let values = match unwrap(shape) {
-            JsonShape::Enum(values) if !is_string(inner) => {
-                enum_checks(&path, &property.name, inner, values)
-            }
-            _ => quote!(),
-        };
+        let values = enum_values_checks(shape, inner, &path, &property.name);
         checks.push(quote_spanned! {inner.span()=>
             nasc_runtime::schema_type::assert_stores_as::<#kind, #inner>();
             #values

@@ -82,6 +82,15 @@ mod documents {
         serde::Serialize, serde::Deserialize, nasc_runtime::SchemaEnum, Debug, Clone, PartialEq,
     )]
     #[serde(rename_all = "lowercase")]
+    pub enum Mood {
+        Calm,
+        Busy,
+    }
+
+    #[derive(
+        serde::Serialize, serde::Deserialize, nasc_runtime::SchemaEnum, Debug, Clone, PartialEq,
+    )]
+    #[serde(rename_all = "lowercase")]
     pub enum Kind {
         Home,
         Work,
@@ -109,6 +118,7 @@ mod documents {
         pub ids: Option<Vec<uuid::Uuid>>,
         pub icons: Option<Vec<Bytes>>,
         pub status: Option<Status>,
+        pub moods: Option<Vec<Mood>>,
         pub address: Option<Address>,
     }
 
@@ -145,6 +155,7 @@ pub fn checked_document_shapes_round_trip(b: &Backend) {
         ids: Some(vec![uuid::Uuid::nil()]),
         icons: Some(vec![nasc_runtime::Bytes::from(vec![0, 255])]),
         status: Some(documents::Status::InReview),
+        moods: Some(vec![documents::Mood::Busy, documents::Mood::Calm]),
         address: Some(documents::Address {
             city: Some("Oslo".into()),
             kind: Some(documents::Kind::Work),
@@ -161,6 +172,7 @@ pub fn checked_document_shapes_round_trip(b: &Backend) {
     assert_eq!(json["icons"], json!(["AP8="]));
     assert_eq!(json["maybe"], json!(["x", null]));
     assert_eq!(json["status"], json!("in-review"));
+    assert_eq!(json["moods"], json!(["busy", "calm"]));
     assert_eq!(json, doc.to_json().unwrap());
     // What JSON saves, the typed struct loads.
     let mut other = json.clone();

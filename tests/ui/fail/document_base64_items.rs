@@ -23,6 +23,7 @@ struct Doc {
     ids: Option<Vec<String>>,
     icons: Option<Vec<Vec<u8>>>,
     status: Option<Status>,
+    moods: Option<Vec<Mood>>,
     address: Option<Address>,
 }
 

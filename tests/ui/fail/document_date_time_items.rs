@@ -23,6 +23,7 @@ struct Doc {
     ids: Option<Vec<String>>,
     icons: Option<Vec<nasc_runtime::Bytes>>,
     status: Option<Status>,
+    moods: Option<Vec<Mood>>,
     address: Option<Address>,
 }
 

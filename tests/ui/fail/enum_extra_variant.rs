@@ -4,6 +4,13 @@ use nasc_runtime::Entity;
 
 #[derive(serde::Serialize, serde::Deserialize, nasc_runtime::SchemaEnum)]
 #[serde(rename_all = "lowercase")]
+enum Mood {
+    Calm,
+    Busy,
+}
+
+#[derive(serde::Serialize, serde::Deserialize, nasc_runtime::SchemaEnum)]
+#[serde(rename_all = "lowercase")]
 enum Kind {
     Home,
     Work,
@@ -44,6 +51,7 @@ struct Doc {
     ids: Option<Vec<String>>,
     icons: Option<Vec<nasc_runtime::Bytes>>,
     status: Option<Status>,
+    moods: Option<Vec<Mood>>,
     address: Option<Address>,
 }
 

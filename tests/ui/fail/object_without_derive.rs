@@ -3,6 +3,13 @@ use std::collections::{BTreeMap, HashMap};
 use nasc_runtime::Entity;
 
 #[derive(serde::Serialize, serde::Deserialize, nasc_runtime::SchemaEnum)]
+#[serde(rename_all = "lowercase")]
+enum Mood {
+    Calm,
+    Busy,
+}
+
+#[derive(serde::Serialize, serde::Deserialize, nasc_runtime::SchemaEnum)]
 #[serde(rename_all = "kebab-case")]
 enum Status {
     Draft,
@@ -34,6 +41,7 @@ struct Doc {
     ids: Option<Vec<String>>,
     icons: Option<Vec<nasc_runtime::Bytes>>,
     status: Option<Status>,
+    moods: Option<Vec<Mood>>,
     address: Option<Address>,
 }
 

@@ -4,6 +4,13 @@ use nasc_runtime::Entity;
 
 #[derive(serde::Serialize, serde::Deserialize, nasc_runtime::SchemaEnum)]
 #[serde(rename_all = "lowercase")]
+enum Mood {
+    Calm,
+    Busy,
+}
+
+#[derive(serde::Serialize, serde::Deserialize, nasc_runtime::SchemaEnum)]
+#[serde(rename_all = "lowercase")]
 enum Kind {
     Home,
     Work,
@@ -43,6 +50,7 @@ struct Doc {
     ids: Option<Vec<String>>,
     icons: Option<Vec<nasc_runtime::Bytes>>,
     status: Option<Status>,
+    moods: Option<Vec<Mood>>,
     address: Option<Address>,
 }
 
@@ -65,6 +73,7 @@ struct Other {
     ids: Option<Vec<uuid::Uuid>>,
     icons: Option<Vec<nasc_runtime::Bytes>>,
     status: Option<String>,
+    moods: Option<Vec<String>>,
     address: Option<serde_json::Value>,
 }
 
@@ -95,6 +104,7 @@ struct Reusing {
     ids: Option<Vec<String>>,
     icons: Option<Vec<nasc_runtime::Bytes>>,
     status: Option<generated::DocStatus>,
+    moods: Option<Vec<generated::DocMoodsItem>>,
     address: Option<generated::DocAddress>,
 }
 
@@ -128,5 +138,6 @@ struct Opted {
     ids: Option<Vec<String>>,
     icons: Option<Vec<nasc_runtime::Bytes>>,
     status: Option<Status>,
+    moods: Option<Vec<Mood>>,
     address: Option<Address>,
 }

@@ -3,6 +3,13 @@
 
 #[derive(serde::Serialize, serde::Deserialize, nasc_runtime::SchemaEnum)]
 #[serde(rename_all = "lowercase")]
+enum Mood {
+    Calm,
+    Busy,
+}
+
+#[derive(serde::Serialize, serde::Deserialize, nasc_runtime::SchemaEnum)]
+#[serde(rename_all = "lowercase")]
 enum Kind {
     Home,
     Work,
