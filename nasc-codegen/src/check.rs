@@ -293,7 +293,7 @@ pub fn is_string(ty: &Type) -> bool {
 /// The compile-time checks that the enum `inner` has a variant for each of `values` (the
 /// schema's `enum` of property `f`) and no other.
 pub fn enum_checks(owner: &str, property: &str, inner: &Type, values: &[String]) -> TokenStream {
-    let rust = quote!(#inner).to_string().replace(' ', "");
+    let rust = type_text(inner);
     let listed = values
         .iter()
         .map(|v| format!("`{v}`"))
@@ -319,6 +319,18 @@ pub fn enum_checks(owner: &str, property: &str, inner: &Type, values: &[String])
             panic!("{}", message.as_str())
         };
     }
+}
+
+/// `ty` as a person writes it (`BTreeMap<String, i64>`, not token by token).
+pub fn type_text(ty: &Type) -> String {
+    quote!(#ty)
+        .to_string()
+        .replace(" < ", "<")
+        .replace("< ", "<")
+        .replace(" >", ">")
+        .replace(" ,", ",")
+        .replace(" :: ", "::")
+        .replace(":: ", "::")
 }
 
 /// `nasc_runtime::schema_type::<name>`.
@@ -365,13 +377,13 @@ fn check_field_type(
                     };
                     return Err(syn::Error::new(
                         field_ty.span(),
-                        format!("property `{}` of `{}` {why}, so the field must be an `Option`: use `Option<{}>`", f.property, ty.name, quote!(#field_ty)),
+                        format!("property `{}` of `{}` {why}, so the field must be an `Option`: use `Option<{}>`", f.property, ty.name, type_text(field_ty)),
                     ));
                 }
                 (false, Some(inner)) => {
                     return Err(syn::Error::new(
                         field_ty.span(),
-                        format!("property `{}` of `{}` is required and never null, so the field must not be an `Option`: use `{}`", f.property, ty.name, quote!(#inner)),
+                        format!("property `{}` of `{}` is required and never null, so the field must not be an `Option`: use `{}`", f.property, ty.name, type_text(inner)),
                     ));
                 }
             };

@@ -3,7 +3,9 @@
 //! object of the schema with the rules and errors of `#[derive(Entity)]`.
 
 use crate::args::Args;
-use crate::check::{enum_checks, field_checks, generic_argument, is_string, schema_kind};
+use crate::check::{
+    enum_checks, field_checks, generic_argument, is_string, schema_kind, type_text,
+};
 use crate::codegen::{self, type_tag};
 use crate::files;
 use nasc_model::build::closest;
@@ -199,14 +201,14 @@ fn checked(input: &DeriveInput) -> Result<TokenStream, TokenStream> {
                 let ty = &field.ty;
                 errors.push(syn::Error::new(
                     field.ty.span(),
-                    format!("property `{}` of `{path}` {why}, so the field must be an `Option`: use `Option<{}>`", property.name, quote!(#ty)),
+                    format!("property `{}` of `{path}` {why}, so the field must be an `Option`: use `Option<{}>`", property.name, type_text(ty)),
                 ));
                 continue;
             }
             (false, Some(inner)) => {
                 errors.push(syn::Error::new(
                     field.ty.span(),
-                    format!("property `{}` of `{path}` is required and never null, so the field must not be an `Option`: use `{}`", property.name, quote!(#inner)),
+                    format!("property `{}` of `{path}` is required and never null, so the field must not be an `Option`: use `{}`", property.name, type_text(inner)),
                 ));
                 continue;
             }

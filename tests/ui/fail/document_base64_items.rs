@@ -1,30 +1,11 @@
-use std::collections::{BTreeMap, HashMap};
-
 use nasc_runtime::Entity;
-
-include!("../shared/documents.rs");
 
 // Base64 strings inside a document are `Bytes` (serde writes a `Vec<u8>` as numbers).
 #[derive(Entity)]
-#[nasc(type = "Doc", schema = "tests/schemas/documents.schema.json", mapping = "tests/schemas/documents.mapping.json")]
-struct Doc {
+#[nasc(type = "Icons", schema = "tests/schemas/checked.schema.json", mapping = "tests/schemas/checked.mapping.json")]
+struct Icons {
     id: String,
-    tags: Vec<String>,
-    matrix: Vec<Vec<i64>>,
-    scores: Option<Vec<f64>>,
-    labels: BTreeMap<String, String>,
-    counts: Option<HashMap<String, u32>>,
-    maybe: Option<Vec<Option<String>>>,
-    extra: Option<serde_json::Value>,
-    day: Option<chrono::NaiveDate>,
-    key: Option<uuid::Uuid>,
-    events: Option<Vec<chrono::DateTime<chrono::Utc>>>,
-    days: Option<Vec<String>>,
-    ids: Option<Vec<String>>,
-    icons: Option<Vec<Vec<u8>>>,
-    status: Option<Status>,
-    moods: Option<Vec<Mood>>,
-    address: Option<Address>,
+    icons: Vec<Vec<u8>>,
 }
 
 fn main() {}

@@ -1,8 +1,4 @@
-use std::collections::{BTreeMap, HashMap};
-
 use nasc_runtime::Entity;
-
-include!("../shared/documents.rs");
 
 #[derive(serde::Serialize, serde::Deserialize, nasc_runtime::SchemaEnum)]
 #[serde(rename_all = "lowercase")]
@@ -13,25 +9,10 @@ enum Feeling {
 
 // The items of an array of an `enum` are held to its values too.
 #[derive(Entity)]
-#[nasc(type = "Doc", schema = "tests/schemas/documents.schema.json", mapping = "tests/schemas/documents.mapping.json")]
-struct Doc {
+#[nasc(type = "Moods", schema = "tests/schemas/checked.schema.json", mapping = "tests/schemas/checked.mapping.json")]
+struct Moods {
     id: String,
-    tags: Vec<String>,
-    matrix: Vec<Vec<i64>>,
-    scores: Option<Vec<f64>>,
-    labels: BTreeMap<String, String>,
-    counts: Option<HashMap<String, u32>>,
-    maybe: Option<Vec<Option<String>>>,
-    extra: Option<serde_json::Value>,
-    day: Option<chrono::NaiveDate>,
-    key: Option<uuid::Uuid>,
-    events: Option<Vec<chrono::DateTime<chrono::Utc>>>,
-    days: Option<Vec<String>>,
-    ids: Option<Vec<String>>,
-    icons: Option<Vec<nasc_runtime::Bytes>>,
-    status: Option<Status>,
-    moods: Option<Vec<Feeling>>,
-    address: Option<Address>,
+    moods: Vec<Feeling>,
 }
 
 fn main() {}

@@ -2,29 +2,12 @@ use std::collections::{BTreeMap, HashMap};
 
 use nasc_runtime::Entity;
 
-include!("../shared/documents.rs");
-
 // A map's values hold its `additionalProperties`.
 #[derive(Entity)]
-#[nasc(type = "Doc", schema = "tests/schemas/documents.schema.json", mapping = "tests/schemas/documents.mapping.json")]
-struct Doc {
+#[nasc(type = "Labels", schema = "tests/schemas/checked.schema.json", mapping = "tests/schemas/checked.mapping.json")]
+struct Labels {
     id: String,
-    tags: Vec<String>,
-    matrix: Vec<Vec<i64>>,
-    scores: Option<Vec<f64>>,
     labels: BTreeMap<String, i64>,
-    counts: Option<HashMap<String, u32>>,
-    maybe: Option<Vec<Option<String>>>,
-    extra: Option<serde_json::Value>,
-    day: Option<chrono::NaiveDate>,
-    key: Option<uuid::Uuid>,
-    events: Option<Vec<chrono::DateTime<chrono::Utc>>>,
-    days: Option<Vec<String>>,
-    ids: Option<Vec<String>>,
-    icons: Option<Vec<nasc_runtime::Bytes>>,
-    status: Option<Status>,
-    moods: Option<Vec<Mood>>,
-    address: Option<Address>,
 }
 
 fn main() {}

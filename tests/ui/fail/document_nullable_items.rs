@@ -1,30 +1,11 @@
-use std::collections::{BTreeMap, HashMap};
-
 use nasc_runtime::Entity;
-
-include!("../shared/documents.rs");
 
 // Items that may be `null` are `Option`s.
 #[derive(Entity)]
-#[nasc(type = "Doc", schema = "tests/schemas/documents.schema.json", mapping = "tests/schemas/documents.mapping.json")]
-struct Doc {
+#[nasc(type = "Maybe", schema = "tests/schemas/checked.schema.json", mapping = "tests/schemas/checked.mapping.json")]
+struct Maybe {
     id: String,
-    tags: Vec<String>,
-    matrix: Vec<Vec<i64>>,
-    scores: Option<Vec<f64>>,
-    labels: BTreeMap<String, String>,
-    counts: Option<HashMap<String, u32>>,
-    maybe: Option<Vec<String>>,
-    extra: Option<serde_json::Value>,
-    day: Option<chrono::NaiveDate>,
-    key: Option<uuid::Uuid>,
-    events: Option<Vec<chrono::DateTime<chrono::Utc>>>,
-    days: Option<Vec<String>>,
-    ids: Option<Vec<String>>,
-    icons: Option<Vec<nasc_runtime::Bytes>>,
-    status: Option<Status>,
-    moods: Option<Vec<Mood>>,
-    address: Option<Address>,
+    maybe: Vec<String>,
 }
 
 fn main() {}

@@ -1,30 +1,11 @@
-use std::collections::{BTreeMap, HashMap};
-
 use nasc_runtime::Entity;
-
-include!("../shared/documents.rs");
 
 // A `uuid` string is a `uuid::Uuid` (or `String`).
 #[derive(Entity)]
-#[nasc(type = "Doc", schema = "tests/schemas/documents.schema.json", mapping = "tests/schemas/documents.mapping.json")]
-struct Doc {
+#[nasc(type = "Key", schema = "tests/schemas/checked.schema.json", mapping = "tests/schemas/checked.mapping.json")]
+struct Key {
     id: String,
-    tags: Vec<String>,
-    matrix: Vec<Vec<i64>>,
-    scores: Option<Vec<f64>>,
-    labels: BTreeMap<String, String>,
-    counts: Option<HashMap<String, u32>>,
-    maybe: Option<Vec<Option<String>>>,
-    extra: Option<serde_json::Value>,
-    day: Option<chrono::NaiveDate>,
-    key: Option<u128>,
-    events: Option<Vec<chrono::DateTime<chrono::Utc>>>,
-    days: Option<Vec<String>>,
-    ids: Option<Vec<String>>,
-    icons: Option<Vec<nasc_runtime::Bytes>>,
-    status: Option<Status>,
-    moods: Option<Vec<Mood>>,
-    address: Option<Address>,
+    key: u128,
 }
 
 fn main() {}

@@ -1,20 +1,4 @@
-use std::collections::{BTreeMap, HashMap};
-
 use nasc_runtime::Entity;
-
-#[derive(serde::Serialize, serde::Deserialize, nasc_runtime::SchemaEnum)]
-#[serde(rename_all = "lowercase")]
-enum Mood {
-    Calm,
-    Busy,
-}
-
-#[derive(serde::Serialize, serde::Deserialize, nasc_runtime::SchemaEnum)]
-#[serde(rename_all = "lowercase")]
-enum Kind {
-    Home,
-    Work,
-}
 
 #[derive(serde::Serialize, serde::Deserialize, nasc_runtime::SchemaEnum)]
 #[serde(rename_all = "kebab-case")]
@@ -23,34 +7,12 @@ enum Status {
     Published,
 }
 
-#[derive(serde::Serialize, serde::Deserialize, nasc_runtime::SchemaObject)]
-#[nasc(object = "Doc/address", schema = "tests/schemas/documents.schema.json", mapping = "tests/schemas/documents.mapping.json")]
-struct Address {
-    city: Option<String>,
-    kind: Option<Kind>,
-}
-
 // Each value of the schema's `enum` needs a variant.
 #[derive(Entity)]
-#[nasc(type = "Doc", schema = "tests/schemas/documents.schema.json", mapping = "tests/schemas/documents.mapping.json")]
-struct Doc {
+#[nasc(type = "Post", schema = "tests/schemas/checked.schema.json", mapping = "tests/schemas/checked.mapping.json")]
+struct Post {
     id: String,
-    tags: Vec<String>,
-    matrix: Vec<Vec<i64>>,
-    scores: Option<Vec<f64>>,
-    labels: BTreeMap<String, String>,
-    counts: Option<HashMap<String, u32>>,
-    maybe: Option<Vec<Option<String>>>,
-    extra: Option<serde_json::Value>,
-    day: Option<chrono::NaiveDate>,
-    key: Option<uuid::Uuid>,
-    events: Option<Vec<chrono::DateTime<chrono::Utc>>>,
-    days: Option<Vec<String>>,
-    ids: Option<Vec<String>>,
-    icons: Option<Vec<nasc_runtime::Bytes>>,
-    status: Option<Status>,
-    moods: Option<Vec<Mood>>,
-    address: Option<Address>,
+    status: Status,
 }
 
 fn main() {}
