@@ -122,6 +122,32 @@ mod documents {
         pub address: Option<Address>,
     }
 
+    /// A type from elsewhere that the derive cannot see into.
+    #[derive(serde::Serialize, serde::Deserialize, Debug, Clone, PartialEq)]
+    pub struct Foreign(pub Vec<serde_json::Value>);
+
+    /// `tags` opted out of the compile-time check: its value is checked when saved.
+    #[derive(Entity, Debug, Clone, PartialEq)]
+    #[nasc(
+        type = "Tags",
+        schema = "tests/schemas/checked.schema.json",
+        mapping = "tests/schemas/checked.mapping.json"
+    )]
+    pub struct Tags {
+        pub id: String,
+        #[nasc(unchecked)]
+        pub tags: Foreign,
+    }
+
+    pub fn checked_registry() -> nasc_runtime::Registry {
+        let root = env!("CARGO_MANIFEST_DIR");
+        nasc_runtime::Registry::from_files(
+            format!("{root}/tests/schemas/checked.schema.json"),
+            format!("{root}/tests/schemas/checked.mapping.json"),
+        )
+        .unwrap()
+    }
+
     pub fn registry() -> nasc_runtime::Registry {
         let root = env!("CARGO_MANIFEST_DIR");
         nasc_runtime::Registry::from_files(
@@ -181,4 +207,32 @@ pub fn checked_document_shapes_round_trip(b: &Backend) {
     store.persist("Doc", "d2", &other, &other).unwrap();
     let loaded = store.get::<documents::Doc>("d2").unwrap().unwrap();
     assert_eq!(loaded.key, Some(uuid::Uuid::from_u128(1)));
+}
+
+/// A field opted out with `#[nasc(unchecked)]` compiles whatever its type, and its value is
+/// checked when saved, as the JSON front end checks it.
+pub fn unchecked_fields_are_validated_when_saved(b: &Backend) {
+    let store = b.store(documents::checked_registry());
+    let good = documents::Tags {
+        id: "t1".into(),
+        tags: documents::Foreign(vec![json!("a"), json!("b")]),
+    };
+    store.save(&good).unwrap();
+    assert_eq!(store.get::<documents::Tags>("t1").unwrap(), Some(good));
+    let bad = documents::Tags {
+        id: "t2".into(),
+        tags: documents::Foreign(vec![json!("a"), json!(42)]),
+    };
+    match store.save(&bad) {
+        Err(nasc_runtime::Error::Invalid {
+            ty, id, pointer, ..
+        }) => {
+            assert_eq!(
+                (ty.as_str(), id.as_str(), pointer.as_str()),
+                ("Tags", "t2", "/tags/1")
+            );
+        }
+        other => panic!("expected Error::Invalid at /tags/1, got {other:?}"),
+    }
+    assert_eq!(store.get::<documents::Tags>("t2").unwrap(), None);
 }

@@ -55,6 +55,7 @@ macro_rules! conformance {
 
 conformance!(
     derived::checked_document_shapes_round_trip,
+    derived::unchecked_fields_are_validated_when_saved,
     binary::binary_values_round_trip_typed_and_as_json,
     binary::bad_binary_values_are_refused_with_nothing_written,
     namespaces::namespaces_keep_stores_apart_side_by_side,
