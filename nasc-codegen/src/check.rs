@@ -321,6 +321,36 @@ pub fn enum_checks(owner: &str, property: &str, inner: &Type, values: &[String])
     }
 }
 
+/// The type a field of property `property` of `owner` holds its value in: inside the
+/// field's `Option` when the property may be absent or null (`optional` says why), the
+/// field's own type otherwise; an error on the type, with the type to write, when the
+/// field says otherwise.
+pub fn option_inner<'t>(
+    field_ty: &'t Type,
+    optional: Option<&str>,
+    property: &str,
+    owner: &str,
+) -> syn::Result<&'t Type> {
+    match (optional, generic_argument(field_ty, "Option")) {
+        (Some(_), Some(inner)) => Ok(inner),
+        (None, None) => Ok(field_ty),
+        (Some(why), None) => Err(syn::Error::new(
+            field_ty.span(),
+            format!(
+                "property `{property}` of `{owner}` {why}, so the field must be an `Option`: use `Option<{}>`",
+                type_text(field_ty)
+            ),
+        )),
+        (None, Some(inner)) => Err(syn::Error::new(
+            field_ty.span(),
+            format!(
+                "property `{property}` of `{owner}` is required and never null, so the field must not be an `Option`: use `{}`",
+                type_text(inner)
+            ),
+        )),
+    }
+}
+
 /// `ty` as a person writes it (`BTreeMap<String, i64>`, not token by token).
 pub fn type_text(ty: &Type) -> String {
     quote!(#ty)
@@ -366,27 +396,12 @@ fn check_field_type(
 ) -> syn::Result<TokenStream> {
     match binding {
         Binding::Scalar(f) => {
-            let option = generic_argument(field_ty, "Option");
-            let inner = match (f.nullable(), option) {
-                (true, Some(_)) | (false, None) => option.unwrap_or(field_ty),
-                (true, None) => {
-                    let why = if f.required {
-                        "allows null"
-                    } else {
-                        "is not in `required`"
-                    };
-                    return Err(syn::Error::new(
-                        field_ty.span(),
-                        format!("property `{}` of `{}` {why}, so the field must be an `Option`: use `Option<{}>`", f.property, ty.name, type_text(field_ty)),
-                    ));
-                }
-                (false, Some(inner)) => {
-                    return Err(syn::Error::new(
-                        field_ty.span(),
-                        format!("property `{}` of `{}` is required and never null, so the field must not be an `Option`: use `{}`", f.property, ty.name, type_text(inner)),
-                    ));
-                }
+            let optional = match (f.nullable(), f.required) {
+                (false, _) => None,
+                (true, true) => Some("allows null"),
+                (true, false) => Some("is not in `required`"),
             };
+            let inner = option_inner(field_ty, optional, &f.property, &ty.name)?;
             let kind = match f.scalar {
                 _ if f.enum_values().is_some() => schema_kind("Enum"),
                 // A document's shape, all the way down (the field's own `null` is its

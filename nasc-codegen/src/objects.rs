@@ -4,7 +4,7 @@
 
 use crate::args::Args;
 use crate::check::{
-    enum_checks, field_checks, generic_argument, is_string, schema_kind, type_text,
+    enum_checks, field_checks, generic_argument, is_string, option_inner, schema_kind,
 };
 use crate::codegen::{self, type_tag};
 use crate::files;
@@ -188,28 +188,15 @@ fn checked(input: &DeriveInput) -> Result<TokenStream, TokenStream> {
         };
         bound.push(property.name.clone());
         let nullable = matches!(property.shape, JsonShape::Nullable(_));
-        let option = generic_argument(&field.ty, "Option");
-        let inner = match (!property.required || nullable, option) {
-            (true, Some(inner)) => inner,
-            (false, None) => &field.ty,
-            (true, None) => {
-                let why = if nullable {
-                    "allows null"
-                } else {
-                    "is not in `required`"
-                };
-                let ty = &field.ty;
-                errors.push(syn::Error::new(
-                    field.ty.span(),
-                    format!("property `{}` of `{path}` {why}, so the field must be an `Option`: use `Option<{}>`", property.name, type_text(ty)),
-                ));
-                continue;
-            }
-            (false, Some(inner)) => {
-                errors.push(syn::Error::new(
-                    field.ty.span(),
-                    format!("property `{}` of `{path}` is required and never null, so the field must not be an `Option`: use `{}`", property.name, type_text(inner)),
-                ));
+        let optional = match (nullable, property.required) {
+            (true, _) => Some("allows null"),
+            (false, false) => Some("is not in `required`"),
+            (false, true) => None,
+        };
+        let inner = match option_inner(&field.ty, optional, &property.name, &path) {
+            Ok(inner) => inner,
+            Err(error) => {
+                errors.push(error);
                 continue;
             }
         };

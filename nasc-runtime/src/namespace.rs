@@ -26,6 +26,9 @@ pub(crate) struct Namespace {
     /// The namespace's name; `None` for the database's own tables.
     name: Option<String>,
     dialect: Dialect,
+    /// What goes before each table name: `<namespace>__` on SQLite and MySQL, nothing on
+    /// PostgreSQL (its schema keeps the tables apart) or without a namespace.
+    prefix: String,
 }
 
 impl Namespace {
@@ -37,9 +40,14 @@ impl Namespace {
                 message,
             })?;
         }
+        let prefix = match (name, dialect) {
+            (Some(name), Dialect::Sqlite | Dialect::Mysql) => format!("{name}__"),
+            _ => String::new(),
+        };
         Ok(Namespace {
             name: name.map(str::to_owned),
             dialect,
+            prefix,
         })
     }
 
@@ -48,28 +56,19 @@ impl Namespace {
         self.name.as_deref()
     }
 
-    /// What goes before each table name: `<namespace>__` on SQLite and MySQL, nothing on
-    /// PostgreSQL (its schema keeps the tables apart) or without a namespace.
-    fn prefix(&self) -> String {
-        match (&self.name, self.dialect) {
-            (Some(name), Dialect::Sqlite | Dialect::Mysql) => format!("{name}__"),
-            _ => String::new(),
-        }
-    }
-
     /// The name of one of nasc's own tables (`nasc_changes`, ...) in this namespace.
     pub(crate) fn table(&self, base: &str) -> String {
-        format!("{}{base}", self.prefix())
+        format!("{}{base}", self.prefix)
     }
 
     /// `registry` with its tables in this namespace.
     pub(crate) fn registry(&self, registry: Registry) -> Result<Registry, Error> {
-        let prefix = self.prefix();
+        let prefix = &self.prefix;
         if prefix.is_empty() {
             return Ok(registry);
         }
         registry
-            .with_table_prefix(&prefix)
+            .with_table_prefix(prefix)
             .map_err(|message| Error::Config {
                 variable: "StoreOptions::namespace",
                 message: format!("`{}`: {message}", prefix.trim_end_matches('_')),
@@ -94,6 +93,12 @@ impl Namespace {
             Some(statement) => conn.batch_execute(&statement),
             None => Ok(()),
         }
+    }
+
+    /// Readies a new connection: the backend's session settings, then the namespace.
+    pub(crate) fn configure<C: MappedConnection>(&self, conn: &mut C) -> QueryResult<()> {
+        conn.configure()?;
+        self.enter(conn)
     }
 
     /// Makes the namespace's PostgreSQL schema if it is not there (two stores making it at

@@ -74,8 +74,8 @@ struct Configure {
 
 impl<C: MappedConnection> CustomizeConnection<C, diesel::r2d2::Error> for Configure {
     fn on_acquire(&self, conn: &mut C) -> Result<(), diesel::r2d2::Error> {
-        conn.configure()
-            .and_then(|()| self.namespace.enter(conn))
+        self.namespace
+            .configure(conn)
             .map_err(diesel::r2d2::Error::QueryError)?;
         self.ddl
             .iter()
@@ -227,7 +227,7 @@ impl<C: MappedConnection> Connections<C> {
         let result = f(&mut conn);
         if result.is_err() && conn.batch_execute("SELECT 1").is_err() {
             if let Ok(mut fresh) = C::establish(&self.target) {
-                if fresh.configure().is_ok() && self.namespace.enter(&mut fresh).is_ok() {
+                if self.namespace.configure(&mut fresh).is_ok() {
                     *conn = fresh;
                 }
             }

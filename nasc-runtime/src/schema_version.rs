@@ -362,8 +362,8 @@ pub(crate) fn pending_changes<C: MappedConnection>(
     };
     let mut conn =
         C::establish(&C::connection_target(url)).map_err(|e| open_error(e.to_string()))?;
-    conn.configure()
-        .and_then(|()| namespace.enter(&mut conn))
+    namespace
+        .configure(&mut conn)
         .map_err(|e| open_error(format!("cannot configure the connection: {e}")))?;
     let named = |change: &Change| {
         !change.drops.is_empty() && change.drops.iter().all(|d| drops.contains(d))
