@@ -34,7 +34,7 @@ pub const STORE_KEYS: [&str; 2] = ["x-na:store", "x-nc:store"];
 /// Top-level mapping keys that are not types.
 const MAPPING_META_KEYS: [&str; 3] = ["$id", "$schema", "$comment"];
 /// Keys allowed inside a store block.
-const STORE_BLOCK_KEYS: [&str; 14] = [
+const STORE_BLOCK_KEYS: [&str; 15] = [
     "entity",
     "renamedFrom",
     "renamed",
@@ -49,7 +49,12 @@ const STORE_BLOCK_KEYS: [&str; 14] = [
     "timestamps",
     "ttl",
     "maxSize",
+    "shareBinaryOver",
 ];
+
+/// The largest `shareBinaryOver`: a binary value stored in its row is at most this big
+/// (1 GiB, what PostgreSQL's `bytea` holds).
+pub const MAX_INLINE_BINARY: u64 = 1 << 30;
 
 /// A `ttl`: milliseconds, or a number with a unit (`"500ms"`, `"45s"`, `"30m"`, `"12h"`,
 /// `"7d"`); positive, at most about 290 million years.
@@ -115,6 +120,8 @@ struct StoreBlock {
     timestamps: (Option<String>, Option<String>),
     /// `ttl` and `maxSize`.
     expiry: crate::model::Expiry,
+    /// Binary values over this many bytes are stored once, by hash (`shareBinaryOver`).
+    share_binary_over: Option<u64>,
     /// The table's former name (`renamedFrom`).
     renamed_from: Option<String>,
     /// Renamed properties (`renamed`): former property name, current one, pointer.
@@ -154,6 +161,7 @@ impl Builder<'_> {
             types: Vec::new(),
             unmapped: Vec::new(),
             embedded: BTreeMap::new(),
+            table_prefix: String::new(),
         };
         let Some(defs) = self.type_definitions(schema) else {
             return empty;
@@ -177,6 +185,7 @@ impl Builder<'_> {
         self.check_positional(&parsed);
         self.check_generated(&parsed);
         self.check_expiry(&parsed);
+        self.check_shared_binary(&parsed);
         let mut types: Vec<EntityType> = parsed.into_iter().map(|p| p.ty).collect();
         // Types refer to each other by index.
         let names: Vec<String> = types.iter().map(|t| t.name.clone()).collect();
@@ -195,6 +204,7 @@ impl Builder<'_> {
             types,
             unmapped,
             embedded,
+            table_prefix: String::new(),
         }
     }
 
@@ -536,6 +546,16 @@ impl Builder<'_> {
                 parsed
             }),
         };
+        let share_binary_over = block.get("shareBinaryOver").and_then(|over| {
+            let parsed = over.as_u64().filter(|&n| n <= MAX_INLINE_BINARY);
+            if parsed.is_none() {
+                self.mapping_error(
+                    &pointer_join(pointer, "shareBinaryOver"),
+                    format!("`shareBinaryOver` must be a whole number of bytes, at most {MAX_INLINE_BINARY}, not {over}"),
+                );
+            }
+            parsed
+        });
         let renamed_from = match block.get("renamedFrom") {
             None => None,
             Some(Value::String(table)) => match naming::identifier_problem(table) {
@@ -597,6 +617,7 @@ impl Builder<'_> {
             version,
             timestamps,
             expiry,
+            share_binary_over,
             renamed_from,
             renamed,
             pointer: pointer.to_owned(),
@@ -951,6 +972,7 @@ impl Builder<'_> {
                 version,
                 timestamps,
                 expiry: store.expiry,
+                share_binary_over: store.share_binary_over,
                 renamed_from: store.renamed_from.clone(),
                 renamed_columns,
             },
@@ -1061,6 +1083,20 @@ impl Builder<'_> {
                     "put `{key}` on `{}`, or store `{}` only on its own",
                     link.parent, p.ty.name
                 ));
+            }
+        }
+    }
+
+    /// Checks that a type whose mapping shares binary values over a size has a binary
+    /// property to share.
+    fn check_shared_binary(&mut self, parsed: &[Parsed]) {
+        for p in parsed.iter().filter(|p| p.ty.share_binary_over.is_some()) {
+            if !p.ty.fields.iter().any(|f| f.scalar == ScalarType::Bytes) {
+                self.mapping_error(
+                    &pointer_join(&p.store.pointer, "shareBinaryOver"),
+                    format!("`{}` has no binary property to share", p.ty.name),
+                )
+                .hint = Some("a binary property is `{\"type\": \"string\", \"contentEncoding\": \"base64\"}`; or remove `shareBinaryOver`".into());
             }
         }
     }
@@ -1850,6 +1886,37 @@ mod tests {
 
     /// `generated` fits the pk's type, a plain `increment`, and types that are never
     /// children; the DDL declares the database's sequence.
+    #[test]
+    fn shared_binary_sizes_are_checked() {
+        let schema = r#"{"$defs": {"T": {"type": "object", "properties": {"id": {"type": "string"}, "data": {"type": "string", "contentEncoding": "base64"}, "name": {"type": "string"}}, "required": ["id"]},
+            "N": {"type": "object", "properties": {"id": {"type": "string"}}, "required": ["id"]}}}"#;
+        let mapping = |over: &str| {
+            format!(r#"{{"T": {{"x-na:store": {{"shareBinaryOver": {over}}}}}, "N": {{}}}}"#)
+        };
+        let m = model(schema, &mapping("0")).unwrap();
+        let t = m.get("T").unwrap();
+        assert_eq!(t.share_binary_over, Some(0));
+        let shared: Vec<&str> = t.shared_columns().map(|(_, f)| f.column.as_str()).collect();
+        assert_eq!(shared, ["data"]);
+        assert_eq!(m.get("N").unwrap().shared_columns().count(), 0);
+        for bad in ["-1", "1.5", "\"4k\"", "1073741825"] {
+            let text = errors(schema, &mapping(bad));
+            assert!(
+                text.contains("m.json#/T/x-na:store/shareBinaryOver"),
+                "{text}"
+            );
+            assert!(text.contains("whole number of bytes"), "{bad}: {text}");
+        }
+        let text = errors(
+            schema,
+            r#"{"T": {}, "N": {"x-na:store": {"shareBinaryOver": 10}}}"#,
+        );
+        assert!(
+            text.contains("`N` has no binary property to share"),
+            "{text}"
+        );
+    }
+
     #[test]
     fn ttls_are_read_in_every_unit() {
         for (ttl, millis) in [

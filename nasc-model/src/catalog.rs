@@ -41,6 +41,15 @@ pub struct TableCatalog {
     pub parents: Vec<crate::relayout::ParentColumns>,
     /// `(name, CREATE INDEX statement)` of the indexes outside `CREATE TABLE`.
     pub indexes: Vec<(String, String)>,
+    /// The binary columns whose values carry a tag byte (the type shares large values,
+    /// see [`crate::model::EntityType::share_binary_over`]). Recorded only when there are
+    /// some, so that the catalogs of earlier versions keep their hash.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub shared: Vec<String>,
+    /// The table of shared values (with the namespace's prefix), which untagging a
+    /// column reads (not recorded).
+    #[serde(skip)]
+    pub shared_values_table: String,
 }
 
 /// One difference between two catalogs.
@@ -92,6 +101,12 @@ impl Catalog {
                             parent_pk_column: link.parent_pk_column.clone(),
                         })
                         .collect(),
+                    shared: ty.shared_columns().map(|(_, f)| f.column.clone()).collect(),
+                    shared_values_table: format!(
+                        "{}{}",
+                        model.table_prefix,
+                        crate::naming::SHARED_VALUES_TABLE
+                    ),
                 }
             })
             .collect();
@@ -678,8 +693,87 @@ impl TableCatalog {
                 });
             }
         }
-        changes
+        // Values are tagged before their column's check asks for tags, and untagged after
+        // it stops asking.
+        let mut tagged = self.sharing_changes(target, dialect, true);
+        tagged.append(&mut changes);
+        tagged.extend(self.sharing_changes(target, dialect, false));
+        tagged
     }
+
+    /// The changes of the binary columns that begin (`begin`) or stop sharing large
+    /// values: a column that begins has a tag byte put before each of its values (`0`: the
+    /// value follows); one that stops has each value taken back out of the shared table or
+    /// out of its tag. Both keep every value; they come with the change of the column's
+    /// check, and are applied with it. (A value no row holds by hash any more stays in the
+    /// shared table until its holder is next saved or removed by a store that shares.)
+    fn sharing_changes(&self, target: &TableCatalog, dialect: Dialect, begin: bool) -> Vec<Change> {
+        let table = dialect.quote(&target.name);
+        let values = dialect.quote(&target.shared_values_table);
+        let (from, to) = match begin {
+            true => (self, target),
+            false => (target, self),
+        };
+        to.shared
+            .iter()
+            .filter(|c| !from.shared.contains(c) && from.column(c).is_some())
+            .map(|column| {
+                let (tag, untag) = (
+                    tag_statement(&table, column, dialect),
+                    untag_statement(&table, column, &values, dialect),
+                );
+                let (up, down, what) = match begin {
+                    true => (tag, untag, "begins"),
+                    false => (untag, tag, "stops"),
+                };
+                Change {
+                    description: format!(
+                        "table `{}`: binary column `{column}` {what} sharing values over the mapping's `shareBinaryOver` (every value rewritten)",
+                        target.name
+                    ),
+                    up: vec![up],
+                    down: vec![down],
+                    additive: false,
+                    rebuilds_table: false,
+                    drops: Vec::new(),
+                }
+            })
+            .collect()
+    }
+}
+
+/// The statement that puts tag `0` (the value follows) before every value of `column`.
+fn tag_statement(table: &str, column: &str, dialect: Dialect) -> String {
+    let c = dialect.quote(column);
+    let tagged = match dialect {
+        Dialect::Sqlite => format!("CAST(X'00' || {c} AS BLOB)"),
+        Dialect::Postgres => format!("'\\x00'::bytea || {c}"),
+        Dialect::Mysql => format!("CONCAT(X'00', {c})"),
+    };
+    format!("UPDATE {table} SET {c} = {tagged} WHERE {c} IS NOT NULL")
+}
+
+/// The statement that makes every value of `column` plain again: the bytes after tag `0`,
+/// or the shared value whose hash follows tag `1`.
+fn untag_statement(table: &str, column: &str, values: &str, dialect: Dialect) -> String {
+    let c = dialect.quote(column);
+    let (first, rest, one) = match dialect {
+        Dialect::Postgres => (
+            format!("substring({c} from 1 for 1)"),
+            format!("substring({c} from 2)"),
+            "'\\x01'::bytea",
+        ),
+        _ => (
+            format!("substr({c}, 1, 1)"),
+            format!("substr({c}, 2)"),
+            "X'01'",
+        ),
+    };
+    format!(
+        "UPDATE {table} SET {c} = CASE WHEN {first} = {one} THEN (SELECT v.{bytes} FROM {values} v WHERE v.{hash} = {rest}) ELSE {rest} END WHERE {c} IS NOT NULL",
+        bytes = dialect.quote(crate::naming::SHARED_BYTES_COLUMN),
+        hash = dialect.quote(crate::naming::SHARED_HASH_COLUMN),
+    )
 }
 
 /// A PostgreSQL column definition in its parts: type, nullability, default and `CHECK`.
@@ -837,6 +931,45 @@ mod tests {
         )
         .unwrap();
         Catalog::of(&model, dialect)
+    }
+
+    /// The catalog of a `Doc` with a binary property, sharing values over `over` bytes.
+    fn sharing(over: Option<u64>, dialect: Dialect) -> Catalog {
+        let schema = r#"{"$defs": {"Doc": {"type": "object", "properties": {"id": {"type": "string"}, "data": {"type": "string", "contentEncoding": "base64"}}, "required": ["id"]}}}"#;
+        let block = match over {
+            Some(over) => format!(r#"{{"Doc": {{"x-na:store": {{"shareBinaryOver": {over}}}}}}}"#),
+            None => r#"{"Doc": {}}"#.to_owned(),
+        };
+        let model = build(&Source::new("s", schema), &Source::new("m", block)).unwrap();
+        Catalog::of(&model, dialect)
+    }
+
+    /// Turning sharing on tags every value before the column's check asks for tags;
+    /// turning it off untags after the check is gone; neither applies unasked, and a
+    /// change of the size alone changes nothing. A catalog that shares nothing records no
+    /// `shared` (earlier catalogs keep their hash).
+    #[test]
+    fn sharing_turned_on_and_off_rewrites_values_around_the_check() {
+        for dialect in Dialect::ALL {
+            let (off, on) = (sharing(None, dialect), sharing(Some(64), dialect));
+            assert!(!off.to_json().contains("shared"));
+            assert_eq!(on.tables[0].shared, ["data"]);
+            assert!(on.tables[0].column("data").unwrap().contains("CHECK"));
+            assert_eq!(on.hash(), sharing(Some(1 << 20), dialect).hash());
+            let changes = off.changes_to(&on);
+            let first = &changes[0];
+            assert!(first.description.contains("begins sharing"), "{changes:?}");
+            assert!(first.up[0].starts_with("UPDATE"), "{first:?}");
+            assert!(changes[1..]
+                .iter()
+                .any(|c| c.description.contains("changes from") || c.rebuilds_table));
+            let changes = on.changes_to(&off);
+            let last = changes.last().unwrap();
+            assert!(last.description.contains("stops sharing"), "{changes:?}");
+            assert!(last.up[0].contains("nasc_shared_values"), "{last:?}");
+            assert!(changes.iter().all(|c| !c.additive), "{changes:?}");
+            assert!(on.changes_to(&on).is_empty());
+        }
     }
 
     #[test]

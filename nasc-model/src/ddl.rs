@@ -194,7 +194,8 @@ pub fn table_parts(ty: &EntityType, dialect: Dialect) -> TableParts {
             definition.push_str(&format!(" DEFAULT {default}"));
         }
         // One CHECK per column (MariaDB takes no more), its conditions joined.
-        let checks = column_checks(field, dialect);
+        let shared = ty.shared_columns().any(|(_, f)| f.column == field.column);
+        let checks = column_checks(field, dialect, shared);
         if !checks.is_empty() {
             // PostgreSQL's is named, so that a migration can replace it.
             if dialect == Dialect::Postgres {
@@ -339,9 +340,12 @@ pub fn index_statements(ty: &EntityType, dialect: Dialect) -> Vec<(String, Strin
 /// The conditions a column's values must meet: SQLite's booleans and JSON text, enums, and
 /// the validation keywords SQL can express (string lengths, numeric bounds; `pattern`,
 /// `format` and `multipleOf` are checked by nasc only).
-fn column_checks(field: &crate::model::Field, dialect: Dialect) -> Vec<String> {
+fn column_checks(field: &crate::model::Field, dialect: Dialect, shared: bool) -> Vec<String> {
     let column = dialect.quote(&field.column);
     let mut checks = Vec::new();
+    if shared {
+        checks.push(tagged_check(&column, dialect));
+    }
     if field.scalar == ScalarType::Boolean && dialect == Dialect::Sqlite {
         checks.push(format!("{column} IN (0, 1)"));
     }
@@ -384,6 +388,30 @@ fn column_checks(field: &crate::model::Field, dialect: Dialect) -> Vec<String> {
         ScalarType::Boolean | ScalarType::Json | ScalarType::DateTime | ScalarType::Bytes => {}
     }
     checks
+}
+
+/// The condition a binary column of a type that shares large values keeps: each value a
+/// tag and what follows it, the value itself (`0`) or its 32-byte SHA-256 (`1`). It keeps
+/// writers that do not know the tags out, and marks the column in the catalog, so that a
+/// binary that does not know them stops before it reads a tag as part of a value.
+fn tagged_check(column: &str, dialect: Dialect) -> String {
+    let (first, length, zero, one) = match dialect {
+        Dialect::Postgres => (
+            format!("substring({column} from 1 for 1)"),
+            format!("octet_length({column})"),
+            "'\\x00'::bytea",
+            "'\\x01'::bytea",
+        ),
+        _ => (
+            format!("substr({column}, 1, 1)"),
+            format!("length({column})"),
+            "X'00'",
+            "X'01'",
+        ),
+    };
+    // (SQLite's `substr` of an empty blob is NULL, which a check lets by: the length
+    // first.)
+    format!("({length} >= 1 AND ({first} = {zero} OR ({first} = {one} AND {length} = 33)))")
 }
 
 fn references(link: &crate::model::ParentLink, dialect: Dialect) -> String {

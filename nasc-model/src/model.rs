@@ -292,6 +292,10 @@ pub struct EntityType {
     pub timestamps: (Option<usize>, Option<usize>),
     /// When its aggregates expire, and how many it keeps (`ttl`, `maxSize`).
     pub expiry: Expiry,
+    /// The mapping's `shareBinaryOver`: values of its binary properties longer than this
+    /// many bytes are stored once, by SHA-256, in a table every type shares, and its
+    /// binary columns hold a tag byte first (see `nasc_runtime`'s shared values).
+    pub share_binary_over: Option<u64>,
     /// The table's former name, when the mapping declares it (`renamedFrom`): a database
     /// holding that table has it renamed.
     pub renamed_from: Option<String>,
@@ -362,6 +366,15 @@ impl EntityType {
             .filter(move |(i, _)| Some(*i) != self.pk_index && Some(*i) != self.timestamps.0)
     }
 
+    /// The columns of its binary properties, when the type shares large binary values
+    /// (their values are tagged): none otherwise.
+    pub fn shared_columns(&self) -> impl Iterator<Item = (usize, &Field)> {
+        self.fields
+            .iter()
+            .enumerate()
+            .filter(move |(_, f)| self.share_binary_over.is_some() && f.scalar == ScalarType::Bytes)
+    }
+
     /// Looks up a field by property name.
     pub fn field(&self, property: &str) -> Option<&Field> {
         self.fields.iter().find(|f| f.property == property)
@@ -401,6 +414,9 @@ pub struct Model {
     /// Shapes of the types that properties embed with a single `$ref` (or an array of an
     /// unmapped type), by type name.
     pub embedded: BTreeMap<String, ObjectShape>,
+    /// What every table name starts with ([`Model::with_table_prefix`]): nasc's own tables
+    /// of the model's store carry it too.
+    pub table_prefix: String,
 }
 
 impl Model {
@@ -462,6 +478,7 @@ impl Model {
                 None => Ok(name),
             }
         };
+        self.table_prefix = format!("{}{prefix}", self.table_prefix);
         for ty in &mut self.types {
             ty.table = prefixed(&ty.table)?;
             if let Some(former) = &mut ty.renamed_from {

@@ -52,6 +52,17 @@ pub const EXPIRES_COLUMN: &str = "nasc_expires_at";
 /// The hidden column of a type with a `maxSize`: when the aggregate was created, in
 /// milliseconds since the Unix epoch by the database's clock (the oldest go first).
 pub const CREATED_COLUMN: &str = "nasc_created_at";
+/// The table of binary values stored once, by hash: one row per value, with the number
+/// of aggregates holding it.
+pub const SHARED_VALUES_TABLE: &str = "nasc_shared_values";
+/// Which aggregates hold which shared values: one row per aggregate and value.
+pub const SHARED_HOLDERS_TABLE: &str = "nasc_shared_holders";
+/// The shared values' key: the SHA-256 of the value (32 bytes).
+pub const SHARED_HASH_COLUMN: &str = "hash";
+/// The shared values' bytes.
+pub const SHARED_BYTES_COLUMN: &str = "bytes";
+/// The number of aggregates holding a shared value.
+pub const SHARED_REFS_COLUMN: &str = "refs";
 /// Longest identifier accepted (PostgreSQL's limit, the smallest of the supported backends).
 pub const MAX_IDENTIFIER_BYTES: usize = 63;
 

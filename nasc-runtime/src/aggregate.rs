@@ -145,6 +145,9 @@ pub(crate) struct RowTree<'a> {
     pub positions: Vec<Option<(usize, Vec<usize>)>>,
     /// Where this row is in the aggregate.
     pub at: RowPointer,
+    /// The top-level row, once [sealed](crate::shared::seal): the binary values the
+    /// aggregate stores by hash (none below the top).
+    pub shared: crate::shared::Sealed,
 }
 
 /// Where a row is in its aggregate, made into a JSON pointer only when an error names it
@@ -459,7 +462,8 @@ pub(crate) fn check_scope(
 
 /// Validates `full` as the whole state of aggregate `target` of type `ty`; of the arrays
 /// `changed` names, only the children at the listed positions (the others are trusted
-/// unchanged).
+/// unchanged). The tree is [sealed](crate::shared::seal): its binary values are in the
+/// form their columns store.
 pub(crate) fn validate<'a>(
     model: &'a Model,
     ty: &'a EntityType,
@@ -468,8 +472,9 @@ pub(crate) fn validate<'a>(
     dialect: Dialect,
     target: Target<'_>,
 ) -> Result<RowTree<'a>, Error> {
-    let tree = row_tree(model, ty, full, RowPointer::Top, changed, dialect, target)?;
+    let mut tree = row_tree(model, ty, full, RowPointer::Top, changed, dialect, target)?;
     check_id(&tree, target)?;
+    crate::shared::seal(&mut tree);
     Ok(tree)
 }
 
@@ -701,6 +706,7 @@ fn row_tree<'a>(
         children,
         positions,
         at: row,
+        shared: Default::default(),
     })
 }
 

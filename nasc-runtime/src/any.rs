@@ -323,6 +323,12 @@ impl MappedStore {
         on_backend!(self, store => store.purge_expired())
     }
 
+    /// What the table of shared binary values holds; see
+    /// [`crate::DieselStore::shared_values`].
+    pub fn shared_values(&self) -> Result<crate::SharedValues, Error> {
+        on_backend!(self, store => store.shared_values())
+    }
+
     /// The position of a feed applied here; see [`crate::DieselStore::feed_position`].
     pub fn feed_position(&self, feed: &str) -> Result<i64, Error> {
         on_backend!(self, store => store.feed_position(feed))

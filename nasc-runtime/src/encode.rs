@@ -63,7 +63,7 @@ impl<T: Aggregate> Encode for T {
 /// Encodes `entity` as the top-level row of type `ty` (with every child row), checking it
 /// as the JSON front end checks a document.
 /// `key`, when given, is encoded as the pk instead of the entity's own (a key generated
-/// for a new aggregate: [`crate::generated`]).
+/// for a new aggregate: [`crate::generated`]). The tree is [sealed](crate::shared::seal).
 pub(crate) fn encode_aggregate<'a>(
     model: &'a Model,
     ty: &'a EntityType,
@@ -75,8 +75,9 @@ pub(crate) fn encode_aggregate<'a>(
     let mut row = RowEncoder::new(model, ty, RowPointer::Top, dialect, target);
     row.key = key;
     entity.encode(&mut row)?;
-    let tree = row.finish()?;
+    let mut tree = row.finish()?;
     check_id(&tree, target)?;
+    crate::shared::seal(&mut tree);
     Ok(tree)
 }
 
@@ -358,6 +359,7 @@ impl<'a> RowEncoder<'a> {
             children: self.children,
             positions: Vec::new(),
             at: self.at,
+            shared: Default::default(),
         })
     }
 }

@@ -57,6 +57,7 @@ mod scope;
 #[cfg(feature = "testing")]
 mod scratch;
 mod secrets;
+mod shared;
 mod sql;
 mod store;
 #[cfg(feature = "testing")]
@@ -129,7 +130,7 @@ pub use diff::{diff, diff_children, ChildrenDiff, Diff};
 pub use entity::{Aggregate, Entity};
 pub use error::Error;
 pub use json_store::DieselJsonStore;
-pub use mapped::{DieselStore, Transaction};
+pub use mapped::{DieselStore, SharedValues, Transaction};
 pub use memory::MemoryStore;
 pub use migration_plan::{MigrationFiles, MigrationPlan};
 pub use nasc_derive::{schema, Entity, SchemaEnum, SchemaObject};

@@ -103,6 +103,23 @@ pub enum Statement {
     CountKept,
     /// Types with a `maxSize`: the pks of the oldest aggregates kept.
     OldestKept,
+    /// Types that share binary values (`shareBinaryOver`): the hashes an aggregate holds.
+    SharedHeld,
+    /// A shared value's count of holders raised (an aggregate takes it up).
+    RaiseShared,
+    /// A shared value stored, with one holder (or its count raised, when a write running
+    /// beside stored it first).
+    StoreShared,
+    /// An aggregate recorded as a holder of a shared value.
+    AddHolder,
+    /// A shared value's count of holders lowered.
+    ReleaseShared,
+    /// A shared value no aggregate holds any more, deleted.
+    DropReleased,
+    /// An aggregate no longer recorded as a holder of a shared value.
+    DropHolder,
+    /// Shared values by hash, for a read.
+    FetchShared,
 }
 
 /// SQL text split at its bind parameters: values go between the pieces.

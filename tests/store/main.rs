@@ -31,6 +31,7 @@ mod replication;
 #[cfg(any(feature = "postgres", feature = "mysql"))]
 mod servers;
 mod shapes;
+mod shared;
 mod shop;
 mod sqlite;
 mod transactions;
@@ -54,6 +55,13 @@ macro_rules! conformance {
 }
 
 conformance!(
+    shared::large_binary_values_are_stored_once,
+    shared::shared_values_follow_a_model_through_random_writes,
+    shared::removals_release_shared_values,
+    shared::writers_side_by_side_share_values,
+    shared::sharing_turned_on_and_off_keeps_every_value,
+    shared::damaged_shared_values_are_reported,
+    shared::namespaces_and_replicas_share_on_their_own,
     derived::checked_document_shapes_round_trip,
     derived::unchecked_fields_are_validated_when_saved,
     binary::binary_values_round_trip_typed_and_as_json,

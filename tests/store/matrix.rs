@@ -183,6 +183,10 @@ fn counted_type() -> Value {
     ty
 }
 
+/// The mapping's `shareBinaryOver` of the types that share binary values (half of them,
+/// and of children): the binary samples are smaller and larger than it.
+const SHARED_OVER: u64 = 16;
+
 /// Every way a row is written: top-level plain (upsert), versioned, with a unique key
 /// (update-then-insert on MySQL); children by key (leaves), replaced (branches, which
 /// have children of their own), each of those also saved as a top-level aggregate; and
@@ -206,16 +210,20 @@ fn registry() -> Registry {
     }});
     let mapping = json!({
         "Plain": {"x-na:store": {"entity": "plains"}},
-        "Versioned": {"x-na:store": {"entity": "versioneds", "version": "version"}},
-        "Keyed": {"x-na:store": {"entity": "keyeds", "unique": ["code"]}},
+        "Versioned": {"x-na:store": {"entity": "versioneds", "version": "version",
+            "shareBinaryOver": SHARED_OVER}},
+        "Keyed": {"x-na:store": {"entity": "keyeds", "unique": ["code"],
+            "shareBinaryOver": SHARED_OVER}},
         "Parent": {"x-na:store": {"entity": "parents"}},
         "Branch": {"x-na:store": {"entity": "branches"}},
-        "Leaf": {"x-na:store": {"entity": "leaves"}},
+        "Leaf": {"x-na:store": {"entity": "leaves", "shareBinaryOver": SHARED_OVER}},
         "Line": {"x-na:store": {"entity": "lines"}},
-        "Entry": {"x-na:store": {"entity": "entries", "positional": true}},
+        "Entry": {"x-na:store": {"entity": "entries", "positional": true,
+            "shareBinaryOver": SHARED_OVER}},
         "Counted": {"x-na:store": {"entity": "counteds", "generated": "increment"}},
         "Minted": {"x-na:store": {"entity": "minteds", "generated": "uuid"}},
-        "Expiring": {"x-na:store": {"entity": "expirings", "ttl": "1h", "maxSize": 2}},
+        "Expiring": {"x-na:store": {"entity": "expirings", "ttl": "1h", "maxSize": 2,
+            "shareBinaryOver": SHARED_OVER}},
     });
     Registry::from_json_str(
         "matrix.schema.json",
@@ -633,6 +641,14 @@ pub fn every_column_kind_through_every_statement(b: &Backend) {
         Statement::PurgeExpired,
         Statement::CountKept,
         Statement::OldestKept,
+        Statement::SharedHeld,
+        Statement::RaiseShared,
+        Statement::StoreShared,
+        Statement::AddHolder,
+        Statement::ReleaseShared,
+        Statement::DropReleased,
+        Statement::DropHolder,
+        Statement::FetchShared,
     ];
     match b.kind {
         Kind::Postgres => expected.extend([

@@ -202,6 +202,7 @@ impl<C: MappedConnection> DieselStore<C> {
                         return Err(target.corrupt("", format!("the stored version is {other:?}")))
                     }
                 }
+                self.hold_shared(conn, &tree, tree.pk(), target)?;
                 self.log_change(
                     conn,
                     &tree,
@@ -260,7 +261,9 @@ impl<C: MappedConnection> DieselStore<C> {
                         .map_err(database)?;
                     for row in &keys {
                         if let [key] = row.as_slice() {
-                            let id = generated::id_text(&aggregate::cell_to_value(key, pk_scalar));
+                            let pk = aggregate::cell_to_value(key, pk_scalar);
+                            self.release_shared(conn, ty, &pk, target)?;
+                            let id = generated::id_text(&pk);
                             self.log_removal(conn, &ty.name, &id, "expired", target)?;
                         }
                     }

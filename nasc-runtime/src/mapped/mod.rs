@@ -2,6 +2,7 @@
 //! Writes are in [`write`], reads in [`read`].
 
 mod apply;
+mod holding;
 mod query;
 mod read;
 mod write;
@@ -16,6 +17,7 @@ use crate::rows::Loaded;
 use crate::sql::{named_update, statements, Sql, TypeStatements};
 use crate::{Error, Registry, Scope, Store};
 use diesel::result::Error as DieselError;
+pub use holding::SharedValues;
 use nasc_model::EntityType;
 use serde_json::Value;
 use std::collections::{BTreeMap, HashMap};
@@ -54,6 +56,10 @@ pub struct DieselStore<C: MappedConnection> {
     target: String,
     /// The URL, for a follower's listening connection.
     url: String,
+    /// For each type (by index), whether its aggregates may hold shared binary values.
+    shares: Vec<bool>,
+    /// The statements of the shared values, when a type shares.
+    shared: Option<crate::shared::SharedStatements>,
 }
 
 /// A set of columns of a type: its index, and the indexes of the fields.
@@ -75,11 +81,16 @@ impl<C: MappedConnection> DieselStore<C> {
         let change_log = options.change_log;
         let namespace = Namespace::new(options.namespace.as_deref(), C::DIALECT)?;
         let registry = namespace.registry(registry)?;
+        let shares = crate::shared::sharing_types(registry.model());
+        let sharing = shares.contains(&true);
         let prepare = |first: &mut C| {
-            let own_tables = match change_log {
+            let mut own_tables = match change_log {
                 true => crate::change_log::ddl(&namespace, C::DIALECT),
                 false => Vec::new(),
             };
+            if sharing {
+                own_tables.extend(crate::shared::ddl(&namespace, C::DIALECT));
+            }
             crate::schema_version::migrate(
                 first,
                 &namespace,
@@ -113,6 +124,8 @@ impl<C: MappedConnection> DieselStore<C> {
             named_updates: Mutex::default(),
             query_shapes: Mutex::default(),
             feeds_ready: std::sync::atomic::AtomicBool::new(false),
+            shared: sharing.then(|| crate::shared::SharedStatements::new(&namespace, C::DIALECT)),
+            shares,
             namespace,
             target: redact(url),
             url: url.to_owned(),
@@ -370,6 +383,8 @@ impl<C: MappedConnection> DieselStore<C> {
                         unreachable!("a typed save writes whole arrays, never by position")
                     }
                 };
+                self.hold_shared(conn, tree, tree.pk(), target)
+                    .map_err(Failure::Nasc)?;
                 let logged = match (document, &wire) {
                     (Some(full), Some(Some(wire))) => Logged::Change { wire, full },
                     (Some(document), _) => Logged::Whole(document),
@@ -507,10 +522,17 @@ impl<C: MappedConnection> DieselStore<C> {
         target: Target<'_>,
     ) -> Result<bool, Error> {
         self.write_transaction(via, target, |conn| {
-            let created = self
+            let created = match self
                 .create_top_level(conn, tree, false, target)
                 .map_err(Failure::Nasc)?
-                .is_some();
+            {
+                Some(pk) => {
+                    self.hold_shared(conn, tree, &pk, target)
+                        .map_err(Failure::Nasc)?;
+                    true
+                }
+                None => false,
+            };
             if let (true, Some(document)) = (created, logged) {
                 let logged = Logged::Whole(document);
                 self.log_change(conn, tree, logged, &Scope::Whole, true, target)?;
@@ -543,6 +565,8 @@ impl<C: MappedConnection> DieselStore<C> {
                 Written::Done { .. } => {}
                 Written::PositionsNotInPlace => unreachable!("a whole state names no position"),
             }
+            self.hold_shared(conn, tree, tree.pk(), target)
+                .map_err(Failure::Nasc)?;
             if let Some(document) = logged {
                 let logged = Logged::Whole(document);
                 self.log_change(conn, tree, logged, &Scope::Whole, true, target)?;
@@ -581,7 +605,7 @@ impl<C: MappedConnection> DieselStore<C> {
         aggregate::stamp_times(&mut tree);
         let stored = self.insert_tree(via, &tree, &key, Some(full), target)?;
         let id = generated::id_text(&stored);
-        let row = generated::stored_rows(&tree, &stored);
+        let row = self.opened_sealed(&tree, generated::stored_rows(&tree, &stored), target)?;
         self.row_to_json(entity, row, "", Target { ty, id: &id })
             .map(Value::Object)
     }
@@ -617,7 +641,8 @@ impl<C: MappedConnection> DieselStore<C> {
             false => None,
         };
         let stored = self.insert_tree(via, &tree, &key, logged.as_ref(), target)?;
-        Ok(Loaded::Rows(generated::stored_rows(&tree, &stored)))
+        let row = generated::stored_rows(&tree, &stored);
+        Ok(Loaded::Rows(self.opened_sealed(&tree, row, target)?))
     }
 
     /// Writes `tree` as a new aggregate, its key made as `key` says: the pk stored, or
@@ -638,6 +663,8 @@ impl<C: MappedConnection> DieselStore<C> {
             else {
                 return Err(Failure::Nasc(Error::exists(target.ty, target.id)));
             };
+            self.hold_shared(conn, tree, &stored, target)
+                .map_err(Failure::Nasc)?;
             if let Some(document) = logged {
                 let id = generated::id_text(&stored);
                 let mut document = document.clone();
@@ -723,6 +750,9 @@ impl<C: MappedConnection> DieselStore<C> {
                         std::slice::from_ref(&pk),
                     )
                     .map_err(|e| target.database("deleting", "", e))?;
+                if deleted > 0 {
+                    self.release_shared(conn, entity, &pk, target)?;
+                }
                 if deleted > 0 && self.change_log {
                     let diff = serde_json::json!({ crate::change_log::DELETED_KEY: true });
                     crate::change_log::append::<C>(conn, &self.namespace, ty, id, &diff, None)
@@ -803,6 +833,8 @@ impl<C: MappedConnection> DieselStore<C> {
                     Written::PositionsNotInPlace => return Err(Failure::NotInPlace),
                     Written::Done { whole_row } => whole_row,
                 };
+                self.hold_shared(conn, &tree, tree.pk(), target)
+                    .map_err(Failure::Nasc)?;
                 match &wire {
                     Some(wire) => {
                         let logged = Logged::Change { wire, full };

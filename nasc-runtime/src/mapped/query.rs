@@ -190,8 +190,25 @@ impl<C: MappedConnection> DieselStore<C> {
             .collect())
     }
 
-    /// The rows of `plan`'s page with their children, and the cursor of the next page.
+    /// The rows of `plan`'s page with their children (their binary values in place), and
+    /// the cursor of the next page.
     fn read_page(
+        &self,
+        conn: &mut C,
+        plan: &Plan<'_>,
+        target: Target<'_>,
+    ) -> Result<RowsPage, Error> {
+        self.opened(
+            conn,
+            plan.ty,
+            target,
+            |conn| self.read_stored_page(conn, plan, target),
+            |page| page.items.iter_mut().map(|(_, row)| row).collect(),
+        )
+    }
+
+    /// [`Self::read_page`], its cells as stored.
+    fn read_stored_page(
         &self,
         conn: &mut C,
         plan: &Plan<'_>,

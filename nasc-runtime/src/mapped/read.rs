@@ -16,8 +16,27 @@ use serde_json::{Map, Value};
 use std::collections::HashMap;
 
 impl<C: MappedConnection> DieselStore<C> {
-    /// The top-level row of aggregate type `ty` whose pk is `pk`, with every child row.
+    /// The top-level row of aggregate type `ty` whose pk is `pk`, with every child row,
+    /// its binary values in place.
     pub(super) fn read_aggregate(
+        &self,
+        conn: &mut C,
+        ty: &EntityType,
+        pk: &SqlValue,
+        target: Target<'_>,
+    ) -> Result<Option<LoadedRow>, Error> {
+        self.opened(
+            conn,
+            ty,
+            target,
+            |conn| self.read_stored(conn, ty, pk, target),
+            |row| row.iter_mut().collect(),
+        )
+    }
+
+    /// [`Self::read_aggregate`], its cells as stored (the binary values of sharing types
+    /// tagged, see [`crate::shared`]).
+    pub(super) fn read_stored(
         &self,
         conn: &mut C,
         ty: &EntityType,

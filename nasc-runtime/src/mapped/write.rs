@@ -311,6 +311,7 @@ impl<C: MappedConnection> DieselStore<C> {
             .run(drop, std::slice::from_ref(pk))
             .map_err(|e| target.database("removing the expired", "", e))?;
         if dropped > 0 {
+            self.release_shared(conn, ty, pk, target)?;
             self.log_removal(conn, target.ty, target.id, "expired", target)?;
         }
         Ok(())
@@ -364,6 +365,7 @@ impl<C: MappedConnection> DieselStore<C> {
             let id = crate::generated::id_text(&key);
             conn.run(delete, std::slice::from_ref(&key))
                 .map_err(|e| target.database("removing the oldest", "", e))?;
+            self.release_shared(conn, ty, &key, target)?;
             self.log_removal(conn, target.ty, &id, "evicted", target)?;
         }
         Ok(())

@@ -327,7 +327,14 @@ impl<'m> Reader<'m> {
         pointer: &str,
     ) -> Result<Predicate, Error> {
         let field = &ty.fields[index];
-        let on = |test| Predicate::Field { field: index, test };
+        let shared = ty.shared_columns().any(|(i, _)| i == index);
+        let on = |test| Predicate::Field {
+            field: index,
+            test: match shared {
+                true => stored_forms(test),
+                false => test,
+            },
+        };
         let operators = match value {
             Value::Null => return Ok(on(Test::IsNull)),
             Value::Object(operators) if field.scalar != ScalarType::Json => operators,
@@ -759,4 +766,18 @@ fn list<S: AsRef<str>>(items: &[S]) -> String {
 
 fn kind(value: &Value) -> String {
     nasc_model::shape::kind(value)
+}
+
+/// `test` of a binary column of a type that shares large values (its values are tagged,
+/// see [`crate::shared`]): a value matches in either of its stored forms.
+fn stored_forms(test: Test) -> Test {
+    let forms = |value: &SqlValue| match value {
+        SqlValue::Bytes(bytes) => crate::shared::stored_forms(bytes).to_vec(),
+        other => vec![other.clone().into_owned()],
+    };
+    match test {
+        Test::Compare(Comparison::Equal, value) => Test::In(forms(&value)),
+        Test::In(values) => Test::In(values.iter().flat_map(forms).collect()),
+        other => other,
+    }
 }

@@ -1,0 +1,152 @@
+//! The mapped store's side of the shared values ([`crate::shared`]): what an aggregate
+//! holds brought up to date after each write and removal, in its transaction, and the
+//! values put back in place in what reads return.
+
+use super::{DieselStore, Executor};
+use crate::aggregate::{RowTree, SqlValue, Target};
+use crate::backend::MappedConnection;
+use crate::rows::LoadedRow;
+use crate::shared::{self, Sealed, Unopened};
+use crate::Error;
+use nasc_model::EntityType;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// How many times a read is made again when a value it holds by hash was let go meanwhile
+/// (PostgreSQL and MySQL read committed rows statement by statement).
+const REREADS: usize = 8;
+
+/// What the table of shared binary values holds (the mapping's `shareBinaryOver`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct SharedValues {
+    /// Values stored by hash.
+    pub values: u64,
+    /// Their bytes, together.
+    pub bytes: u64,
+    /// The sum of their counts of holders.
+    pub references: u64,
+    /// The aggregates recorded as holding a value, one per aggregate and value: equal to
+    /// `references` in a consistent store.
+    pub holders: u64,
+}
+
+impl<C: MappedConnection> DieselStore<C> {
+    /// What the table of shared binary values holds: all zeros when no type shares.
+    pub fn shared_values(&self) -> Result<SharedValues, Error> {
+        let Some(statements) = &self.shared else {
+            return Ok(SharedValues::default());
+        };
+        let target = Target { ty: "", id: "" };
+        self.pool.with("", "", |conn| {
+            statements
+                .totals(conn)
+                .map_err(|e| target.database("counting the shared values of", "", e))
+        })
+    }
+
+    /// After a write of the aggregate of `tree` (its pk `pk`, as stored): the values it
+    /// holds by hash, read back as stored, recorded and counted (see
+    /// [`shared::SharedStatements::hold`]).
+    pub(super) fn hold_shared(
+        &self,
+        conn: &mut C,
+        tree: &RowTree<'_>,
+        pk: &SqlValue<'_>,
+        target: Target<'_>,
+    ) -> Result<(), Error> {
+        let Some(statements) = self.sharing(tree.ty) else {
+            return Ok(());
+        };
+        let mut stored = self.read_stored(conn, tree.ty, pk, target)?;
+        let mut rows: Vec<&mut LoadedRow> = stored.iter_mut().collect();
+        let held = shared::held(
+            self.registry.model(),
+            &self.shares,
+            tree.ty,
+            &mut rows,
+            target,
+        )?;
+        let id = crate::generated::id_text(pk);
+        statements.hold(conn, &tree.ty.name, &id, &held, &tree.shared, target)
+    }
+
+    /// After the removal of aggregate `pk` of `ty`: every value it held let go.
+    pub(super) fn release_shared(
+        &self,
+        conn: &mut impl Executor,
+        ty: &EntityType,
+        pk: &SqlValue<'_>,
+        target: Target<'_>,
+    ) -> Result<(), Error> {
+        let Some(statements) = self.sharing(ty) else {
+            return Ok(());
+        };
+        let id = crate::generated::id_text(pk);
+        statements.hold(
+            conn,
+            &ty.name,
+            &id,
+            &BTreeSet::new(),
+            &Sealed::default(),
+            target,
+        )
+    }
+
+    /// The statements of the shared values, when aggregates of `ty` may hold some.
+    fn sharing(&self, ty: &EntityType) -> Option<&shared::SharedStatements> {
+        self.shared.as_ref().filter(|_| self.shares[ty.index])
+    }
+
+    /// `read` (rows of `ty`, read in the current transaction), with every binary value of
+    /// a sharing column back in place: read again when a value the rows hold by hash was
+    /// let go after they were read.
+    pub(super) fn opened<T>(
+        &self,
+        conn: &mut C,
+        ty: &EntityType,
+        target: Target<'_>,
+        mut read: impl FnMut(&mut C) -> Result<T, Error>,
+        rows: impl Fn(&mut T) -> Vec<&mut LoadedRow>,
+    ) -> Result<T, Error> {
+        let Some(statements) = self.sharing(ty) else {
+            return read(conn);
+        };
+        let model = self.registry.model();
+        let mut rereads = 0;
+        loop {
+            let mut result = read(conn)?;
+            let mut found = rows(&mut result);
+            let hashes = shared::held(model, &self.shares, ty, &mut found, target)?;
+            let values = match hashes.is_empty() {
+                true => BTreeMap::new(),
+                false => statements
+                    .fetch(conn, &hashes)
+                    .map_err(|e| target.database("loading the shared values of", "", e))?,
+            };
+            match shared::open(model, &self.shares, ty, &mut found, &values, target) {
+                Ok(()) => return Ok(result),
+                Err(Unopened::Missing(_)) if rereads < REREADS => rereads += 1,
+                Err(Unopened::Missing(error) | Unopened::Failed(error)) => return Err(error),
+            }
+        }
+    }
+
+    /// `row`, made from the sealed `tree` just written, with its binary values in place.
+    pub(super) fn opened_sealed(
+        &self,
+        tree: &RowTree<'_>,
+        mut row: LoadedRow,
+        target: Target<'_>,
+    ) -> Result<LoadedRow, Error> {
+        if self.sharing(tree.ty).is_some() {
+            shared::open_sealed(
+                self.registry.model(),
+                &self.shares,
+                tree.ty,
+                &mut row,
+                &tree.shared,
+                target,
+            )?;
+        }
+        Ok(row)
+    }
+}
