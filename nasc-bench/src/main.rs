@@ -298,6 +298,7 @@ mod allocations;
 mod compile_time;
 mod queries;
 mod service;
+mod shared_values;
 
 #[global_allocator]
 static ALLOCATOR: allocations::Counting = allocations::Counting;
@@ -690,6 +691,7 @@ fn main() {
         one_child_change(&mut results, sizes, rounds, per_round / 4);
     queries::sqlite(&mut results, rounds, per_round / 10);
     service::run(&mut results, rounds, per_round / 10);
+    let (shared_bytes, inline_bytes) = shared_values::sqlite(&mut results, rounds, per_round / 10);
     let postgres = postgres_runs(&mut results, rounds, per_round);
     if let Err(why) = &postgres {
         println!("PostgreSQL skipped: {why}");
@@ -762,6 +764,14 @@ fn main() {
         "full_vs_normal": m("persist 10 children, synchronous=FULL", "nasc (dynamic)") / m("persist 10 children", "nasc (dynamic)"),
         "change_log_typed_vs_without": ratio("persist 10 children", "nasc (typed, change log)", "nasc (typed)"),
         "change_log_diff_vs_without": ratio("persist 10 children", "nasc (processor diff, change log)", "nasc (processor diff)"),
+        // 50 documents each holding the same 256 KiB attachment: stored once by hash
+        // (`shareBinaryOver`) beside in each row (time ratios below 1: sharing faster).
+        "shared_values": {
+            "save_vs_inline": ratio(shared_values::SAVE, shared_values::SHARED, shared_values::INLINE),
+            "load_vs_inline": ratio(shared_values::LOAD, shared_values::SHARED, shared_values::INLINE),
+            "database_bytes_shared": shared_bytes,
+            "database_bytes_inline": inline_bytes,
+        },
         "postgres": match &postgres {
             Ok(()) => json!({
                 "persist_vs_diesel": ratio("postgres: persist 10 children", "nasc (dynamic)", "diesel"),
@@ -798,6 +808,7 @@ fn main() {
         "one_child_10000_vs_10": report["one_child_10000_vs_10"],
         "one_child_10000_vs_10_whole_array_diff": report["one_child_10000_vs_10_whole_array_diff"],
         "full_vs_normal": report["full_vs_normal"],
+        "shared_values": report["shared_values"],
         "postgres": report["postgres"],
     })).unwrap());
     println!(

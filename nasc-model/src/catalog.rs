@@ -46,10 +46,10 @@ pub struct TableCatalog {
     /// some, so that the catalogs of earlier versions keep their hash.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub shared: Vec<String>,
-    /// The table of shared values (with the namespace's prefix), which untagging a
-    /// column reads (not recorded).
+    /// What the names of the tables of shared values start with (a namespace's prefix),
+    /// for the changes of sharing columns (not recorded).
     #[serde(skip)]
-    pub shared_values_table: String,
+    pub table_prefix: String,
 }
 
 /// One difference between two catalogs.
@@ -102,11 +102,7 @@ impl Catalog {
                         })
                         .collect(),
                     shared: ty.shared_columns().map(|(_, f)| f.column.clone()).collect(),
-                    shared_values_table: format!(
-                        "{}{}",
-                        model.table_prefix,
-                        crate::naming::SHARED_VALUES_TABLE
-                    ),
+                    table_prefix: model.table_prefix.clone(),
                 }
             })
             .collect();
@@ -709,7 +705,11 @@ impl TableCatalog {
     /// shared table until its holder is next saved or removed by a store that shares.)
     fn sharing_changes(&self, target: &TableCatalog, dialect: Dialect, begin: bool) -> Vec<Change> {
         let table = dialect.quote(&target.name);
-        let values = dialect.quote(&target.shared_values_table);
+        let values = dialect.quote(&format!(
+            "{}{}",
+            target.table_prefix,
+            crate::naming::SHARED_VALUES_TABLE
+        ));
         let (from, to) = match begin {
             true => (self, target),
             false => (target, self),
@@ -726,13 +726,19 @@ impl TableCatalog {
                     true => (tag, untag, "begins"),
                     false => (untag, tag, "stops"),
                 };
+                // (Untagging reads the table of shared values: made when missing, so that
+                // migration files run and revert wherever they are run.)
+                let tables =
+                    crate::ddl::shared_values_tables(&target.table_prefix, dialect);
+                let up = tables.iter().cloned().chain([up]).collect();
+                let down = tables.into_iter().chain([down]).collect();
                 Change {
                     description: format!(
                         "table `{}`: binary column `{column}` {what} sharing values over the mapping's `shareBinaryOver` (every value rewritten)",
                         target.name
                     ),
-                    up: vec![up],
-                    down: vec![down],
+                    up,
+                    down,
                     additive: false,
                     rebuilds_table: false,
                     drops: Vec::new(),
@@ -959,14 +965,21 @@ mod tests {
             let changes = off.changes_to(&on);
             let first = &changes[0];
             assert!(first.description.contains("begins sharing"), "{changes:?}");
-            assert!(first.up[0].starts_with("UPDATE"), "{first:?}");
+            assert!(
+                first.up[0].contains("CREATE TABLE IF NOT EXISTS"),
+                "{first:?}"
+            );
+            assert!(first.up.last().unwrap().starts_with("UPDATE"), "{first:?}");
             assert!(changes[1..]
                 .iter()
                 .any(|c| c.description.contains("changes from") || c.rebuilds_table));
             let changes = on.changes_to(&off);
             let last = changes.last().unwrap();
             assert!(last.description.contains("stops sharing"), "{changes:?}");
-            assert!(last.up[0].contains("nasc_shared_values"), "{last:?}");
+            assert!(
+                last.up.last().unwrap().contains("nasc_shared_values"),
+                "{last:?}"
+            );
             assert!(changes.iter().all(|c| !c.additive), "{changes:?}");
             assert!(on.changes_to(&on).is_empty());
         }

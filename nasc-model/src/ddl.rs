@@ -390,6 +390,48 @@ fn column_checks(field: &crate::model::Field, dialect: Dialect, shared: bool) ->
     checks
 }
 
+/// The tables of the values stored once, by hash (`shareBinaryOver`), their names after
+/// `prefix` (a namespace's, on SQLite and MySQL): the values with their counts of holders,
+/// and the holders (one row per aggregate and value). Idempotent.
+pub fn shared_values_tables(prefix: &str, dialect: Dialect) -> Vec<String> {
+    use crate::naming::{
+        SHARED_BYTES_COLUMN, SHARED_HASH_COLUMN, SHARED_HOLDERS_TABLE, SHARED_REFS_COLUMN,
+        SHARED_VALUES_TABLE,
+    };
+    let q = |name: &str| dialect.quote(name);
+    let (hash, bytes, name, id) = match dialect {
+        Dialect::Sqlite => ("BLOB", "BLOB", "TEXT", "TEXT"),
+        Dialect::Postgres => ("BYTEA", "BYTEA", "TEXT", "TEXT"),
+        // (Binary keys: MySQL's collations would make ids differing in case or trailing
+        // spaces one key.)
+        Dialect::Mysql => (
+            "BINARY(32)",
+            "LONGBLOB",
+            "VARBINARY(255)",
+            "VARBINARY(1020)",
+        ),
+    };
+    vec![
+        format!(
+            "CREATE TABLE IF NOT EXISTS {} ({} {hash} NOT NULL PRIMARY KEY, {} {bytes} NOT NULL, {} BIGINT NOT NULL)",
+            q(&format!("{prefix}{SHARED_VALUES_TABLE}")),
+            q(SHARED_HASH_COLUMN),
+            q(SHARED_BYTES_COLUMN),
+            q(SHARED_REFS_COLUMN),
+        ),
+        format!(
+            "CREATE TABLE IF NOT EXISTS {} ({} {name} NOT NULL, {} {id} NOT NULL, {} {hash} NOT NULL, PRIMARY KEY ({}, {}, {}))",
+            q(&format!("{prefix}{SHARED_HOLDERS_TABLE}")),
+            q("type"),
+            q("id"),
+            q(SHARED_HASH_COLUMN),
+            q("type"),
+            q("id"),
+            q(SHARED_HASH_COLUMN),
+        ),
+    ]
+}
+
 /// The condition a binary column of a type that shares large values keeps: each value a
 /// tag and what follows it, the value itself (`0`) or its 32-byte SHA-256 (`1`). It keeps
 /// writers that do not know the tags out, and marks the column in the catalog, so that a

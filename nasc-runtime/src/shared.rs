@@ -49,6 +49,11 @@ const HASHES_PER_FETCH: usize = 200;
 pub(crate) struct Sealed(BTreeMap<Hash, Vec<u8>>);
 
 impl Sealed {
+    /// The hashes of the values the write stores by hash.
+    pub(crate) fn hashes(&self) -> BTreeSet<Hash> {
+        self.0.keys().copied().collect()
+    }
+
     /// The value of `hash`, if the write stores it.
     fn get(&self, hash: &Hash) -> Option<&[u8]> {
         self.0.get(hash).map(Vec::as_slice)
@@ -502,38 +507,7 @@ impl SharedStatements {
 
 /// The tables of the shared values of `namespace`, made when a type of the store shares.
 pub(crate) fn ddl(namespace: &Namespace, dialect: Dialect) -> Vec<String> {
-    let q = |name: &str| dialect.quote(name);
-    let (hash, bytes, name, id) = match dialect {
-        Dialect::Sqlite => ("BLOB", "BLOB", "TEXT", "TEXT"),
-        Dialect::Postgres => ("BYTEA", "BYTEA", "TEXT", "TEXT"),
-        // (Binary keys: MySQL's collations would make ids differing in case or trailing
-        // spaces one key.)
-        Dialect::Mysql => (
-            "BINARY(32)",
-            "LONGBLOB",
-            "VARBINARY(255)",
-            "VARBINARY(1020)",
-        ),
-    };
-    vec![
-        format!(
-            "CREATE TABLE IF NOT EXISTS {} ({} {hash} NOT NULL PRIMARY KEY, {} {bytes} NOT NULL, {} BIGINT NOT NULL)",
-            q(&namespace.table(SHARED_VALUES_TABLE)),
-            q(SHARED_HASH_COLUMN),
-            q(SHARED_BYTES_COLUMN),
-            q(SHARED_REFS_COLUMN),
-        ),
-        format!(
-            "CREATE TABLE IF NOT EXISTS {} ({} {name} NOT NULL, {} {id} NOT NULL, {} {hash} NOT NULL, PRIMARY KEY ({}, {}, {}))",
-            q(&namespace.table(SHARED_HOLDERS_TABLE)),
-            q("type"),
-            q("id"),
-            q(SHARED_HASH_COLUMN),
-            q("type"),
-            q("id"),
-            q(SHARED_HASH_COLUMN),
-        ),
-    ]
+    nasc_model::ddl::shared_values_tables(&namespace.table(""), dialect)
 }
 
 #[cfg(test)]

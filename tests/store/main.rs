@@ -62,6 +62,7 @@ conformance!(
     shared::sharing_turned_on_and_off_keeps_every_value,
     shared::damaged_shared_values_are_reported,
     shared::namespaces_and_replicas_share_on_their_own,
+    shared::sharing_through_exported_files_run_by_diesel,
     derived::checked_document_shapes_round_trip,
     derived::unchecked_fields_are_validated_when_saved,
     binary::binary_values_round_trip_typed_and_as_json,

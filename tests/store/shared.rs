@@ -717,3 +717,57 @@ pub fn namespaces_and_replicas_share_on_their_own(b: &Backend) {
         replica.shared_values().unwrap()
     );
 }
+
+/// Sharing turned on by the migration files nasc writes, run by diesel's harness: every
+/// value loads as before, the next connect finds nothing to do, and diesel's revert (after
+/// a value was stored by hash) puts every value back in its row.
+pub fn sharing_through_exported_files_run_by_diesel(b: &Backend) {
+    let db = b.store(registry(NONE));
+    let values = pool();
+    let (tiny, big, huge) = (&values[1][..], &values[3][..], &values[5][..]);
+    let mut docs = vec![
+        doc("a", big, Some(tiny), &[part(huge, &[Some(big), None])]),
+        doc("b", &[], None, &[]),
+    ];
+    for d in &docs {
+        db.store
+            .persist("Doc", d["id"].as_str().unwrap(), d, d)
+            .unwrap();
+    }
+    let plan = match db.connect_with(registry(SHARING), StoreOptions::default()) {
+        Err(Error::Migration { plan, .. }) => plan,
+        other => panic!("expected Error::Migration, got {:?}", other.err()),
+    };
+    let migrations = tempfile::tempdir().unwrap();
+    plan.write_diesel_migration(migrations.path(), "share_binary")
+        .unwrap();
+    crate::exported::run_with_diesel(b.kind, db.url(), migrations.path(), false);
+    let store = db
+        .connect_with(registry(SHARING), StoreOptions::default())
+        .unwrap_or_else(|e| panic!("after the files ran: {e}"));
+    assert_eq!(
+        stored_length(&db, "docs", "data", "id", "a"),
+        1 + big.len() as i64
+    );
+    let c = doc("c", huge, Some(big), &[part(big, &[Some(huge)])]);
+    store.persist("Doc", "c", &c, &c).unwrap();
+    docs.push(c);
+    assert_eq!(stored_length(&db, "docs", "data", "id", "c"), 33);
+    for d in &docs {
+        let id = d["id"].as_str().unwrap();
+        assert_eq!(store.load("Doc", id).unwrap().as_ref(), Some(d), "{id}");
+    }
+    drop(store);
+    crate::exported::run_with_diesel(b.kind, db.url(), migrations.path(), true);
+    let store = db
+        .connect_with(registry(NONE), StoreOptions::default())
+        .unwrap_or_else(|e| panic!("after the revert: {e}"));
+    assert_eq!(
+        stored_length(&db, "docs", "data", "id", "c"),
+        huge.len() as i64
+    );
+    for d in &docs {
+        let id = d["id"].as_str().unwrap();
+        assert_eq!(store.load("Doc", id).unwrap().as_ref(), Some(d), "{id}");
+    }
+}

@@ -44,27 +44,29 @@ impl<C: MappedConnection> DieselStore<C> {
     }
 
     /// After a write of the aggregate of `tree` (its pk `pk`, as stored): the values it
-    /// holds by hash, read back as stored, recorded and counted (see
-    /// [`shared::SharedStatements::hold`]).
+    /// holds by hash recorded and counted (see [`shared::SharedStatements::hold`]). A
+    /// write of the `whole` state stores exactly the tree: it holds the values the tree
+    /// stores by hash; after any other, what it holds is read back as stored.
     pub(super) fn hold_shared(
         &self,
         conn: &mut C,
         tree: &RowTree<'_>,
         pk: &SqlValue<'_>,
+        whole: bool,
         target: Target<'_>,
     ) -> Result<(), Error> {
         let Some(statements) = self.sharing(tree.ty) else {
             return Ok(());
         };
-        let mut stored = self.read_stored(conn, tree.ty, pk, target)?;
-        let mut rows: Vec<&mut LoadedRow> = stored.iter_mut().collect();
-        let held = shared::held(
-            self.registry.model(),
-            &self.shares,
-            tree.ty,
-            &mut rows,
-            target,
-        )?;
+        let held = match whole {
+            true => tree.shared.hashes(),
+            false => {
+                let mut stored = self.read_stored(conn, tree.ty, pk, target)?;
+                let mut rows: Vec<&mut LoadedRow> = stored.iter_mut().collect();
+                let model = self.registry.model();
+                shared::held(model, &self.shares, tree.ty, &mut rows, target)?
+            }
+        };
         let id = crate::generated::id_text(pk);
         statements.hold(conn, &tree.ty.name, &id, &held, &tree.shared, target)
     }

@@ -383,7 +383,8 @@ impl<C: MappedConnection> DieselStore<C> {
                         unreachable!("a typed save writes whole arrays, never by position")
                     }
                 };
-                self.hold_shared(conn, tree, tree.pk(), target)
+                let whole = matches!(scope, Scope::Whole);
+                self.hold_shared(conn, tree, tree.pk(), whole, target)
                     .map_err(Failure::Nasc)?;
                 let logged = match (document, &wire) {
                     (Some(full), Some(Some(wire))) => Logged::Change { wire, full },
@@ -527,7 +528,7 @@ impl<C: MappedConnection> DieselStore<C> {
                 .map_err(Failure::Nasc)?
             {
                 Some(pk) => {
-                    self.hold_shared(conn, tree, &pk, target)
+                    self.hold_shared(conn, tree, &pk, true, target)
                         .map_err(Failure::Nasc)?;
                     true
                 }
@@ -565,7 +566,7 @@ impl<C: MappedConnection> DieselStore<C> {
                 Written::Done { .. } => {}
                 Written::PositionsNotInPlace => unreachable!("a whole state names no position"),
             }
-            self.hold_shared(conn, tree, tree.pk(), target)
+            self.hold_shared(conn, tree, tree.pk(), true, target)
                 .map_err(Failure::Nasc)?;
             if let Some(document) = logged {
                 let logged = Logged::Whole(document);
@@ -663,7 +664,7 @@ impl<C: MappedConnection> DieselStore<C> {
             else {
                 return Err(Failure::Nasc(Error::exists(target.ty, target.id)));
             };
-            self.hold_shared(conn, tree, &stored, target)
+            self.hold_shared(conn, tree, &stored, true, target)
                 .map_err(Failure::Nasc)?;
             if let Some(document) = logged {
                 let id = generated::id_text(&stored);
@@ -833,7 +834,8 @@ impl<C: MappedConnection> DieselStore<C> {
                     Written::PositionsNotInPlace => return Err(Failure::NotInPlace),
                     Written::Done { whole_row } => whole_row,
                 };
-                self.hold_shared(conn, &tree, tree.pk(), target)
+                let whole = matches!(scope, Scope::Whole) && changed.is_none();
+                self.hold_shared(conn, &tree, tree.pk(), whole, target)
                     .map_err(Failure::Nasc)?;
                 match &wire {
                     Some(wire) => {
