@@ -329,6 +329,12 @@ impl MappedStore {
         on_backend!(self, store => store.shared_values())
     }
 
+    /// Lets go of what aggregates of types that share no more hold; see
+    /// [`crate::DieselStore::release_unshared`].
+    pub fn release_unshared(&self) -> Result<u64, Error> {
+        on_backend!(self, store => store.release_unshared())
+    }
+
     /// The position of a feed applied here; see [`crate::DieselStore::feed_position`].
     pub fn feed_position(&self, feed: &str) -> Result<i64, Error> {
         on_backend!(self, store => store.feed_position(feed))

@@ -6,8 +6,9 @@
 //! many aggregates hold it.
 //!
 //! Which aggregates hold which values is recorded beside ([`SHARED_HOLDERS_TABLE`]): after
-//! each write, in its transaction, the hashes the aggregate holds as stored (read back,
-//! children included) are compared with those recorded, and the counts of the values it
+//! each write, in its transaction, the hashes the aggregate holds as stored (children
+//! included: those the write stored, when it wrote the whole state; read back, when it
+//! wrote part of it) are compared with those recorded, and the counts of the values it
 //! took up or let go are raised or lowered; a value no aggregate holds is deleted. A
 //! removal (a delete, an expiry, an eviction) lets go of everything the aggregate held.
 //! Reads put the values back in place before any front end sees the rows.
@@ -310,7 +311,7 @@ pub(crate) fn hex(hash: &Hash) -> String {
 }
 
 /// The statements of the shared values, in a namespace.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct SharedStatements {
     held: Sql,
     raise: Sql,
@@ -323,6 +324,10 @@ pub(crate) struct SharedStatements {
     fetch: String,
     /// The number of values, their bytes, their counts and the holders.
     totals: Sql,
+    /// The types whose aggregates hold values.
+    holding_types: Sql,
+    /// The aggregates of a type that hold values.
+    holders_of: Sql,
 }
 
 impl SharedStatements {
@@ -373,6 +378,10 @@ impl SharedStatements {
                 Statement::DropHolder,
             ),
             fetch: format!("SELECT {hash}, {bytes} FROM {values} WHERE {hash} IN ("),
+            holding_types: Sql::new(&format!("SELECT DISTINCT {ty} FROM {holders}")),
+            holders_of: Sql::new(&format!(
+                "SELECT DISTINCT {id} FROM {holders} WHERE {ty} = ?"
+            )),
             totals: Sql::new(&{
                 let (length, integer) = match dialect {
                     Dialect::Postgres => ("octet_length", "BIGINT"),
@@ -454,6 +463,24 @@ impl SharedStatements {
         Ok(())
     }
 
+    /// The types whose aggregates hold values, by name.
+    pub(crate) fn holding_types(
+        &self,
+        conn: &mut impl Executor,
+    ) -> diesel::QueryResult<Vec<String>> {
+        text_column(conn.rows(&self.holding_types, &[])?)
+    }
+
+    /// The ids of the aggregates of type `ty` that hold values.
+    pub(crate) fn holders_of(
+        &self,
+        conn: &mut impl Executor,
+        ty: &str,
+    ) -> diesel::QueryResult<Vec<String>> {
+        let binds = [SqlValue::Text(Cow::Borrowed(ty))];
+        text_column(conn.rows(&self.holders_of, &binds)?)
+    }
+
     /// What the tables of shared values hold.
     pub(crate) fn totals(
         &self,
@@ -503,6 +530,16 @@ impl SharedStatements {
         }
         Ok(values)
     }
+}
+
+/// The first column of `rows`, as text (MySQL's binary columns hand over bytes).
+fn text_column(rows: Vec<Vec<Cell>>) -> diesel::QueryResult<Vec<String>> {
+    Ok(rows
+        .into_iter()
+        .filter_map(|row| row.into_iter().next())
+        .filter_map(|cell| cell.into_bytes().ok())
+        .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
+        .collect())
 }
 
 /// The tables of the shared values of `namespace`, made when a type of the store shares.

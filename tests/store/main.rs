@@ -63,6 +63,7 @@ conformance!(
     shared::damaged_shared_values_are_reported,
     shared::namespaces_and_replicas_share_on_their_own,
     shared::sharing_through_exported_files_run_by_diesel,
+    shared::typed_writes_and_inserts_share_values,
     derived::checked_document_shapes_round_trip,
     derived::unchecked_fields_are_validated_when_saved,
     binary::binary_values_round_trip_typed_and_as_json,

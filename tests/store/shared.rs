@@ -5,10 +5,18 @@
 
 use crate::support::*;
 use nasc_runtime::{
-    replicate, Error, MappedStore, Migrations, Registry, SharedValues, Store, StoreOptions,
+    replicate, Entity, Error, MappedStore, Migrations, Registry, SharedValues, Store, StoreOptions,
 };
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet};
+
+mod vault {
+    nasc_runtime::schema!(
+        schema = "tests/schemas/vault.schema.json",
+        mapping = "tests/schemas/vault.mapping.json"
+    );
+}
+use vault::{Item, Vault};
 
 /// `shareBinaryOver` of each type: `Doc`'s, `Part`'s and `Note`'s (`None`: not shared).
 #[derive(Debug, Clone, Copy)]
@@ -593,6 +601,16 @@ pub fn sharing_turned_on_and_off_keeps_every_value(b: &Backend) {
         }
         let totals = store.shared_values().unwrap();
         assert_eq!(totals.references, totals.holders, "{what}: {totals:?}");
+        if sharing.doc.is_none() {
+            // Nothing shares: what the documents held is let go of, all of it.
+            assert!(totals.values > 0, "{what}: {totals:?}");
+            let released = store.release_unshared().unwrap();
+            assert_eq!(released, stage as u64, "{what}: s0 and s1");
+            assert_eq!(store.shared_values().unwrap(), SharedValues::default());
+            assert_eq!(store.release_unshared().unwrap(), 0);
+        } else {
+            assert_eq!(store.release_unshared().unwrap(), 0, "{what}");
+        }
     }
 }
 
@@ -774,4 +792,67 @@ pub fn sharing_through_exported_files_run_by_diesel(b: &Backend) {
         let id = d["id"].as_str().unwrap();
         assert_eq!(store.load("Doc", id).unwrap().as_ref(), Some(d), "{id}");
     }
+}
+
+/// The typed API and generated keys with shared values: an insert hands back its values
+/// (not their stored form), as does a dynamic insert; typed saves, updates, finds and
+/// removes keep the counts.
+pub fn typed_writes_and_inserts_share_values(b: &Backend) {
+    let db = b.store(vault::registry());
+    let store = &db.store;
+    let values = pool();
+    let (tiny, big, huge) = (&values[1], &values[3], &values[5]);
+    let vault = |label: &str, secret: &[u8], payloads: &[Option<&Vec<u8>>]| Vault {
+        id: String::new(),
+        label: label.into(),
+        secret: secret.to_vec().into(),
+        items: payloads
+            .iter()
+            .enumerate()
+            .map(|(i, p)| Item {
+                id: i as i64,
+                payload: p.map(|p| p.clone().into()),
+            })
+            .collect(),
+    };
+    let first = store
+        .insert(&vault("first", big, &[Some(huge), None, Some(tiny)]))
+        .unwrap();
+    assert!(!first.id.is_empty());
+    assert_eq!(&first.secret[..], &big[..]);
+    assert_eq!(first.items[0].payload.as_deref(), Some(huge));
+    assert_eq!(
+        store.get::<Vault>(&first.id).unwrap().as_ref(),
+        Some(&first)
+    );
+    // A dynamic insert hands back its document, values in place.
+    let mut document = vault("second", huge, &[Some(big)]).to_json().unwrap();
+    document.as_object_mut().unwrap().remove("id");
+    let second = store.insert_document("Vault", &document).unwrap();
+    assert_eq!(second["secret"], b64(huge));
+    assert_eq!(second["items"][0]["payload"], b64(big));
+    let second_id = second["id"].as_str().unwrap().to_owned();
+    assert_eq!(store.load("Vault", &second_id).unwrap(), Some(second));
+    let totals = store.shared_values().unwrap();
+    assert_eq!((totals.values, totals.references), (2, 4), "{totals:?}");
+
+    // A typed save that lets go of `big`; an update that takes up `tiny`, which is shared
+    // by no size (8 bytes or fewer stay in their rows).
+    let mut changed = first.clone();
+    changed.secret = tiny.clone().into();
+    store.save(&changed).unwrap();
+    assert_eq!(store.shared_values().unwrap().references, 3);
+    changed.items[0].payload = None;
+    store.update(&changed).unwrap();
+    let totals = store.shared_values().unwrap();
+    assert_eq!((totals.values, totals.references), (2, 2), "{totals:?}");
+    let found = store
+        .find::<Vault>(&json!({"where": {"secret": b64(huge)}}))
+        .unwrap();
+    assert_eq!(found.items.len(), 1);
+    assert_eq!(found.items[0].id, second_id);
+    assert!(store.remove::<Vault>(&second_id).unwrap());
+    assert_eq!(store.shared_values().unwrap(), SharedValues::default());
+    assert!(store.remove::<Vault>(&first.id).unwrap());
+    assert_eq!(db.count("nasc_shared_holders"), 0);
 }

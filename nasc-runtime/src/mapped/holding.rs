@@ -30,17 +30,81 @@ pub struct SharedValues {
 }
 
 impl<C: MappedConnection> DieselStore<C> {
-    /// What the table of shared binary values holds: all zeros when no type shares.
+    /// What the table of shared binary values holds: all zeros when there is none.
     pub fn shared_values(&self) -> Result<SharedValues, Error> {
-        let Some(statements) = &self.shared else {
-            return Ok(SharedValues::default());
-        };
         let target = Target { ty: "", id: "" };
         self.pool.with("", "", |conn| {
+            let Some(statements) = self.shared_tables(conn, target)? else {
+                return Ok(SharedValues::default());
+            };
             statements
                 .totals(conn)
                 .map_err(|e| target.database("counting the shared values of", "", e))
         })
+    }
+
+    /// Lets go of the shared values held by aggregates of types that share no more (their
+    /// mapping lost `shareBinaryOver`, and the migration that followed put their values
+    /// back in their rows): a value no aggregate holds any more is deleted. How many
+    /// aggregates let go. Types that still share let go of what they no longer hold at
+    /// their next save or removal; these never would. Safe beside writers: it lowers counts
+    /// as a removal does.
+    pub fn release_unshared(&self) -> Result<u64, Error> {
+        let target = Target { ty: "", id: "" };
+        let model = self.registry.model();
+        let sharing: BTreeSet<&str> = model
+            .types
+            .iter()
+            .filter(|t| self.shares[t.index])
+            .map(|t| t.name.as_str())
+            .collect();
+        self.pool.with("", "", |conn| {
+            super::in_transaction(
+                conn,
+                true,
+                target,
+                "releasing the shared values of",
+                |conn| {
+                    let Some(statements) = self.shared_tables(conn, target)? else {
+                        return Ok(0);
+                    };
+                    let database = |e| target.database("releasing the shared values of", "", e);
+                    let (nothing, none) = (BTreeSet::new(), Sealed::default());
+                    let mut released = 0;
+                    for ty in statements.holding_types(conn).map_err(database)? {
+                        if sharing.contains(ty.as_str()) {
+                            continue;
+                        }
+                        for id in statements.holders_of(conn, &ty).map_err(database)? {
+                            let target = Target { ty: &ty, id: &id };
+                            statements.hold(conn, &ty, &id, &nothing, &none, target)?;
+                            released += 1;
+                        }
+                    }
+                    Ok(released)
+                },
+            )
+        })
+    }
+
+    /// The statements of the shared values, when the tables exist (a type shares, or
+    /// shared once).
+    fn shared_tables(
+        &self,
+        conn: &mut C,
+        target: Target<'_>,
+    ) -> Result<Option<std::borrow::Cow<'_, shared::SharedStatements>>, Error> {
+        if let Some(statements) = &self.shared {
+            return Ok(Some(std::borrow::Cow::Borrowed(statements)));
+        }
+        let table = self
+            .namespace
+            .table(nasc_model::naming::SHARED_VALUES_TABLE);
+        let exists = crate::schema_version::table_exists(conn, &table)
+            .map_err(|e| target.database("looking for the shared values of", "", e))?;
+        Ok(exists.then(|| {
+            std::borrow::Cow::Owned(shared::SharedStatements::new(&self.namespace, C::DIALECT))
+        }))
     }
 
     /// After a write of the aggregate of `tree` (its pk `pk`, as stored): the values it
