@@ -208,11 +208,18 @@ fn live_columns<C: MappedConnection>(
 
 /// Refuses to go on when a rebuild of tables was interrupted with rows in its copies (a
 /// killed process on MySQL, whose DDL commits statement by statement): nasc then changes
-/// nothing, and the error names the copies, so that no row they alone hold is lost.
+/// nothing, and the error names the copies, so that no row they alone hold is lost. Only
+/// the copies of `tables` (the store's, compiled or recorded) count: on SQLite and MySQL
+/// the copies of another namespace's tables are in the same database, and are its own.
 fn refuse_interrupted_rebuild<C: MappedConnection>(
     conn: &mut C,
+    tables: &[String],
     target: &str,
 ) -> Result<(), Error> {
+    let ours: std::collections::BTreeSet<String> = tables
+        .iter()
+        .map(|table| nasc_model::relayout::copy_name(table))
+        .collect();
     let query = match C::DIALECT {
         Dialect::Sqlite => {
             "SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE ? ESCAPE '!'"
@@ -236,7 +243,7 @@ fn refuse_interrupted_rebuild<C: MappedConnection>(
     let copies: Vec<String> = rows
         .into_iter()
         .filter_map(|row| match row.into_iter().next() {
-            Some(Cell::Text(name)) => Some(format!("`{name}`")),
+            Some(Cell::Text(name)) if ours.contains(&name) => Some(format!("`{name}`")),
             _ => None,
         })
         .collect();
@@ -250,6 +257,38 @@ fn refuse_interrupted_rebuild<C: MappedConnection>(
             copies.join(", ")
         ),
     })
+}
+
+/// The tables of the catalog `namespace`'s metadata records last (none when it records
+/// none, or cannot be read: the migration then says why).
+fn recorded_tables<C: MappedConnection>(
+    conn: &mut C,
+    namespace: &Namespace,
+) -> Option<Vec<String>> {
+    let q = |name: &str| C::DIALECT.quote(name);
+    let metadata = namespace.table(METADATA_TABLE);
+    let rows = conn
+        .rows(
+            &Sql::new(&format!(
+                "SELECT {} FROM {} ORDER BY {} DESC LIMIT 1",
+                q("catalog"),
+                q(&metadata),
+                q("version")
+            )),
+            &[],
+        )
+        .ok()?;
+    match rows.into_iter().next()?.into_iter().next()? {
+        Cell::Text(catalog) => Some(
+            Catalog::from_json(&catalog)
+                .ok()?
+                .tables
+                .into_iter()
+                .map(|t| t.name)
+                .collect(),
+        ),
+        _ => None,
+    }
 }
 
 /// A failure inside SQLite's locked migration.
@@ -297,7 +336,14 @@ fn migrate_locked<C: MappedConnection>(
         conn.batch_execute(statement)
             .map_err(|e| failed(format!("cannot create nasc's tables: {e}")))?;
     }
-    refuse_interrupted_rebuild(conn, target)?;
+    let mut tables: Vec<String> = registry
+        .model()
+        .types
+        .iter()
+        .map(|t| t.table.clone())
+        .collect();
+    tables.extend(recorded_tables(conn, namespace).unwrap_or_default());
+    refuse_interrupted_rebuild(conn, &tables, target)?;
     let Pending::Changes {
         version,
         changes,

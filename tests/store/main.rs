@@ -75,6 +75,7 @@ conformance!(
     namespaces::a_follower_hears_its_namespace_alone,
     namespaces::json_stores_keep_namespaces_apart,
     namespaces::exported_files_of_a_namespace_change_it_alone,
+    namespaces::an_interrupted_rebuild_stops_its_namespace_alone,
     expiry::a_purger_frees_expired_aggregates_in_the_background,
     expiry::expired_aggregates_vanish_and_are_purged,
     expiry::saving_beyond_the_cap_removes_the_oldest,

@@ -462,3 +462,40 @@ pub fn exported_files_of_a_namespace_change_it_alone(b: &Backend) {
         boards_before[1]
     );
 }
+
+/// The copies an interrupted rebuild leaves stop the stores of their own namespace alone:
+/// on SQLite and MySQL every namespace's tables are in one database, and a copy of
+/// `tenant_a`'s table neither stops the database's own namespace nor `tenant_b`.
+pub fn an_interrupted_rebuild_stops_its_namespace_alone(b: &Backend) {
+    let (url, _cleanup) = b.empty_whole_database();
+    for namespace in [None, Some("tenant_a"), Some("tenant_b")] {
+        open(&url, registry(), namespace).unwrap_or_else(|e| panic!("{namespace:?}: {e}"));
+    }
+    let tenant_a = open(&url, registry(), Some("tenant_a")).unwrap();
+    let table = registry().model().types[0].table.clone();
+    // The copy is in the namespace's schema on PostgreSQL, beside its tables elsewhere.
+    let copy = match b.kind {
+        Kind::Postgres => nasc_model::relayout::copy_name(&table),
+        _ => nasc_model::relayout::copy_name(&format!("tenant_a__{table}")),
+    };
+    let quote = |name: &str| b.kind.dialect().quote(name);
+    crate::support::server::execute_on(
+        &tenant_a,
+        &format!(
+            "CREATE TABLE {} ({} INTEGER); INSERT INTO {} VALUES (7)",
+            quote(&copy),
+            quote("nasc_new_row"),
+            quote(&copy)
+        ),
+    );
+    drop(tenant_a);
+    match open(&url, registry(), Some("tenant_a")) {
+        Err(Error::Open { message, .. }) => {
+            assert!(message.contains(&format!("`{copy}`")), "{message}")
+        }
+        other => panic!("tenant_a started beside its copy: {:?}", other.err()),
+    }
+    for namespace in [None, Some("tenant_b")] {
+        open(&url, registry(), namespace).unwrap_or_else(|e| panic!("{namespace:?}: {e}"));
+    }
+}
