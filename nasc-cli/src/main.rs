@@ -1,5 +1,6 @@
-//! `nasc`: a schema's DDL, checks and migrations of a live database, and export and import
-//! of its aggregates, from the same schema and mapping files the macros read.
+//! `nasc`: a schema's DDL, checks and migrations of a live database, export and import of
+//! its aggregates, and what its large binary values stored once take, from the same schema
+//! and mapping files the macros read.
 
 mod migrate;
 mod transfer;
@@ -109,6 +110,17 @@ enum Command {
         #[arg(long, default_value = "nasc-export")]
         feed: String,
     },
+    /// Prints what the table of large binary values stored once (the mapping's
+    /// `shareBinaryOver`) holds, as one JSON line: values, bytes, references, holders.
+    Shared {
+        /// The database.
+        #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
+        database_url: String,
+        /// First let go of what aggregates of types that share no more hold (after a
+        /// mapping stopped sharing a type and the migration ran).
+        #[arg(long)]
+        release_unshared: bool,
+    },
 }
 
 /// A SQL dialect, as the command line names it.
@@ -199,5 +211,36 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
             skip_existing,
             &feed,
         ),
+        Command::Shared {
+            database_url,
+            release_unshared,
+        } => shared(registry, &database_url, options, release_unshared),
     }
+}
+
+/// `nasc shared`: the shared values' totals, after releasing what types that share no
+/// more hold when asked.
+fn shared(
+    registry: Registry,
+    url: &str,
+    options: StoreOptions,
+    release_unshared: bool,
+) -> Result<ExitCode, Failure> {
+    let store = nasc_runtime::MappedStore::connect_with(url, registry, options)?;
+    let released = match release_unshared {
+        true => Some(store.release_unshared()?),
+        false => None,
+    };
+    let totals = store.shared_values()?;
+    let mut line = serde_json::json!({
+        "values": totals.values,
+        "bytes": totals.bytes,
+        "references": totals.references,
+        "holders": totals.holders,
+    });
+    if let Some(released) = released {
+        line["released_aggregates"] = released.into();
+    }
+    println!("{line}");
+    Ok(ExitCode::SUCCESS)
 }

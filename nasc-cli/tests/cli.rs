@@ -91,6 +91,7 @@ on_every_backend!(
     export_then_import_keeps_every_aggregate_exactly,
     a_snapshot_and_change_files_restore_the_store,
     namespaces_are_chosen_on_the_command_line,
+    sharing_large_values_is_turned_on_and_off_with_the_command,
 );
 
 /// `nasc ddl` prints the registry's statements for each dialect; `--help` helps; a bad
@@ -602,4 +603,119 @@ pub fn namespaces_are_chosen_on_the_command_line(b: &Backend) {
         Some(1),
         "the import wrote outside its namespace"
     );
+}
+
+const VAULT_SCHEMA: &str = include_str!("../../tests/schemas/vault.schema.json");
+
+/// The vault mapping, sharing values over `over` bytes, or not.
+fn vault_mapping(over: Option<u64>) -> String {
+    let share = over.map_or(String::new(), |over| {
+        format!(r#", "shareBinaryOver": {over}"#)
+    });
+    format!(
+        r#"{{"Vault": {{"x-na:store": {{"entity": "vaults", "generated": "uuid"{share}}}}},
+            "Item": {{"x-na:store": {{"entity": "vault_items"{share}}}}}}}"#
+    )
+}
+
+/// What `nasc shared` prints.
+fn shared_line(files: &Files, url: &str, extra: &[&str]) -> Value {
+    let mut args = vec!["shared", "--database-url", url];
+    args.extend_from_slice(extra);
+    let output = files.run(&args);
+    assert!(output.status.success(), "{}", stderr(&output));
+    serde_json::from_str(stdout(&output).trim()).unwrap()
+}
+
+/// A user's workflow with large binary values: a database holding them, the mapping
+/// turned to share them (`nasc check` lists the rewrite, `nasc migrate --apply` makes
+/// it), `nasc shared` telling what is stored once, an export imported into a fresh
+/// database sharing the same way, and the mapping turned back (`--release-unshared`
+/// letting go of everything): every value loads as it was saved throughout.
+pub fn sharing_large_values_is_turned_on_and_off_with_the_command(b: &Backend) {
+    let (plain, shared) = (
+        Files::new(VAULT_SCHEMA, &vault_mapping(None)),
+        Files::new(VAULT_SCHEMA, &vault_mapping(Some(64))),
+    );
+    let db = b.store(plain.registry());
+    let url = db.url().to_owned();
+    let big: Vec<u8> = (0..5_000u32).map(|i| (i % 251) as u8).collect();
+    let encoded = |bytes: &[u8]| json!(nasc_model::bytes::encode(bytes));
+    let vault = |label: &str| {
+        json!({"label": label, "secret": encoded(&big),
+            "items": [{"id": 1, "payload": encoded(&big)}, {"id": 2, "payload": encoded(b"\x00small")}]})
+    };
+    let mut stored = Vec::new();
+    for label in ["a", "b"] {
+        stored.push(db.insert_document("Vault", &vault(label)).unwrap());
+    }
+    let loads = |store: &dyn Store, stored: &[Value]| {
+        for vault in stored {
+            let id = vault["id"].as_str().unwrap();
+            assert_eq!(
+                store.load("Vault", id).unwrap().as_ref(),
+                Some(vault),
+                "{id}"
+            );
+        }
+    };
+
+    // On: listed, then applied.
+    let output = shared.run(&["check", "--database-url", &url]);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert!(
+        stdout(&output).contains("begins sharing"),
+        "{}",
+        stdout(&output)
+    );
+    let output = shared.run(&["migrate", "--apply", "--database-url", &url]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(
+        shared.run(&["check", "--database-url", &url]).status.code(),
+        Some(0)
+    );
+    let store = nasc_runtime::MappedStore::connect(&url, shared.registry()).unwrap();
+    loads(&store, &stored);
+    stored.push(store.insert_document("Vault", &vault("c")).unwrap());
+    // `c` holds the one large value (in two places): stored once.
+    let line = shared_line(&shared, &url, &[]);
+    assert_eq!(line["values"], json!(1), "{line}");
+    assert_eq!(line["bytes"], json!(big.len()), "{line}");
+    assert_eq!(line["references"], line["holders"], "{line}");
+
+    // Exported, and imported into a fresh database that shares.
+    let output = shared.run(&["export", "--database-url", &url]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let exported = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(exported.path(), &output.stdout).unwrap();
+    let fresh = b.store(shared.registry());
+    let output = shared.run(&[
+        "import",
+        "--database-url",
+        fresh.url(),
+        "--file",
+        exported.path().to_str().unwrap(),
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    loads(&fresh.store, &stored);
+    let line = shared_line(&shared, fresh.url(), &[]);
+    assert_eq!(
+        (&line["values"], &line["references"]),
+        (&json!(1), &json!(3)),
+        "{line}"
+    );
+
+    // Off again: the values back in their rows, and what the vaults held let go of.
+    drop(store);
+    let output = plain.run(&["migrate", "--apply", "--database-url", &url]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let line = shared_line(&plain, &url, &["--release-unshared"]);
+    assert_eq!(line["released_aggregates"], json!(1), "{line}");
+    assert_eq!(
+        (&line["values"], &line["holders"]),
+        (&json!(0), &json!(0)),
+        "{line}"
+    );
+    let store = nasc_runtime::MappedStore::connect(&url, plain.registry()).unwrap();
+    loads(&store, &stored);
 }
