@@ -202,7 +202,7 @@ impl<C: MappedConnection> DieselStore<C> {
                         return Err(target.corrupt("", format!("the stored version is {other:?}")))
                     }
                 }
-                self.hold_shared(conn, &tree, tree.pk(), true, target)?;
+                self.hold_shared(conn, &tree, tree.pk(), super::Wrote::Whole, target)?;
                 self.log_change(
                     conn,
                     &tree,

@@ -7,13 +7,22 @@ use crate::aggregate::{RowTree, SqlValue, Target};
 use crate::backend::MappedConnection;
 use crate::rows::LoadedRow;
 use crate::shared::{self, Sealed, Unopened};
-use crate::Error;
+use crate::{Error, Scope};
 use nasc_model::EntityType;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// How many times a read is made again when a value it holds by hash was let go meanwhile
 /// (PostgreSQL and MySQL read committed rows statement by statement).
 const REREADS: usize = 8;
+
+/// What a write wrote of an aggregate, for [`DieselStore::hold_shared`].
+#[derive(Clone, Copy)]
+pub(super) enum Wrote<'s> {
+    /// The whole state: the aggregate as stored is the tree.
+    Whole,
+    /// What `scope` names (and the whole top-level row, when `whole_row`).
+    Part { scope: &'s Scope, whole_row: bool },
+}
 
 /// What the table of shared binary values holds (the mapping's `shareBinaryOver`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -109,22 +118,27 @@ impl<C: MappedConnection> DieselStore<C> {
 
     /// After a write of the aggregate of `tree` (its pk `pk`, as stored): the values it
     /// holds by hash recorded and counted (see [`shared::SharedStatements::hold`]). A
-    /// write of the `whole` state stores exactly the tree: it holds the values the tree
-    /// stores by hash; after any other, what it holds is read back as stored.
+    /// write of the whole state stores exactly the tree: it holds the values the tree
+    /// stores by hash. After a write of part of it, what it holds is read back as stored,
+    /// unless the part holds no binary value of a sharing type (then it holds what it
+    /// held).
     pub(super) fn hold_shared(
         &self,
         conn: &mut C,
         tree: &RowTree<'_>,
         pk: &SqlValue<'_>,
-        whole: bool,
+        wrote: Wrote<'_>,
         target: Target<'_>,
     ) -> Result<(), Error> {
         let Some(statements) = self.sharing(tree.ty) else {
             return Ok(());
         };
-        let held = match whole {
-            true => tree.shared.hashes(),
-            false => {
+        let held = match wrote {
+            Wrote::Whole => tree.shared.hashes(),
+            Wrote::Part { scope, whole_row } if !self.may_share(tree.ty, scope, whole_row) => {
+                return Ok(())
+            }
+            Wrote::Part { .. } => {
                 let mut stored = self.read_stored(conn, tree.ty, pk, target)?;
                 let mut rows: Vec<&mut LoadedRow> = stored.iter_mut().collect();
                 let model = self.registry.model();
@@ -133,6 +147,25 @@ impl<C: MappedConnection> DieselStore<C> {
         };
         let id = crate::generated::id_text(pk);
         statements.hold(conn, &tree.ty.name, &id, &held, &tree.shared, target)
+    }
+
+    /// Whether a write of what `scope` names of an aggregate of `ty` (its whole top-level
+    /// row too, when `whole_row`) may write a binary value of a sharing type.
+    fn may_share(&self, ty: &EntityType, scope: &Scope, whole_row: bool) -> bool {
+        let Scope::Named { properties, .. } = scope else {
+            return true;
+        };
+        let shared_column =
+            |property: &str| ty.shared_columns().any(|(_, f)| f.property == property);
+        let sharing_array = |property: &str| {
+            ty.relations
+                .iter()
+                .any(|r| r.property == property && self.shares[r.child_index])
+        };
+        (whole_row && ty.shared_columns().next().is_some())
+            || properties
+                .iter()
+                .any(|p| shared_column(p) || sharing_array(p))
     }
 
     /// After the removal of aggregate `pk` of `ty`: every value it held let go.

@@ -18,6 +18,7 @@ use crate::sql::{named_update, statements, Sql, TypeStatements};
 use crate::{Error, Registry, Scope, Store};
 use diesel::result::Error as DieselError;
 pub use holding::SharedValues;
+use holding::Wrote;
 use nasc_model::EntityType;
 use serde_json::Value;
 use std::collections::{BTreeMap, HashMap};
@@ -383,8 +384,11 @@ impl<C: MappedConnection> DieselStore<C> {
                         unreachable!("a typed save writes whole arrays, never by position")
                     }
                 };
-                let whole = matches!(scope, Scope::Whole);
-                self.hold_shared(conn, tree, tree.pk(), whole, target)
+                let wrote = match scope {
+                    Scope::Whole => Wrote::Whole,
+                    scope => Wrote::Part { scope, whole_row },
+                };
+                self.hold_shared(conn, tree, tree.pk(), wrote, target)
                     .map_err(Failure::Nasc)?;
                 let logged = match (document, &wire) {
                     (Some(full), Some(Some(wire))) => Logged::Change { wire, full },
@@ -528,7 +532,7 @@ impl<C: MappedConnection> DieselStore<C> {
                 .map_err(Failure::Nasc)?
             {
                 Some(pk) => {
-                    self.hold_shared(conn, tree, &pk, true, target)
+                    self.hold_shared(conn, tree, &pk, Wrote::Whole, target)
                         .map_err(Failure::Nasc)?;
                     true
                 }
@@ -566,7 +570,7 @@ impl<C: MappedConnection> DieselStore<C> {
                 Written::Done { .. } => {}
                 Written::PositionsNotInPlace => unreachable!("a whole state names no position"),
             }
-            self.hold_shared(conn, tree, tree.pk(), true, target)
+            self.hold_shared(conn, tree, tree.pk(), Wrote::Whole, target)
                 .map_err(Failure::Nasc)?;
             if let Some(document) = logged {
                 let logged = Logged::Whole(document);
@@ -664,7 +668,7 @@ impl<C: MappedConnection> DieselStore<C> {
             else {
                 return Err(Failure::Nasc(Error::exists(target.ty, target.id)));
             };
-            self.hold_shared(conn, tree, &stored, true, target)
+            self.hold_shared(conn, tree, &stored, Wrote::Whole, target)
                 .map_err(Failure::Nasc)?;
             if let Some(document) = logged {
                 let id = generated::id_text(&stored);
@@ -834,8 +838,11 @@ impl<C: MappedConnection> DieselStore<C> {
                     Written::PositionsNotInPlace => return Err(Failure::NotInPlace),
                     Written::Done { whole_row } => whole_row,
                 };
-                let whole = matches!(scope, Scope::Whole) && changed.is_none();
-                self.hold_shared(conn, &tree, tree.pk(), whole, target)
+                let wrote = match (scope, &changed) {
+                    (Scope::Whole, None) => Wrote::Whole,
+                    _ => Wrote::Part { scope, whole_row },
+                };
+                self.hold_shared(conn, &tree, tree.pk(), wrote, target)
                     .map_err(Failure::Nasc)?;
                 match &wire {
                     Some(wire) => {
