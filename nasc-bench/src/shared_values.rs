@@ -31,8 +31,13 @@ fn registry(shared: bool) -> Registry {
     Registry::from_json_str("bench", &schema.to_string(), "bench", &mapping.to_string()).unwrap()
 }
 
+/// The database file of the store sharing values, or of the one that does not.
+fn path(dir: &std::path::Path, shared: bool) -> std::path::PathBuf {
+    dir.join(if shared { "shared.db" } else { "inline.db" })
+}
+
 fn open(dir: &std::path::Path, shared: bool) -> SqliteMappedStore {
-    let path = dir.join(if shared { "shared.db" } else { "inline.db" });
+    let path = path(dir, shared);
     let store = SqliteMappedStore::connect(path.to_str().unwrap(), registry(shared)).unwrap();
     store
         .with_connection(|c| {
@@ -54,8 +59,7 @@ fn database_bytes(store: &SqliteMappedStore, dir: &std::path::Path, shared: bool
         })
         .unwrap()
         .unwrap();
-    let path = dir.join(if shared { "shared.db" } else { "inline.db" });
-    std::fs::metadata(path).unwrap().len()
+    std::fs::metadata(path(dir, shared)).unwrap().len()
 }
 
 /// Runs the saves and loads; the database sizes, `(shared, in each row)`.

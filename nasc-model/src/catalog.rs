@@ -751,10 +751,11 @@ impl TableCatalog {
 /// The statement that puts tag `0` (the value follows) before every value of `column`.
 fn tag_statement(table: &str, column: &str, dialect: Dialect) -> String {
     let c = dialect.quote(column);
+    let zero = crate::ddl::TagSql::of(&c, dialect).zero;
     let tagged = match dialect {
-        Dialect::Sqlite => format!("CAST(X'00' || {c} AS BLOB)"),
-        Dialect::Postgres => format!("'\\x00'::bytea || {c}"),
-        Dialect::Mysql => format!("CONCAT(X'00', {c})"),
+        Dialect::Sqlite => format!("CAST({zero} || {c} AS BLOB)"),
+        Dialect::Postgres => format!("{zero} || {c}"),
+        Dialect::Mysql => format!("CONCAT({zero}, {c})"),
     };
     format!("UPDATE {table} SET {c} = {tagged} WHERE {c} IS NOT NULL")
 }
@@ -763,18 +764,9 @@ fn tag_statement(table: &str, column: &str, dialect: Dialect) -> String {
 /// or the shared value whose hash follows tag `1`.
 fn untag_statement(table: &str, column: &str, values: &str, dialect: Dialect) -> String {
     let c = dialect.quote(column);
-    let (first, rest, one) = match dialect {
-        Dialect::Postgres => (
-            format!("substring({c} from 1 for 1)"),
-            format!("substring({c} from 2)"),
-            "'\\x01'::bytea",
-        ),
-        _ => (
-            format!("substr({c}, 1, 1)"),
-            format!("substr({c}, 2)"),
-            "X'01'",
-        ),
-    };
+    let crate::ddl::TagSql {
+        first, rest, one, ..
+    } = crate::ddl::TagSql::of(&c, dialect);
     format!(
         "UPDATE {table} SET {c} = CASE WHEN {first} = {one} THEN (SELECT v.{bytes} FROM {values} v WHERE v.{hash} = {rest}) ELSE {rest} END WHERE {c} IS NOT NULL",
         bytes = dialect.quote(crate::naming::SHARED_BYTES_COLUMN),

@@ -437,23 +437,47 @@ pub fn shared_values_tables(prefix: &str, dialect: Dialect) -> Vec<String> {
 /// writers that do not know the tags out, and marks the column in the catalog, so that a
 /// binary that does not know them stops before it reads a tag as part of a value.
 fn tagged_check(column: &str, dialect: Dialect) -> String {
-    let (first, length, zero, one) = match dialect {
-        Dialect::Postgres => (
-            format!("substring({column} from 1 for 1)"),
-            format!("octet_length({column})"),
-            "'\\x00'::bytea",
-            "'\\x01'::bytea",
-        ),
-        _ => (
-            format!("substr({column}, 1, 1)"),
-            format!("length({column})"),
-            "X'00'",
-            "X'01'",
-        ),
-    };
+    let TagSql {
+        first,
+        length,
+        zero,
+        one,
+        ..
+    } = TagSql::of(column, dialect);
     // (SQLite's `substr` of an empty blob is NULL, which a check lets by: the length
     // first.)
     format!("({length} >= 1 AND ({first} = {zero} OR ({first} = {one} AND {length} = 33)))")
+}
+
+/// The SQL of a tagged binary column (quoted as `column`) in a dialect: its tag byte, the
+/// bytes after it, its length, and the two tags as one-byte binary literals.
+pub(crate) struct TagSql {
+    pub first: String,
+    pub rest: String,
+    pub length: String,
+    pub zero: &'static str,
+    pub one: &'static str,
+}
+
+impl TagSql {
+    pub(crate) fn of(column: &str, dialect: Dialect) -> TagSql {
+        match dialect {
+            Dialect::Postgres => TagSql {
+                first: format!("substring({column} from 1 for 1)"),
+                rest: format!("substring({column} from 2)"),
+                length: format!("octet_length({column})"),
+                zero: "'\\x00'::bytea",
+                one: "'\\x01'::bytea",
+            },
+            Dialect::Sqlite | Dialect::Mysql => TagSql {
+                first: format!("substr({column}, 1, 1)"),
+                rest: format!("substr({column}, 2)"),
+                length: format!("length({column})"),
+                zero: "X'00'",
+                one: "X'01'",
+            },
+        }
+    }
 }
 
 fn references(link: &crate::model::ParentLink, dialect: Dialect) -> String {

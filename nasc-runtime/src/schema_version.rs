@@ -265,22 +265,10 @@ fn recorded_tables<C: MappedConnection>(
     conn: &mut C,
     namespace: &Namespace,
 ) -> Option<Vec<String>> {
-    let q = |name: &str| C::DIALECT.quote(name);
-    let metadata = namespace.table(METADATA_TABLE);
-    let rows = conn
-        .rows(
-            &Sql::new(&format!(
-                "SELECT {} FROM {} ORDER BY {} DESC LIMIT 1",
-                q("catalog"),
-                q(&metadata),
-                q("version")
-            )),
-            &[],
-        )
-        .ok()?;
-    match rows.into_iter().next()?.into_iter().next()? {
-        Cell::Text(catalog) => Some(
-            Catalog::from_json(&catalog)
+    let latest = latest_record(conn, &namespace.table(METADATA_TABLE)).ok()?;
+    match latest.into_iter().next()?.as_slice() {
+        [_, Cell::Text(catalog)] => Some(
+            Catalog::from_json(catalog)
                 .ok()?
                 .tables
                 .into_iter()
@@ -289,6 +277,25 @@ fn recorded_tables<C: MappedConnection>(
         ),
         _ => None,
     }
+}
+
+/// The latest row of the metadata table `metadata`: its version and catalog (no row when
+/// none is recorded).
+fn latest_record<C: MappedConnection>(
+    conn: &mut C,
+    metadata: &str,
+) -> Result<Vec<Vec<Cell>>, DieselError> {
+    let q = |name: &str| C::DIALECT.quote(name);
+    conn.rows(
+        &Sql::new(&format!(
+            "SELECT {}, {} FROM {} ORDER BY {} DESC LIMIT 1",
+            q("version"),
+            q("catalog"),
+            q(metadata),
+            q("version")
+        )),
+        &[],
+    )
 }
 
 /// A failure inside SQLite's locked migration.
@@ -453,7 +460,6 @@ pub(crate) fn pending<C: MappedConnection>(
     target: &str,
 ) -> Result<Pending, Error> {
     let dialect = C::DIALECT;
-    let q = |name: &str| dialect.quote(name);
     let failed = |message: String| Error::Open {
         target: target.to_owned(),
         message,
@@ -466,17 +472,8 @@ pub(crate) fn pending<C: MappedConnection>(
     let latest = if !recorded {
         Vec::new()
     } else {
-        conn.rows(
-            &Sql::new(&format!(
-                "SELECT {}, {} FROM {} ORDER BY {} DESC LIMIT 1",
-                q("version"),
-                q("catalog"),
-                q(&metadata),
-                q("version")
-            )),
-            &[],
-        )
-        .map_err(|e| failed(format!("cannot read `{metadata}`: {e}")))?
+        latest_record(conn, &metadata)
+            .map_err(|e| failed(format!("cannot read `{metadata}`: {e}")))?
     };
 
     let (version, changes) = match latest.into_iter().next().as_deref() {

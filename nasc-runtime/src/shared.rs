@@ -500,6 +500,17 @@ impl SharedStatements {
         })
     }
 
+    /// Lets go of every value aggregate `ty` `id` holds (after its removal).
+    pub(crate) fn release_all(
+        &self,
+        conn: &mut impl Executor,
+        ty: &str,
+        id: &str,
+        target: Target<'_>,
+    ) -> Result<(), Error> {
+        self.hold(conn, ty, id, &BTreeSet::new(), &Sealed::default(), target)
+    }
+
     /// The values of `hashes` that the table of shared values holds.
     pub(crate) fn fetch(
         &self,

@@ -6,7 +6,7 @@ use super::{DieselStore, Executor};
 use crate::aggregate::{RowTree, SqlValue, Target};
 use crate::backend::MappedConnection;
 use crate::rows::LoadedRow;
-use crate::shared::{self, Sealed, Unopened};
+use crate::shared::{self, Unopened};
 use crate::{Error, Scope};
 use nasc_model::EntityType;
 use std::collections::{BTreeMap, BTreeSet};
@@ -78,7 +78,6 @@ impl<C: MappedConnection> DieselStore<C> {
                         return Ok(0);
                     };
                     let database = |e| target.database("releasing the shared values of", "", e);
-                    let (nothing, none) = (BTreeSet::new(), Sealed::default());
                     let mut released = 0;
                     for ty in statements.holding_types(conn).map_err(database)? {
                         if sharing.contains(ty.as_str()) {
@@ -86,7 +85,7 @@ impl<C: MappedConnection> DieselStore<C> {
                         }
                         for id in statements.holders_of(conn, &ty).map_err(database)? {
                             let target = Target { ty: &ty, id: &id };
-                            statements.hold(conn, &ty, &id, &nothing, &none, target)?;
+                            statements.release_all(conn, &ty, &id, target)?;
                             released += 1;
                         }
                     }
@@ -180,14 +179,7 @@ impl<C: MappedConnection> DieselStore<C> {
             return Ok(());
         };
         let id = crate::generated::id_text(pk);
-        statements.hold(
-            conn,
-            &ty.name,
-            &id,
-            &BTreeSet::new(),
-            &Sealed::default(),
-            target,
-        )
+        statements.release_all(conn, &ty.name, &id, target)
     }
 
     /// The statements of the shared values, when aggregates of `ty` may hold some.
